@@ -1,0 +1,200 @@
+"""ConvMixer, as in "Patches Are All You Need?" (Trockman & Kolter, 2022).
+
+Symbols follow the paper:
+
+    h  hidden dimension (``dim``): channels of every patch embedding
+    d  depth: how many ConvMixer layers are stacked
+    k  kernel size of the depthwise convolution (``kernel_size``)
+    p  patch size (``patch_size``): the stem cuts the image into p x p patches
+
+The paper's network::
+
+    z_0    = BN(GELU(Conv_{c->h}(X, stride=p, kernel_size=p)))          # PatchEmbedding
+    z'_l   = BN(GELU(DepthwiseConv(z_{l-1}))) + z_{l-1}                  # ConvMixerLayer,
+    z_{l}  = BN(GELU(PointwiseConv(z'_l)))                               #   two BatchNorms
+    logits = Linear(flatten(AdaptiveAvgPool(z_d)))                      # head
+
+``SeedConvMixerLayer`` keeps the course's source tutorial's variant so the two can be compared:
+it uses ONE BatchNorm for both convolutions and puts the residual around both.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+
+BLOCKS = ("paper", "seed")
+
+
+def _check_positive_int(name: str, value: object) -> None:
+    """Raise a clear error unless ``value`` is a positive int (bools are refused)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive int (>= 1), got {value}")
+
+
+class PatchEmbedding(nn.Module):
+    """The stem: cut the image into non-overlapping p x p patches and embed each in h channels.
+
+    A convolution whose kernel size equals its stride (both p) sees each patch exactly once,
+    so it is "flatten each patch, multiply by a (c*p*p) x h matrix" applied patch by patch.
+    [N, c, H, W] -> [N, h, H/p, W/p]  (floor division when H or W is not a multiple of p).
+    """
+
+    def __init__(self, dim: int, patch_size: int = 7, in_channels: int = 3) -> None:
+        super().__init__()
+        _check_positive_int("dim", dim)
+        _check_positive_int("patch_size", patch_size)
+        _check_positive_int("in_channels", in_channels)
+        self.patch_size = patch_size
+        self.in_channels = in_channels
+        self.proj = nn.Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size)
+        self.act = nn.GELU()
+        self.norm = nn.BatchNorm2d(dim)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.proj(x)  # [N, c, H, W] -> [N, h, H/p, W/p]
+        x = self.act(x)   # [N, h, H/p, W/p]
+        x = self.norm(x)  # [N, h, H/p, W/p]
+        return x
+
+
+class ConvMixerLayer(nn.Module):
+    """One ConvMixer layer exactly as in the paper.
+
+    Spatial mixing (depthwise k x k conv, groups=h) with a residual around it, then channel
+    mixing (pointwise 1x1 conv). Each convolution is followed by GELU and its OWN BatchNorm::
+
+        z' = BN1(GELU(DWConv(z))) + z
+        out = BN2(GELU(PWConv(z')))
+
+    Shape is kept: [N, h, H', W'] -> [N, h, H', W'].
+    """
+
+    def __init__(self, dim: int, kernel_size: int = 9) -> None:
+        super().__init__()
+        _check_positive_int("dim", dim)
+        _check_positive_int("kernel_size", kernel_size)
+        self.depthwise = nn.Conv2d(dim, dim, kernel_size, groups=dim, padding="same")
+        self.act1 = nn.GELU()
+        self.norm1 = nn.BatchNorm2d(dim)
+        self.pointwise = nn.Conv2d(dim, dim, kernel_size=1)
+        self.act2 = nn.GELU()
+        self.norm2 = nn.BatchNorm2d(dim)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        # spatial mixing: each channel filtered on its own, residual around it
+        y = self.depthwise(z)  # [N, h, H', W'], channels independent
+        y = self.act1(y)
+        y = self.norm1(y)
+        z = y + z              # residual around the depthwise part only
+        # channel mixing: a per-pixel linear map across the h channels
+        z = self.pointwise(z)  # [N, h, H', W']
+        z = self.act2(z)
+        z = self.norm2(z)
+        return z
+
+
+class SeedConvMixerLayer(nn.Module):
+    """The source tutorial's layer, kept verbatim in structure to teach how it differs.
+
+    Two deviations from the paper:
+    1. ONE BatchNorm (``norm``) is applied after both convolutions, so in training its running
+       statistics are updated twice per forward pass and end up blending two distributions;
+    2. the residual goes around BOTH convolutions::
+
+        out = BN(GELU(PWConv(BN(GELU(DWConv(z)))))) + z
+
+    It therefore has 2*h fewer parameters (one BatchNorm's weight and bias) than the paper block.
+    """
+
+    def __init__(self, dim: int, kernel_size: int = 9) -> None:
+        super().__init__()
+        _check_positive_int("dim", dim)
+        _check_positive_int("kernel_size", kernel_size)
+        self.depthwise_conv = nn.Conv2d(dim, dim, kernel_size, groups=dim, padding="same")
+        self.activation = nn.GELU()
+        self.norm = nn.BatchNorm2d(dim)
+        self.pointwise_conv = nn.Conv2d(dim, dim, kernel_size=1)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        residual = z
+        x = self.depthwise_conv(z)  # [N, h, H', W']
+        x = self.activation(x)
+        x = self.norm(x)            # first use of the shared BatchNorm
+        x = self.pointwise_conv(x)  # [N, h, H', W']
+        x = self.activation(x)
+        x = self.norm(x)            # second use of the SAME BatchNorm
+        return x + residual         # residual around both convolutions
+
+
+class ConvMixer(nn.Module):
+    """ConvMixer-h/d: PatchEmbedding, d ConvMixer layers, global average pool, Linear.
+
+    Signature as in the course's source tutorial, plus keyword-only extras:
+    ``in_channels`` (1 for grey images) and ``block`` ("paper" or "seed").
+    ``num_classes=0`` builds no classifier: ``forward`` then returns the pooled h features.
+    """
+
+    def __init__(
+        self,
+        dim: int,
+        depth: int,
+        kernel_size: int = 9,
+        patch_size: int = 7,
+        num_classes: int = 1000,
+        *,
+        in_channels: int = 3,
+        block: str = "paper",
+    ) -> None:
+        super().__init__()
+        _check_positive_int("dim", dim)
+        _check_positive_int("depth", depth)
+        _check_positive_int("kernel_size", kernel_size)
+        _check_positive_int("patch_size", patch_size)
+        _check_positive_int("in_channels", in_channels)
+        if isinstance(num_classes, bool) or not isinstance(num_classes, int):
+            raise TypeError(f"num_classes must be an int >= 0, got {type(num_classes).__name__}")
+        if num_classes < 0:
+            raise ValueError(f"num_classes must be >= 0 (0 means no classifier), got {num_classes}")
+        if block not in BLOCKS:
+            raise ValueError(f"block must be one of {BLOCKS}, got {block!r}")
+        self.config = dict(dim=dim, depth=depth, kernel_size=kernel_size, patch_size=patch_size,
+                           num_classes=num_classes, in_channels=in_channels, block=block)
+        layer = ConvMixerLayer if block == "paper" else SeedConvMixerLayer
+        self.patch_embedding = PatchEmbedding(dim, patch_size, in_channels)
+        self.mixer_layers = nn.Sequential(*[layer(dim, kernel_size) for _ in range(depth)])
+        self.global_avg_pool = nn.AdaptiveAvgPool2d((1, 1))
+        self.classifier = nn.Linear(dim, num_classes) if num_classes > 0 else nn.Identity()
+
+    def check_input(self, x: torch.Tensor) -> None:
+        """Raise a clear error for an input the stem cannot take (before any tensor work)."""
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor of shape [N, C, H, W], got {type(x).__name__}")
+        if x.dim() != 4:
+            raise ValueError(f"x must have 4 dimensions [N, C, H, W], got shape {list(x.shape)}; "
+                             "add a batch dimension with x.unsqueeze(0)")
+        c, p = self.config["in_channels"], self.config["patch_size"]
+        if x.shape[1] != c:
+            raise ValueError(f"x has {x.shape[1]} channels but the model was built with "
+                             f"in_channels={c}; build it with in_channels={x.shape[1]}")
+        if x.shape[2] < p or x.shape[3] < p:
+            raise ValueError(f"x is {x.shape[2]}x{x.shape[3]} pixels, smaller than one patch "
+                             f"(patch_size={p}); use a larger image or a smaller patch_size")
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """[N, c, H, W] -> [N, h, H/p, W/p]: the patch grid after all d layers."""
+        self.check_input(x)
+        x = self.patch_embedding(x)  # [N, h, H/p, W/p]
+        x = self.mixer_layers(x)     # [N, h, H/p, W/p]
+        return x
+
+    def forward_head(self, x: torch.Tensor) -> torch.Tensor:
+        """[N, h, H/p, W/p] -> [N, num_classes] (or [N, h] when num_classes=0)."""
+        x = self.global_avg_pool(x)  # [N, h, 1, 1]
+        x = torch.flatten(x, 1)      # [N, h]
+        return self.classifier(x)    # [N, num_classes]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_head(self.forward_features(x))
