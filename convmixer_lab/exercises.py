@@ -18,8 +18,8 @@ Expected answers are computed from the package (never typed by hand) so they can
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 SOLUTION_MARKER = "# SOLUTION"

@@ -42,3 +42,10 @@ def stage_params_plot(rows: list[Stage], title: str = "Where the parameters are"
     ax.set_ylabel("parameters")
     fig.tight_layout()
     return fig
+
+
+# --- notebook 01: patch embedding (figures go here) -------------------------------------------
+
+# --- notebook 02: depthwise vs pointwise (figures go here) ------------------------------------
+
+# --- notebook 05: training (figures go here) --------------------------------------------------
