@@ -35,6 +35,7 @@ class Exercise:
     hint_text: str
     solution_text: str
     feedback: Callable[[Any], str | None] = field(default=lambda answer: None)
+    answer: Any = None  # a reference answer ``check`` accepts (a value or a function); tests use it
 
     def question(self) -> None:
         print(f"Exercise {self.key}: {self.text}")
