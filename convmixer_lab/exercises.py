@@ -145,10 +145,143 @@ def exercise(key: str) -> Exercise:
 # (exercises 02.x go here)
 
 # --- notebook 03: parameter count ------------------------------------------------------------
-# (exercises 03.x go here)
+from convmixer_lab import counting as _counting  # noqa: E402
+
+
+def _separable_fraction(c_in: int, c_out: int, k: int) -> float:
+    """Reference for 03.4: depthwise separable parameters as a fraction of a standard conv's."""
+    separable = _counting.depthwise_separable_params(c_in, c_out, k)
+    return separable / _counting.standard_conv_params(c_in, c_out, k)
+
+
+def _same_function(reference: Callable[..., Any], cases: list[tuple[Any, ...]],
+                   rel: float = 1e-9) -> Callable[[Any], bool]:
+    """A student's function is correct when it agrees with ``reference`` on every case."""
+    def ok(func: Any) -> bool:
+        return all(close_to(reference(*case), rel=rel)(call_answer(func, *case)) for case in cases)
+    return ok
+
+
+register(Exercise(
+    key="03.1",
+    text="A standard 5x5 convolution maps 128 channels to 256 channels (no bias). "
+         "How many parameters does it have?",
+    is_correct=equals_int(_counting.standard_conv_params(128, 256, 5)),
+    hint_text="There are c_out kernels, and each one is k x k x c_in.",
+    solution_text="5 * 5 * 128 * 256 = 819,200 (standard_conv_params(128, 256, 5)).",
+    feedback=too_big_or_small(_counting.standard_conv_params(128, 256, 5)),
+    answer=_counting.standard_conv_params(128, 256, 5),
+))
+register(Exercise(
+    key="03.2",
+    text="The same job done depthwise separably: a depthwise 5x5 convolution on the 128 channels, "
+         "then a pointwise (1x1) convolution from 128 to 256 channels (no bias). "
+         "How many parameters in total?",
+    is_correct=equals_int(_counting.depthwise_separable_params(128, 256, 5)),
+    hint_text="Depthwise: one flat k x k kernel per input channel. Pointwise: c_in x c_out weights.",
+    solution_text="5*5*128 + 128*256 = 3,200 + 32,768 = 35,968 "
+                  "(depthwise_separable_params(128, 256, 5)).",
+    feedback=too_big_or_small(_counting.depthwise_separable_params(128, 256, 5)),
+    answer=_counting.depthwise_separable_params(128, 256, 5),
+))
+register(Exercise(
+    key="03.3",
+    text="In ConvMixer-1536/20 (k=9) every layer's depthwise 9x9 convolution works on a 32x32 grid "
+         "of 1536 channels. How many multiply-accumulates (MACs) does it take for ONE image?",
+    is_correct=equals_int(_counting.conv_macs(1536, 1536, 9, 32, 32, groups=1536)),
+    hint_text="Each output value costs k*k*(c_in/groups) MACs; there are c_out*H*W output values.",
+    solution_text="9*9*1 MACs per output value, 1536*32*32 values: 127,401,984 "
+                  "(conv_macs(1536, 1536, 9, 32, 32, groups=1536)).",
+    feedback=too_big_or_small(_counting.conv_macs(1536, 1536, 9, 32, 32, groups=1536)),
+    answer=_counting.conv_macs(1536, 1536, 9, 32, 32, groups=1536),
+))
+register(Exercise(
+    key="03.4",
+    text="Write separable_fraction(c_in, c_out, k): the parameters of a depthwise separable "
+         "convolution divided by those of a standard k x k convolution (no bias).",
+    is_correct=_same_function(_separable_fraction,
+                              [(256, 512, 3), (128, 256, 5), (1536, 1536, 9), (3, 8, 1), (7, 2, 4)]),
+    hint_text="Divide (k*k*c_in + c_in*c_out) by k*k*c_in*c_out; it simplifies to 1/c_out + 1/k**2.",
+    solution_text="return 1 / c_out + 1 / k**2  (the same as "
+                  "depthwise_separable_params(c_in, c_out, k) / standard_conv_params(c_in, c_out, k)).",
+    answer=_separable_fraction,
+))
 
 # --- notebook 04: full model -----------------------------------------------------------------
-# (exercises 04.x go here)
+import torch as _torch  # noqa: E402
+
+from convmixer_lab import model as _model  # noqa: E402
+
+
+def _layer_params(h: int, k: int, block: str) -> int:
+    """Reference for 04.4: parameters of one layer, counted from a real module (meta device:
+    shapes only, no memory, no random initialisation)."""
+    layer_class = _model.ConvMixerLayer if block == "paper" else _model.SeedConvMixerLayer
+    with _torch.device("meta"):
+        return _counting.count_parameters(layer_class(h, k))
+
+
+def _features_shape(batch: int, image_size: int, *args: int) -> tuple[int, ...]:
+    """Shape ``forward_features`` returns, read from the package's stage table (meta device)."""
+    with _torch.device("meta"):
+        model = _model.ConvMixer(*args)
+    rows = _counting.stage_table(model, image_size)
+    return (batch,) + rows[-2 if model.config["num_classes"] == 0 else -3].output_shape
+
+
+_P768 = _counting.convmixer_params(768, 32, kernel_size=7, patch_size=7)
+_D1024 = (_counting.convmixer_params(1024, 20, kernel_size=9, patch_size=14)
+          - _counting.convmixer_params(1024, 20, kernel_size=9, patch_size=14, block="seed"))
+_SHAPE = _features_shape(2, 224, 256, 8, 5, 14)
+
+register(Exercise(
+    key="04.1",
+    text="How many parameters exactly does ConvMixer-768/32 (p=7, k=7, 1000 classes, paper block) "
+         "have? Count them from a model or with the formula.",
+    is_correct=equals_int(_P768),
+    hint_text="count_parameters(ConvMixer(768, 32, kernel_size=7, patch_size=7)), or add up "
+              "stem + 32 * layer + head with the formula in this notebook.",
+    solution_text=f"{_P768:,} (convmixer_params(768, 32, kernel_size=7, patch_size=7)); "
+                  "the paper reports 21.1M.",
+    feedback=too_big_or_small(_P768),
+    answer=_P768,
+))
+register(Exercise(
+    key="04.2",
+    text="ConvMixer-1024/20 (p=14, k=9): how many FEWER parameters does it have when built with "
+         "the tutorial's block (block=\"seed\") instead of the paper's?",
+    is_correct=equals_int(_D1024),
+    hint_text="The tutorial's layer has one BatchNorm instead of two; a BatchNorm over h channels "
+              "has 2*h parameters.",
+    solution_text=f"2 * 1024 * 20 = {_D1024:,}: one BatchNorm (weight and bias, 1024 each) per layer.",
+    feedback=too_big_or_small(_D1024),
+    answer=_D1024,
+))
+register(Exercise(
+    key="04.3",
+    text="What shape does model.forward_features(x) return for "
+         "model = ConvMixer(256, 8, kernel_size=5, patch_size=14) and x = torch.randn(2, 3, 224, 224)? "
+         "Answer with a tuple.",
+    is_correct=equals_shape(_SHAPE),
+    hint_text="forward_features stops before the pooling: [N, h, H/p, W/p]. What is 224 // 14?",
+    solution_text=f"{_SHAPE}: 224 // 14 = 16 patches per side, h = 256 channels.",
+    feedback=lambda answer: (f"expected {len(_SHAPE)} numbers [N, h, H/p, W/p]"
+                             if not isinstance(answer, (tuple, list)) or len(answer) != len(_SHAPE)
+                             else None),
+    answer=_SHAPE,
+))
+register(Exercise(
+    key="04.4",
+    text="Write layer_params(h, k, block) returning the parameters of ONE ConvMixer layer with h "
+         "channels and a k x k depthwise kernel; block is \"paper\" or \"seed\". "
+         "Convolutions have biases; a BatchNorm has 2*h parameters.",
+    is_correct=_same_function(_layer_params, [(8, 3, "paper"), (8, 3, "seed"), (1536, 9, "paper"),
+                                              (1536, 9, "seed"), (5, 4, "paper"), (1, 1, "seed")]),
+    hint_text="depthwise k*k*h + h, pointwise h*h + h, then 2*h per BatchNorm: two in the paper's "
+              "block, one in the tutorial's.",
+    solution_text="return k*k*h + h + h*h + h + (4*h if block == \"paper\" else 2*h)",
+    answer=_layer_params,
+))
 
 # --- notebook 05: training -------------------------------------------------------------------
 # (exercises 05.x go here)

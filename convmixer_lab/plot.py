@@ -48,4 +48,33 @@ def stage_params_plot(rows: list[Stage], title: str = "Where the parameters are"
 
 # --- notebook 02: depthwise vs pointwise (figures go here) ------------------------------------
 
+# --- notebook 03/04: parameter count, full model ----------------------------------------------
+
+def config_params_plot(tables: dict[str, list[Stage]],
+                       title: str = "Where each configuration keeps its parameters") -> Figure:
+    """Stacked bars, one per configuration: parameters (millions) in the stem, in the d mixer
+    layers and in the classifier. ``tables`` maps a label to its ``counting.stage_table``."""
+    if not tables:
+        raise ValueError("tables must hold at least one configuration")
+    parts = {"patch embedding (stem)": lambda r: r.name == "patch_embedding",
+             "mixer layers": lambda r: r.name.startswith("mixer_layers."),
+             "classifier (head)": lambda r: r.name == "classifier"}
+    labels = list(tables)
+    fig, ax = plt.subplots(figsize=(6.5, 3.5))
+    bottom = [0.0] * len(labels)
+    for (part, pick), color in zip(parts.items(), ["#dd8452", "#4c72b0", "#55a868"]):
+        millions = [sum(r.params for r in tables[name] if pick(r)) / 1e6 for name in labels]
+        ax.bar(labels, millions, bottom=bottom, label=part, color=color)
+        bottom = [b + m for b, m in zip(bottom, millions)]
+    for i, total in enumerate(bottom):
+        ax.text(i, total, f"{total:.1f}M", ha="center", va="bottom")
+    ax.set_ylim(0, max(bottom) * 1.15)
+    ax.set_title(title)
+    ax.set_xlabel("configuration (h/d, patch p, kernel k)")
+    ax.set_ylabel("parameters (millions)")
+    ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 # --- notebook 05: training (figures go here) --------------------------------------------------
