@@ -1,0 +1,162 @@
+"""The exercise machinery: verdicts, placeholders, and every registered exercise's reference answer."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import torch
+
+from convmixer_lab.exercises import (
+    EXERCISES,
+    SOLUTION_MARKER,
+    Exercise,
+    NotAnswered,
+    call_answer,
+    close_to,
+    equals_int,
+    equals_shape,
+    exercise,
+    register,
+    too_big_or_small,
+)
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def make_int_exercise() -> Exercise:
+    return Exercise(key="99.1", text="How much is 6 * 7?", is_correct=equals_int(42),
+                    hint_text="Multiply.", solution_text="42", feedback=too_big_or_small(42), answer=42)
+
+
+def make_function_exercise() -> Exercise:
+    def is_correct(func):
+        return all(call_answer(func, n) == n * n for n in (0, 3, -2))
+    return Exercise(key="99.2", text="Write square(n).", is_correct=is_correct,
+                    hint_text="n times n.", solution_text="return n * n", answer=lambda n: n * n)
+
+
+def test_correct_answer(capsys):
+    assert make_int_exercise().check(42) is True
+    assert capsys.readouterr().out == "Exercise 99.1: correct!\n"
+
+
+@pytest.mark.parametrize("answer,says", [(41, "too small"), (43, "too large"), ("42", "expected a number")])
+def test_wrong_answer_says_not_quite_with_feedback(capsys, answer, says):
+    assert make_int_exercise().check(answer) is False
+    out = capsys.readouterr().out
+    assert out.startswith("Exercise 99.1: not quite - ") and says in out and ".hint()" in out
+
+
+@pytest.mark.parametrize("placeholder", [..., None])
+def test_placeholder_value_is_not_answered_yet(capsys, placeholder):
+    assert make_int_exercise().check(placeholder) is False
+    assert "Exercise 99.1: not answered yet" in capsys.readouterr().out
+
+
+def test_placeholder_function_is_not_answered_yet(capsys):
+    # what a student copy holds after `return n * n  # SOLUTION` became `return ...`
+    def square(n):
+        return ...
+
+    def square_none(n):
+        pass
+
+    ex = make_function_exercise()
+    assert ex.check(square) is False
+    assert ex.check(square_none) is False
+    out = capsys.readouterr().out
+    assert out.count("Exercise 99.2: not answered yet") == 2 and "not quite" not in out
+
+
+def test_function_answers(capsys):
+    ex = make_function_exercise()
+    assert ex.check(lambda n: n * n) is True
+    assert ex.check(lambda n: 2 * n) is False
+    assert ex.check(lambda: 0) is False  # wrong signature: feedback, not a crash
+    assert ex.check(5) is False           # not a function at all
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Exercise 99.2: correct!"
+    assert lines[1].startswith("Exercise 99.2: not quite.")
+    assert lines[2].startswith("Exercise 99.2: not quite - checking your answer raised TypeError")
+    assert lines[3] == ("Exercise 99.2: not quite - checking your answer raised TypeError: "
+                        "expected a function, got int")
+
+
+def test_question_hint_solution_print_the_key(capsys):
+    ex = make_int_exercise()
+    ex.question()
+    ex.hint()
+    ex.solution()
+    assert capsys.readouterr().out.splitlines() == [
+        "Exercise 99.1: How much is 6 * 7?", "Hint for 99.1: Multiply.", "Solution for 99.1: 42"]
+
+
+def test_call_answer():
+    assert call_answer(lambda a, b: a + b, 2, 3) == 5
+    with pytest.raises(NotAnswered):
+        call_answer(lambda: ...)
+    with pytest.raises(TypeError, match="expected a function"):
+        call_answer(3)
+
+
+def test_checkers():
+    assert equals_int(7)(7) and equals_int(7)(7.0) and not equals_int(7)(8)
+    assert not equals_int(1)(True) and not equals_int(7)("7")
+    assert close_to(0.1131, rel=1e-3)(0.11306) and not close_to(0.1131, rel=1e-3)(0.12)
+    assert not close_to(1.0)(True)
+    assert equals_shape((4, 1000))(torch.Size([4, 1000])) and equals_shape((4, 1000))([4, 1000])
+    assert not equals_shape((4, 1000))((1000, 4)) and not equals_shape((4, 1000))(4000)
+
+
+def test_register_refuses_duplicates_and_lookup_names_known_keys():
+    key = next(iter(EXERCISES))
+    with pytest.raises(ValueError, match="registered twice"):
+        register(Exercise(key=key, text="", is_correct=bool, hint_text="", solution_text=""))
+    with pytest.raises(KeyError, match="known keys"):
+        exercise("99.99")
+
+
+def _a_wrong_answer(answer):
+    """A near miss for a reference answer, so we can check that the checker refuses it."""
+    if callable(answer):
+        return lambda *args: -12345
+    if isinstance(answer, (tuple, list)):
+        return tuple(answer[:-1]) + (answer[-1] + 1,)
+    if isinstance(answer, (int, float)) and not isinstance(answer, bool):
+        return answer * 1.5 + 1
+    return None
+
+
+@pytest.mark.parametrize("key", sorted(EXERCISES))
+def test_every_registered_exercise(key, capsys):
+    ex = EXERCISES[key]
+    assert ex.key == key and re.fullmatch(r"\d\d\.\d+", key), f"bad exercise key {key!r}"
+    assert ex.text and ex.hint_text and ex.solution_text
+    assert ex.answer is not None, f"exercise {key} has no reference answer: pass answer=... to Exercise"
+    assert ex.check(ex.answer) is True, f"exercise {key} refuses its own reference answer"
+    assert ex.check(...) is False
+    wrong = _a_wrong_answer(ex.answer)
+    if wrong is not None:
+        assert ex.check(wrong) is False, f"exercise {key} accepts a wrong answer"
+    out = capsys.readouterr().out
+    assert f"Exercise {key}: correct!" in out and f"Exercise {key}: not answered yet" in out
+
+
+def _code_cells(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")), ids=lambda p: p.name)
+def test_notebook_exercise_cells(path):
+    """Notebooks use registered keys of their own number, mark solutions, and never call .solution()."""
+    sources = _code_cells(path)
+    keys = [k for src in sources for k in re.findall(r'exercise\("([^"]+)"\)', src)]
+    for key in keys:
+        assert key in EXERCISES, f"{path.name} uses unregistered exercise {key!r}"
+        assert key.startswith(path.name[:2] + "."), f"{path.name} uses another notebook's exercise {key}"
+    for src in sources:
+        assert ".solution()" not in src, f"{path.name} calls .solution() in a stored cell"
+        if "ex.check(" in src:
+            assert SOLUTION_MARKER in src, f"{path.name}: a check cell without a {SOLUTION_MARKER} line"
