@@ -22,5 +22,8 @@ test: $(STAMP)  ## ruff, the package tests and every notebook under strict nbval
 	$(PY) -m ruff check convmixer_lab tests benchmarks
 	$(PY) -m pytest
 
+student: $(STAMP)  ## student copies of every notebook in student/: solutions replaced by ..., outputs cleared
+	$(PY) -m convmixer_lab.student student
+
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf build student .pytest_cache

@@ -1,0 +1,176 @@
+"""Student copies: no solution survives, each copy runs top to bottom ("not answered yet"), and
+putting the instructor's solution back into a copy makes its check say "correct!"."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from convmixer_lab.exercises import SOLUTION_MARKER
+from convmixer_lab.student import main, make_student_copies, placeholder, student_notebook, student_source
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+CELL_TIMEOUT_S = 1200  # the training notebook's long cell, on a slow machine
+
+
+@pytest.mark.parametrize("line,expected", [
+    ("answer = 5 * 5 * 128 * 256  # SOLUTION", "answer = ..."),
+    ("    return 1 / c_out + 1 / k**2  # SOLUTION", "    return ..."),
+    ("        return(x)  # SOLUTION   ", "        return ..."),
+    ("model.head = nn.Linear(8, 10)  # SOLUTION", "model.head = ..."),
+    ("n: int = 4  # SOLUTION", "n: int = ..."),
+    ("  print(secret)  # SOLUTION", "  ..."),
+    ("x == 3  # SOLUTION", "..."),
+    ("total += 1  # SOLUTION", "..."),
+    ("f(k=3)  # SOLUTION", "..."),
+    ("returned = 3  # SOLUTION", "returned = ..."),
+])
+def test_placeholder(line, expected):
+    assert placeholder(line) == expected
+
+
+def test_placeholder_needs_the_marker_at_the_end():
+    with pytest.raises(ValueError, match="must end with '# SOLUTION'"):
+        placeholder("answer = 3")
+    with pytest.raises(ValueError, match="cell 7, line 1: '# SOLUTION' must end the line"):
+        student_source("answer = 3  # SOLUTION, because", where="cell 7")
+
+
+def test_student_source_keeps_other_lines_and_refuses_broken_results():
+    source = "%matplotlib inline\ndef f(n):\n    m = n + 1\n    return m * m  # SOLUTION\n\nex.check(f)"
+    expected = "%matplotlib inline\ndef f(n):\n    m = n + 1\n    return ...\n\nex.check(f)"
+    assert student_source(source) == expected
+    with pytest.raises(ValueError, match="x.ipynb, cell 3: the student version is not valid Python"):
+        student_source("answer = (1,  # SOLUTION\n          2)", where="x.ipynb, cell 3")
+
+
+def _instructor_notebook() -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    nb.cells = [nbformat.v4.new_markdown_cell("Answer = 42  # SOLUTION is only text here"),
+                nbformat.v4.new_code_cell("ex = exercise('99.1')\nex.question()", execution_count=1,
+                                          outputs=[nbformat.v4.new_output("stream", text="Exercise 99.1\n")],
+                                          metadata={"execution": {"iopub.status.busy": "2026"},
+                                                    "tags": ["x"]}),
+                nbformat.v4.new_code_cell("answer = 6 * 7  # SOLUTION\nex.check(answer)", execution_count=2)]
+    return nb
+
+
+def test_student_notebook_clears_outputs_and_replaces_solutions():
+    nb = _instructor_notebook()
+    copy = student_notebook(nb)
+    assert copy.cells[0].source == nb.cells[0].source  # markdown untouched
+    assert copy.cells[1].source == "ex = exercise('99.1')\nex.question()"  # questions and checks kept
+    assert copy.cells[2].source == "answer = ...\nex.check(answer)"
+    assert all(c.outputs == [] and c.execution_count is None for c in copy.cells[1:])
+    assert copy.cells[1].metadata == {"tags": ["x"]} and "widgets" not in copy.metadata
+    assert nb.cells[2].source.startswith("answer = 6 * 7") and nb.cells[1].outputs  # original unchanged
+
+
+def test_make_student_copies_writes_every_notebook_atomically(tmp_path, capsys):
+    src, out = tmp_path / "notebooks", tmp_path / "student"
+    src.mkdir()
+    for name in ("01_a.ipynb", "02_b.ipynb"):
+        nbformat.write(_instructor_notebook(), src / name)
+    assert main([str(out), "--notebooks", str(src)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["01_a.ipynb", "02_b.ipynb"]  # no temporary files
+    assert capsys.readouterr().out.count("wrote ") == 2
+    assert nbformat.read(out / "01_a.ipynb", as_version=4).cells[2].source == "answer = ...\nex.check(answer)"
+    # a bad solution line in any notebook: nothing is written, old copies stay as they were
+    old_copy = (out / "02_b.ipynb").read_bytes()
+    (out / "01_a.ipynb").unlink()
+    bad = _instructor_notebook()
+    bad.cells[2].source = "answer = (6 *  # SOLUTION\n          7)"
+    nbformat.write(bad, src / "02_b.ipynb")
+    with pytest.raises(ValueError, match="02_b.ipynb, cell 2"):
+        make_student_copies(out, src)
+    assert [p.name for p in out.iterdir()] == ["02_b.ipynb"] and (out / "02_b.ipynb").read_bytes() == old_copy
+
+
+def test_make_student_copies_refuses_bad_folders(tmp_path):
+    with pytest.raises(FileNotFoundError, match="notebooks must be a folder with .ipynb files"):
+        make_student_copies(tmp_path / "out", tmp_path)
+    nbformat.write(_instructor_notebook(), tmp_path / "01_a.ipynb")
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(NotADirectoryError, match="outdir must be a folder"):
+        make_student_copies(tmp_path / "file", tmp_path)
+    with pytest.raises(ValueError, match="must not be the notebooks folder"):
+        make_student_copies(tmp_path, tmp_path)
+
+
+# --- the real notebooks -------------------------------------------------------------------------
+
+def _solution_lines(nb: nbformat.NotebookNode) -> dict[int, list[str]]:
+    """Code cell index -> its lines that end in the marker."""
+    return {i: [line for line in c.source.split("\n") if line.rstrip().endswith(SOLUTION_MARKER)]
+            for i, c in enumerate(nb.cells) if c.cell_type == "code" and SOLUTION_MARKER in c.source}
+
+
+def _removed_text(line: str) -> str:
+    """What the student must write: the right-hand side, the returned expression, or the statement."""
+    code = line.rstrip()[: -len(SOLUTION_MARKER)].strip()
+    return re.sub(r"^(return\b|[A-Za-z_][\w.]*(\s*:\s*[^=]+?)?\s*=(?!=))\s*", "", code)
+
+
+def _stdout(cell: nbformat.NotebookNode) -> str:
+    return "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("instructor", NOTEBOOKS, ids=lambda p: p.stem)
+def test_student_copy(instructor: Path, tmp_path: Path) -> None:
+    (copy_path,) = [p for p in make_student_copies(tmp_path, instructor.parent) if p.name == instructor.name]
+    original = nbformat.read(instructor, as_version=4)
+    copy = nbformat.read(copy_path, as_version=4)
+    solutions = _solution_lines(original)
+    code = [c.source for c in copy.cells if c.cell_type == "code"]
+
+    # (a) no solution text survives: no marker, and no removed expression in any code cell (beyond
+    # the places where the instructor notebook itself teaches it outside a solution line)
+    assert SOLUTION_MARKER not in "\n".join(code)
+    taught = "\n".join("\n".join(line for line in c.source.split("\n") if SOLUTION_MARKER not in line)
+                       for c in original.cells if c.cell_type == "code")
+    for line in (line for lines in solutions.values() for line in lines):
+        removed = _removed_text(line)
+        leaks = [src for src in code if removed in src]
+        assert sum(src.count(removed) for src in code) == taught.count(removed), \
+            f"{instructor.name}: the solution {removed!r} survives in {leaks}"
+    assert all(c.outputs == [] and c.execution_count is None for c in copy.cells if c.cell_type == "code")
+    assert len(copy.cells) == len(original.cells)
+
+    # (b) the copy runs top to bottom without an error; every check says "not answered yet"
+    client = NotebookClient(copy, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}})
+    with client.setup_kernel():
+        for index, cell in enumerate(copy.cells):
+            if cell.cell_type == "code":
+                client.execute_cell(cell, index)  # raises CellExecutionError on an error
+        for index in solutions:
+            out = _stdout(copy.cells[index])
+            if "ex.check(" in copy.cells[index].source:
+                assert "not answered yet" in out, f"{instructor.name} cell {index}: {out!r}"
+            assert "correct!" not in out, f"{instructor.name} cell {index} is answered: {out!r}"
+
+        # (c) putting the instructor's solution lines back (as a student would type them) passes;
+        # like a student going back, re-run from the exercise's question cell (it sets `ex`)
+        for index in solutions:
+            start = max([i for i in range(index) if "exercise(" in copy.cells[i].source
+                         and copy.cells[i].cell_type == "code"], default=index)
+            for i in range(start, index):
+                if copy.cells[i].cell_type == "code":
+                    client.execute_cell(copy.cells[i], i)
+            pairs = zip(copy.cells[index].source.split("\n"), original.cells[index].source.split("\n"))
+            answered = "\n".join(solution.rstrip()[: -len(SOLUTION_MARKER)].rstrip()
+                                 if solution.rstrip().endswith(SOLUTION_MARKER) else line
+                                 for line, solution in pairs)
+            cell = nbformat.v4.new_code_cell(answered)
+            copy.cells.append(cell)
+            client.execute_cell(cell, len(copy.cells) - 1)
+            out = _stdout(cell)
+            if "ex.check(" in answered:
+                assert "correct!" in out and "not quite" not in out, \
+                    f"{instructor.name} cell {index} answered with the solution says {out!r}"
