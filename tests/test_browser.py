@@ -357,3 +357,13 @@ def test_server_is_stopped_even_when_the_test_fails(tmp_path: Path) -> None:
         raise RuntimeError("the test failed")
     assert not is_listening(lab.port)
     assert not server.is_running() and not any(k.is_running() for k in kernels)
+
+
+def test_without_chromium_the_test_skips_with_a_hint_but_fails_in_ci(monkeypatch) -> None:
+    monkeypatch.setenv("CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="sudo apt-get install chromium"):
+        require_chromium()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI=true: CI must run this test"):
+        require_chromium()
