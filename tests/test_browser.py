@@ -195,7 +195,9 @@ def page(chromium: str, lab: Lab) -> Iterator[object]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
         try:
-            yield browser.new_page(viewport={"width": 1280, "height": 1000})
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            page.set_default_timeout(120_000)  # a busy 2-core CI machine is slow to open JupyterLab
+            yield page
         finally:
             browser.close()
 
