@@ -148,3 +148,45 @@ def measured_shapes(model: ConvMixer, x: torch.Tensor) -> list[tuple[str, tuple[
         out = model.forward_head(z)
         shapes.append(("head", tuple(out.shape)))
     return shapes
+
+
+# --- receptive fields (notebooks 01 and 02) ----------------------------------------------------
+
+def receptive_field(kernel_sizes: list[int], strides: list[int] | None = None) -> int:
+    """Side length, in input pixels, of the square one output value of a stack of convolutions
+    sees (padding does not change it)::
+
+        r = 1 + sum_i (k_i - 1) * (s_1 * ... * s_{i-1})
+
+    ``receptive_field([3, 3, 3]) == 7``: three 3x3 stride-1 layers see one 7x7 patch.
+    ``strides`` defaults to 1 for every layer.
+    """
+    kernels = list(kernel_sizes)
+    steps = [1] * len(kernels) if strides is None else list(strides)
+    if len(steps) != len(kernels):
+        raise ValueError(f"strides must have one entry per kernel: got {len(steps)} strides for "
+                         f"{len(kernels)} kernel_sizes")
+    for i, (k, s) in enumerate(zip(kernels, steps)):
+        _check_positive_int(f"kernel_sizes[{i}]", k)
+        _check_positive_int(f"strides[{i}]", s)
+    r, jump = 1, 1
+    for k, s in zip(kernels, steps):
+        r += (k - 1) * jump
+        jump *= s
+    return r
+
+
+def convmixer_receptive_field(depth: int, kernel_size: int = 9, patch_size: int = 7) -> tuple[int, int]:
+    """(patches, pixels): the receptive field of one patch embedding after the stem and ``depth``
+    ConvMixer layers (only the k x k depthwise convolutions widen it; 1x1 convolutions do not)::
+
+        patches = 1 + d * (k - 1)        pixels = p * patches
+
+    Not capped at the image: a value wider than the image means every output sees all of it.
+    """
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
+        raise ValueError(f"depth must be an int >= 0 (0 means the stem alone), got {depth!r}")
+    _check_positive_int("kernel_size", kernel_size)
+    _check_positive_int("patch_size", patch_size)
+    pixels = receptive_field([patch_size] + [kernel_size] * depth, [patch_size] + [1] * depth)
+    return pixels // patch_size, pixels

@@ -139,10 +139,162 @@ def exercise(key: str) -> Exercise:
 
 
 # --- notebook 01: patch embedding ------------------------------------------------------------
-# (exercises 01.x go here)
+import torch as _torch  # noqa: E402
+import torch.nn.functional as _F  # noqa: E402
+
+from convmixer_lab import counting as _counting  # noqa: E402
+from convmixer_lab import model as _model  # noqa: E402
+
+
+def _stem_output_shape(image_size: int, patch_size: int, dim: int = 8) -> tuple[int, ...]:
+    """Shape the package's PatchEmbedding gives one image (meta device: shapes only)."""
+    with _torch.device("meta"):
+        return tuple(_model.PatchEmbedding(dim, patch_size)(_torch.empty(1, 3, image_size, image_size)).shape)
+
+
+def _layers_to_see(side: int, k: int = 3) -> int:
+    """Fewest stacked k x k stride-1 layers whose receptive field is at least side x side."""
+    n = 0
+    while _counting.receptive_field([k] * n) < side:
+        n += 1
+    return n
+
+
+def _reference_patchify(x: _torch.Tensor, p: int) -> _torch.Tensor:
+    """Reference for 01.4: torch's own unfold, [N, C*p*p, L] -> [N, L, C*p*p]."""
+    return _F.unfold(x, kernel_size=p, stride=p).transpose(1, 2)
+
+
+def _patchify_cases() -> list[tuple[_torch.Tensor, int]]:
+    g = _torch.Generator().manual_seed(1)
+    return [(_torch.randn(1, 3, 14, 14, generator=g), 7), (_torch.randn(2, 3, 12, 8, generator=g), 4),
+            (_torch.randn(1, 1, 6, 6, generator=g), 2), (_torch.randn(2, 2, 9, 9, generator=g), 3)]
+
+
+def _same_patches(func: Any) -> bool:
+    return all(_torch.equal(_torch.as_tensor(call_answer(func, x, p)), _reference_patchify(x, p))
+               for x, p in _patchify_cases())
+
+
+_GRID14 = _stem_output_shape(224, 14)[2]
+with _torch.device("meta"):
+    _STEM768 = _counting.count_parameters(_model.PatchEmbedding(768, 7).proj)
+_LAYERS11 = _layers_to_see(11)
+
+register(Exercise(
+    key="01.1",
+    text="A 224x224 image is cut into 14x14 patches (ConvMixer-1024/20 does this). "
+         "How many patches (patch embeddings) does the stem produce?",
+    is_correct=equals_int(_GRID14 * _GRID14),
+    hint_text="How many patches fit along one side? The grid is square.",
+    solution_text=f"224 // 14 = {_GRID14} per side, so {_GRID14} x {_GRID14} = {_GRID14 ** 2:,} patches.",
+    feedback=too_big_or_small(_GRID14 * _GRID14),
+    answer=_GRID14 * _GRID14,
+))
+register(Exercise(
+    key="01.2",
+    text="How many parameters does the stem's convolution nn.Conv2d(3, 768, kernel_size=7, stride=7) "
+         "have, bias included?",
+    is_correct=equals_int(_STEM768),
+    hint_text="Each of the 768 output channels has one 3x7x7 kernel and one bias.",
+    solution_text=f"3*7*7*768 + 768 = {_STEM768:,}.",
+    feedback=too_big_or_small(_STEM768),
+    answer=_STEM768,
+))
+register(Exercise(
+    key="01.3",
+    text="A VGG-style network starts with 3x3 convolutions, stride 1. How many such layers must be "
+         "stacked before one output value sees (at least) an 11x11 square of pixels?",
+    is_correct=equals_int(_LAYERS11),
+    hint_text="One 3x3 layer sees 3x3; each further 3x3 layer adds 2 pixels to the side "
+              "(counting.receptive_field([3] * n)).",
+    solution_text=f"1 + 2n >= 11 gives n = {_LAYERS11} layers (receptive_field([3] * {_LAYERS11}) == "
+                  f"{_counting.receptive_field([3] * _LAYERS11)}).",
+    feedback=too_big_or_small(_LAYERS11),
+    answer=_LAYERS11,
+))
+register(Exercise(
+    key="01.4",
+    text="Write patchify(x, p) with reshape and permute (no unfold): x is [N, C, H, W] with H and W "
+         "multiples of p; return [N, (H/p)*(W/p), C*p*p], patches in row-major order, each patch "
+         "flattened channel by channel (as a conv weight [h, C, p, p] is flattened). It must equal "
+         "F.unfold(x, p, stride=p).transpose(1, 2) exactly.",
+    is_correct=_same_patches,
+    hint_text="x.reshape(N, C, H//p, p, W//p, p), then permute so the two grid axes come first and "
+              "(C, p, p) last, then reshape to [N, L, C*p*p].",
+    solution_text="return x.reshape(n, c, h // p, p, w // p, p).permute(0, 2, 4, 1, 3, 5)"
+                  ".reshape(n, (h // p) * (w // p), c * p * p)",
+    answer=_reference_patchify,
+))
 
 # --- notebook 02: depthwise vs pointwise -----------------------------------------------------
-# (exercises 02.x go here)
+with _torch.device("meta"):
+    _DW64_SHAPE = tuple(_torch.nn.Conv2d(64, 64, 5, groups=64).weight.shape)
+    _GROUPED96 = _counting.count_parameters(_torch.nn.Conv2d(96, 96, 5, groups=32, bias=False))
+_LAYERS224 = next(d for d in range(100) if _counting.convmixer_receptive_field(d, 9, 7)[1] >= 224)
+
+
+def _reference_pointwise(z: _torch.Tensor, weight: _torch.Tensor, bias: _torch.Tensor) -> _torch.Tensor:
+    """Reference for 02.4: torch's own 1x1 convolution."""
+    return _F.conv2d(z, weight[:, :, None, None], bias)
+
+
+def _same_pointwise(func: Any) -> bool:
+    g = _torch.Generator().manual_seed(2)
+    for n, c, c_out, h, w in [(1, 4, 6, 5, 5), (2, 8, 3, 4, 7), (1, 1, 2, 3, 3)]:
+        z = _torch.randn(n, c, h, w, generator=g)
+        weight, bias = _torch.randn(c_out, c, generator=g), _torch.randn(c_out, generator=g)
+        got = _torch.as_tensor(call_answer(func, z, weight, bias))
+        want = _reference_pointwise(z, weight, bias)
+        if got.shape != want.shape or not _torch.allclose(got, want, atol=1e-5):
+            return False
+    return True
+
+
+register(Exercise(
+    key="02.1",
+    text="What is the shape of the weight of nn.Conv2d(64, 64, kernel_size=5, groups=64)? "
+         "Answer with a tuple.",
+    is_correct=equals_shape(_DW64_SHAPE),
+    hint_text="A conv weight is [c_out, c_in / groups, k, k].",
+    solution_text=f"{_DW64_SHAPE}: 64 kernels, each sees 64/64 = 1 channel, 5x5.",
+    feedback=lambda answer: (None if isinstance(answer, (tuple, list)) and len(answer) == 4
+                             else "expected 4 numbers [c_out, c_in / groups, k, k]"),
+    answer=_DW64_SHAPE,
+))
+register(Exercise(
+    key="02.2",
+    text="Between standard (groups=1) and depthwise (groups=channels) lie grouped convolutions. "
+         "How many parameters does nn.Conv2d(96, 96, kernel_size=5, groups=32, bias=False) have?",
+    is_correct=equals_int(_GROUPED96),
+    hint_text="Each of the 96 kernels sees c_in / groups = 3 channels; try it in the explorer above.",
+    solution_text=f"5*5*(96/32)*96 = {_GROUPED96:,}.",
+    feedback=too_big_or_small(_GROUPED96),
+    answer=_GROUPED96,
+))
+register(Exercise(
+    key="02.3",
+    text="ConvMixer with 7x7 patches and 9x9 depthwise kernels: after how many layers is the "
+         "receptive field of one patch embedding at least 224 pixels wide (the whole image)?",
+    is_correct=equals_int(_LAYERS224),
+    hint_text="In patches the field is 1 + d*(k-1); multiply by p for pixels "
+              "(counting.convmixer_receptive_field).",
+    solution_text=f"7 * (1 + 8d) >= 224 first holds for d = {_LAYERS224} "
+                  f"({_counting.convmixer_receptive_field(_LAYERS224, 9, 7)[1]} pixels).",
+    feedback=too_big_or_small(_LAYERS224),
+    answer=_LAYERS224,
+))
+register(Exercise(
+    key="02.4",
+    text="Write pointwise(z, weight, bias): a 1x1 convolution done as a per-pixel linear map. "
+         "z is [N, C, H, W], weight is [C_out, C], bias is [C_out]; return [N, C_out, H, W] "
+         "without calling a convolution.",
+    is_correct=_same_pointwise,
+    hint_text="Move channels last (z.permute(0, 2, 3, 1)), multiply by weight.T, add bias, move "
+              "channels back (permute(0, 3, 1, 2)).",
+    solution_text="return (z.permute(0, 2, 3, 1) @ weight.T + bias).permute(0, 3, 1, 2)",
+    answer=_reference_pointwise,
+))
 
 # --- notebook 03: parameter count ------------------------------------------------------------
 from convmixer_lab import counting as _counting  # noqa: E402

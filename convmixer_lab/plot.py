@@ -45,8 +45,184 @@ def stage_params_plot(rows: list[Stage], title: str = "Where the parameters are"
 
 
 # --- notebook 01: patch embedding (figures go here) -------------------------------------------
+import numpy as np  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+
+
+def _fig_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """A new pyplot figure, or the figure that owns ``ax`` (widgets draw on a bare Figure)."""
+    if ax is None:
+        return plt.subplots(figsize=figsize)
+    return ax.figure, ax
+
+
+def _as_array(x: object) -> np.ndarray:
+    """numpy view of an array or a (CPU) tensor."""
+    return np.asarray(x.detach().cpu() if hasattr(x, "detach") else x)
+
+
+def patch_grid(image: np.ndarray, patch_size: int, ax: Axes | None = None,
+               title: str | None = None) -> Figure:
+    """The image [H, W, 3] (or [H, W]) with its p x p patch grid on top. Pixels the stem ignores
+    (when a side is not a multiple of p) are shaded red."""
+    img = _as_array(image)
+    if img.ndim not in (2, 3):
+        raise ValueError(f"image must be [H, W] or [H, W, 3], got shape {img.shape}")
+    h, w = img.shape[:2]
+    p = patch_size
+    if isinstance(p, bool) or not isinstance(p, int) or not 1 <= p <= min(h, w):
+        raise ValueError(f"patch_size must be an int from 1 to {min(h, w)} (the image side), got {p!r}")
+    gh, gw = h // p, w // p
+    fig, ax = _fig_ax(ax, (4.5, 4.5))
+    ax.imshow(img, cmap="gray" if img.ndim == 2 else None, extent=(0, w, h, 0), interpolation="nearest")
+    width = 0.3 if max(gh, gw) > 48 else 0.7
+    ax.vlines(np.arange(gw + 1) * p, 0, gh * p, colors="white", linewidth=width)
+    ax.hlines(np.arange(gh + 1) * p, 0, gw * p, colors="white", linewidth=width)
+    if gw * p < w:
+        ax.axvspan(gw * p, w, color="red", alpha=0.4)
+    if gh * p < h:
+        ax.axhspan(gh * p, h, color="red", alpha=0.4)
+    ax.set_xlim(0, w)
+    ax.set_ylim(h, 0)
+    ax.set_title(title or f"{h}x{w} image cut into {p}x{p} patches\n= a {gh}x{gw} grid of patches")
+    ax.set_xlabel("x (pixels)")
+    ax.set_ylabel("y (pixels)")
+    fig.tight_layout()
+    return fig
+
+
+def patch_as_vector(image: np.ndarray, patch_size: int, row: int, col: int) -> Figure:
+    """One patch of an [H, W, 3] uint8 image, and the same patch flattened the way a [h, 3, p, p]
+    convolution weight is flattened: all red values, then green, then blue (3*p*p numbers)."""
+    img = _as_array(image)
+    p = patch_size
+    if img.ndim != 3 or not (0 <= row < img.shape[0] // p and 0 <= col < img.shape[1] // p):
+        raise ValueError(f"row and col must pick a patch of the {img.shape[0] // p}x{img.shape[1] // p} "
+                         f"grid of an [H, W, 3] image, got row={row}, col={col}, shape {img.shape}")
+    patch = img[row * p:(row + 1) * p, col * p:(col + 1) * p]
+    vector = patch.transpose(2, 0, 1).reshape(-1)  # [3, p, p] -> [3*p*p], as weight.reshape(h, -1)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3), gridspec_kw={"width_ratios": [1, 3]})
+    left.imshow(patch, interpolation="nearest")
+    left.set_title(f"patch (row {row}, col {col}): {p}x{p}x3")
+    left.set_xlabel("x in patch")
+    left.set_ylabel("y in patch")
+    n = p * p
+    for i, color in enumerate(["red", "green", "blue"]):
+        right.bar(np.arange(i * n, (i + 1) * n), vector[i * n:(i + 1) * n], color=color, width=1.0)
+    right.set_title(f"the same patch flattened: {vector.size} numbers (all R, then G, then B)")
+    right.set_xlabel("position in the flattened vector")
+    right.set_ylabel("pixel value (0-255)")
+    fig.tight_layout()
+    return fig
+
+
+def feature_maps(maps: object, channels: list[int], title: str) -> Figure:
+    """Some channels of one embedding [h, H', W'] side by side, each as a small image."""
+    z = _as_array(maps)
+    if z.ndim != 3 or not channels or any(not 0 <= c < z.shape[0] for c in channels):
+        raise ValueError(f"maps must be [h, H, W] and channels indices below h; got shape {z.shape} "
+                         f"and channels {channels}")
+    fig, axes = plt.subplots(1, len(channels), figsize=(1.9 * len(channels), 2.4), squeeze=False)
+    for ax, c in zip(axes[0], channels):
+        ax.imshow(z[c], cmap="viridis", interpolation="nearest")
+        ax.set_title(f"channel {c}", fontsize=9)
+        ax.set_xlabel("patch column", fontsize=8)
+        ax.tick_params(labelsize=7)
+    axes[0][0].set_ylabel("patch row", fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def receptive_field_steps(layers: list[int], pixels: list[int], target: int, title: str) -> Figure:
+    """Receptive field (pixels) after each layer of a stack, with the width to reach (a patch)."""
+    if len(layers) != len(pixels) or not layers:
+        raise ValueError("layers and pixels must be non-empty and of the same length")
+    fig, ax = plt.subplots(figsize=(5.5, 3.2))
+    ax.plot(layers, pixels, "o-", label="receptive field")
+    ax.axhline(target, color="#c44e52", linestyle="--", label=f"one {target}x{target} patch")
+    ax.set_xticks(layers)
+    ax.set_title(title)
+    ax.set_xlabel("number of stacked layers")
+    ax.set_ylabel("side seen (pixels)")
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
 
 # --- notebook 02: depthwise vs pointwise (figures go here) ------------------------------------
+
+def depthwise_effect(channel: object, kernel: object, output: object, index: int) -> Figure:
+    """One channel of an embedding, the depthwise kernel of that channel, and what comes out."""
+    panels = [(_as_array(channel), f"input: channel {index}", "viridis"),
+              (_as_array(kernel), f"its kernel ({'x'.join(map(str, _as_array(kernel).shape))})", "coolwarm"),
+              (_as_array(output), f"output: channel {index}", "viridis")]
+    if any(a.ndim != 2 for a, _, _ in panels):
+        raise ValueError("channel, kernel and output must each be a 2-D map")
+    fig, axes = plt.subplots(1, 3, figsize=(9, 3.2))
+    for ax, (values, name, cmap) in zip(axes, panels):
+        image = ax.imshow(values, cmap=cmap, interpolation="nearest")
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+        ax.set_title(name)
+        ax.set_xlabel("column")
+        ax.set_ylabel("row")
+    fig.suptitle("A depthwise convolution filters each channel with its own kernel")
+    fig.tight_layout()
+    return fig
+
+
+def mixing_footprints(changed: dict[str, object], title: str) -> Figure:
+    """Where a change to ONE input value (one channel, one pixel) shows up in the output of each
+    layer: ``changed`` maps a layer name to a boolean [channels, columns] map along the row."""
+    if not changed:
+        raise ValueError("changed must map at least one layer name to a [channels, columns] map")
+    fig, axes = plt.subplots(1, len(changed), figsize=(3.2 * len(changed), 3.0), squeeze=False)
+    for ax, (name, mask) in zip(axes[0], changed.items()):
+        m = _as_array(mask).astype(float)
+        ax.imshow(m, cmap="Greys", vmin=0, vmax=1, interpolation="nearest", aspect="auto")
+        ax.set_title(f"{name}\n{int(m.any(axis=1).sum())} channels x {int(m.any(axis=0).sum())} columns",
+                     fontsize=9)
+        ax.set_xlabel("column (along the perturbed row)")
+        ax.set_ylabel("output channel")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def receptive_field_growth(depths: list[int], patches: list[int], patch_size: int,
+                           grid: int) -> Figure:
+    """Receptive field of one patch embedding as ConvMixer layers stack: in patches (left) and
+    in pixels (right), with the image's width (``grid`` patches, ``grid * p`` pixels) marked."""
+    if len(depths) != len(patches) or not depths:
+        raise ValueError("depths and patches must be non-empty and of the same length")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.2))
+    for ax, scale, unit in ((left, 1, "patches"), (right, patch_size, "pixels")):
+        ax.plot(depths, [n * scale for n in patches], "o-", label="receptive field")
+        ax.axhline(grid * scale, color="#c44e52", linestyle="--", label=f"image width ({grid * scale})")
+        ax.set_title(f"receptive field in {unit}")
+        ax.set_xlabel("ConvMixer layers d")
+        ax.set_ylabel(f"side seen ({unit})")
+        ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def conv_param_bars(counts: dict[str, int], ax: Axes | None = None,
+                    title: str = "Parameters of each convolution (log scale)") -> Figure:
+    """Parameter counts of a few convolutions as labelled bars on a log scale."""
+    if not counts:
+        raise ValueError("counts must hold at least one convolution")
+    fig, ax = _fig_ax(ax, (6.5, 3.5))
+    bars = ax.bar(list(counts), list(counts.values()),
+                  color=["#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3"][: len(counts)])
+    ax.bar_label(bars, labels=[f"{v:,}" for v in counts.values()], fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylim(top=max(counts.values()) * 8)
+    ax.set_title(title)
+    ax.set_ylabel("parameters")
+    ax.set_xlabel("convolution")
+    ax.tick_params(axis="x", labelsize=8)
+    fig.tight_layout()
+    return fig
 
 # --- notebook 03/04: parameter count, full model ----------------------------------------------
 

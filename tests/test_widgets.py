@@ -1,0 +1,151 @@
+"""The explorers of notebooks 01 and 02, driven without a browser: move a slider, read the widget."""
+
+import matplotlib.pyplot as plt
+import pytest
+import torch
+import torch.nn as nn
+
+from convmixer_lab import widgets as w
+from convmixer_lab.counting import count_parameters
+from convmixer_lab.model import PatchEmbedding
+
+
+def grid_lines(explorer: w.PatchSizeExplorer) -> tuple[int, int]:
+    """(vertical, horizontal) grid lines drawn on the explorer's figure."""
+    ax = explorer.figure.axes[0]
+    vertical, horizontal = (len(c.get_segments()) for c in ax.collections[:2])
+    return vertical, horizontal
+
+
+# --- notebook 01: patch size explorer ---------------------------------------------------------
+
+def test_patch_explorer_default_is_the_tutorial_setting():
+    e = w.patch_size_explorer()
+    assert repr(e) == "PatchSizeExplorer(patch_size=7, image_size=224, dim=768)"
+    assert "32 x 32 = 1,024" in e.text and "[1, 768, 32, 32]" in e.text
+    assert "3 x 7 x 7 = 147" in e.text and e.message.value == ""
+    assert grid_lines(e) == (33, 33)
+    assert bytes(e.image.value).startswith(b"\x89PNG")
+    assert not plt.get_fignums(), "the explorer must not draw through pyplot (it would be displayed)"
+
+
+def test_patch_slider_updates_label_counts_and_figure():
+    e = w.patch_size_explorer()
+    before_png, before_html = e.image.value, e.summary.value
+    e.patch_slider.value = 14
+    assert "224 // 14 = 16" in e.text and "16 x 16 = 256" in e.text
+    assert "[1, 768, 16, 16]" in e.text
+    assert e.summary.value != before_html and "16 x 16 = 256" in e.summary.value
+    assert e.image.value != before_png and grid_lines(e) == (17, 17)
+    assert e.figure.axes[0].get_title().endswith("16x16 grid of patches")
+
+
+@pytest.mark.parametrize("p,h", [(7, 768), (14, 1024), (9, 64), (1, 8)])
+def test_patch_stats_match_the_package_stem(p, h):
+    s = w.patch_stats(224, p, h)
+    with torch.device("meta"):
+        stem = PatchEmbedding(h, p)
+        out = stem(torch.empty(1, 3, 224, 224))
+    assert s["embedding_shape"] == tuple(out.shape)
+    assert s["stem_params"] == count_parameters(stem)
+    assert s["stem_conv_params"] == count_parameters(stem.proj)
+    assert s["patches"] == out.shape[2] * out.shape[3]
+    assert s["stem_macs"] == s["patches"] * h * 3 * p * p
+
+
+def test_dim_and_image_size_sliders():
+    e = w.patch_size_explorer()
+    e.dim_slider.value = 1536
+    assert "[1, 1536, 32, 32]" in e.text and "stem parameters:    230,400" in e.text
+    e.image_slider.value = 28
+    e.patch_slider.value = 4
+    assert "28 // 4 = 7" in e.text and grid_lines(e) == (8, 8)
+
+
+def test_non_multiple_patch_size_is_explained_and_shaded():
+    e = w.patch_size_explorer()
+    e.patch_slider.value = 9
+    assert "224 is not a multiple of 9" in e.message.value and "last 8 pixel" in e.message.value
+    assert "24 x 24 = 576" in e.text
+    assert len(e.figure.axes[0].patches) == 2  # the ignored strips, right and bottom
+
+
+def test_patch_larger_than_image_is_refused_in_the_widget():
+    e = w.patch_size_explorer()
+    e.image_slider.value = 28
+    png = e.image.value
+    e.patch_slider.value = 40  # must not raise
+    assert "patch_size=40 is larger than the 28-pixel image" in e.message.value
+    assert "choose patch_size &lt;= 28" in e.message.value
+    assert e.text.startswith("refused:") and e.image.value == png
+    e.patch_slider.value = 28  # back to a valid setting: message gone, numbers back
+    assert e.message.value == "" and "1 x 1 = 1" in e.text
+
+
+def test_patch_stats_errors_name_the_argument():
+    with pytest.raises(ValueError, match="patch_size=8 is larger than the 7-pixel image"):
+        w.patch_stats(7, 8)
+    with pytest.raises(ValueError, match="dim must be a positive int"):
+        w.patch_stats(224, 7, 0)
+
+
+# --- notebook 02: convolution parameter explorer ------------------------------------------------
+
+def test_conv_explorer_default_is_the_tutorial_example():
+    e = w.conv_param_explorer()
+    assert repr(e) == "ConvParamExplorer(k=3, c_in=256, c_out=512, groups=1)"
+    assert "= 1,179,648" in e.text and "133,376 = 11.3% of standard" in e.text
+    bars = e.figure.axes[0].containers[0]
+    assert [b.get_height() for b in bars] == [1_179_648, 2_304, 131_072, 133_376, 1_179_648]
+    assert not plt.get_fignums()
+
+
+def test_kernel_slider_updates_counts_and_figure():
+    e = w.conv_param_explorer()
+    png, html = e.image.value, e.summary.value
+    e.kernel_slider.value = 9
+    assert "9*9*256*512 = 10,616,832" in e.text and "9*9*256 = 20,736" in e.text
+    assert e.summary.value != html and e.image.value != png
+    assert e.figure.axes[0].containers[0][0].get_height() == 10_616_832
+
+
+@pytest.mark.parametrize("k,c_in,c_out,g", [(3, 256, 512, 1), (9, 64, 64, 64), (5, 96, 96, 32),
+                                            (4, 6, 9, 3), (1, 12, 8, 4)])
+def test_conv_counts_match_real_modules(k, c_in, c_out, g):
+    n = w.conv_counts(k, c_in, c_out, g)
+    with torch.device("meta"):
+        standard = nn.Conv2d(c_in, c_out, k, bias=False)
+        depthwise = nn.Conv2d(c_in, c_in, k, groups=c_in, bias=False)
+        pointwise = nn.Conv2d(c_in, c_out, 1, bias=False)
+        grouped = nn.Conv2d(c_in, c_out, k, groups=g, bias=False)
+    assert n["standard"] == count_parameters(standard)
+    assert n["depthwise"] == count_parameters(depthwise)
+    assert n["pointwise"] == count_parameters(pointwise)
+    assert n["separable"] == count_parameters(depthwise) + count_parameters(pointwise)
+    assert n["grouped"] == count_parameters(grouped)
+
+
+def test_groups_that_do_not_divide_are_refused_in_the_widget():
+    e = w.conv_param_explorer()
+    png = e.image.value
+    e.groups_slider.value = 3  # must not raise
+    assert "groups=3 must divide both c_in=256 and c_out=512" in e.message.value
+    assert "choose one of 1, 2, 4, 8" in e.message.value
+    assert e.text.startswith("refused:") and e.image.value == png
+    with pytest.raises(ValueError):
+        nn.Conv2d(256, 512, 3, groups=3)  # PyTorch refuses it as well
+    e.groups_slider.value = 256  # depthwise-like grouping: valid again
+    assert e.message.value == "" and "3*3*(256/256)*512 = 4,608" in e.text
+
+
+def test_depthwise_is_grouped_with_groups_equal_channels():
+    n = w.conv_counts(7, 768, 768, 768)
+    assert n["grouped"] == n["depthwise"] == 7 * 7 * 768
+    assert w.conv_counts(3, 16, 32, 1)["grouped"] == w.conv_counts(3, 16, 32, 1)["standard"]
+
+
+def test_conv_counts_errors_name_the_argument():
+    with pytest.raises(ValueError, match="k must be a positive int"):
+        w.conv_counts(0, 8, 8)
+    with pytest.raises(TypeError, match="c_in must be a positive int"):
+        w.conv_counts(3, 8.0, 8)
