@@ -178,7 +178,7 @@ def _same_patches(func: Any) -> bool:
 
 _GRID14 = _stem_output_shape(224, 14)[2]
 with _torch.device("meta"):
-    _STEM768 = _counting.count_parameters(_model.PatchEmbedding(768, 7).proj)
+    _STEM1024 = _counting.count_parameters(_model.PatchEmbedding(1024, 14).proj)
 _LAYERS11 = _layers_to_see(11)
 
 register(Exercise(
@@ -193,13 +193,13 @@ register(Exercise(
 ))
 register(Exercise(
     key="01.2",
-    text="How many parameters does the stem's convolution nn.Conv2d(3, 768, kernel_size=7, stride=7) "
-         "have, bias included?",
-    is_correct=equals_int(_STEM768),
-    hint_text="Each of the 768 output channels has one 3x7x7 kernel and one bias.",
-    solution_text=f"3*7*7*768 + 768 = {_STEM768:,}.",
-    feedback=too_big_or_small(_STEM768),
-    answer=_STEM768,
+    text="ConvMixer-1024/20 uses 14x14 patches. How many parameters does its stem convolution "
+         "nn.Conv2d(3, 1024, kernel_size=14, stride=14) have, bias included?",
+    is_correct=equals_int(_STEM1024),
+    hint_text="Each of the 1024 output channels has one 3x14x14 kernel and one bias.",
+    solution_text=f"3*14*14*1024 + 1024 = {_STEM1024:,}.",
+    feedback=too_big_or_small(_STEM1024),
+    answer=_STEM1024,
 ))
 register(Exercise(
     key="01.3",
@@ -286,7 +286,7 @@ register(Exercise(
 ))
 register(Exercise(
     key="02.4",
-    text="Write pointwise(z, weight, bias): a 1x1 convolution done as a per-pixel linear map. "
+    text="Write pointwise_by_hand(z, weight, bias): a 1x1 convolution done as a per-pixel linear map. "
          "z is [N, C, H, W], weight is [C_out, C], bias is [C_out]; return [N, C_out, H, W] "
          "without calling a convolution.",
     is_correct=_same_pointwise,

@@ -179,8 +179,9 @@ def mixing_footprints(changed: dict[str, object], title: str) -> Figure:
     for ax, (name, mask) in zip(axes[0], changed.items()):
         m = _as_array(mask).astype(float)
         ax.imshow(m, cmap="Greys", vmin=0, vmax=1, interpolation="nearest", aspect="auto")
-        ax.set_title(f"{name}\n{int(m.any(axis=1).sum())} channels x {int(m.any(axis=0).sum())} columns",
-                     fontsize=9)
+        channels, columns = int(m.any(axis=1).sum()), int(m.any(axis=0).sum())
+        ax.set_title(f"{name}\n{channels} channel{'s' * (channels != 1)} x {columns} "
+                     f"column{'s' * (columns != 1)}", fontsize=9)
         ax.set_xlabel("column (along the perturbed row)")
         ax.set_ylabel("output channel")
     fig.suptitle(title)
