@@ -1,0 +1,95 @@
+"""Figures of notebooks 01 and 02 (plot.py's "notebook 01" and "notebook 02" sections)."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from matplotlib.colors import to_rgb
+from matplotlib.figure import Figure
+
+from convmixer_lab import plot
+
+
+def labelled(ax) -> bool:
+    return bool(ax.get_title() and ax.get_xlabel() and ax.get_ylabel())
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def test_patch_grid_draws_one_line_per_patch_border():
+    image = np.zeros((224, 224, 3), dtype=np.uint8)
+    ax = plot.patch_grid(image, 7).axes[0]
+    vertical, horizontal = ax.collections[:2]
+    assert len(vertical.get_segments()) == len(horizontal.get_segments()) == 33
+    assert sorted({x for seg in vertical.get_segments() for x, _ in seg})[:3] == [0, 7, 14]
+    assert labelled(ax) and "32x32 grid" in ax.get_title() and not ax.patches
+
+
+def test_patch_grid_shades_ignored_pixels_and_draws_on_a_given_axes():
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plot.patch_grid(np.zeros((30, 20)), 6, ax=ax) is fig and not plt.get_fignums()
+    assert len(ax.collections[0].get_segments()) == 4   # 20 // 6 = 3 columns of patches
+    assert len(ax.collections[1].get_segments()) == 6   # 30 // 6 = 5 rows
+    assert len(ax.patches) == 1                          # 20 - 18 = 2 columns ignored, no rows
+    plot.patch_grid(np.zeros((31, 20)), 6, ax=ax)
+    assert len(ax.patches) == 1 + 2                      # now 1 row is ignored as well
+    with pytest.raises(ValueError, match="patch_size must be an int from 1 to 20"):
+        plot.patch_grid(np.zeros((30, 20)), 21)
+
+
+def test_patch_as_vector_uses_the_conv_weight_order():
+    image = np.arange(14 * 14 * 3, dtype=np.int64).reshape(14, 14, 3) % 256
+    fig = plot.patch_as_vector(image, 7, row=1, col=0)
+    left, right = fig.axes
+    assert labelled(left) and labelled(right)
+    heights = [bar.get_height() for container in right.containers for bar in container]
+    patch = torch.from_numpy(image[7:14, 0:7]).permute(2, 0, 1)  # [3, 7, 7] like a conv weight
+    assert heights == patch.reshape(-1).tolist()
+    colors = [c.patches[0].get_facecolor()[:3] for c in right.containers]
+    assert colors == [to_rgb("red"), to_rgb("green"), to_rgb("blue")]
+
+
+def test_feature_maps_one_panel_per_channel():
+    fig = plot.feature_maps(torch.randn(8, 4, 4), [0, 5, 7], "some channels")
+    assert [ax.get_title() for ax in fig.axes] == ["channel 0", "channel 5", "channel 7"]
+    assert fig._suptitle.get_text() == "some channels" and fig.axes[0].get_ylabel()
+    with pytest.raises(ValueError, match="channels"):
+        plot.feature_maps(torch.randn(8, 4, 4), [8], "t")
+
+
+def test_receptive_field_steps_and_growth():
+    ax = plot.receptive_field_steps([0, 1, 2], [1, 3, 5], target=7, title="steps").axes[0]
+    assert labelled(ax) and list(ax.lines[0].get_ydata()) == [1, 3, 5] and ax.lines[1].get_ydata()[0] == 7
+    fig = plot.receptive_field_growth([0, 1, 2], [1, 9, 17], patch_size=7, grid=32)
+    patches_ax, pixels_ax = fig.axes
+    assert labelled(patches_ax) and labelled(pixels_ax)
+    assert list(pixels_ax.lines[0].get_ydata()) == [7, 63, 119] and pixels_ax.lines[1].get_ydata()[0] == 224
+    with pytest.raises(ValueError):
+        plot.receptive_field_growth([0, 1], [1], 7, 32)
+
+
+def test_depthwise_effect_and_mixing_footprints():
+    fig = plot.depthwise_effect(torch.randn(6, 6), torch.ones(3, 3), torch.randn(6, 6), 2)
+    assert [ax.get_title() for ax in fig.axes[:3]] == ["input: channel 2", "its kernel (3x3)",
+                                                       "output: channel 2"]
+    mask = np.zeros((4, 10), dtype=bool)
+    mask[1, 3:6] = True
+    ax = plot.mixing_footprints({"depthwise 3x3": mask}, "footprint").axes[0]
+    assert labelled(ax) and ax.get_title().endswith("1 channel x 3 columns")
+    assert np.array_equal(ax.images[0].get_array(), mask.astype(float))
+
+
+def test_conv_param_bars():
+    fig = Figure()
+    ax = fig.add_subplot()
+    plot.conv_param_bars({"standard": 1_179_648, "depthwise": 2_304}, ax=ax, title="t")
+    assert [b.get_height() for b in ax.containers[0]] == [1_179_648, 2_304]
+    assert ax.get_yscale() == "log" and labelled(ax)
+    assert [t.get_text() for t in ax.texts] == ["1,179,648", "2,304"]
+    with pytest.raises(ValueError, match="counts"):
+        plot.conv_param_bars({})
