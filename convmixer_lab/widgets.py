@@ -143,12 +143,12 @@ class PatchSizeExplorer(widgets.VBox):
             remark = (f"{size} is not a multiple of {p}: the stem uses {stats['grid']}x{stats['grid']} "
                       f"patches ({used} pixels) and ignores the last {stats['ignored_pixels']} pixel "
                       f"rows and columns (shaded red).")
+        self.figure.clear()  # figure first, so it has been sent by the time the numbers change
+        plot.patch_grid(_photo(size), p, ax=self.figure.add_subplot())
+        self.image.value = _png(self.figure)
         self.message.value = _note(remark, "#b8860b")
         self.text = format_patch_stats(size, p, h)
         self.summary.value = _html_table(self.text)
-        self.figure.clear()
-        plot.patch_grid(_photo(size), p, ax=self.figure.add_subplot())
-        self.image.value = _png(self.figure)
 
     def __repr__(self) -> str:  # the widget's text/plain output: short and stable for nbval
         return (f"PatchSizeExplorer(patch_size={self.patch_slider.value}, "
@@ -229,16 +229,16 @@ class ConvParamExplorer(widgets.VBox):
             self.text = f"refused: {err}"
             self.summary.value = _html_table(self.text)
             return
-        self.message.value = ""
-        self.text = format_conv_counts(k, c_in, c_out, g)
-        self.summary.value = _html_table(self.text)
-        self.figure.clear()
+        self.figure.clear()  # figure first, so it has been sent by the time the numbers change
         bars = {"standard": counts["standard"], "depthwise": counts["depthwise"],
                 "pointwise": counts["pointwise"], "separable": counts["separable"],
                 f"grouped g={g}": counts["grouped"]}
         plot.conv_param_bars(bars, ax=self.figure.add_subplot(),
                              title=f"{k}x{k} convolution, {c_in} -> {c_out} channels (log scale)")
         self.image.value = _png(self.figure)
+        self.message.value = ""
+        self.text = format_conv_counts(k, c_in, c_out, g)
+        self.summary.value = _html_table(self.text)
 
     def __repr__(self) -> str:  # the widget's text/plain output: short and stable for nbval
         return (f"ConvParamExplorer(k={self.kernel_slider.value}, c_in={self.c_in_slider.value}, "
