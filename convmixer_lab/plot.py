@@ -207,6 +207,28 @@ def receptive_field_growth(depths: list[int], patches: list[int], patch_size: in
     return fig
 
 
+def receptive_field_on_image(image: np.ndarray, patch_size: int, row: int, col: int, patches: int,
+                             ax: Axes | None = None, title: str | None = None) -> Figure:
+    """The image with its patch grid, patch (row, col) outlined, and the square of
+    ``patches`` x ``patches`` patches around it that one embedding there sees (clipped to the image)."""
+    from matplotlib.patches import Rectangle
+
+    fig = patch_grid(image, patch_size, ax=ax, title=title or "")
+    ax = ax or fig.axes[0]
+    p, half = patch_size, (patches - 1) / 2
+    grid_h, grid_w = (s // p for s in _as_array(image).shape[:2])
+    top, left = max(row - half, 0) * p, max(col - half, 0) * p
+    bottom, right = min(row + half + 1, grid_h) * p, min(col + half + 1, grid_w) * p
+    ax.add_patch(Rectangle((left, top), right - left, bottom - top, fill=True, color="yellow",
+                           alpha=0.3, label="receptive field"))
+    ax.add_patch(Rectangle((col * p, row * p), p, p, fill=False, edgecolor="red", linewidth=2,
+                           label="the patch"))
+    ax.legend(loc="lower right", fontsize=7)
+    if title is None:
+        ax.set_title(f"one patch sees {patches}x{patches} patches\n= {patches * p}x{patches * p} pixels")
+    return fig
+
+
 def conv_param_bars(counts: dict[str, int], ax: Axes | None = None,
                     title: str = "Parameters of each convolution (log scale)") -> Figure:
     """Parameter counts of a few convolutions as labelled bars on a log scale."""

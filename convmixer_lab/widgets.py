@@ -9,6 +9,8 @@ set a slider's ``value``, then read ``summary`` (HTML), ``text`` (the same numbe
                             -> patch grid, number of patches, embedding shape, stem parameters, MACs
     conv_param_explorer()   notebook 02: kernel size k, channels c_in and c_out, groups g
                             -> parameters of standard, depthwise, pointwise, separable, grouped convs
+    receptive_field_explorer()  notebook 02: layers d, kernel size k
+                            -> the area of the photo one patch embedding sees, in patches and pixels
 
 The numbers come from ``patch_stats`` and ``conv_counts`` (plain functions, also used by the
 notebooks to print the default setting). Figures are drawn on a bare ``matplotlib.figure.Figure``,
@@ -28,6 +30,7 @@ from matplotlib.figure import Figure
 from convmixer_lab import plot
 from convmixer_lab.counting import (
     conv_macs,
+    convmixer_receptive_field,
     depthwise_params,
     pointwise_params,
     standard_conv_params,
@@ -248,3 +251,61 @@ class ConvParamExplorer(widgets.VBox):
 def conv_param_explorer(k: int = 3, c_in: int = 256, c_out: int = 512, groups: int = 1) -> ConvParamExplorer:
     """The notebook-02 explorer (not displayed: show it by making it a cell's last value)."""
     return ConvParamExplorer(k, c_in, c_out, groups)
+
+
+def format_receptive_field(depth: int, kernel_size: int, patch_size: int = 7, image_size: int = 224) -> str:
+    """The receptive field of one patch embedding after ``depth`` layers, as the explorer shows it."""
+    patches, pixels = convmixer_receptive_field(depth, kernel_size, patch_size)
+    grid = image_size // patch_size
+    verdict = ("wider than the image: the middle patch sees all of it" if patches >= grid
+               else f"{100 * patches / grid:.0f}% of the image width")
+    return "\n".join([
+        f"after {depth} layer(s) of {kernel_size}x{kernel_size} depthwise convolutions (p = {patch_size}):",
+        f"receptive field: 1 + {depth} * ({kernel_size} - 1) = {patches} patch{'es' * (patches != 1)} "
+        f"= {pixels} pixels",
+        f"image: {grid} patches = {image_size} pixels; {verdict}",
+    ])
+
+
+class ReceptiveFieldExplorer(widgets.VBox):
+    """Sliders for the number of layers d and the kernel size k; the area one patch sees."""
+
+    def __init__(self, depth: int = 1, kernel_size: int = 9, patch_size: int = 7) -> None:
+        _check_positive_int("patch_size", patch_size)
+        if patch_size > 56:
+            raise ValueError(f"patch_size must be at most 56 so the 224-pixel photo holds a few patches, "
+                             f"got {patch_size}")
+        self.patch_size = patch_size
+        self.depth_slider = _slider("layers d", depth, 0, 8)
+        self.kernel_slider = _slider("kernel size k", kernel_size, 1, 15)
+        self.summary = widgets.HTML()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width="380px"))
+        self.figure = Figure(figsize=(4.5, 4.5), dpi=80)
+        self.text = ""
+        title = widgets.HTML("<b>Receptive field explorer</b>: how much of the photo one patch "
+                             "embedding (red) sees after d ConvMixer layers (yellow).")
+        super().__init__(children=[title, self.depth_slider, self.kernel_slider,
+                                   widgets.HBox([self.image, self.summary])])
+        for s in (self.depth_slider, self.kernel_slider):
+            s.observe(self._update, names="value")
+        self._update()
+
+    def _update(self, change: object = None) -> None:
+        d, k, p = self.depth_slider.value, self.kernel_slider.value, self.patch_size
+        patches, _ = convmixer_receptive_field(d, k, p)
+        middle = (224 // p) // 2
+        self.figure.clear()  # figure first, so it has been sent by the time the numbers change
+        plot.receptive_field_on_image(_photo(224), p, middle, middle, patches, ax=self.figure.add_subplot())
+        self.image.value = _png(self.figure)
+        self.text = format_receptive_field(d, k, p)
+        self.summary.value = _html_table(self.text)
+
+    def __repr__(self) -> str:  # the widget's text/plain output: short and stable for nbval
+        return (f"ReceptiveFieldExplorer(depth={self.depth_slider.value}, "
+                f"kernel_size={self.kernel_slider.value}, patch_size={self.patch_size})")
+
+
+def receptive_field_explorer(depth: int = 1, kernel_size: int = 9,
+                             patch_size: int = 7) -> ReceptiveFieldExplorer:
+    """The second notebook-02 explorer (not displayed: show it by making it a cell's last value)."""
+    return ReceptiveFieldExplorer(depth, kernel_size, patch_size)

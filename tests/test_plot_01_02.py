@@ -93,3 +93,12 @@ def test_conv_param_bars():
     assert [t.get_text() for t in ax.texts] == ["1,179,648", "2,304"]
     with pytest.raises(ValueError, match="counts"):
         plot.conv_param_bars({})
+
+
+def test_receptive_field_on_image_outlines_the_patch_and_clips_the_field():
+    ax = plot.receptive_field_on_image(np.zeros((70, 70, 3)), 7, row=1, col=5, patches=5).axes[0]
+    field, patch = (p for p in ax.patches if p.get_label() in ("receptive field", "the patch"))
+    assert (patch.get_x(), patch.get_y(), patch.get_width()) == (35, 7, 7)
+    # 5 patches around row 1, column 5: rows -1..3 clipped to 0..3, columns 3..7
+    assert (field.get_x(), field.get_y(), field.get_width(), field.get_height()) == (21, 0, 35, 28)
+    assert labelled(ax) and "5x5 patches" in ax.get_title()

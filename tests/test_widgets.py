@@ -149,3 +149,36 @@ def test_conv_counts_errors_name_the_argument():
         w.conv_counts(0, 8, 8)
     with pytest.raises(TypeError, match="c_in must be a positive int"):
         w.conv_counts(3, 8.0, 8)
+
+
+def receptive_square(explorer: w.ReceptiveFieldExplorer) -> tuple[float, float]:
+    """(width, height) in pixels of the yellow receptive-field square on the explorer's figure."""
+    square = next(p for p in explorer.figure.axes[0].patches if p.get_label() == "receptive field")
+    return square.get_width(), square.get_height()
+
+
+def test_receptive_field_explorer_default_and_sliders():
+    e = w.receptive_field_explorer()
+    assert repr(e) == "ReceptiveFieldExplorer(depth=1, kernel_size=9, patch_size=7)"
+    assert "1 + 1 * (9 - 1) = 9 patches = 63 pixels" in e.text and "28% of the image width" in e.text
+    assert receptive_square(e) == (63, 63)
+    png, html = e.image.value, e.summary.value
+    e.depth_slider.value = 2
+    assert "= 17 patches = 119 pixels" in e.text and e.summary.value != html
+    assert e.image.value != png and receptive_square(e) == (119, 119)
+    e.kernel_slider.value = 3
+    assert "1 + 2 * (3 - 1) = 5 patches = 35 pixels" in e.text and receptive_square(e) == (35, 35)
+    assert not plt.get_fignums()
+
+
+def test_receptive_field_explorer_clips_to_the_image():
+    e = w.receptive_field_explorer(depth=4)
+    assert "= 33 patches = 231 pixels" in e.text and "the middle patch sees all of it" in e.text
+    assert receptive_square(e) == (224, 224)  # 33 patches around patch 16 of 32: clipped to the photo
+    e.depth_slider.value = 0
+    assert "= 1 patch = 7 pixels" in e.text and receptive_square(e) == (7, 7)
+
+
+def test_receptive_field_explorer_refuses_a_bad_patch_size():
+    with pytest.raises(ValueError, match="patch_size must be at most 56"):
+        w.receptive_field_explorer(patch_size=100)
