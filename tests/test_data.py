@@ -117,7 +117,8 @@ def test_wrong_magic_number(tmp_path):
 
 def test_header_disagrees_with_payload(tmp_path):
     path = write_idx(tmp_path / "x.gz", 2051, (5, 28, 28), bytes(4 * 784))
-    with pytest.raises(DataError, match=r"header says 5 x 28 x 28 = 3920 bytes of data but the file holds 3136"):
+    with pytest.raises(DataError, match=r"header says 5 x 28 x 28 = 3920 bytes of data but the file "
+                                        r"holds 3136"):
         read_idx(path, "images")
     with pytest.raises(DataError, match="too short for an IDX header"):
         read_idx(write_idx(tmp_path / "y.gz", 2049, (), b""), "labels")
@@ -130,7 +131,8 @@ def test_labels_and_images_of_different_lengths(tmp_path):
 
 
 def test_checksum_mismatch_names_the_file(tmp_path):
-    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte.gz has content sha256 [0-9a-f]{64}, expected 5b4141"):
+    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte.gz has content sha256 [0-9a-f]{64}, "
+                                        r"expected 5b4141"):
         load_fashion_mnist("test", root=fake_split(tmp_path))
 
 
@@ -159,7 +161,7 @@ def test_download_over_http_verifies_and_skips_good_copies(tmp_path, server):
     target = tmp_path / "copy"
     assert download_fashion_mnist(target, base_url=server(data.FASHION_MNIST_DIR)) == target
     assert sorted(p.name for p in target.iterdir()) == sorted(SHA256)
-    for name, digest in SHA256.items():
+    for name in SHA256:
         assert sha256_of(target / name) == GZ_SHA256[name]  # the served files, byte for byte
     # a second call finds good copies and needs no server at all
     download_fashion_mnist(target, base_url="http://127.0.0.1:9/")
@@ -180,13 +182,15 @@ def test_download_of_a_wrong_file_leaves_nothing(tmp_path, server):
     for name in SHA256:
         (mirror / name).write_bytes(b"not the official file")
     target = tmp_path / "copy"
-    with pytest.raises(DataError, match=r"train-images-idx3-ubyte.gz has content sha256 unknown .* nothing was saved"):
+    with pytest.raises(DataError, match=r"train-images-idx3-ubyte.gz has content sha256 unknown .* "
+                                        r"nothing was saved"):
         download_fashion_mnist(target, base_url=server(mirror))
     assert list(target.iterdir()) == []
 
 
 def test_download_from_a_server_without_the_files(tmp_path, server):
     target = tmp_path / "copy"
-    with pytest.raises(DataError, match=r"downloading http://127.0.0.1:\d+/train-images-idx3-ubyte.gz failed"):
+    with pytest.raises(DataError, match=r"downloading http://127.0.0.1:\d+/train-images-idx3-ubyte.gz "
+                                        r"failed"):
         download_fashion_mnist(target, base_url=server(tmp_path / "empty_does_not_exist"))
     assert list(target.iterdir()) == []
