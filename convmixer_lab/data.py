@@ -37,6 +37,7 @@ import tempfile  # noqa: E402
 import urllib.request  # noqa: E402
 
 FASHION_MNIST_DIR = DATA_DIR / "fashion-mnist"
+REFERENCE_CHECKPOINT = DATA_DIR / "checkpoints" / "reference.pt"  # see data/checkpoints/README.md
 FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 # The four official files, unchanged, and their sha256 (data/README.md lists the same values).
 FILES = {

@@ -436,4 +436,58 @@ register(Exercise(
 ))
 
 # --- notebook 05: training -------------------------------------------------------------------
-# (exercises 05.x go here)
+from convmixer_lab.train import PRESETS as _PRESETS  # noqa: E402
+
+_SMALL = _PRESETS["small"]
+_SMALL_PARAMS = _counting.convmixer_params(_SMALL["dim"], _SMALL["depth"], _SMALL["kernel_size"],
+                                           _SMALL["patch_size"], num_classes=10, in_channels=1)
+_SMALL_PATCHES = (28 // _SMALL["patch_size"]) ** 2
+_LOGIT_CASES = [(_torch.tensor([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [1.0, 0.0, 5.0], [4.0, 4.5, 0.0]]),
+                 _torch.tensor([0, 1, 0, 0])),
+                (_torch.arange(60.0).reshape(6, 10).remainder(7), _torch.tensor([6, 5, 3, 3, 0, 9]))]
+
+
+def _accuracy(logits: _torch.Tensor, labels: _torch.Tensor) -> float:
+    """Reference for 05.3: fraction of rows whose largest logit sits at the label."""
+    return (logits.argmax(dim=1) == labels).float().mean().item()
+
+
+def _same_accuracy(func: Any) -> bool:
+    return all(math.isclose(float(call_answer(func, *case)), _accuracy(*case), abs_tol=1e-6)
+               for case in _LOGIT_CASES)
+
+
+register(Exercise(
+    key="05.1",
+    text=f"The small preset is ConvMixer-{_SMALL['dim']}/{_SMALL['depth']} with "
+         f"p={_SMALL['patch_size']}, k={_SMALL['kernel_size']}, 1 input channel (grey images) and 10 "
+         "classes. How many parameters does it have?",
+    is_correct=equals_int(_SMALL_PARAMS),
+    hint_text="count_parameters(ConvMixer(...)) with in_channels=1 and num_classes=10, or the formula "
+              "stem + d * layer + head from notebook 04 with c=1 and n=10.",
+    solution_text=f"{_SMALL_PARAMS:,} (convmixer_params({_SMALL['dim']}, {_SMALL['depth']}, "
+                  f"{_SMALL['kernel_size']}, {_SMALL['patch_size']}, num_classes=10, in_channels=1)).",
+    feedback=too_big_or_small(_SMALL_PARAMS),
+    answer=_SMALL_PARAMS,
+))
+register(Exercise(
+    key="05.2",
+    text=f"A 28x28 Fashion-MNIST image goes through the small preset's stem (p={_SMALL['patch_size']}). "
+         "How many patch embeddings does ONE image become?",
+    is_correct=equals_int(_SMALL_PATCHES),
+    hint_text="The stem makes an (H/p) x (W/p) grid of patches, each a vector of h numbers.",
+    solution_text=f"(28 // {_SMALL['patch_size']}) ** 2 = {_SMALL_PATCHES} patches, each with "
+                  f"h = {_SMALL['dim']} channels.",
+    feedback=too_big_or_small(_SMALL_PATCHES),
+    answer=_SMALL_PATCHES,
+))
+register(Exercise(
+    key="05.3",
+    text="Write accuracy(logits, labels): logits is a tensor [N, classes], labels a tensor [N] of "
+         "class indices; return the fraction (0 to 1) of images whose largest logit is the label's.",
+    is_correct=_same_accuracy,
+    hint_text="logits.argmax(dim=1) gives the predicted class of each row; compare with labels, then "
+              "take the mean of the matches as floats.",
+    solution_text="return (logits.argmax(dim=1) == labels).float().mean().item()",
+    answer=_accuracy,
+))

@@ -277,3 +277,121 @@ def config_params_plot(tables: dict[str, list[Stage]],
 
 
 # --- notebook 05: training (figures go here) --------------------------------------------------
+
+def fashion_examples(images: object, labels: object, class_names: list[str], per_class: int = 6) -> Figure:
+    """The first ``per_class`` images of each class (one row per class), labelled."""
+    imgs, labs = _as_array(images), _as_array(labels)
+    if imgs.ndim != 3 or len(imgs) != len(labs):
+        raise ValueError(f"images must be [N, H, W] with one label each, got {imgs.shape} and {labs.shape}")
+    n = len(class_names)
+    fig, axes = plt.subplots(n, per_class, figsize=(per_class * 0.9, n * 0.9), squeeze=False)
+    for c in range(n):
+        picks = np.flatnonzero(labs == c)[:per_class]
+        for j in range(per_class):
+            ax = axes[c][j]
+            if j < len(picks):
+                ax.imshow(imgs[picks[j]], cmap="gray_r", interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+        axes[c][0].set_ylabel(f"{c}: {class_names[c]}", rotation=0, ha="right", va="center", fontsize=8)
+    fig.suptitle("Fashion-MNIST: the first training images of each class")
+    fig.supxlabel("example", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def training_curves(histories: dict[str, dict[str, list[float]]],
+                    title: str = "Learning curves") -> Figure:
+    """Training loss (left) and accuracies (right) per epoch, one colour per run."""
+    if not histories:
+        raise ValueError("histories must map a run name to a history from train.fit")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.3))
+    for (name, h), color in zip(histories.items(), ["#4c72b0", "#dd8452", "#55a868", "#c44e52"]):
+        left.plot(h["epoch"], h["loss"], "o-", color=color, label=name)
+        right.plot(h["epoch"], [100 * a for a in h["train_accuracy"]], "o--", color=color,
+                   label=f"{name}: train (running)")
+        right.plot(h["epoch"], [100 * a for a in h["test_accuracy"]], "o-", color=color,
+                   label=f"{name}: test")
+    left.set_title("training loss")
+    left.set_xlabel("epoch")
+    left.set_ylabel("cross-entropy (label smoothing)")
+    right.set_title("accuracy")
+    right.set_xlabel("epoch")
+    right.set_ylabel("accuracy (%)")
+    for ax in (left, right):
+        ax.legend(fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def confusion_matrix(counts: object, class_names: list[str],
+                     title: str = "Confusion matrix on the test set") -> Figure:
+    """A [classes, classes] count matrix (rows: true class, columns: predicted), numbers drawn in."""
+    m = _as_array(counts)
+    n = len(class_names)
+    if m.shape != (n, n):
+        raise ValueError(f"counts must be [{n}, {n}] (one row and column per class), got {m.shape}")
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    ax.imshow(m, cmap="Blues", norm=matplotlib.colors.LogNorm(vmin=1, vmax=max(2, m.max())))
+    for i in range(n):
+        for j in range(n):
+            if m[i, j]:
+                ax.text(j, i, str(int(m[i, j])), ha="center", va="center", fontsize=7,
+                        color="white" if m[i, j] > m.max() / 3 else "black")
+    ax.set_xticks(range(n))
+    ax.set_xticklabels(class_names, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(n))
+    ax.set_yticklabels(class_names, fontsize=8)
+    ax.set_title(title)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    fig.tight_layout()
+    return fig
+
+
+def kernel_grid(weights: object, title: str, columns: int = 16) -> Figure:
+    """Small 2-D kernels [n, 1, k, k] (a conv weight with one input channel each) as images,
+    each on its own symmetric colour scale (red positive, blue negative)."""
+    w = _as_array(weights)
+    if w.ndim != 4 or w.shape[1] != 1:
+        raise ValueError(f"weights must be [n, 1, k, k] (stem with 1 input channel, or depthwise), "
+                         f"got {w.shape}")
+    n = len(w)
+    rows = int(np.ceil(n / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * 0.55, rows * 0.55 + 0.6), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i < n:
+            bound = float(np.abs(w[i, 0]).max()) or 1.0
+            ax.imshow(w[i, 0], cmap="RdBu_r", vmin=-bound, vmax=bound, interpolation="nearest")
+        else:
+            ax.axis("off")
+    fig.suptitle(title, fontsize=10)
+    fig.supxlabel(f"{n} kernels of {w.shape[2]}x{w.shape[3]} (red > 0, blue < 0)", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def mistakes(images: object, true: list[int], predicted: list[int], confidence: list[float],
+             class_names: list[str], title: str = "The most confident mistakes") -> Figure:
+    """Misclassified images with their true class, the prediction and its probability."""
+    imgs = _as_array(images)
+    if not (len(imgs) == len(true) == len(predicted) == len(confidence)) or len(imgs) == 0:
+        raise ValueError("images, true, predicted and confidence must be non-empty and of one length")
+    cols = min(6, len(imgs))
+    rows = int(np.ceil(len(imgs) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(cols * 1.6, rows * 1.9), squeeze=False)
+    for i, ax in enumerate(axes.flat):
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i >= len(imgs):
+            ax.axis("off")
+            continue
+        ax.imshow(imgs[i], cmap="gray_r", interpolation="nearest")
+        ax.set_title(f"true: {class_names[true[i]]}\nsaid: {class_names[predicted[i]]}\n"
+                     f"({confidence[i]:.0%} sure)", fontsize=7)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

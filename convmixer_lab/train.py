@@ -13,6 +13,7 @@ read with ``torch.load(weights_only=True)``, so a tampered file cannot run code.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import os
@@ -85,19 +86,28 @@ def pick_device(device: str = "auto") -> torch.device:
 
 
 @torch.no_grad()
-def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1000) -> torch.Tensor:
-    """Logits [N, classes] of ``model`` in eval mode for images [N, 1, H, W] (on the CPU)."""
-    model.eval()
+def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1000,
+            batch_statistics: bool = False) -> torch.Tensor:
+    """Logits [N, classes] for images [N, 1, H, W] (returned on the CPU), in eval mode: BatchNorm
+    uses its running statistics. ``batch_statistics=True`` instead normalises each batch with its
+    own statistics, as in training (on a copy, so the model's running statistics stay as they are)."""
+    if batch_statistics:
+        model = copy.deepcopy(model).train()
+    else:
+        model.eval()
     device = next(model.parameters()).device
     return torch.cat([model(x[i:i + batch_size].to(device)).float().cpu()
                       for i in range(0, len(x), batch_size)])
 
 
-def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000) -> float:
-    """Accuracy (0..1) of ``model`` in eval mode on images ``x`` [N, 1, H, W], labels ``y`` [N]."""
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000,
+             batch_statistics: bool = False) -> float:
+    """Accuracy (0..1) of ``model`` on images ``x`` [N, 1, H, W] with labels ``y`` [N]
+    (eval mode; see ``predict`` for ``batch_statistics``)."""
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"x and y must be non-empty and of the same length, got {len(x)} and {len(y)}")
-    return (predict(model, x, batch_size).argmax(1) == y.cpu()).float().mean().item()
+    logits = predict(model, x, batch_size, batch_statistics)
+    return (logits.argmax(1) == y.cpu()).float().mean().item()
 
 
 def save_checkpoint(path: str | Path, state: dict) -> None:
