@@ -1,0 +1,83 @@
+"""Time to 90% Fashion-MNIST test accuracy for the small preset, on this machine's CPU.
+
+    .venv/bin/python benchmarks/time_to_accuracy.py                 # small preset, 4 evaluations/epoch
+    .venv/bin/python benchmarks/time_to_accuracy.py --target 0.9 --evals-per-epoch 2 --threads 2
+
+Trains exactly as ``python -m convmixer_lab.train --preset small`` does (``train.fit`` with the
+preset's model, epochs, batch size, learning rate and one-cycle schedule, seed 0, all 60,000
+training images) and evaluates on the 10,000 test images several times per epoch. Evaluation time
+is NOT counted: the clock shows training time only. Prints a row per evaluation and the first
+training time at which the test accuracy reached the target (or that it never did).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+
+import torch
+from model_speed import cpu_name
+
+from convmixer_lab import ConvMixer
+from convmixer_lab.data import load_fashion_mnist, to_tensor
+from convmixer_lab.train import PRESETS, evaluate, fit
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--target", type=float, default=0.90, help="test accuracy to reach (0..1)")
+    parser.add_argument("--evals-per-epoch", type=int, default=4, help="test evaluations per epoch")
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="small")
+    args = parser.parse_args()
+    if not 0 < args.target <= 1:
+        parser.error("--target must be a fraction in (0, 1], e.g. 0.9")
+    if args.evals_per_epoch < 1:
+        parser.error("--evals-per-epoch must be >= 1")
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    s = PRESETS[args.preset]
+    (xtr, ytr), (xte, yte) = load_fashion_mnist("train"), load_fashion_mnist("test")
+    xtr, ytr, xte, yte = to_tensor(xtr), torch.from_numpy(ytr), to_tensor(xte), torch.from_numpy(yte)
+    steps_per_epoch = math.ceil(len(xtr) / s["batch_size"])
+    every = max(1, steps_per_epoch // args.evals_per_epoch)
+
+    torch.manual_seed(0)  # fit seeds again with seed=0 before it draws anything
+    model = ConvMixer(s["dim"], s["depth"], s["kernel_size"], s["patch_size"], 10, in_channels=1)
+    rows: list[tuple[int, float, float]] = []
+    paused = 0.0  # seconds spent evaluating, taken off the clock
+    start = time.perf_counter()
+
+    def on_step(step: int) -> None:
+        nonlocal paused
+        if step % every and step % steps_per_epoch:
+            return
+        t0 = time.perf_counter()
+        accuracy = evaluate(model, xte, yte)
+        model.train()  # evaluate() switched to eval mode; fit continues the epoch in train mode
+        rows.append((step, t0 - start - paused, accuracy))
+        print(f"step {step:>5} (epoch {step / steps_per_epoch:5.2f}): {t0 - start - paused:7.1f} s "
+              f"of training, test accuracy {accuracy:.2%}", flush=True)
+        paused += time.perf_counter() - t0
+
+    print(f"machine: {cpu_name()}, {torch.get_num_threads()} torch threads, torch {torch.__version__}")
+    print(f"preset {args.preset}: ConvMixer-{s['dim']}/{s['depth']} p={s['patch_size']} "
+          f"k={s['kernel_size']}, {s['epochs']} epochs of {steps_per_epoch} steps (batch "
+          f"{s['batch_size']}), lr {s['lr']}, augment {s['augment']}; target {args.target:.0%}", flush=True)
+    fit(model, (xtr, ytr), None, epochs=s["epochs"], batch_size=s["batch_size"], lr=s["lr"],
+        augment=s["augment"], device="cpu", progress=False, on_step=on_step)
+    reached = [(step, seconds, acc) for step, seconds, acc in rows if acc >= args.target]
+    if reached:
+        step, seconds, acc = reached[0]
+        print(f"reached {args.target:.0%} test accuracy after {seconds:.1f} s of training "
+              f"(step {step}, epoch {step / steps_per_epoch:.2f}; accuracy {acc:.2%})")
+    else:
+        best = max(rows, key=lambda r: r[2])
+        print(f"never reached {args.target:.0%}: best {best[2]:.2%} at step {best[0]} "
+              f"after {best[1]:.1f} s of training")
+    print(f"final test accuracy {rows[-1][2]:.2%} after {rows[-1][1]:.1f} s of training")
+
+
+if __name__ == "__main__":
+    main()
