@@ -41,7 +41,8 @@ def main() -> None:
     (xtr, ytr), (xte, yte) = load_fashion_mnist("train"), load_fashion_mnist("test")
     xtr, ytr, xte, yte = to_tensor(xtr), torch.from_numpy(ytr), to_tensor(xte), torch.from_numpy(yte)
     steps_per_epoch = math.ceil(len(xtr) / s["batch_size"])
-    every = max(1, steps_per_epoch // args.evals_per_epoch)
+    # evaluate after these steps of every epoch (the last one ends the epoch)
+    marks = {round(steps_per_epoch * j / args.evals_per_epoch) for j in range(1, args.evals_per_epoch + 1)}
 
     torch.manual_seed(0)  # fit seeds again with seed=0 before it draws anything
     model = ConvMixer(s["dim"], s["depth"], s["kernel_size"], s["patch_size"], 10, in_channels=1)
@@ -51,7 +52,7 @@ def main() -> None:
 
     def on_step(step: int) -> None:
         nonlocal paused
-        if step % every and step % steps_per_epoch:
+        if (step - 1) % steps_per_epoch + 1 not in marks:
             return
         t0 = time.perf_counter()
         accuracy = evaluate(model, xte, yte)
