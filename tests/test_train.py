@@ -14,13 +14,13 @@ import torch
 
 from convmixer_lab import ConvMixer
 from convmixer_lab.augment import augment_batch, draw
+from convmixer_lab.cli import main
 from convmixer_lab.data import load_fashion_mnist, to_tensor
 from convmixer_lab.train import (
     OneCycle,
     evaluate,
     fit,
     load_checkpoint,
-    main,
     pick_device,
     predict,
     read_checkpoint,
