@@ -10,6 +10,16 @@ under torch.no_grad():
     tutorial   benchmarks/tutorial_convmixer.py, the tutorial's code transcribed verbatim
     matmul     torch.mm of two n x n float32 matrices: the rate the machine's BLAS reaches
 
+and, for information (not targets), two more rows:
+
+    course-cl  the same course model fed x.contiguous(memory_format=torch.channels_last): what a
+               student gains by changing the input's memory layout (results differ from NCHW only
+               by float rounding; the largest difference is printed)
+    gemm-1x1   one pointwise layer alone, F.conv2d of a channels-last [4, 1536, 32, 32] tensor with a
+               [1536, 1536, 1, 1] weight: the same GEMM through oneDNN, the library PyTorch's CPU
+               convolutions use. On CPUs where the BLAS behind torch.mm does not run at full speed
+               (MKL on AMD processors), this is the stricter ceiling.
+
 Each repeat times all three once, in a rotating order, so a neighbour's load spike hits them alike;
 the table shows the median (and the fastest and slowest repeat). The model's rate counts
 2 FLOPs per multiply-accumulate, with MACs from convmixer_lab.counting.total_macs (convolutions and
@@ -27,6 +37,7 @@ import time
 from collections.abc import Callable
 
 import torch
+import torch.nn.functional as F
 from tutorial_convmixer import ConvMixer as TutorialConvMixer
 
 from convmixer_lab import ConvMixer
@@ -86,17 +97,25 @@ def main() -> None:
     a, b = torch.randn(n, n), torch.randn(n, n)
     model_flops = 2 * total_macs(course, IMAGE) * BATCH
 
-    def infer(model: torch.nn.Module) -> Callable[[], object]:
+    x_cl = x.contiguous(memory_format=torch.channels_last)
+    grid = IMAGE // PATCH
+    z = torch.randn(BATCH, DIM, grid, grid).contiguous(memory_format=torch.channels_last)
+    w = torch.randn(DIM, DIM, 1, 1) / DIM ** 0.5
+
+    def infer(model: torch.nn.Module, inp: torch.Tensor) -> Callable[[], object]:
         def run() -> torch.Tensor:
             with torch.no_grad():
-                return model(x)
+                return model(inp)
         return run
 
-    cases = {"course": infer(course), "tutorial": infer(tutorial), "matmul": lambda: torch.mm(a, b)}
+    cases = {"course": infer(course, x), "tutorial": infer(tutorial, x), "matmul": lambda: torch.mm(a, b),
+             "course-cl": infer(course, x_cl), "gemm-1x1": lambda: F.conv2d(z, w)}
     with torch.no_grad():
         assert course(x[:1]).shape == tutorial(x[:1]).shape == (1, 1000)
+        cl_diff = (course(x) - course(x_cl)).abs().max().item()
     times = interleaved(cases, args.repeats)
-    flops = {"course": model_flops, "tutorial": model_flops, "matmul": 2 * n ** 3}
+    flops = {"course": model_flops, "tutorial": model_flops, "matmul": 2 * n ** 3,
+             "course-cl": model_flops, "gemm-1x1": 2 * BATCH * grid * grid * DIM * DIM}
     med = {name: statistics.median(ts) for name, ts in times.items()}
     rate = {name: flops[name] / med[name] / 1e9 for name in times}
 
@@ -104,15 +123,19 @@ def main() -> None:
     print(f"ConvMixer-{DIM}/{DEPTH} (p={PATCH}, k={KERNEL}) inference on {BATCH}x3x{IMAGE}x{IMAGE}, "
           f"eval + no_grad; {model_flops / 1e9:.1f} GFLOP per batch; matmul n={n}; "
           f"median of {args.repeats} interleaved repeats")
-    print(f"{'case':<10} {'median s':>9} {'min s':>8} {'max s':>8} {'GFLOP/s':>8} {'of matmul':>10}")
+    print(f"{'case':<10} {'median s':>9} {'min s':>8} {'max s':>8} {'GFLOP/s':>8} {'of matmul':>10} "
+          f"{'of gemm-1x1':>12}")
     for name, ts in times.items():
         print(f"{name:<10} {med[name]:>9.3f} {min(ts):>8.3f} {max(ts):>8.3f} {rate[name]:>8.1f} "
-              f"{rate[name] / rate['matmul']:>10.0%}")
+              f"{rate[name] / rate['matmul']:>10.0%} {rate[name] / rate['gemm-1x1']:>12.0%}")
     speedup = med["tutorial"] / med["course"]
     spread = max(max(ts) / min(ts) for name, ts in times.items() if name != "matmul") - 1
     print(f"course vs tutorial speed ratio (tutorial time / course time): {speedup:.2f} "
           f"(target >= 1.0; run-to-run spread this run: {spread:.0%})")
     print(f"course rate / matmul rate: {rate['course'] / rate['matmul']:.0%} (target >= 80%)")
+    print(f"for information: channels-last input runs {med['course'] / med['course-cl']:.2f}x as fast "
+          f"(largest logit difference {cl_diff:.1e}); course / gemm-1x1 rate: "
+          f"{rate['course'] / rate['gemm-1x1']:.0%}")
 
 
 if __name__ == "__main__":
