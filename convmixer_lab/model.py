@@ -167,6 +167,11 @@ class ConvMixer(nn.Module):
         self.mixer_layers = nn.Sequential(*[layer(dim, kernel_size) for _ in range(depth)])
         self.global_avg_pool = nn.AdaptiveAvgPool2d((1, 1))
         self.classifier = nn.Linear(dim, num_classes) if num_classes > 0 else nn.Identity()
+        # Keep the convolution weights channels-last (NHWC in memory; shapes and values unchanged):
+        # activations then stay NHWC and PyTorch's CPU convolutions run much faster, the depthwise
+        # backward pass above all (benchmarks/train_speed.py). Results equal the NCHW computation
+        # up to float rounding (tests/test_model.py).
+        self.to(memory_format=torch.channels_last)
 
     def check_input(self, x: torch.Tensor) -> None:
         """Raise a clear error for an input the stem cannot take (before any tensor work)."""

@@ -1,5 +1,7 @@
 """The model against the paper: exact counts, a reference transcription, the tutorial's demo."""
 
+import copy
+
 import pytest
 import torch
 import torch.nn as nn
@@ -61,17 +63,42 @@ def test_paper_block_matches_published_code_train_and_eval(kernel_size, patch_si
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.2, 0.2)
     copy_into_reference(ours, ref)
+    # ConvMixer keeps its conv weights channels-last (a speed-up, see model.py); the published code
+    # run with the same memory layout must give exactly our numbers, and in the default NCHW layout
+    # the same numbers up to float rounding.
+    ref_nchw = copy.deepcopy(ref)
+    ref.to(memory_format=torch.channels_last)
     x = torch.randn(5, 3, 28, 30)
     ours.eval()
     ref.eval()
+    ref_nchw.eval()
     assert torch.equal(ours(x), ref(x))
+    torch.testing.assert_close(ours(x), ref_nchw(x), rtol=1e-5, atol=1e-6)
     ours.train()
     ref.train()
     out, expected = ours(x), ref(x)
     assert torch.equal(out, expected)
+    torch.testing.assert_close(out, ref_nchw.train()(x), rtol=1e-5, atol=1e-5)
     # the running statistics moved identically too
     for a, b in zip(ours.state_dict().values(), ref.state_dict().values()):
         assert torch.equal(a, b)
+
+
+def test_channels_last_weights_change_nothing_visible():
+    torch.manual_seed(0)
+    model = ConvMixer(16, 2, 5, 2, num_classes=10, in_channels=1)
+    convs = [m for m in model.modules() if isinstance(m, nn.Conv2d)]
+    nhwc = lambda t: t.stride() == torch.empty(t.shape, memory_format=torch.channels_last).stride()
+    assert all(nhwc(c.weight) for c in convs) and not nhwc(nn.Conv2d(1, 16, 2).weight)
+    assert [tuple(c.weight.shape) for c in convs[1:3]] == [(16, 1, 5, 5), (16, 16, 1, 1)]
+    assert list(model.state_dict())[:3] == ["patch_embedding.proj.weight", "patch_embedding.proj.bias",
+                                            "patch_embedding.norm.weight"]
+    # a checkpoint round trip keeps values and the fast layout
+    clone = ConvMixer(16, 2, 5, 2, num_classes=10, in_channels=1)
+    clone.load_state_dict(model.state_dict())
+    x = torch.randn(3, 1, 28, 28)
+    assert torch.equal(clone.eval()(x), model.eval()(x))
+    assert all(nhwc(c.weight) for c in clone.modules() if isinstance(c, nn.Conv2d))
 
 
 def test_parameter_counts_of_the_papers_models():
