@@ -12,9 +12,9 @@ under torch.no_grad():
 
 and, for information (not targets), two more rows:
 
-    course-cl  the same course model fed x.contiguous(memory_format=torch.channels_last): what a
-               student gains by changing the input's memory layout (results differ from NCHW only
-               by float rounding; the largest difference is printed)
+    course-cl  the same course model fed x.contiguous(memory_format=torch.channels_last). ConvMixer
+               already keeps its weights channels-last (model.py), so this should match `course`;
+               it shows the input's layout no longer matters (the largest logit difference is printed)
     gemm-1x1   one pointwise layer alone, F.conv2d of a channels-last [4, 1536, 32, 32] tensor with a
                [1536, 1536, 1, 1] weight: the same GEMM through oneDNN, the library PyTorch's CPU
                convolutions use. On CPUs where the BLAS behind torch.mm does not run at full speed
@@ -133,7 +133,7 @@ def main() -> None:
     print(f"course vs tutorial speed ratio (tutorial time / course time): {speedup:.2f} "
           f"(target >= 1.0; run-to-run spread this run: {spread:.0%})")
     print(f"course rate / matmul rate: {rate['course'] / rate['matmul']:.0%} (target >= 80%)")
-    print(f"for information: channels-last input runs {med['course'] / med['course-cl']:.2f}x as fast "
+    print(f"for information: a channels-last input runs {med['course'] / med['course-cl']:.2f}x as fast "
           f"(largest logit difference {cl_diff:.1e}); course / gemm-1x1 rate: "
           f"{rate['course'] / rate['gemm-1x1']:.0%}")
 
