@@ -232,3 +232,17 @@ def test_cli_trains_saves_and_reports_json(tmp_path, capsys):
     model = load_checkpoint(tmp_path / "model.pt")
     assert model.config["dim"] == 8 and not model.training
     assert read_checkpoint(tmp_path / "model.pt")["history"]["test_accuracy"][-1] == result["test_accuracy"]
+
+
+def test_the_shipped_reference_checkpoint():
+    from convmixer_lab.data import REFERENCE_CHECKPOINT
+
+    model = load_checkpoint(REFERENCE_CHECKPOINT)
+    info = read_checkpoint(REFERENCE_CHECKPOINT)
+    assert not model.training and model.config["in_channels"] == 1 and model.config["num_classes"] == 10
+    assert sum(p.numel() for p in model.parameters()) < 1_000_000
+    assert set(info) == {"config", "model", "history", "settings", "argv"}  # no optimizer state shipped
+    assert "--preset" in info["argv"] and "reference" in info["argv"]
+    images, labels = load_fashion_mnist("test")
+    accuracy = evaluate(model, to_tensor(images), torch.from_numpy(labels))
+    assert accuracy == pytest.approx(info["history"]["test_accuracy"][-1], abs=2e-4)  # as logged
