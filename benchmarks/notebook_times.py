@@ -31,6 +31,8 @@ def run_pytest(paths: list[str], env: dict[str, str]) -> tuple[float, bool, str]
                           capture_output=True, text=True)
     seconds = time.perf_counter() - start
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    if proc.returncode != 0:  # name the cells whose outputs differed
+        print("\n".join(line for line in lines if line.startswith("FAILED")), flush=True)
     return seconds, proc.returncode == 0, lines[-1] if lines else proc.stderr.strip()[-200:]
 
 
