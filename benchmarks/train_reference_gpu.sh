@@ -6,7 +6,7 @@ set -euo pipefail
 out=${1:?usage: benchmarks/train_reference_gpu.sh OUTDIR [extra flags]}
 shift
 mkdir -p "$out"
-cmd=(python3 -m convmixer_lab.train --preset reference --time-budget 360 --device cuda
+cmd=(python3 -m convmixer_lab.train --preset reference --time-budget 400 --device cuda
      --checkpoint-dir "$out" --no-progress --json "$@")
 {
   echo "command: PYTHONPATH=. ${cmd[*]}"
