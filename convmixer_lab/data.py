@@ -191,3 +191,49 @@ def download_fashion_mnist(root: str | Path | None = None, base_url: str = FASHI
             if os.path.exists(tmp):
                 os.unlink(tmp)
     return folder
+
+
+# --- the validation split (held out from the 60,000 training images) --------------------------
+VAL_PER_CLASS = 500  # 10 classes x 500 = 5,000 validation images; 55,000 remain for training
+SPLIT_SEED = 20220124  # fixed: every run, notebook and script holds out the same images
+
+
+def train_val_split(labels: np.ndarray, per_class: int = VAL_PER_CLASS,
+                    seed: int = SPLIT_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, val) into the training set: ``per_class`` images of every class are held out
+    for validation, picked at random with a fixed ``seed`` (the same split every time; class-balanced).
+    Both index arrays are sorted, so the training images keep their original order."""
+    from convmixer_lab.checks import check_int
+
+    labels = np.asarray(labels)
+    per_class = check_int("per_class", per_class, minimum=0)
+    if labels.ndim != 1:
+        raise ValueError(f"labels must be a 1-D array of class numbers, got shape {labels.shape}")
+    rng = np.random.default_rng(seed)
+    held = []
+    for c in np.unique(labels):
+        members = np.flatnonzero(labels == c)
+        if per_class >= len(members):
+            raise ValueError(f"per_class={per_class} would hold out every image of class {c} "
+                             f"({len(members)} images); choose per_class < {len(members)}")
+        held.append(rng.choice(members, size=per_class, replace=False))
+    val = np.sort(np.concatenate(held)) if held else np.zeros(0, dtype=np.int64)
+    train = np.setdiff1d(np.arange(len(labels)), val)
+    return train, val
+
+
+def fashion_mnist_tensors(root: str | Path | None = None, val_per_class: int = VAL_PER_CLASS,
+                          subset: int | None = None) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """The three splits as model-ready tensors: {"train", "val", "test"} -> (images float32
+    [N, 1, 28, 28] normalised by ``to_tensor``, labels int64 [N]). "val" is ``train_val_split`` of
+    the training set; ``subset`` keeps only the first N of the remaining training images."""
+    images, labels = load_fashion_mnist("train", root)
+    test_images, test_labels = load_fashion_mnist("test", root)
+    train_idx, val_idx = train_val_split(labels, val_per_class)
+    if subset is not None:
+        train_idx = train_idx[:subset]
+    return {
+        "train": (to_tensor(images[train_idx]), torch.from_numpy(labels[train_idx])),
+        "val": (to_tensor(images[val_idx]), torch.from_numpy(labels[val_idx])),
+        "test": (to_tensor(test_images), torch.from_numpy(test_labels)),
+    }
