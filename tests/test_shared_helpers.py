@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from convmixer_lab.checks import check_choice, check_int, check_number, check_positive_int
-from convmixer_lab.counting import count_parameters, convmixer_params
+from convmixer_lab.counting import convmixer_params, count_parameters
 from convmixer_lab.data import load_fashion_mnist, train_val_split
 from convmixer_lab.files import atomic_write, remove_stale_temporaries
 from convmixer_lab.presets import MODELS, fashion_convmixer, model_config, recipe
