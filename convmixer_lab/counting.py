@@ -4,11 +4,10 @@ Formulas use the paper's symbols: h (dim), d (depth), k (kernel size), p (patch 
 c (input channels), n (classes). A convolution layer's bias is one parameter per output channel;
 a BatchNorm has two learnable parameters (weight and bias) per channel.
 
-Every function about a convolution takes its arguments in one order, ``(c_in, c_out, k, ...)``:
-``standard_conv_params(c_in, c_out, k)``, ``conv_counts(c_in, c_out, k, groups)``,
-``conv_macs(c_in, c_out, k, out_h, out_w, groups)``, and ``patch_stats(in_channels, dim,
-patch_size, image_size)`` for the stem, a convolution from c to h channels with k = p.
-Arguments are checked as ``ConvMixer`` checks its own: a clear error that names the argument.
+Every convolution function takes ``(c_in, c_out, k, ...)``: ``conv_counts(c_in, c_out, k, groups)``,
+``conv_macs(c_in, c_out, k, out_h, out_w, groups)``, and for the stem (a convolution from c to h
+channels with k = p) ``patch_stats(in_channels, dim, patch_size, image_size)``. Arguments are
+checked as ``ConvMixer`` checks its own: a clear error that names the argument.
 """
 
 from __future__ import annotations
