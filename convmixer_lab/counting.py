@@ -3,16 +3,44 @@
 Formulas use the paper's symbols: h (dim), d (depth), k (kernel size), p (patch size),
 c (input channels), n (classes). A convolution layer's bias is one parameter per output channel;
 a BatchNorm has two learnable parameters (weight and bias) per channel.
+
+Every convolution function takes ``(c_in, c_out, k, ...)``: ``conv_counts(c_in, c_out, k, groups)``,
+``conv_macs(c_in, c_out, k, out_h, out_w, groups)``, and for the stem (a convolution from c to h
+channels with k = p) ``patch_stats(in_channels, dim, patch_size, image_size)``. Arguments are
+checked as ``ConvMixer`` checks its own: a clear error that names the argument.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 
-from convmixer_lab.model import ConvMixer, _check_positive_int
+from convmixer_lab.checks import check_choice, check_int, check_positive_int
+from convmixer_lab.model import BLOCKS, ConvMixer
+
+
+def _positive_ints(**values: object) -> None:
+    for name, value in values.items():
+        check_positive_int(name, value)
+
+
+def _common_divisors(a: int, b: int, most: int = 8) -> str:
+    """Numbers that divide both a and b, smallest first, as text (found without a long search)."""
+    n = math.gcd(a, b)
+    small = [g for g in range(1, min(math.isqrt(n), 10_000) + 1) if n % g == 0]
+    divisors = sorted(set(small) | {n // g for g in small})
+    return ", ".join(map(str, divisors[:most])) + (", ..." if len(divisors) > most else "")
+
+
+def _check_conv(c_in: object, c_out: object, k: object, groups: object = 1) -> None:
+    _positive_ints(c_in=c_in, c_out=c_out, k=k, groups=groups)
+    if c_in % groups or c_out % groups:
+        raise ValueError(f"groups={groups} must divide both c_in={c_in} and c_out={c_out} (PyTorch "
+                         f"refuses it too); choose one of {_common_divisors(c_in, c_out)}")
 
 
 def count_parameters(module: nn.Module, trainable_only: bool = False) -> int:
@@ -22,21 +50,25 @@ def count_parameters(module: nn.Module, trainable_only: bool = False) -> int:
     return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
+def grouped_conv_params(c_in: int, c_out: int, k: int, groups: int = 1, bias: bool = False) -> int:
+    """A k x k convolution from c_in to c_out channels in ``groups`` groups: c_out kernels of
+    size k*k*(c_in/groups). groups=1 is a standard convolution, groups=c_in=c_out a depthwise one."""
+    _check_conv(c_in, c_out, k, groups)
+    return k * k * (c_in // groups) * c_out + (c_out if bias else 0)
+
+
 def standard_conv_params(c_in: int, c_out: int, k: int, bias: bool = False) -> int:
     """A k x k convolution from c_in to c_out channels: c_out kernels of size k*k*c_in.
 
     standard_conv_params(256, 512, 3) == 1_179_648 (no bias, as in the tutorial).
     """
-    for name, value in (("c_in", c_in), ("c_out", c_out), ("k", k)):
-        _check_positive_int(name, value)
-    return k * k * c_in * c_out + (c_out if bias else 0)
+    return grouped_conv_params(c_in, c_out, k, 1, bias)
 
 
 def depthwise_params(c: int, k: int, bias: bool = False) -> int:
     """A depthwise k x k convolution (groups=c): one flat k x k kernel per channel."""
-    _check_positive_int("c", c)
-    _check_positive_int("k", k)
-    return k * k * c + (c if bias else 0)
+    _positive_ints(c=c, k=k)
+    return grouped_conv_params(c, c, k, c, bias)
 
 
 def pointwise_params(c_in: int, c_out: int, bias: bool = False) -> int:
@@ -49,7 +81,57 @@ def depthwise_separable_params(c_in: int, c_out: int, k: int, bias: bool = False
 
     depthwise_separable_params(256, 512, 3) == 2_304 + 131_072 == 133_376.
     """
+    _positive_ints(c_in=c_in, c_out=c_out, k=k)
     return depthwise_params(c_in, k, bias) + pointwise_params(c_in, c_out, bias)
+
+
+def conv_counts(c_in: int = 256, c_out: int = 512, k: int = 3, groups: int = 1) -> dict[str, int]:
+    """Parameters (no bias) of a k x k convolution from c_in to c_out channels done four ways,
+    and as a grouped convolution with ``groups`` groups (g must divide both c_in and c_out)::
+
+        standard   k*k*c_in*c_out       depthwise  k*k*c_in        pointwise  c_in*c_out
+        separable  depthwise + pointwise             grouped    k*k*(c_in/g)*c_out
+    """
+    _check_conv(c_in, c_out, k, groups)
+    return {
+        "standard": standard_conv_params(c_in, c_out, k),
+        "depthwise": depthwise_params(c_in, k),
+        "pointwise": pointwise_params(c_in, c_out),
+        "separable": depthwise_separable_params(c_in, c_out, k),
+        "grouped": grouped_conv_params(c_in, c_out, k, groups),
+    }
+
+
+def conv_macs(c_in: int, c_out: int, k: int, out_h: int, out_w: int, groups: int = 1) -> int:
+    """Multiply-accumulates of one convolution for one image: each output value costs
+    k*k*(c_in/groups) MACs, and there are c_out*out_h*out_w of them."""
+    _check_conv(c_in, c_out, k, groups)
+    _positive_ints(out_h=out_h, out_w=out_w)
+    return (c_in // groups) * k * k * c_out * out_h * out_w
+
+
+def patch_stats(in_channels: int = 3, dim: int = 768, patch_size: int = 7,
+                image_size: int = 224) -> dict[str, object]:
+    """What the stem ``Conv2d(c, h, kernel_size=p, stride=p)`` + GELU + BatchNorm does to an
+    ``image_size`` x ``image_size`` image: grid side (image_size // p), number of patches, values
+    per patch (c*p*p), embedding shape [1, h, grid, grid], pixels ignored per side, stem parameters
+    (conv weights and bias: c*p*p*h + h; whole stem with BatchNorm: + 2h) and MACs per image."""
+    _positive_ints(in_channels=in_channels, dim=dim, patch_size=patch_size, image_size=image_size)
+    if patch_size > image_size:
+        raise ValueError(f"patch_size={patch_size} is larger than the {image_size}-pixel image: "
+                         f"the stem needs at least one whole patch; choose patch_size <= {image_size}")
+    grid = image_size // patch_size
+    conv = standard_conv_params(in_channels, dim, patch_size, bias=True)
+    return {
+        "grid": grid,
+        "patches": grid * grid,
+        "values_per_patch": in_channels * patch_size * patch_size,
+        "embedding_shape": (1, dim, grid, grid),
+        "ignored_pixels": image_size - grid * patch_size,
+        "stem_conv_params": conv,
+        "stem_params": conv + 2 * dim,  # + BatchNorm weight and bias
+        "stem_macs": conv_macs(in_channels, dim, patch_size, grid, grid),
+    }
 
 
 def convmixer_params(dim: int, depth: int, kernel_size: int = 9, patch_size: int = 7,
@@ -62,22 +144,14 @@ def convmixer_params(dim: int, depth: int, kernel_size: int = 9, patch_size: int
         head  = h*n + n     (Linear; nothing when n = 0)
     """
     h, d, k, p, c, n = dim, depth, kernel_size, patch_size, in_channels, num_classes
-    for name, value in (("dim", h), ("depth", d), ("kernel_size", k), ("patch_size", p),
-                        ("in_channels", c)):
-        _check_positive_int(name, value)
-    if block not in ("paper", "seed"):
-        raise ValueError(f"block must be 'paper' or 'seed', got {block!r}")
+    _positive_ints(dim=h, depth=d, kernel_size=k, patch_size=p, in_channels=c)
+    check_int("num_classes", n, minimum=0, hint="0 means no classifier")
+    check_choice("block", block, BLOCKS)
     norms = 2 if block == "paper" else 1
     stem = standard_conv_params(c, h, p, bias=True) + 2 * h
     layer = depthwise_params(h, k, bias=True) + pointwise_params(h, h, bias=True) + norms * 2 * h
     head = h * n + n if n > 0 else 0
     return stem + d * layer + head
-
-
-def conv_macs(c_in: int, c_out: int, k: int, out_h: int, out_w: int, groups: int = 1) -> int:
-    """Multiply-accumulates of one convolution for one image: each output value costs
-    k*k*(c_in/groups) MACs, and there are c_out*out_h*out_w of them."""
-    return (c_in // groups) * k * k * c_out * out_h * out_w
 
 
 @dataclass(frozen=True)
@@ -90,26 +164,41 @@ class Stage:
     macs: int
 
 
+def _image_hw(image_size: object) -> tuple[int, int]:
+    """(H, W) from an int or a pair of ints, each checked."""
+    if isinstance(image_size, Sequence) and not isinstance(image_size, str):
+        if len(image_size) != 2:
+            raise ValueError(f"image_size must be an int or a pair (H, W), got {len(image_size)} "
+                             f"values {tuple(image_size)!r}")
+        return (check_positive_int("image_size[0]", image_size[0]),
+                check_positive_int("image_size[1]", image_size[1]))
+    side = check_positive_int("image_size", image_size, hint="give one int or a pair (H, W)")
+    return side, side
+
+
+def _check_model(model: object) -> ConvMixer:
+    if not isinstance(model, ConvMixer):
+        raise TypeError(f"model must be a ConvMixer, got {type(model).__name__}")
+    return model
+
+
 def stage_table(model: ConvMixer, image_size: int | tuple[int, int] = 224) -> list[Stage]:
     """Per-stage table for one image: name, output shape (no batch dim), parameters, MACs.
 
     Parameters are counted from the modules; MACs are counted by formula for the convolutions
     and the Linear head (GELU, BatchNorm and pooling are not multiply-accumulates and are left out).
     """
-    if not isinstance(model, ConvMixer):
-        raise TypeError(f"model must be a ConvMixer, got {type(model).__name__}")
-    hw = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
-    if len(hw) != 2 or any(isinstance(s, bool) or not isinstance(s, int) for s in hw):
-        raise TypeError(f"image_size must be an int or a pair of ints, got {image_size!r}")
-    cfg = model.config
+    cfg = _check_model(model).config
+    hw = _image_hw(image_size)
     h, k, p, c, n = (cfg["dim"], cfg["kernel_size"], cfg["patch_size"], cfg["in_channels"],
                      cfg["num_classes"])
     if min(hw) < p:
-        raise ValueError(f"image_size {hw} is smaller than one patch (patch_size={p})")
+        raise ValueError(f"image_size {hw} is smaller than one patch (patch_size={p}); "
+                         f"use an image_size of at least {p}")
     gh, gw = hw[0] // p, hw[1] // p
     rows = [Stage("input", (c, hw[0], hw[1]), 0, 0),
-              Stage("patch_embedding", (h, gh, gw), count_parameters(model.patch_embedding),
-                    conv_macs(c, h, p, gh, gw))]
+            Stage("patch_embedding", (h, gh, gw), count_parameters(model.patch_embedding),
+                  conv_macs(c, h, p, gh, gw))]
     layer_macs = conv_macs(h, h, k, gh, gw, groups=h) + conv_macs(h, h, 1, gh, gw)
     for i, layer in enumerate(model.mixer_layers):
         rows.append(Stage(f"mixer_layers.{i}", (h, gh, gw), count_parameters(layer), layer_macs))
@@ -126,6 +215,10 @@ def total_macs(model: ConvMixer, image_size: int | tuple[int, int] = 224) -> int
 
 def format_table(rows: list[Stage]) -> str:
     """The stage table as fixed-width text (what notebook 04 prints)."""
+    if (isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence) or not rows
+            or not all(isinstance(r, Stage) for r in rows)):
+        raise TypeError(f"rows must be a non-empty list of Stage rows, as stage_table(model) returns, "
+                        f"got {type(rows).__name__}")
     lines = [f"{'stage':<24}{'output shape':>18}{'params':>14}{'MACs':>16}"]
     for r in rows:
         shape = "x".join(str(s) for s in r.output_shape)
@@ -137,7 +230,7 @@ def format_table(rows: list[Stage]) -> str:
 
 def measured_shapes(model: ConvMixer, x: torch.Tensor) -> list[tuple[str, tuple[int, ...]]]:
     """Run ``x`` through ``model`` stage by stage (no hooks) and return each output shape."""
-    model.check_input(x)
+    _check_model(model).check_input(x)
     shapes = [("input", tuple(x.shape))]
     with torch.no_grad():
         z = model.patch_embedding(x)
@@ -152,6 +245,13 @@ def measured_shapes(model: ConvMixer, x: torch.Tensor) -> list[tuple[str, tuple[
 
 # --- receptive fields (notebooks 01 and 02) ----------------------------------------------------
 
+def _int_list(name: str, values: object) -> list[int]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"{name} must be a list of ints, one per layer (e.g. [3, 3, 3]), "
+                        f"got {type(values).__name__}")
+    return [check_positive_int(f"{name}[{i}]", v) for i, v in enumerate(values)]
+
+
 def receptive_field(kernel_sizes: list[int], strides: list[int] | None = None) -> int:
     """Side length, in input pixels, of the square one output value of a stack of convolutions
     sees (padding does not change it)::
@@ -161,14 +261,11 @@ def receptive_field(kernel_sizes: list[int], strides: list[int] | None = None) -
     ``receptive_field([3, 3, 3]) == 7``: three 3x3 stride-1 layers see one 7x7 patch.
     ``strides`` defaults to 1 for every layer.
     """
-    kernels = list(kernel_sizes)
-    steps = [1] * len(kernels) if strides is None else list(strides)
+    kernels = _int_list("kernel_sizes", kernel_sizes)
+    steps = [1] * len(kernels) if strides is None else _int_list("strides", strides)
     if len(steps) != len(kernels):
         raise ValueError(f"strides must have one entry per kernel: got {len(steps)} strides for "
                          f"{len(kernels)} kernel_sizes")
-    for i, (k, s) in enumerate(zip(kernels, steps)):
-        _check_positive_int(f"kernel_sizes[{i}]", k)
-        _check_positive_int(f"strides[{i}]", s)
     r, jump = 1, 1
     for k, s in zip(kernels, steps):
         r += (k - 1) * jump
@@ -184,9 +281,21 @@ def convmixer_receptive_field(depth: int, kernel_size: int = 9, patch_size: int 
 
     Not capped at the image: a value wider than the image means every output sees all of it.
     """
-    if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
-        raise ValueError(f"depth must be an int >= 0 (0 means the stem alone), got {depth!r}")
-    _check_positive_int("kernel_size", kernel_size)
-    _check_positive_int("patch_size", patch_size)
-    pixels = receptive_field([patch_size] + [kernel_size] * depth, [patch_size] + [1] * depth)
-    return pixels // patch_size, pixels
+    d = check_int("depth", depth, minimum=0, hint="0 means the stem alone")
+    _positive_ints(kernel_size=kernel_size, patch_size=patch_size)
+    patches = 1 + d * (kernel_size - 1)
+    return patches, patch_size * patches
+
+
+def layers_to_see(side: int, kernel_size: int = 3, patch_size: int = 1) -> int:
+    """Fewest stacked k x k stride-1 layers, after a p x p patch stem (p = 1: no stem), whose
+    receptive field is at least ``side`` pixels wide: the least d with p * (1 + d * (k - 1)) >= side.
+
+    layers_to_see(11, 3) == 5 (a VGG-style stack); layers_to_see(224, 9, 7) == 4 (ConvMixer).
+    """
+    _positive_ints(side=side, kernel_size=kernel_size, patch_size=patch_size)
+    patches = -(-side // patch_size)  # patches the field must span: ceil(side / p)
+    if patches > 1 and kernel_size == 1:
+        raise ValueError(f"kernel_size=1 never widens the receptive field beyond one {patch_size}-pixel "
+                         f"patch, so no depth reaches side={side}; use kernel_size >= 2")
+    return 0 if patches <= 1 else -(-(patches - 1) // (kernel_size - 1))

@@ -23,15 +23,13 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-BLOCKS = ("paper", "seed")
+from convmixer_lab.checks import check_choice, check_int, check_positive_int
 
+BLOCKS = ("paper", "seed")  # the paper's layer, and the course's source tutorial's variant
 
-def _check_positive_int(name: str, value: object) -> None:
-    """Raise a clear error unless ``value`` is a positive int (bools are refused)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be a positive int (>= 1), got {value}")
+# How to name a float dtype in a fix: x.float(), model.double(), ...
+_FLOAT_METHODS = {torch.float32: "float", torch.float64: "double", torch.float16: "half",
+                  torch.bfloat16: "bfloat16"}
 
 
 class PatchEmbedding(nn.Module):
@@ -44,9 +42,9 @@ class PatchEmbedding(nn.Module):
 
     def __init__(self, dim: int, patch_size: int = 7, in_channels: int = 3) -> None:
         super().__init__()
-        _check_positive_int("dim", dim)
-        _check_positive_int("patch_size", patch_size)
-        _check_positive_int("in_channels", in_channels)
+        check_positive_int("dim", dim)
+        check_positive_int("patch_size", patch_size)
+        check_positive_int("in_channels", in_channels)
         self.patch_size = patch_size
         self.in_channels = in_channels
         self.proj = nn.Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size)
@@ -74,8 +72,8 @@ class ConvMixerLayer(nn.Module):
 
     def __init__(self, dim: int, kernel_size: int = 9) -> None:
         super().__init__()
-        _check_positive_int("dim", dim)
-        _check_positive_int("kernel_size", kernel_size)
+        check_positive_int("dim", dim)
+        check_positive_int("kernel_size", kernel_size)
         self.depthwise = nn.Conv2d(dim, dim, kernel_size, groups=dim, padding="same")
         self.act1 = nn.GELU()
         self.norm1 = nn.BatchNorm2d(dim)
@@ -107,12 +105,13 @@ class SeedConvMixerLayer(nn.Module):
         out = BN(GELU(PWConv(BN(GELU(DWConv(z)))))) + z
 
     It therefore has 2*h fewer parameters (one BatchNorm's weight and bias) than the paper block.
+    Its code repeats the shape of ``ConvMixerLayer`` on purpose, so the two read side by side.
     """
 
     def __init__(self, dim: int, kernel_size: int = 9) -> None:
         super().__init__()
-        _check_positive_int("dim", dim)
-        _check_positive_int("kernel_size", kernel_size)
+        check_positive_int("dim", dim)
+        check_positive_int("kernel_size", kernel_size)
         self.depthwise_conv = nn.Conv2d(dim, dim, kernel_size, groups=dim, padding="same")
         self.activation = nn.GELU()
         self.norm = nn.BatchNorm2d(dim)
@@ -149,17 +148,11 @@ class ConvMixer(nn.Module):
         block: str = "paper",
     ) -> None:
         super().__init__()
-        _check_positive_int("dim", dim)
-        _check_positive_int("depth", depth)
-        _check_positive_int("kernel_size", kernel_size)
-        _check_positive_int("patch_size", patch_size)
-        _check_positive_int("in_channels", in_channels)
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int):
-            raise TypeError(f"num_classes must be an int >= 0, got {type(num_classes).__name__}")
-        if num_classes < 0:
-            raise ValueError(f"num_classes must be >= 0 (0 means no classifier), got {num_classes}")
-        if block not in BLOCKS:
-            raise ValueError(f"block must be one of {BLOCKS}, got {block!r}")
+        for name, value in (("dim", dim), ("depth", depth), ("kernel_size", kernel_size),
+                            ("patch_size", patch_size), ("in_channels", in_channels)):
+            check_positive_int(name, value)
+        check_int("num_classes", num_classes, minimum=0, hint="0 means no classifier")
+        check_choice("block", block, BLOCKS)
         self.config = dict(dim=dim, depth=depth, kernel_size=kernel_size, patch_size=patch_size,
                            num_classes=num_classes, in_channels=in_channels, block=block)
         layer = ConvMixerLayer if block == "paper" else SeedConvMixerLayer
@@ -174,9 +167,12 @@ class ConvMixer(nn.Module):
         self.to(memory_format=torch.channels_last)
 
     def check_input(self, x: torch.Tensor) -> None:
-        """Raise a clear error for an input the stem cannot take (before any tensor work)."""
+        """Raise a clear error for an input the stem cannot take (before any tensor work):
+        not a tensor, not floating point (e.g. uint8 pixels), a float dtype other than the
+        weights', not [N, C, H, W], the wrong number of channels, or smaller than one patch."""
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a torch.Tensor of shape [N, C, H, W], got {type(x).__name__}")
+        self._check_dtype(x)
         if x.dim() != 4:
             raise ValueError(f"x must have 4 dimensions [N, C, H, W], got shape {list(x.shape)}; "
                              "add a batch dimension with x.unsqueeze(0)")
@@ -187,6 +183,21 @@ class ConvMixer(nn.Module):
         if x.shape[2] < p or x.shape[3] < p:
             raise ValueError(f"x is {x.shape[2]}x{x.shape[3]} pixels, smaller than one patch "
                              f"(patch_size={p}); use a larger image or a smaller patch_size")
+
+    def _check_dtype(self, x: torch.Tensor) -> None:
+        """Pixels must be floating point, of the same dtype as the weights."""
+        weights = self.patch_embedding.proj.weight.dtype
+        if not x.is_floating_point():
+            raise TypeError(f"x has dtype {x.dtype}, but the model takes floating-point images "
+                            f"({weights}, the dtype of its weights); convert pixels 0-255 with "
+                            "x.float() / 255, or for Fashion-MNIST use convmixer_lab.data.to_tensor(images), "
+                            "which also normalises them")
+        if x.dtype != weights:
+            fix_input = f"x.{_FLOAT_METHODS[weights]}()" if weights in _FLOAT_METHODS else f"x.to({weights})"
+            fix_model = (f"model.{_FLOAT_METHODS[x.dtype]}()" if x.dtype in _FLOAT_METHODS
+                         else f"model.to({x.dtype})")
+            raise TypeError(f"x has dtype {x.dtype} but the model's weights are {weights}; convert "
+                            f"the input with {fix_input}, or the model with {fix_model}")
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """[N, c, H, W] -> [N, h, H/p, W/p]: the patch grid after all d layers."""

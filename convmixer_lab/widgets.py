@@ -1,19 +1,21 @@
-"""Interactive explorers (ipywidgets) for notebooks 01 and 02.
+"""Interactive explorers (ipywidgets) for notebooks 01 and 02. UI only: the numbers come from
+``convmixer_lab.counting`` (``patch_stats``, ``conv_counts``, ``convmixer_receptive_field``).
 
 Each builder returns a widget and displays nothing, so a test can drive it without a browser:
 set a slider's ``value``, then read ``summary`` (HTML), ``text`` (the same numbers as plain text),
 ``message`` (HTML, non-empty when the setting is refused or needs a remark) and ``image``
 (an ``ipywidgets.Image`` holding the figure as PNG bytes; ``figure`` is the matplotlib Figure).
 
-    patch_size_explorer()   notebook 01: patch size p, image size, dim h
+    patch_size_explorer()   notebook 01: dim h, patch size p, image size
                             -> patch grid, number of patches, embedding shape, stem parameters, MACs
-    conv_param_explorer()   notebook 02: kernel size k, channels c_in and c_out, groups g
+    conv_param_explorer()   notebook 02: channels c_in and c_out, kernel size k, groups g
                             -> parameters of standard, depthwise, pointwise, separable, grouped convs
     receptive_field_explorer()  notebook 02: layers d, kernel size k
                             -> the area of the photo one patch embedding sees, in patches and pixels
 
-The numbers come from ``patch_stats`` and ``conv_counts`` (plain functions, also used by the
-notebooks to print the default setting). Figures are drawn on a bare ``matplotlib.figure.Figure``,
+A builder refuses a bad starting value (naming the argument and the slider's range); a slider
+setting the numbers refuse (a patch larger than the image, groups that do not divide the channels)
+is explained in ``message`` instead. Figures are drawn on a bare ``matplotlib.figure.Figure``,
 not through pyplot, so nothing is displayed behind the widget's back.
 """
 
@@ -25,21 +27,19 @@ import io
 
 import ipywidgets as widgets
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from convmixer_lab import plot
-from convmixer_lab.counting import (
-    conv_macs,
-    convmixer_receptive_field,
-    depthwise_params,
-    pointwise_params,
-    standard_conv_params,
-)
+from convmixer_lab.checks import check_int, check_positive_int
+from convmixer_lab.counting import conv_counts, convmixer_receptive_field, patch_stats
 from convmixer_lab.data import sample_photo
-from convmixer_lab.model import _check_positive_int
 
 SLIDER_STYLE = {"description_width": "130px"}
 SLIDER_LAYOUT = widgets.Layout(width="480px")
+DPI = 80  # the explorers' PNGs, as small as the notebooks' figures
+REFUSED, REMARK = "#c44e52", "#b8860b"
+PHOTO_SIZE = 224  # the receptive field explorer's photo
 
 
 @functools.lru_cache(maxsize=16)
@@ -55,7 +55,10 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _slider(description: str, value: int, lo: int, hi: int, step: int = 1) -> widgets.IntSlider:
+def _slider(name: str, description: str, value: int, lo: int, hi: int, step: int = 1) -> widgets.IntSlider:
+    """A slider for argument ``name``, refusing a start ``value`` outside [lo, hi] (a slider would
+    silently clamp it)."""
+    check_int(name, value, minimum=lo, maximum=hi, hint=f"the '{description}' slider runs from {lo} to {hi}")
     return widgets.IntSlider(value=value, min=lo, max=hi, step=step, description=description,
                              style=SLIDER_STYLE, layout=SLIDER_LAYOUT)
 
@@ -68,37 +71,75 @@ def _note(text: str, color: str) -> str:
     return f"<div style='color: {color}; font-weight: bold'>{html.escape(text)}</div>" if text else ""
 
 
+class _Explorer(widgets.VBox):
+    """What the three explorers share: sliders that redraw on change, the figure sent as PNG, the
+    numbers as text and HTML, and a refused setting explained in the widget rather than raised.
+
+    A subclass sets ``sliders`` (argument name -> slider, in the builder's argument order) and
+    implements ``numbers`` (may raise ValueError), ``draw``, ``describe`` and optionally ``remark``.
+    """
+
+    def __init__(self, title: str, sliders: dict[str, widgets.IntSlider], figsize: tuple[float, float],
+                 image_width: str, side_by_side: bool, fixed: dict[str, int] | None = None) -> None:
+        self.sliders, self.fixed = sliders, fixed or {}
+        self.numbers(**self.settings())  # a refused starting setting raises here, naming the argument
+        self.message = widgets.HTML()
+        self.summary = widgets.HTML()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width=image_width))
+        self.figure = Figure(figsize=figsize, dpi=DPI)
+        self.text = ""
+        body = [widgets.HBox([self.image, self.summary])] if side_by_side else [self.summary, self.image]
+        super().__init__(children=[widgets.HTML(title), *sliders.values(), self.message, *body])
+        for s in sliders.values():
+            s.observe(self._update, names="value")
+        self._update()
+
+    def settings(self) -> dict[str, int]:
+        """The builder's arguments as the sliders set them now."""
+        return {**{name: s.value for name, s in self.sliders.items()}, **self.fixed}
+
+    def _update(self, change: object = None) -> None:
+        values = self.settings()
+        try:
+            numbers = self.numbers(**values)
+        except ValueError as err:  # refused setting: say why in the widget, keep the old figure
+            self._show(f"refused: {err}", _note(str(err), REFUSED))
+            return
+        self.figure.clear()  # figure first, so it has been sent by the time the numbers change
+        self.draw(self.figure.add_subplot(), numbers, **values)
+        self.image.value = _png(self.figure)
+        self._show(self.describe(**values), _note(self.remark(numbers, **values), REMARK))
+
+    def _show(self, text: str, message: str) -> None:
+        self.message.value = message
+        self.text = text
+        self.summary.value = _html_table(text)
+
+    def numbers(self, **values: int) -> object:
+        """The counts for one setting (from ``counting``); a ValueError refuses the setting."""
+        raise NotImplementedError
+
+    def draw(self, ax: Axes, numbers: object, **values: int) -> None:
+        raise NotImplementedError
+
+    def describe(self, **values: int) -> str:
+        """The numbers as the plain text the widget shows."""
+        raise NotImplementedError
+
+    def remark(self, numbers: object, **values: int) -> str:
+        """A warning to show with a setting that is allowed but worth a word ("" for none)."""
+        return ""
+
+    def __repr__(self) -> str:  # the widget's text/plain output: short and stable for nbval
+        args = ", ".join(f"{name}={value}" for name, value in self.settings().items())
+        return f"{type(self).__name__}({args})"
+
+
 # --- notebook 01: patch size explorer ---------------------------------------------------------
 
-def patch_stats(image_size: int = 224, patch_size: int = 7, dim: int = 768,
-                in_channels: int = 3) -> dict[str, object]:
-    """What the stem ``Conv2d(c, h, kernel_size=p, stride=p)`` + GELU + BatchNorm does to an
-    ``image_size`` x ``image_size`` image: grid side (image_size // p), number of patches, values
-    per patch (c*p*p), embedding shape [1, h, grid, grid], pixels ignored per side, stem parameters
-    (conv weights and bias: c*p*p*h + h; whole stem with BatchNorm: + 2h) and MACs per image."""
-    for name, value in (("image_size", image_size), ("patch_size", patch_size), ("dim", dim),
-                        ("in_channels", in_channels)):
-        _check_positive_int(name, value)
-    if patch_size > image_size:
-        raise ValueError(f"patch_size={patch_size} is larger than the {image_size}-pixel image: "
-                         f"the stem needs at least one whole patch; choose patch_size <= {image_size}")
-    grid = image_size // patch_size
-    conv = standard_conv_params(in_channels, dim, patch_size, bias=True)
-    return {
-        "grid": grid,
-        "patches": grid * grid,
-        "values_per_patch": in_channels * patch_size * patch_size,
-        "embedding_shape": (1, dim, grid, grid),
-        "ignored_pixels": image_size - grid * patch_size,
-        "stem_conv_params": conv,
-        "stem_params": conv + 2 * dim,  # + BatchNorm weight and bias
-        "stem_macs": conv_macs(in_channels, dim, patch_size, grid, grid),
-    }
-
-
-def format_patch_stats(image_size: int, patch_size: int, dim: int) -> str:
-    """``patch_stats`` as the few lines the explorer shows."""
-    s = patch_stats(image_size, patch_size, dim)
+def format_patch_stats(dim: int, patch_size: int, image_size: int) -> str:
+    """``counting.patch_stats`` of a 3-channel image as the few lines the explorer shows."""
+    s = patch_stats(3, dim, patch_size, image_size)
     g, p = s["grid"], patch_size
     return "\n".join([
         f"image {image_size}x{image_size}x3, patch {p}x{p}: {image_size} // {p} = {g} patches per side",
@@ -111,86 +152,46 @@ def format_patch_stats(image_size: int, patch_size: int, dim: int) -> str:
     ])
 
 
-class PatchSizeExplorer(widgets.VBox):
-    """Sliders for p, the image size and h; shows the patch grid on the photo and the numbers."""
+class PatchSizeExplorer(_Explorer):
+    """Sliders for h, p and the image size; shows the patch grid on the photo and the numbers."""
 
-    def __init__(self, patch_size: int = 7, image_size: int = 224, dim: int = 768) -> None:
-        self.patch_slider = _slider("patch size p", patch_size, 1, 64)
-        self.image_slider = _slider("image size (pixels)", image_size, 28, 224)
-        self.dim_slider = _slider("embedding dim h", dim, 8, 1536, step=8)
-        self.message = widgets.HTML()
-        self.summary = widgets.HTML()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="380px"))
-        self.figure = Figure(figsize=(4.5, 4.5), dpi=80)
-        self.text = ""
-        title = widgets.HTML("<b>Patch embedding explorer</b>: move a slider; the grid and the "
-                             "numbers follow.")
-        super().__init__(children=[title, self.patch_slider, self.image_slider, self.dim_slider,
-                                   self.message, widgets.HBox([self.image, self.summary])])
-        for s in (self.patch_slider, self.image_slider, self.dim_slider):
-            s.observe(self._update, names="value")
-        self._update()
+    def __init__(self, dim: int = 768, patch_size: int = 7, image_size: int = 224) -> None:
+        self.dim_slider = _slider("dim", "embedding dim h", dim, 8, 1536, step=8)
+        self.patch_slider = _slider("patch_size", "patch size p", patch_size, 1, 64)
+        self.image_slider = _slider("image_size", "image size (pixels)", image_size, 28, 224)
+        super().__init__("<b>Patch embedding explorer</b>: move a slider; the grid and the numbers follow.",
+                         {"dim": self.dim_slider, "patch_size": self.patch_slider,
+                          "image_size": self.image_slider},
+                         figsize=(4.5, 4.5), image_width="380px", side_by_side=True)
 
-    def _update(self, change: object = None) -> None:
-        p, size, h = self.patch_slider.value, self.image_slider.value, self.dim_slider.value
-        try:
-            stats = patch_stats(size, p, h)
-        except ValueError as err:  # refused setting: say why in the widget, keep the old figure
-            self.message.value = _note(str(err), "#c44e52")
-            self.text = f"refused: {err}"
-            self.summary.value = _html_table(self.text)
-            return
-        remark = ""
-        if stats["ignored_pixels"]:
-            used = stats["grid"] * p
-            remark = (f"{size} is not a multiple of {p}: the stem uses {stats['grid']}x{stats['grid']} "
-                      f"patches ({used} pixels) and ignores the last {stats['ignored_pixels']} pixel "
-                      f"rows and columns (shaded red).")
-        self.figure.clear()  # figure first, so it has been sent by the time the numbers change
-        plot.patch_grid(_photo(size), p, ax=self.figure.add_subplot())
-        self.image.value = _png(self.figure)
-        self.message.value = _note(remark, "#b8860b")
-        self.text = format_patch_stats(size, p, h)
-        self.summary.value = _html_table(self.text)
+    def numbers(self, dim: int, patch_size: int, image_size: int) -> dict[str, object]:
+        return patch_stats(3, dim, patch_size, image_size)
 
-    def __repr__(self) -> str:  # the widget's text/plain output: short and stable for nbval
-        return (f"PatchSizeExplorer(patch_size={self.patch_slider.value}, "
-                f"image_size={self.image_slider.value}, dim={self.dim_slider.value})")
+    def draw(self, ax: Axes, stats: dict[str, object], dim: int, patch_size: int, image_size: int) -> None:
+        plot.patch_grid(_photo(image_size), patch_size, ax=ax)
+
+    def describe(self, dim: int, patch_size: int, image_size: int) -> str:
+        return format_patch_stats(dim, patch_size, image_size)
+
+    def remark(self, stats: dict[str, object], dim: int, patch_size: int, image_size: int) -> str:
+        if not stats["ignored_pixels"]:
+            return ""
+        g = stats["grid"]
+        return (f"{image_size} is not a multiple of {patch_size}: the stem uses {g}x{g} patches "
+                f"({g * patch_size} pixels) and ignores the last {stats['ignored_pixels']} pixel "
+                f"rows and columns (shaded red).")
 
 
-def patch_size_explorer(patch_size: int = 7, image_size: int = 224, dim: int = 768) -> PatchSizeExplorer:
+def patch_size_explorer(dim: int = 768, patch_size: int = 7, image_size: int = 224) -> PatchSizeExplorer:
     """The notebook-01 explorer (not displayed: show it by making it a cell's last value)."""
-    return PatchSizeExplorer(patch_size, image_size, dim)
+    return PatchSizeExplorer(dim, patch_size, image_size)
 
 
 # --- notebook 02: convolution parameter explorer ------------------------------------------------
 
-def conv_counts(k: int = 3, c_in: int = 256, c_out: int = 512, groups: int = 1) -> dict[str, int]:
-    """Parameters (no bias) of a k x k convolution from c_in to c_out channels done four ways,
-    and as a grouped convolution with ``groups`` groups (k*k*(c_in/g)*c_out; g must divide both)::
-
-        standard   k*k*c_in*c_out       depthwise  k*k*c_in        pointwise  c_in*c_out
-        separable  depthwise + pointwise             grouped    k*k*(c_in/g)*c_out
-    """
-    for name, value in (("k", k), ("c_in", c_in), ("c_out", c_out), ("groups", groups)):
-        _check_positive_int(name, value)
-    if c_in % groups or c_out % groups:
-        divisors = [g for g in range(1, min(c_in, c_out) + 1) if c_in % g == 0 and c_out % g == 0]
-        shown = ", ".join(map(str, divisors[:8])) + (", ..." if len(divisors) > 8 else "")
-        raise ValueError(f"groups={groups} must divide both c_in={c_in} and c_out={c_out} (PyTorch "
-                         f"refuses it too); choose one of {shown}")
-    return {
-        "standard": standard_conv_params(c_in, c_out, k),
-        "depthwise": depthwise_params(c_in, k),
-        "pointwise": pointwise_params(c_in, c_out),
-        "separable": depthwise_params(c_in, k) + pointwise_params(c_in, c_out),
-        "grouped": k * k * (c_in // groups) * c_out,
-    }
-
-
-def format_conv_counts(k: int, c_in: int, c_out: int, groups: int) -> str:
-    """``conv_counts`` as the lines the explorer shows."""
-    n = conv_counts(k, c_in, c_out, groups)
+def format_conv_counts(c_in: int, c_out: int, k: int, groups: int) -> str:
+    """``counting.conv_counts`` as the lines the explorer shows."""
+    n = conv_counts(c_in, c_out, k, groups)
     share = 100 * n["separable"] / n["standard"]
     return "\n".join([
         f"standard  {k}x{k}, {c_in} -> {c_out}:  {k}*{k}*{c_in}*{c_out} = {n['standard']:,}",
@@ -201,62 +202,44 @@ def format_conv_counts(k: int, c_in: int, c_out: int, groups: int) -> str:
     ])
 
 
-class ConvParamExplorer(widgets.VBox):
-    """Sliders for k, c_in, c_out and groups; live parameter counts and a bar chart."""
+class ConvParamExplorer(_Explorer):
+    """Sliders for c_in, c_out, k and groups; live parameter counts and a bar chart."""
 
-    def __init__(self, k: int = 3, c_in: int = 256, c_out: int = 512, groups: int = 1) -> None:
-        self.kernel_slider = _slider("kernel size k", k, 1, 15)
-        self.c_in_slider = _slider("channels in c_in", c_in, 1, 1024)
-        self.c_out_slider = _slider("channels out c_out", c_out, 1, 1024)
-        self.groups_slider = _slider("groups g", groups, 1, 1024)
-        self.message = widgets.HTML()
-        self.summary = widgets.HTML()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="520px"))
-        self.figure = Figure(figsize=(6.5, 3.5), dpi=80)
-        self.text = ""
-        title = widgets.HTML("<b>Convolution parameter explorer</b>: standard vs depthwise vs "
-                             "pointwise (no bias).")
-        sliders = (self.kernel_slider, self.c_in_slider, self.c_out_slider, self.groups_slider)
-        super().__init__(children=[title, *sliders, self.message, self.summary, self.image])
-        for s in sliders:
-            s.observe(self._update, names="value")
-        self._update()
+    def __init__(self, c_in: int = 256, c_out: int = 512, k: int = 3, groups: int = 1) -> None:
+        self.c_in_slider = _slider("c_in", "channels in c_in", c_in, 1, 1024)
+        self.c_out_slider = _slider("c_out", "channels out c_out", c_out, 1, 1024)
+        self.kernel_slider = _slider("k", "kernel size k", k, 1, 15)
+        self.groups_slider = _slider("groups", "groups g", groups, 1, 1024)
+        super().__init__("<b>Convolution parameter explorer</b>: standard vs depthwise vs pointwise "
+                         "(no bias).",
+                         {"c_in": self.c_in_slider, "c_out": self.c_out_slider, "k": self.kernel_slider,
+                          "groups": self.groups_slider},
+                         figsize=(6.5, 3.5), image_width="520px", side_by_side=False)
 
-    def _update(self, change: object = None) -> None:
-        k, c_in = self.kernel_slider.value, self.c_in_slider.value
-        c_out, g = self.c_out_slider.value, self.groups_slider.value
-        try:
-            counts = conv_counts(k, c_in, c_out, g)
-        except ValueError as err:  # refused setting: say why, keep the last figure
-            self.message.value = _note(str(err), "#c44e52")
-            self.text = f"refused: {err}"
-            self.summary.value = _html_table(self.text)
-            return
-        self.figure.clear()  # figure first, so it has been sent by the time the numbers change
-        bars = {"standard": counts["standard"], "depthwise": counts["depthwise"],
-                "pointwise": counts["pointwise"], "separable": counts["separable"],
-                f"grouped g={g}": counts["grouped"]}
-        plot.conv_param_bars(bars, ax=self.figure.add_subplot(),
+    def numbers(self, c_in: int, c_out: int, k: int, groups: int) -> dict[str, int]:
+        return conv_counts(c_in, c_out, k, groups)
+
+    def draw(self, ax: Axes, counts: dict[str, int], c_in: int, c_out: int, k: int, groups: int) -> None:
+        bars = {name: counts[name] for name in ("standard", "depthwise", "pointwise", "separable")}
+        bars[f"grouped g={groups}"] = counts["grouped"]
+        plot.conv_param_bars(bars, ax=ax,
                              title=f"{k}x{k} convolution, {c_in} -> {c_out} channels (log scale)")
-        self.image.value = _png(self.figure)
-        self.message.value = ""
-        self.text = format_conv_counts(k, c_in, c_out, g)
-        self.summary.value = _html_table(self.text)
 
-    def __repr__(self) -> str:  # the widget's text/plain output: short and stable for nbval
-        return (f"ConvParamExplorer(k={self.kernel_slider.value}, c_in={self.c_in_slider.value}, "
-                f"c_out={self.c_out_slider.value}, groups={self.groups_slider.value})")
+    def describe(self, c_in: int, c_out: int, k: int, groups: int) -> str:
+        return format_conv_counts(c_in, c_out, k, groups)
 
 
-def conv_param_explorer(k: int = 3, c_in: int = 256, c_out: int = 512, groups: int = 1) -> ConvParamExplorer:
+def conv_param_explorer(c_in: int = 256, c_out: int = 512, k: int = 3, groups: int = 1) -> ConvParamExplorer:
     """The notebook-02 explorer (not displayed: show it by making it a cell's last value)."""
-    return ConvParamExplorer(k, c_in, c_out, groups)
+    return ConvParamExplorer(c_in, c_out, k, groups)
 
+
+# --- notebook 02: receptive field explorer ------------------------------------------------------
 
 def format_receptive_field(depth: int, kernel_size: int, patch_size: int = 7, image_size: int = 224) -> str:
     """The receptive field of one patch embedding after ``depth`` layers, as the explorer shows it."""
     patches, pixels = convmixer_receptive_field(depth, kernel_size, patch_size)
-    grid = image_size // patch_size
+    grid = check_positive_int("image_size", image_size) // patch_size
     verdict = ("wider than the image: the middle patch sees all of it" if patches >= grid
                else f"{100 * patches / grid:.0f}% of the image width")
     return "\n".join([
@@ -267,42 +250,30 @@ def format_receptive_field(depth: int, kernel_size: int, patch_size: int = 7, im
     ])
 
 
-class ReceptiveFieldExplorer(widgets.VBox):
+class ReceptiveFieldExplorer(_Explorer):
     """Sliders for the number of layers d and the kernel size k; the area one patch sees."""
 
     def __init__(self, depth: int = 1, kernel_size: int = 9, patch_size: int = 7) -> None:
-        _check_positive_int("patch_size", patch_size)
-        if patch_size > 56:
-            raise ValueError(f"patch_size must be at most 56 so the 224-pixel photo holds a few patches, "
-                             f"got {patch_size}")
+        check_positive_int("patch_size", patch_size, maximum=PHOTO_SIZE // 4,
+                           hint=f"the {PHOTO_SIZE}-pixel photo must hold a few patches")
         self.patch_size = patch_size
-        self.depth_slider = _slider("layers d", depth, 0, 8)
-        self.kernel_slider = _slider("kernel size k", kernel_size, 1, 15)
-        self.summary = widgets.HTML()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="380px"))
-        self.figure = Figure(figsize=(4.5, 4.5), dpi=80)
-        self.text = ""
-        title = widgets.HTML("<b>Receptive field explorer</b>: how much of the photo one patch "
-                             "embedding (red) sees after d ConvMixer layers (yellow).")
-        super().__init__(children=[title, self.depth_slider, self.kernel_slider,
-                                   widgets.HBox([self.image, self.summary])])
-        for s in (self.depth_slider, self.kernel_slider):
-            s.observe(self._update, names="value")
-        self._update()
+        self.depth_slider = _slider("depth", "layers d", depth, 0, 8)
+        self.kernel_slider = _slider("kernel_size", "kernel size k", kernel_size, 1, 15)
+        super().__init__("<b>Receptive field explorer</b>: how much of the photo one patch embedding "
+                         "(red) sees after d ConvMixer layers (yellow).",
+                         {"depth": self.depth_slider, "kernel_size": self.kernel_slider},
+                         figsize=(4.5, 4.5), image_width="380px", side_by_side=True,
+                         fixed={"patch_size": patch_size})
 
-    def _update(self, change: object = None) -> None:
-        d, k, p = self.depth_slider.value, self.kernel_slider.value, self.patch_size
-        patches, _ = convmixer_receptive_field(d, k, p)
-        middle = (224 // p) // 2
-        self.figure.clear()  # figure first, so it has been sent by the time the numbers change
-        plot.receptive_field_on_image(_photo(224), p, middle, middle, patches, ax=self.figure.add_subplot())
-        self.image.value = _png(self.figure)
-        self.text = format_receptive_field(d, k, p)
-        self.summary.value = _html_table(self.text)
+    def numbers(self, depth: int, kernel_size: int, patch_size: int) -> tuple[int, int]:
+        return convmixer_receptive_field(depth, kernel_size, patch_size)
 
-    def __repr__(self) -> str:  # the widget's text/plain output: short and stable for nbval
-        return (f"ReceptiveFieldExplorer(depth={self.depth_slider.value}, "
-                f"kernel_size={self.kernel_slider.value}, patch_size={self.patch_size})")
+    def draw(self, ax: Axes, field: tuple[int, int], depth: int, kernel_size: int, patch_size: int) -> None:
+        middle = (PHOTO_SIZE // patch_size) // 2
+        plot.receptive_field_on_image(_photo(PHOTO_SIZE), patch_size, middle, middle, field[0], ax=ax)
+
+    def describe(self, depth: int, kernel_size: int, patch_size: int) -> str:
+        return format_receptive_field(depth, kernel_size, patch_size, PHOTO_SIZE)
 
 
 def receptive_field_explorer(depth: int = 1, kernel_size: int = 9,

@@ -1,15 +1,22 @@
 import itertools
 
 import pytest
+import torch
 import torch.nn as nn
 
-from convmixer_lab import ConvMixer
+from convmixer_lab import ConvMixer, PatchEmbedding
 from convmixer_lab.counting import (
+    conv_counts,
     conv_macs,
     convmixer_params,
     count_parameters,
     depthwise_separable_params,
     format_table,
+    grouped_conv_params,
+    layers_to_see,
+    measured_shapes,
+    patch_stats,
+    receptive_field,
     stage_table,
     standard_conv_params,
     total_macs,
@@ -60,3 +67,89 @@ def test_bad_counting_arguments():
         count_parameters("model")
     with pytest.raises(ValueError, match="smaller than one patch"):
         stage_table(ConvMixer(8, 1, 3, 7), 5)
+
+
+# --- the stem and the explorers' counts (patch_stats, conv_counts): one order, (c_in, c_out, k, ...) ---
+
+@pytest.mark.parametrize("p,h", [(7, 768), (14, 1024), (9, 64), (1, 8)])
+def test_patch_stats_match_the_package_stem(p, h):
+    s = patch_stats(3, h, p, 224)
+    with torch.device("meta"):
+        stem = PatchEmbedding(h, p)
+        out = stem(torch.empty(1, 3, 224, 224))
+    assert s["embedding_shape"] == tuple(out.shape)
+    assert s["stem_params"] == count_parameters(stem)
+    assert s["stem_conv_params"] == count_parameters(stem.proj)
+    assert s["patches"] == out.shape[2] * out.shape[3]
+    assert s["stem_macs"] == s["patches"] * h * 3 * p * p
+
+
+def test_patch_stats_errors_name_the_argument():
+    with pytest.raises(ValueError, match="patch_size=8 is larger than the 7-pixel image"):
+        patch_stats(patch_size=8, image_size=7)
+    with pytest.raises(ValueError, match="dim must be a positive int"):
+        patch_stats(dim=0)
+
+
+@pytest.mark.parametrize("c_in,c_out,k,g", [(256, 512, 3, 1), (64, 64, 9, 64), (96, 96, 5, 32),
+                                            (6, 9, 4, 3), (12, 8, 1, 4)])
+def test_conv_counts_match_real_modules(k, c_in, c_out, g):
+    n = conv_counts(c_in, c_out, k, g)
+    with torch.device("meta"):
+        standard = nn.Conv2d(c_in, c_out, k, bias=False)
+        depthwise = nn.Conv2d(c_in, c_in, k, groups=c_in, bias=False)
+        pointwise = nn.Conv2d(c_in, c_out, 1, bias=False)
+        grouped = nn.Conv2d(c_in, c_out, k, groups=g, bias=False)
+    assert n["standard"] == count_parameters(standard)
+    assert n["depthwise"] == count_parameters(depthwise)
+    assert n["pointwise"] == count_parameters(pointwise)
+    assert n["separable"] == count_parameters(depthwise) + count_parameters(pointwise)
+    assert n["grouped"] == count_parameters(grouped)
+
+
+def test_depthwise_is_grouped_with_groups_equal_channels():
+    n = conv_counts(768, 768, 7, 768)
+    assert n["grouped"] == n["depthwise"] == 7 * 7 * 768
+    assert conv_counts(16, 32, 3, 1)["grouped"] == conv_counts(16, 32, 3, 1)["standard"]
+
+
+def test_conv_counts_errors_name_the_argument():
+    with pytest.raises(ValueError, match="k must be a positive int"):
+        conv_counts(8, 8, 0)
+    with pytest.raises(TypeError, match="c_in must be a positive int"):
+        conv_counts(8.0, 8, 3)
+
+
+def test_one_argument_order_for_every_convolution():
+    """(c_in, c_out, k, ...) everywhere: positional calls mean what keyword calls mean."""
+    assert patch_stats(1, 64, 4, 28) == patch_stats(in_channels=1, dim=64, patch_size=4, image_size=28)
+    assert patch_stats(1, 64, 4, 28)["embedding_shape"] == (1, 64, 7, 7)
+    assert conv_counts(6, 9, 4, 3) == conv_counts(c_in=6, c_out=9, k=4, groups=3)
+    assert conv_counts(6, 9, 4, 3)["grouped"] == grouped_conv_params(6, 9, 4, 3) == 4 * 4 * 2 * 9
+    assert conv_macs(6, 9, 4, 5, 7, groups=3) == 2 * 4 * 4 * 9 * 5 * 7
+    assert grouped_conv_params(4, 6, 5, 2, bias=True) == count_parameters(nn.Conv2d(4, 6, 5, groups=2))
+
+
+def test_measured_shapes_agree_with_the_stage_table():
+    torch.manual_seed(0)
+    model = ConvMixer(8, 2, 3, 4, num_classes=5, in_channels=1)
+    shapes = measured_shapes(model, torch.randn(2, 1, 28, 20))
+    rows = stage_table(model, (28, 20))
+    assert [s for _, s in shapes[1:-1]] == [(2,) + r.output_shape for r in rows[1:-2]]
+    assert shapes[-1] == ("head", (2, 5))
+    assert stage_table(model, [28, 20]) == rows
+
+
+@pytest.mark.parametrize("side,k,p", [(s, k, p) for s in (1, 2, 7, 8, 11, 63, 224, 225)
+                                      for k in (2, 3, 9) for p in (1, 7)])
+def test_layers_to_see_is_the_fewest_layers(side, k, p):
+    d = layers_to_see(side, k, p)
+    field = lambda depth: receptive_field([p] + [k] * depth, [p] + [1] * depth)  # noqa: E731
+    assert field(d) >= side and (d == 0 or field(d - 1) < side)
+
+
+def test_layers_to_see_in_closed_form():
+    assert layers_to_see(11) == 5 and layers_to_see(224, 9, 7) == 4
+    assert layers_to_see(10**12, 3) == 5 * 10**11  # no loop: instant for any side
+    with pytest.raises(ValueError, match="kernel_size=1 never widens"):
+        layers_to_see(8, 1)

@@ -7,16 +7,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from convmixer_lab.exercises import (
-    EXERCISES,
-    SOLUTION_MARKER,
-    Exercise,
+from convmixer_lab.exercises import EXERCISES, SOLUTION_MARKER, Exercise, exercise
+from convmixer_lab.exercises.core import (
     NotAnswered,
     call_answer,
     close_to,
     equals_int,
     equals_shape,
-    exercise,
     register,
     too_big_or_small,
 )

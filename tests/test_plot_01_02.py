@@ -1,4 +1,7 @@
-"""Figures of notebooks 01 and 02 (plot.py's "notebook 01" and "notebook 02" sections)."""
+"""Figures of notebooks 01 and 02 (convmixer_lab/plot/patches.py and mixing.py)."""
+
+import subprocess
+import sys
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -38,7 +41,8 @@ def test_patch_grid_shades_ignored_pixels_and_draws_on_a_given_axes():
     assert len(ax.patches) == 1                          # 20 - 18 = 2 columns ignored, no rows
     plot.patch_grid(np.zeros((31, 20)), 6, ax=ax)
     assert len(ax.patches) == 1 + 2                      # now 1 row is ignored as well
-    with pytest.raises(ValueError, match="patch_size must be an int from 1 to 20"):
+    with pytest.raises(ValueError, match="patch_size must be at most 20, got 21; "
+                                         "a patch must fit in the 30x20 image"):
         plot.patch_grid(np.zeros((30, 20)), 21)
 
 
@@ -102,3 +106,19 @@ def test_receptive_field_on_image_outlines_the_patch_and_clips_the_field():
     # 5 patches around row 1, column 5: rows -1..3 clipped to 0..3, columns 3..7
     assert (field.get_x(), field.get_y(), field.get_width(), field.get_height()) == (21, 0, 35, 28)
     assert labelled(ax) and "5x5 patches" in ax.get_title()
+
+
+def test_importing_plot_leaves_matplotlib_settings_alone():
+    """A student's own figures keep matplotlib's defaults: plot sets its resolution per figure."""
+    code = ("import matplotlib; before = dict(matplotlib.rcParams); "
+            "import convmixer_lab.plot, convmixer_lab.widgets; "
+            "changed = sorted(k for k, v in matplotlib.rcParams.items() if before[k] != v); "
+            "print(changed)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_figures_are_drawn_at_80_dpi_so_stored_pngs_stay_small():
+    fig = plot.patch_grid(np.zeros((28, 28)), 7)
+    assert fig.dpi == 80 and tuple(fig.get_size_inches()) == (4.5, 4.5)
+    assert plot.feature_maps(torch.randn(2, 3, 3), [0, 1], "t").dpi == 80

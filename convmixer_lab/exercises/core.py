@@ -1,0 +1,174 @@
+"""The exercise machinery: ``Exercise``, the answer checkers, and the registry behind ``exercise(key)``.
+
+Each notebook's exercises live in their own module (``nb01`` ... ``nb05``), which registers them
+here when the package is imported.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+SOLUTION_MARKER = "# SOLUTION"
+
+
+class NotAnswered(Exception):
+    """Raised by a checker when the answer is still a placeholder (e.g. a function that
+    returns ``...`` or ``None``)."""
+
+
+@dataclass
+class Exercise:
+    """One exercise: ``is_correct(answer) -> bool`` decides; texts explain."""
+
+    key: str
+    text: str
+    is_correct: Callable[[Any], bool]
+    hint_text: str
+    solution_text: str
+    feedback: Callable[[Any], str | None] = field(default=lambda answer: None)
+    answer: Any = None  # a reference answer ``check`` accepts (a value or a function); tests use it
+
+    def question(self) -> None:
+        print(f"Exercise {self.key}: {self.text}")
+
+    def check(self, answer: Any) -> bool:
+        """Print a verdict for ``answer`` and return whether it is correct.
+
+        A placeholder (``...`` or ``None``, or a function that returns one) is "not answered yet",
+        never an error, so a student copy runs top to bottom.
+        """
+        not_yet = f"Exercise {self.key}: not answered yet - replace the ... with your answer."
+        if answer is ... or answer is None:
+            print(not_yet)
+            return False
+        try:
+            ok = bool(self.is_correct(answer))
+        except NotAnswered:
+            print(not_yet)
+            return False
+        except Exception as err:  # a wrong type or a broken function is feedback, not a crash
+            print(f"Exercise {self.key}: not quite - checking your answer raised "
+                  f"{type(err).__name__}: {err}")
+            return False
+        if ok:
+            print(f"Exercise {self.key}: correct!")
+        else:
+            extra = self.feedback(answer)
+            print(f"Exercise {self.key}: not quite{' - ' + extra if extra else ''}. "
+                  f"Try again, or call .hint().")
+        return ok
+
+    def hint(self) -> None:
+        print(f"Hint for {self.key}: {self.hint_text}")
+
+    def solution(self) -> None:
+        print(f"Solution for {self.key}: {self.solution_text}")
+
+
+# --- checkers: each turns an expected value into ``is_correct(answer) -> bool`` -----------------
+
+def _is_number(answer: Any) -> bool:
+    return isinstance(answer, (int, float)) and not isinstance(answer, bool)
+
+
+def call_answer(func: Any, *args: Any) -> Any:
+    """Call a student's function; a placeholder result (``...`` or ``None``) means not answered."""
+    if not callable(func):
+        raise TypeError(f"expected a function, got {type(func).__name__}")
+    result = func(*args)
+    if result is ... or result is None:
+        raise NotAnswered
+    return result
+
+
+def equals_int(expected: int) -> Callable[[Any], bool]:
+    """Exact integer answers (``1_179_648``); floats that are whole numbers are accepted."""
+    def ok(answer: Any) -> bool:
+        return _is_number(answer) and float(answer) == float(expected)
+    return ok
+
+
+def close_to(expected: float, rel: float = 1e-3, abs_tol: float = 0.0) -> Callable[[Any], bool]:
+    """Numeric answers within a relative tolerance."""
+    def ok(answer: Any) -> bool:
+        return _is_number(answer) and math.isclose(float(answer), float(expected), rel_tol=rel,
+                                                   abs_tol=abs_tol)
+    return ok
+
+
+def equals_shape(expected: tuple[int, ...]) -> Callable[[Any], bool]:
+    """Shapes given as a tuple, list or torch.Size."""
+    def ok(answer: Any) -> bool:
+        return isinstance(answer, (tuple, list)) and tuple(int(a) for a in answer) == tuple(expected)
+    return ok
+
+
+def same_function(reference: Callable[..., Any], cases: list[tuple[Any, ...]],
+                  rel: float = 1e-9) -> Callable[[Any], bool]:
+    """A student's function is correct when it agrees with ``reference`` on every case."""
+    def ok(func: Any) -> bool:
+        return all(close_to(reference(*case), rel=rel)(call_answer(func, *case)) for case in cases)
+    return ok
+
+
+def too_big_or_small(expected: float) -> Callable[[Any], str | None]:
+    def say(answer: Any) -> str | None:
+        if _is_number(answer):
+            return "too large" if answer > expected else "too small"
+        return f"expected a number, got {type(answer).__name__}"
+    return say
+
+
+def shape_feedback(expected: tuple[int, ...], names: str) -> Callable[[Any], str | None]:
+    """Feedback for a shape answer with the wrong number of entries (``names`` lists them)."""
+    def say(answer: Any) -> str | None:
+        if isinstance(answer, (tuple, list)) and len(answer) == len(expected):
+            return None
+        return f"expected {len(expected)} numbers {names}"
+    return say
+
+
+# --- the registry ------------------------------------------------------------------------------
+
+EXERCISES: dict[str, Exercise] = {}
+
+
+def register(ex: Exercise) -> Exercise:
+    if ex.key in EXERCISES:
+        raise ValueError(f"exercise key {ex.key!r} is registered twice")
+    EXERCISES[ex.key] = ex
+    return ex
+
+
+def exercise(key: str) -> Exercise:
+    """The exercise with ``key`` (e.g. "03.1")."""
+    try:
+        return EXERCISES[key]
+    except KeyError:
+        raise KeyError(f"no exercise {key!r}; known keys: {sorted(EXERCISES)}") from None
+
+
+def number_exercise(key: str, text: str, expected: int, hint: str, solution: str) -> Exercise:
+    """Register an exercise whose answer is one exact number (says "too large"/"too small")."""
+    return register(Exercise(key=key, text=text, is_correct=equals_int(expected), hint_text=hint,
+                             solution_text=solution, feedback=too_big_or_small(expected),
+                             answer=expected))
+
+
+def shape_exercise(key: str, text: str, expected: tuple[int, ...], names: str, hint: str,
+                   solution: str) -> Exercise:
+    """Register an exercise whose answer is a shape; ``names`` says what its entries are."""
+    return register(Exercise(key=key, text=text, is_correct=equals_shape(expected), hint_text=hint,
+                             solution_text=solution, feedback=shape_feedback(expected, names),
+                             answer=expected))
+
+
+def function_exercise(key: str, text: str, is_correct: Callable[[Any], bool], reference: Callable[..., Any],
+                      hint: str, solution: str) -> Exercise:
+    """Register an exercise whose answer is a function, checked by ``is_correct``; ``reference``
+    is a correct answer (tests check that it passes)."""
+    return register(Exercise(key=key, text=text, is_correct=is_correct, hint_text=hint,
+                             solution_text=solution, answer=reference))
