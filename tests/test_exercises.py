@@ -9,7 +9,10 @@ import torch
 
 from convmixer_lab.exercises import EXERCISES, SOLUTION_MARKER, Exercise, exercise
 from convmixer_lab.exercises.core import (
+    KINDS,
+    ChoiceExercise,
     NotAnswered,
+    PredictionExercise,
     call_answer,
     close_to,
     equals_int,
@@ -125,6 +128,52 @@ def _a_wrong_answer(answer):
     return None
 
 
+def make_choice_exercise() -> ChoiceExercise:
+    return ChoiceExercise(key="99.3", text="Why does the sky look blue?", is_correct=lambda a: a == "b",
+                          hint_text="Think of scattering.", solution_text="(b)", answer="b",
+                          feedback=lambda a: {"a": "the sea is not a mirror of the sky",
+                                              "c": "that would make it red"}.get(a, "choose a, b or c"),
+                          kind="why", options={"a": "it mirrors the sea",
+                                               "b": "short wavelengths scatter more",
+                                               "c": "long wavelengths scatter more"},
+                          why_not={"a": "the sea is not a mirror of the sky", "c": "that would make it red"})
+
+
+def test_choice_exercise_prints_options_and_explains_each_wrong_one(capsys):
+    ex = make_choice_exercise()
+    ex.question()
+    assert capsys.readouterr().out.splitlines()[1:] == ["  (a) it mirrors the sea",
+                                                        "  (b) short wavelengths scatter more",
+                                                        "  (c) long wavelengths scatter more"]
+    assert ex.check(" (B) ") is True and ex.check("a") is False and ex.check("d") is False
+    out = capsys.readouterr().out
+    assert "correct!" in out and "the sea is not a mirror of the sky" in out and "choose a, b or c" in out
+
+
+def test_choice_exercise_must_explain_every_wrong_option():
+    with pytest.raises(ValueError, match="why_not must explain exactly the wrong ones"):
+        ChoiceExercise(key="99.4", text="?", is_correct=bool, hint_text="", solution_text="", answer="a",
+                       kind="why", options={"a": "x", "b": "y"}, why_not={})
+    with pytest.raises(ValueError, match="kind must be one of"):
+        Exercise(key="99.5", text="?", is_correct=bool, hint_text="", solution_text="", kind="quiz")
+
+
+def test_prediction_exercise_records_then_reveals(capsys):
+    ex = PredictionExercise(key="99.6", text="Predict 6 * 7.", is_correct=equals_int(42), hint_text="",
+                            solution_text="42", feedback=too_big_or_small(42), answer=42, kind="predict")
+    assert ex.reveal(42) is False  # nothing predicted yet
+    ex.predict(...)
+    ex.predict(40)
+    assert ex.reveal(42) is False
+    ex.predict(42)
+    assert ex.reveal(42) is True
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "Exercise 99.6: measured 42; you have not made a prediction yet."
+    assert out[1].startswith("Exercise 99.6: not answered yet")
+    assert "you predicted 40, the cell measured 42" in out[3] and "too small" in out[4]
+    assert out[-1] == "Exercise 99.6: correct!"
+
+
 @pytest.mark.parametrize("key", sorted(EXERCISES))
 def test_every_registered_exercise(key, capsys):
     ex = EXERCISES[key]
@@ -133,10 +182,14 @@ def test_every_registered_exercise(key, capsys):
     assert ex.answer is not None, f"exercise {key} has no reference answer: pass answer=... to Exercise"
     assert ex.check(ex.answer) is True, f"exercise {key} refuses its own reference answer"
     assert ex.check(...) is False
+    assert ex.kind in KINDS
     wrong = _a_wrong_answer(ex.answer)
     if wrong is not None:
         assert ex.check(wrong) is False, f"exercise {key} accepts a wrong answer"
     out = capsys.readouterr().out
+    if isinstance(ex, ChoiceExercise):  # every wrong option is refused with its own reason
+        for letter, reason in ex.why_not.items():
+            assert ex.check(letter) is False and reason in capsys.readouterr().out
     assert f"Exercise {key}: correct!" in out and f"Exercise {key}: not answered yet" in out
 
 
@@ -155,5 +208,5 @@ def test_notebook_exercise_cells(path):
         assert key.startswith(path.name[:2] + "."), f"{path.name} uses another notebook's exercise {key}"
     for src in sources:
         assert ".solution()" not in src, f"{path.name} calls .solution() in a stored cell"
-        if "ex.check(" in src:
+        if "ex.check(" in src or "ex.predict(" in src:
             assert SOLUTION_MARKER in src, f"{path.name}: a check cell without a {SOLUTION_MARKER} line"

@@ -1,7 +1,15 @@
 """The exercise machinery: ``Exercise``, the answer checkers, and the registry behind ``exercise(key)``.
 
 Each notebook's exercises live in their own module (``nb01`` ... ``nb05``), which registers them
-here when the package is imported.
+here when the package is imported. Every exercise has a ``kind`` (``KINDS``):
+
+    "compute"     work out a number, a shape or a function (``Exercise``)
+    "predict"     write a prediction, then a cell measures it (``PredictionExercise``:
+                  ``ex.predict(value)`` before the measuring cell, ``ex.reveal(measured)`` after)
+    "experiment"  change one thing, run it, and interpret what changed (any exercise class; the
+                  notebook cell holds the experiment, the check asks about its result)
+    "why"         a conceptual question answered by a letter (``ChoiceExercise``), each wrong
+                  option explained
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 SOLUTION_MARKER = "# SOLUTION"
+KINDS = ("compute", "predict", "experiment", "why")
 
 
 class NotAnswered(Exception):
@@ -30,6 +39,11 @@ class Exercise:
     solution_text: str
     feedback: Callable[[Any], str | None] = field(default=lambda answer: None)
     answer: Any = None  # a reference answer ``check`` accepts (a value or a function); tests use it
+    kind: str = "compute"  # one of KINDS
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
 
     def question(self) -> None:
         print(f"Exercise {self.key}: {self.text}")
@@ -66,6 +80,58 @@ class Exercise:
 
     def solution(self) -> None:
         print(f"Solution for {self.key}: {self.solution_text}")
+
+
+@dataclass
+class ChoiceExercise(Exercise):
+    """A "why" question answered by one letter. ``options`` maps letters to statements;
+    ``why_not`` explains, for every wrong letter, what is wrong with it (printed as feedback)."""
+
+    options: dict[str, str] = field(default_factory=dict)
+    why_not: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        wrong = set(self.options) - {self.answer}
+        if self.answer not in self.options or set(self.why_not) != wrong:
+            raise ValueError(f"exercise {self.key}: answer must be one of the options, and why_not must "
+                             f"explain exactly the wrong ones {sorted(wrong)}")
+
+    def question(self) -> None:
+        super().question()
+        for letter, statement in self.options.items():
+            print(f"  ({letter}) {statement}")
+
+    def check(self, answer: Any) -> bool:
+        if isinstance(answer, str):
+            answer = answer.strip().strip("()").lower()
+        return super().check(answer)
+
+
+@dataclass
+class PredictionExercise(Exercise):
+    """Predict, then run: ``predict(value)`` records the student's prediction before a cell
+    measures the quantity; ``reveal(measured)`` compares the two. ``is_correct`` judges a value
+    against the expected measurement (``answer``), which the package computes."""
+
+    prediction: Any = None
+
+    def predict(self, value: Any) -> None:
+        """Record a prediction (a placeholder ``...`` is "not answered yet")."""
+        if value is ... or value is None:
+            print(f"Exercise {self.key}: not answered yet - write your prediction in place of the ..., "
+                  "then run the cells below.")
+            return
+        self.prediction = value
+        print(f"Exercise {self.key}: prediction recorded ({value!r}). Now run the next cells and see.")
+
+    def reveal(self, measured: Any) -> bool:
+        """Print the measurement next to the prediction, with a verdict; return whether it was right."""
+        if self.prediction is None:
+            print(f"Exercise {self.key}: measured {measured!r}; you have not made a prediction yet.")
+            return False
+        print(f"Exercise {self.key}: you predicted {self.prediction!r}, the cell measured {measured!r}.")
+        return self.check(self.prediction)
 
 
 # --- checkers: each turns an expected value into ``is_correct(answer) -> bool`` -----------------
@@ -164,6 +230,28 @@ def shape_exercise(key: str, text: str, expected: tuple[int, ...], names: str, h
     return register(Exercise(key=key, text=text, is_correct=equals_shape(expected), hint_text=hint,
                              solution_text=solution, feedback=shape_feedback(expected, names),
                              answer=expected))
+
+
+def choice_exercise(key: str, text: str, options: dict[str, str], answer: str,
+                    why_not: dict[str, str], solution: str, hint: str = "") -> ChoiceExercise:
+    """Register a "why" question: one correct letter among ``options``, each wrong one explained."""
+    return register(ChoiceExercise(
+        key=key, text=text, is_correct=lambda letter: letter == answer,
+        hint_text=hint or "Rule out the options you can show are false, one by one.",
+        solution_text=solution, feedback=lambda letter: why_not.get(letter, "choose one of "
+                                                                    + ", ".join(options)),
+        answer=answer, kind="why", options=options, why_not=why_not))
+
+
+def prediction_exercise(key: str, text: str, expected: Any, hint: str, solution: str,
+                        is_correct: Callable[[Any], bool] | None = None,
+                        feedback: Callable[[Any], str | None] | None = None) -> PredictionExercise:
+    """Register a predict-then-run exercise; ``expected`` is what the measuring cell will show
+    (an exact int by default, with "too large"/"too small" feedback)."""
+    return register(PredictionExercise(
+        key=key, text=text, is_correct=is_correct or equals_int(expected), hint_text=hint,
+        solution_text=solution, feedback=feedback or too_big_or_small(expected), answer=expected,
+        kind="predict"))
 
 
 def function_exercise(key: str, text: str, is_correct: Callable[[Any], bool], reference: Callable[..., Any],
