@@ -217,11 +217,12 @@ def exercise(key: str) -> Exercise:
         raise KeyError(f"no exercise {key!r}; known keys: {sorted(EXERCISES)}") from None
 
 
-def number_exercise(key: str, text: str, expected: int, hint: str, solution: str) -> Exercise:
+def number_exercise(key: str, text: str, expected: int, hint: str, solution: str,
+                    kind: str = "compute") -> Exercise:
     """Register an exercise whose answer is one exact number (says "too large"/"too small")."""
     return register(Exercise(key=key, text=text, is_correct=equals_int(expected), hint_text=hint,
                              solution_text=solution, feedback=too_big_or_small(expected),
-                             answer=expected))
+                             answer=expected, kind=kind))
 
 
 def shape_exercise(key: str, text: str, expected: tuple[int, ...], names: str, hint: str,
@@ -255,8 +256,10 @@ def prediction_exercise(key: str, text: str, expected: Any, hint: str, solution:
 
 
 def function_exercise(key: str, text: str, is_correct: Callable[[Any], bool], reference: Callable[..., Any],
-                      hint: str, solution: str) -> Exercise:
-    """Register an exercise whose answer is a function, checked by ``is_correct``; ``reference``
-    is a correct answer (tests check that it passes)."""
+                      hint: str, solution: str, feedback: Callable[[Any], str | None] | None = None,
+                      kind: str = "compute") -> Exercise:
+    """Register an exercise whose answer is a function (or a module class), checked by ``is_correct``;
+    ``reference`` is a correct answer (tests check that it passes); ``feedback`` says what is wrong."""
     return register(Exercise(key=key, text=text, is_correct=is_correct, hint_text=hint,
-                             solution_text=solution, answer=reference))
+                             solution_text=solution, feedback=feedback or (lambda answer: None),
+                             answer=reference, kind=kind))
