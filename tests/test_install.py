@@ -83,8 +83,9 @@ def make_environment(workdir: Path, wheel: Path) -> Path:
     env_dir = workdir / "env"
     venv.create(env_dir, with_pip=False, symlinks=os.name != "nt")
     python = env_dir / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
-    site = Path(subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               capture_output=True, text=True, check=True).stdout.strip())
+    ask = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = Path(subprocess.run([str(python), "-c", ask], capture_output=True, text=True,
+                               check=True).stdout.strip())
     (site / "course_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
                     "--no-index", "--quiet", str(wheel)], check=True, cwd=workdir)

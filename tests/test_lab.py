@@ -57,7 +57,8 @@ def status(url: str, token: str | None = None, method: str = "GET") -> tuple[int
             return None
 
     headers = {"Authorization": f"token {token}"} if token else {}
-    request = urllib.request.Request(url, method=method, headers=headers, data=b"{}" if method == "POST" else None)
+    body = b"{}" if method == "POST" else None
+    request = urllib.request.Request(url, method=method, headers=headers, data=body)
     try:
         with urllib.request.build_opener(NoRedirect).open(request, timeout=10) as response:
             return response.status, response.read().decode()
@@ -94,10 +95,10 @@ def stop(process: subprocess.Popen, started: list[psutil.Process]) -> None:
 def test_make_lab_serves_on_localhost_with_a_token_and_stops(tmp_path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "MAKE"))}
-    env.update(JUPYTER_CONFIG_DIR=str(tmp_path / "config"), JUPYTER_DATA_DIR=str(tmp_path / "data"),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
-               JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"), IPYTHONDIR=str(tmp_path / "ipython"),
-               HOME=str(tmp_path / "home"))
+    private = dict(JUPYTER_CONFIG_DIR="config", JUPYTER_DATA_DIR="data", JUPYTER_RUNTIME_DIR="runtime",
+                   JUPYTERLAB_SETTINGS_DIR="settings", JUPYTERLAB_WORKSPACES_DIR="workspaces",
+                   IPYTHONDIR="ipython", HOME="home")  # nothing read from or written to the user's
+    env.update({name: str(tmp_path / folder) for name, folder in private.items()})
     prefix = Path(sys.prefix)
     command = ["make", "--no-print-directory", "-o", str(prefix / ".installed"), "lab", f"VENV={prefix}",
                f"LAB_PORT={port}", "LAB_ARGS=--no-browser --ServerApp.port_retries=0"]
