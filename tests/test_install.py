@@ -2,11 +2,12 @@
 
 The wheel is built offline (`pip wheel --no-deps --no-build-isolation --no-index`, this environment's
 setuptools) from a copy of the sources in a temporary folder, so nothing is written into the
-repository. It is installed with pip into a fresh virtual environment (no pip of its own) whose
-only link to this environment is a `.pth` line that puts this environment's site-packages (torch,
-numpy, ...) after its own; the editable install of the repository is not processed there. A
-subprocess whose working directory is a temporary folder and whose sys.path holds no repository
-folder then imports the installed package, loads the test split through CONVMIXER_LAB_DATA, builds a
+repository. It is installed with pip (`--target`, any pip version) into the site-packages of a fresh
+virtual environment without pip, whose only link to this environment is a `.pth` line that puts this
+environment's site-packages (torch, numpy, ...) after its own; the editable install of the
+repository is not processed there. A subprocess whose working directory is a temporary folder and
+whose sys.path holds neither the repository nor any other convmixer_lab folder then imports the
+installed package, loads the test split through CONVMIXER_LAB_DATA, builds a
 model from a preset, and loads the reference checkpoint; without the variable, the error names
 root=, the variable and the download helper.
 """
@@ -87,8 +88,8 @@ def make_environment(workdir: Path, wheel: Path) -> Path:
     site = Path(subprocess.run([str(python), "-c", ask], capture_output=True, text=True,
                                check=True).stdout.strip())
     (site / "course_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps",
-                    "--no-index", "--quiet", str(wheel)], check=True, cwd=workdir)
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--quiet",
+                    "--target", str(site), str(wheel)], check=True, cwd=workdir)  # any pip version
     return python
 
 
