@@ -1,41 +1,43 @@
-"""Data for the course: the sample photo and Fashion-MNIST (bundled in data/, read offline)."""
+"""Data for the course: the sample photo and Fashion-MNIST (bundled in data/, read offline).
+
+Where the data are. The data folder holds ``fashion-mnist/`` (the four official gzip IDX files) and
+``checkpoints/`` (the reference model). Functions look, in this order, at
+
+1. ``root=``: for Fashion-MNIST, the folder that holds the four ``.gz`` files;
+2. the environment variable ``CONVMIXER_LAB_DATA``: the data folder (holding ``fashion-mnist/`` and
+   ``checkpoints/``), e.g. ``export CONVMIXER_LAB_DATA=~/convmixer-lab/data``;
+3. ``data/`` beside the package, as in a clone of the repository (the bundled copy).
+
+A copy installed from a wheel has no bundled data: give it ``root=`` or ``CONVMIXER_LAB_DATA``, and
+fetch the files with ``download_fashion_mnist(root)``. ``DATA_DIR``, ``FASHION_MNIST_DIR`` and
+``REFERENCE_CHECKPOINT`` are these paths as they were when the module was imported.
+
+Every file is decompressed as a stream: the sha256 of its content is computed on the way, and a
+file whose content grows past the largest official size (plus a small margin) is refused at that
+point, so a small file that would decompress to gigabytes (a gzip bomb) is never held in memory.
+Every problem with a file is a ``DataError`` that names the file and the fix.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import urllib.request
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import torch
 from matplotlib import cbook
+from PIL import Image
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = REPO_ROOT / "data"
+from convmixer_lab.checks import check_choice, check_int, check_number, check_positive_int
+from convmixer_lab.files import REPO_ROOT, atomic_write
 
-
-def sample_photo(size: int = 224) -> np.ndarray:
-    """The photo matplotlib ships (Grace Hopper), centre-cropped to a square and resized to
-    ``size`` x ``size``: uint8 array [size, size, 3]. No network needed."""
-    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
-        raise ValueError(f"size must be a positive int (pixels per side), got {size!r}")
-    from PIL import Image  # matplotlib depends on Pillow
-
-    with cbook.get_sample_data("grace_hopper.jpg") as f:
-        img = Image.open(f).convert("RGB")
-        w, h = img.size
-        side = min(w, h)
-        left, top = (w - side) // 2, (h - side) // 2
-        img = img.crop((left, top, left + side, top + side)).resize((size, size), Image.BICUBIC)
-        return np.asarray(img, dtype=np.uint8).copy()
-
-
-# --- Fashion-MNIST (reader, checksums, download, normalisation) go below ---------------------
-import gzip  # noqa: E402
-import hashlib  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
-import urllib.request  # noqa: E402
-
+DATA_ENV = "CONVMIXER_LAB_DATA"  # the data folder (holds fashion-mnist/ and checkpoints/)
+BUNDLED_DATA_DIR = REPO_ROOT / "data"
+DATA_DIR = Path(os.environ.get(DATA_ENV) or BUNDLED_DATA_DIR).expanduser()  # as at import
 FASHION_MNIST_DIR = DATA_DIR / "fashion-mnist"
 REFERENCE_CHECKPOINT = DATA_DIR / "checkpoints" / "reference.pt"  # see data/checkpoints/README.md
 FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
@@ -61,6 +63,14 @@ GZ_SHA256 = {
     "t10k-images-idx3-ubyte.gz": "cc1d090a38ace84dfa1aa66e3ada7c336ef481a96936906477e6dd344da56eaa",
     "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
 }
+# Decompressed sizes of the official files: IDX header (16 bytes for images, 8 for labels) + data.
+CONTENT_BYTES = {
+    "train-images-idx3-ubyte.gz": 16 + 60_000 * 28 * 28,
+    "train-labels-idx1-ubyte.gz": 8 + 60_000,
+    "t10k-images-idx3-ubyte.gz": 16 + 10_000 * 28 * 28,
+    "t10k-labels-idx1-ubyte.gz": 8 + 10_000,
+}
+SIZE_MARGIN = 1 << 16  # bytes of content allowed beyond the official size before a file is refused
 SPLITS = ("train", "test")
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
@@ -68,30 +78,159 @@ CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 # (tests/test_data.py recomputes them from the data). Every course model expects this normalisation.
 MEAN, STD = 0.2860, 0.3530
 _IDX_MAGIC = {"images": 2051, "labels": 2049}  # 0x00000803 (3-D uint8), 0x00000801 (1-D uint8)
-_FIX = "re-download it with convmixer_lab.data.download_fashion_mnist(root)"
+# Content limit for a file of another name: the largest official file of that kind, plus the margin.
+_LIMIT = {kind: CONTENT_BYTES[FILES[("train", kind)]] + SIZE_MARGIN for kind in _IDX_MAGIC}
+_CHUNK = 1 << 20
+_NO_DATA = (f"no Fashion-MNIST folder: root= was not given, {DATA_ENV} is not set, and there is no "
+            f"bundled data/ folder beside the package ({BUNDLED_DATA_DIR}). Pass root= the folder that "
+            f"holds the four .gz files, or set {DATA_ENV} to the folder that holds fashion-mnist/ and "
+            "checkpoints/; convmixer_lab.data.download_fashion_mnist(root) fetches the files")
 
 
 class DataError(ValueError):
     """A Fashion-MNIST file is missing, damaged or not what it claims to be."""
 
 
+class _TooLarge(Exception):
+    """Raised by ``_GzipStream`` when the content passes its limit."""
+
+
+def sample_photo(size: int = 224) -> np.ndarray:
+    """The photo matplotlib ships (Grace Hopper), centre-cropped to a square and resized to
+    ``size`` x ``size``: uint8 array [size, size, 3]. No network needed."""
+    size = check_positive_int("size", size, hint="pixels per side, e.g. 224")
+    with cbook.get_sample_data("grace_hopper.jpg") as f:
+        img = Image.open(f).convert("RGB")
+        w, h = img.size
+        side = min(w, h)
+        left, top = (w - side) // 2, (h - side) // 2
+        img = img.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
+        return np.asarray(img, dtype=np.uint8).copy()
+
+
+# --- where the files are -------------------------------------------------------------------------
+
+def _fix(folder: Path) -> str:
+    return f"fetch a good copy with convmixer_lab.data.download_fashion_mnist({str(folder)!r})"
+
+
+def _as_path(name: str, value: object) -> Path:
+    if not isinstance(value, (str, os.PathLike)) or not str(value):
+        raise TypeError(f"{name} must be a folder path (str or pathlib.Path), got {value!r}")
+    return Path(value).expanduser()
+
+
+def fashion_mnist_dir(root: str | Path | None = None, create: bool = False) -> Path:
+    """The folder that holds (or, with ``create``, will hold) the four Fashion-MNIST files: ``root``,
+    else ``$CONVMIXER_LAB_DATA/fashion-mnist``, else the bundled data/fashion-mnist. A ``DataError``
+    names both ways of giving it when there is none, or when the folder is not a folder."""
+    if root is not None:
+        folder, given = _as_path("root", root), f"root={str(root)!r}"
+    elif os.environ.get(DATA_ENV):
+        folder, given = Path(os.environ[DATA_ENV]).expanduser() / "fashion-mnist", f"{DATA_ENV}"
+    elif BUNDLED_DATA_DIR.is_dir():
+        folder, given = BUNDLED_DATA_DIR / "fashion-mnist", "the bundled data/"
+    else:
+        raise DataError(_NO_DATA)
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"{folder} (from {given}) is a file, not a folder; pass root= the folder that "
+                        f"holds the four .gz files (or set {DATA_ENV} to the folder that holds "
+                        "fashion-mnist/)")
+    if not folder.exists() and not create:
+        raise DataError(f"{folder} (from {given}) does not exist; pass root= the folder that holds the "
+                        f"four .gz files, set {DATA_ENV} to the folder that holds fashion-mnist/, or "
+                        f"fetch them with convmixer_lab.data.download_fashion_mnist({str(folder)!r})")
+    return folder
+
+
+# --- streaming decompression with a size limit ---------------------------------------------------
+
+class _GzipStream:
+    """Decompress gzip data fed in chunks: sha256 and size of the content, computed on the way.
+    More than ``limit`` bytes of content raise ``_TooLarge`` as soon as byte ``limit + 1`` appears
+    (a gzip bomb is never held); ``keep`` collects the content in ``self.content``."""
+
+    def __init__(self, limit: int, keep: bool = False) -> None:
+        self.limit, self.size, self.digest = limit, 0, hashlib.sha256()
+        self.content = bytearray() if keep else None
+        self._zlib = zlib.decompressobj(wbits=31)  # 31: a gzip container around deflate data
+
+    def feed(self, chunk: bytes) -> None:
+        """Decompress ``chunk`` (zlib.error when it is not gzip data)."""
+        while chunk:
+            if self._zlib.eof:  # one gzip member ended and another follows
+                self._zlib = zlib.decompressobj(wbits=31)
+            out = self._zlib.decompress(chunk, min(self.limit + 1 - self.size, _CHUNK))  # bounded
+            self.size += len(out)
+            if self.size > self.limit:
+                raise _TooLarge
+            self.digest.update(out)
+            if self.content is not None:
+                self.content += out
+            chunk = self._zlib.unused_data if self._zlib.eof else self._zlib.unconsumed_tail
+
+    def close(self) -> None:
+        """EOFError when the data ended inside a gzip member (a truncated file)."""
+        if not self._zlib.eof:
+            raise EOFError("the compressed data end early: the file is truncated")
+
+
+def _decompress_file(path: Path, limit: int, keep: bool = False) -> _GzipStream:
+    """Stream the gzip file at ``path`` through ``_GzipStream``; every failure is a DataError."""
+    fix = _fix(path.parent)
+    if path.is_dir():
+        raise DataError(f"{path} is a folder where the data file should be; remove the folder, then {fix}")
+    if not path.exists():
+        raise DataError(f"{path} is missing; {fix}, or pass root= the folder that holds it")
+    stream = _GzipStream(limit, keep)
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                raise DataError(f"{path} is empty (0 bytes); {fix}")
+            for chunk in iter(lambda: f.read(_CHUNK), b""):
+                stream.feed(chunk)
+        stream.close()
+    except _TooLarge:
+        raise DataError(f"{path} decompresses to more than {limit:,} bytes, more than the official file "
+                        f"(a damaged file or a gzip bomb); it was not read further. {fix}") from None
+    except (zlib.error, EOFError) as err:
+        raise DataError(f"{path} is not a complete gzip file ({err}); {fix}") from None
+    except OSError as err:  # permissions, I/O errors
+        raise DataError(f"{path} cannot be read ({err.strerror or err}); check its permissions, "
+                        f"or {fix}") from err
+    return stream
+
+
 def sha256_of(path: str | Path, decompress: bool = False) -> str:
-    """Hex sha256 of a file (of its gzip content with ``decompress``), read in 1 MiB chunks."""
+    """Hex sha256 of a file (of its gzip content with ``decompress``, streamed with the size limit
+    of the largest official file), read in 1 MiB chunks."""
+    path = Path(path)
+    if decompress:
+        return _decompress_file(path, max(_LIMIT.values())).digest.hexdigest()
     digest = hashlib.sha256()
-    with (gzip.open if decompress else open)(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
 
 
-def _decompress(path: Path) -> bytes:
-    if not path.is_file():
-        raise DataError(f"{path} is missing; {_FIX}, or pass root= the folder that holds it")
-    try:
-        with gzip.open(path, "rb") as f:
-            return f.read()
-    except (OSError, EOFError) as err:  # truncated, or not gzip at all
-        raise DataError(f"{path} is not a complete gzip file ({err}); delete it and {_FIX}") from err
+# --- reading -------------------------------------------------------------------------------------
+
+def _parse_idx(raw: bytearray, path: Path, kind: str) -> np.ndarray:
+    """The uint8 array an IDX file's content describes; header and payload must agree exactly."""
+    fix = _fix(path.parent)
+    header = 4 * (1 + (3 if kind == "images" else 1))
+    if len(raw) < header:
+        raise DataError(f"{path} is too short for an IDX header ({len(raw)} bytes); {fix}")
+    magic, *shape = (int.from_bytes(raw[i:i + 4], "big") for i in range(0, header, 4))
+    if magic != _IDX_MAGIC[kind]:
+        raise DataError(f"{path} has IDX magic number {magic}, expected {_IDX_MAGIC[kind]} for {kind}: "
+                        f"is it the wrong file? {fix}")
+    expected = int(np.prod(shape))
+    if len(raw) - header != expected:
+        raise DataError(f"{path}: header says {' x '.join(map(str, shape))} = {expected} bytes of data "
+                        f"but the file holds {len(raw) - header}; {fix}")
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
 def read_idx(path: str | Path, kind: str, sha256: str | None = None) -> np.ndarray:
@@ -99,44 +238,46 @@ def read_idx(path: str | Path, kind: str, sha256: str | None = None) -> np.ndarr
 
     Layout: big-endian int32 magic (2051 images / 2049 labels), int32 N, (int32 rows, int32 cols),
     then the uint8 payload; header and payload must agree exactly. With ``sha256`` the
-    decompressed content must have that hash.
+    decompressed content must have that hash. Content larger than the official file of that name
+    (or, for other names, the largest official file of that kind) plus ``SIZE_MARGIN`` is refused.
     """
     path = Path(path)
-    if kind not in _IDX_MAGIC:
-        raise ValueError(f"kind must be 'images' or 'labels', got {kind!r}")
-    raw = _decompress(path)
-    if sha256 is not None and (actual := hashlib.sha256(raw).hexdigest()) != sha256:
+    check_choice("kind", kind, tuple(_IDX_MAGIC))
+    limit = CONTENT_BYTES[path.name] + SIZE_MARGIN if path.name in CONTENT_BYTES else _LIMIT[kind]
+    stream = _decompress_file(path, limit, keep=True)
+    if sha256 is not None and (actual := stream.digest.hexdigest()) != sha256:
         raise DataError(f"{path} has content sha256 {actual}, expected {sha256}: the file is damaged "
-                        f"or not the official one; delete it and {_FIX}")
-    n_dims = 3 if kind == "images" else 1
-    header = 4 * (1 + n_dims)
-    if len(raw) < header:
-        raise DataError(f"{path} is too short for an IDX header ({len(raw)} bytes); {_FIX}")
-    magic, *shape = (int.from_bytes(raw[i:i + 4], "big") for i in range(0, header, 4))
-    if magic != _IDX_MAGIC[kind]:
-        raise DataError(f"{path} has IDX magic number {magic}, expected {_IDX_MAGIC[kind]} for {kind}: "
-                        f"is it the wrong file? {_FIX}")
-    expected = int(np.prod(shape))
-    if len(raw) - header != expected:
-        raise DataError(f"{path}: header says {' x '.join(map(str, shape))} = {expected} bytes of data "
-                        f"but the file holds {len(raw) - header}; {_FIX}")
-    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
+                        f"or not the official one; {_fix(path.parent)}")
+    return _parse_idx(stream.content, path, kind)
+
+
+def _check_pair(images: np.ndarray, labels: np.ndarray, paths: dict[str, Path]) -> None:
+    fix = _fix(paths["images"].parent)
+    if images.shape[1:] != (28, 28):
+        raise DataError(f"{paths['images']} holds {images.shape[1]}x{images.shape[2]} images; "
+                        f"Fashion-MNIST's are 28x28. Is it another data set? {fix}")
+    if len(images) != len(labels):
+        raise DataError(f"{paths['images']} holds {len(images)} images but {paths['labels']} holds "
+                        f"{len(labels)} labels; the two files must come from the same split ({fix})")
+    if labels.size and (top := int(labels.max())) >= len(CLASS_NAMES):
+        raise DataError(f"{paths['labels']} holds label {top} at index {int(labels.argmax())}, but "
+                        f"Fashion-MNIST's classes are 0-{len(CLASS_NAMES) - 1}; the file is damaged; {fix}")
 
 
 def load_fashion_mnist(split: str, root: str | Path | None = None,
                        verify: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Fashion-MNIST ``split`` ("train": 60,000 images, "test": 10,000) from ``root``
-    (default: the bundled data/fashion-mnist). Returns (images uint8 [N, 28, 28], labels int64 [N]).
+    """Fashion-MNIST ``split`` ("train": 60,000 images, "test": 10,000) from ``root`` (the folder
+    holding the four files; default: ``$CONVMIXER_LAB_DATA/fashion-mnist``, else the bundled
+    data/fashion-mnist). Returns (images uint8 [N, 28, 28], labels int64 [N] in 0..9).
     With ``verify`` the files' content must have the official sha256 (``SHA256``)."""
-    if split not in SPLITS:
-        raise ValueError(f"split must be 'train' or 'test', got {split!r}")
-    folder = Path(root) if root is not None else FASHION_MNIST_DIR
+    check_choice("split", split, SPLITS)
+    if not isinstance(verify, bool):
+        raise TypeError(f"verify must be True or False, got {verify!r}")
+    folder = fashion_mnist_dir(root)
     paths = {kind: folder / FILES[(split, kind)] for kind in ("images", "labels")}
     images, labels = (read_idx(paths[kind], kind, SHA256[paths[kind].name] if verify else None)
                       for kind in ("images", "labels"))
-    if len(images) != len(labels):
-        raise DataError(f"{paths['images']} holds {len(images)} images but {paths['labels']} holds "
-                        f"{len(labels)} labels; the two files must come from the same split ({_FIX})")
+    _check_pair(images, labels, paths)
     return images, labels.astype(np.int64)
 
 
@@ -153,43 +294,65 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
     return x.sub_(MEAN).div_(STD)
 
 
-def _content_sha256(path: Path) -> str | None:
-    """sha256 of a gzip file's content, or None when it is not a complete gzip file."""
+# --- downloading ---------------------------------------------------------------------------------
+
+def _is_good_copy(path: Path) -> bool:
+    """Whether ``path`` is a complete gzip file whose content has the official sha256."""
     try:
-        return sha256_of(path, decompress=True)
-    except (OSError, EOFError):
-        return None
+        return _decompress_file(path, CONTENT_BYTES[path.name] + SIZE_MARGIN).digest.hexdigest() \
+            == SHA256[path.name]
+    except DataError:
+        return False
+
+
+def _download_chunks(url: str, timeout: float) -> Iterator[bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            while chunk := response.read(_CHUNK):
+                yield chunk
+    except OSError as err:  # URLError, HTTPError, timeouts, a dropped connection are all OSErrors
+        raise DataError(f"downloading {url} failed ({err}); check the network or pass base_url= a "
+                        "mirror that holds the official files") from err
+
+
+def _download_verified(url: str, name: str, timeout: float, out) -> None:
+    """Stream ``url`` into the open file ``out``, checking its content's sha256 on the way."""
+    stream = _GzipStream(CONTENT_BYTES[name] + SIZE_MARGIN)
+    try:
+        for chunk in _download_chunks(url, timeout):
+            out.write(chunk)
+            stream.feed(chunk)
+        stream.close()
+        actual = stream.digest.hexdigest()
+    except _TooLarge:
+        actual = f"unknown (its content is larger than the official {CONTENT_BYTES[name]:,} bytes)"
+    except (zlib.error, EOFError):
+        actual = "unknown (not a complete gzip file)"
+    if actual != SHA256[name]:
+        raise DataError(f"{url} has content sha256 {actual}, expected {SHA256[name]}: the server sent "
+                        "a different file; nothing was saved. Try another base_url")
 
 
 def download_fashion_mnist(root: str | Path | None = None, base_url: str = FASHION_MNIST_URL,
                            timeout: float = 60.0) -> Path:
-    """Fetch the four official files into ``root`` (default data/fashion-mnist) when missing or
-    damaged. Each is downloaded to a temporary name, its content's sha256 checked, then renamed, so nothing
-    half-written is left. ``base_url`` may point to a mirror (http://, https:// or file://)."""
-    folder = Path(root) if root is not None else FASHION_MNIST_DIR
-    folder.mkdir(parents=True, exist_ok=True)
+    """Fetch the four official files into ``root`` (default: as ``load_fashion_mnist`` finds them;
+    created when missing) unless a good copy is there. A missing, truncated, corrupted or foreign
+    file is replaced: each download is checked (content sha256, streamed with a size limit) before
+    it is renamed over the old file (``files.atomic_write``), so nothing half-written is left.
+    ``base_url`` may point to a mirror (http://, https:// or file://). Returns the folder."""
+    if not isinstance(base_url, str) or not base_url:
+        raise TypeError(f"base_url must be a URL string (http://, https:// or file://), got {base_url!r}")
+    timeout = check_number("timeout", timeout, minimum=0, strict=True, hint="seconds, e.g. 60")
+    folder = fashion_mnist_dir(root, create=True)
+    for name in SHA256:
+        if (folder / name).is_dir():
+            raise DataError(f"{folder / name} is a folder where the data file should be; remove or "
+                            "rename it, then download again (nothing was downloaded)")
     base = base_url if base_url.endswith("/") else base_url + "/"
-    for name, expected in SHA256.items():
-        target = folder / name
-        if target.is_file() and _content_sha256(target) == expected:
-            continue
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                try:
-                    with urllib.request.urlopen(base + name, timeout=timeout) as response:
-                        shutil.copyfileobj(response, out)
-                except OSError as err:  # URLError, HTTPError, timeouts are all OSErrors
-                    raise DataError(f"downloading {base + name} failed ({err}); check the network "
-                                    "or pass base_url= a mirror that holds the official files") from err
-            actual = _content_sha256(Path(tmp)) or "unknown (not a complete gzip file)"
-            if actual != expected:
-                raise DataError(f"{base + name} has content sha256 {actual}, expected {expected}: the "
-                                "server sent a different file; nothing was saved. Try another base_url")
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+    for name in SHA256:
+        if not _is_good_copy(folder / name):
+            atomic_write(folder / name, lambda out, name=name: _download_verified(base + name, name,
+                                                                                  timeout, out))
     return folder
 
 
@@ -203,8 +366,6 @@ def train_val_split(labels: np.ndarray, per_class: int = VAL_PER_CLASS,
     """Indices (train, val) into the training set: ``per_class`` images of every class are held out
     for validation, picked at random with a fixed ``seed`` (the same split every time; class-balanced).
     Both index arrays are sorted, so the training images keep their original order."""
-    from convmixer_lab.checks import check_int
-
     labels = np.asarray(labels)
     per_class = check_int("per_class", per_class, minimum=0)
     if labels.ndim != 1:

@@ -4,49 +4,192 @@
 
 Each notebook runs top to bottom in a fresh kernel from this environment, with its own folder
 as the working directory (as nbval runs it). Saved widget state is stripped from the metadata
-(it holds random model ids and would churn on every run), and the file is written to a
-temporary name and renamed, so an interrupted run never leaves a broken notebook.
+(it holds random model ids and would churn on every run), and the file is written with
+``files.atomic_write``, so an interrupted run never leaves a broken notebook.
+
+Ctrl-C (SIGINT) or SIGTERM stops the run cleanly: the kernel is shut down, its connection file
+removed, the notebook being run is left as it was, and the command prints one line and exits with
+130 (SIGINT) or 143 (SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
+import asyncio
+import json
+import signal
 import sys
-import tempfile
 import time
+import uuid
+from collections.abc import Coroutine
 from pathlib import Path
 
 import nbformat
+from jupyter_core.paths import jupyter_runtime_dir
+from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
+from nbformat.reader import NotJSONError
+
+from convmixer_lab.files import atomic_write
 
 
-def write_atomically(nb: nbformat.NotebookNode, path: Path) -> None:
-    """Write ``nb`` to ``path`` through a temporary file in the same folder, then rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+class Interrupted(Exception):
+    """The run was stopped by a signal (``signum``: SIGINT or SIGTERM)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def write_notebook(nb: nbformat.NotebookNode, path: str | Path) -> Path:
+    """Write ``nb`` to ``path`` as ``nbformat.write`` would (JSON, final newline), atomically."""
+    text = nbformat.writes(nb)
+    return atomic_write(path, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
+
+
+def read_notebook(path: str | Path) -> nbformat.NotebookNode:
+    """The notebook at ``path`` (version 4); a clear error naming the file when it is missing, not
+    an .ipynb file, not JSON or not a valid notebook."""
+    path = Path(path)
+    if path.suffix != ".ipynb":
+        raise ValueError(f"{path} is not a notebook (the name must end in .ipynb); pass a notebook file")
+    if not path.is_file():
+        what = "is a folder" if path.is_dir() else "does not exist"
+        raise FileNotFoundError(f"{path} {what}; pass an existing .ipynb file")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            nbformat.write(nb, f)
-        os.replace(tmp, path)
+        nb = nbformat.read(path, as_version=4)
+        nbformat.validate(nb)
+    except (NotJSONError, json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ValueError(f"{path} is not valid notebook JSON ({str(err)[:80]}); restore it from git "
+                         "(git checkout -- FILE) or re-save it from JupyterLab") from None
+    except (nbformat.ValidationError, ValueError, AttributeError, KeyError) as err:
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ValueError(f"{path} is not a valid Jupyter notebook ({reason}); restore it from git "
+                         "(git checkout -- FILE) or re-save it from JupyterLab") from None
+    return nb
+
+
+async def _stop_kernel(client: NotebookClient, now: bool) -> None:
+    """Shut the kernel down and remove its connection file, whatever state it is in."""
+    km, kc = client.km, client.kc
+    try:
+        if km is not None and await ensure_async(km.is_alive()):
+            await ensure_async(km.shutdown_kernel(now=now))
+    finally:
+        if km is not None:
+            await ensure_async(km.cleanup_resources())
+        if kc is not None:
+            await ensure_async(kc.stop_channels())
+        client.km = client.kc = None
+
+
+async def _execute(client: NotebookClient) -> None:
+    """``client.execute()`` without its signal handlers: start a kernel, run every cell, and stop
+    the kernel however the run ends (finished, failed, or cancelled by a signal)."""
+    client.km = client.create_kernel_manager()
+    runtime = Path(jupyter_runtime_dir())  # not a temporary file elsewhere: where Jupyter looks
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    client.km.connection_file = str(runtime / f"kernel-{uuid.uuid4()}.json")
+    finished = False
+    try:
+        await client.async_start_new_kernel()
+        await client.async_start_new_kernel_client()
+        reply = await client.async_wait_for_reply(await ensure_async(client.kc.kernel_info()))
+        if reply is not None and "language_info" in reply["content"]:
+            client.nb.metadata["language_info"] = reply["content"]["language_info"]
+        for index, cell in enumerate(client.nb.cells):
+            await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+        finished = True
+    finally:
+        await _stop_kernel(client, now=not finished)
+
+
+def _finish_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Cancel what is still pending (nbclient's pollers), let it end, and close ``loop``."""
+    try:
+        if pending := asyncio.all_tasks(loop):
+            for task in pending:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        loop.run_until_complete(loop.shutdown_asyncgens())
+    finally:
+        loop.close()
+
+
+def run_until_signal(coro: Coroutine) -> None:
+    """Run ``coro`` in a fresh event loop; SIGINT or SIGTERM cancels it (its ``finally`` blocks run:
+    a second signal does not cut them short) and then raises ``Interrupted``. Where the loop cannot
+    take signals (Windows, a thread other than the main one) Python's defaults stay in force."""
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(coro)
+    received: list[int] = []
+
+    def stop(signum: int) -> None:
+        if not received:
+            task.cancel()
+        received.append(signum)
+
+    previous = {}
+    try:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            handler = signal.getsignal(signum)
+            if handler is signal.SIG_IGN:  # e.g. a background job: the shell wants it ignored
+                continue
+            try:
+                loop.add_signal_handler(signum, stop, signum)
+            except (NotImplementedError, RuntimeError, ValueError):
+                continue
+            previous[signum] = handler
+        loop.run_until_complete(task)
     except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        if not received:  # a real failure, not the cancellation (nbclient may re-raise it as
+            raise         # DeadKernelError)
+    finally:
+        for signum, handler in previous.items():
+            loop.remove_signal_handler(signum)
+            signal.signal(signum, handler)
+        _finish_loop(loop)
+    if received:
+        raise Interrupted(received[0])
 
 
 def execute_notebook(path: str | Path, timeout: int = 600) -> float:
-    """Run every cell of the notebook at ``path``, store the outputs; return seconds taken."""
+    """Run every cell of the notebook at ``path``, store the outputs; return seconds taken.
+    Interrupted (``Interrupted``) or failing, it leaves the file unchanged."""
     path = Path(path)
-    if path.suffix != ".ipynb" or not path.is_file():
-        raise FileNotFoundError(f"path must be an existing .ipynb file, got {str(path)!r}")
-    nb = nbformat.read(path, as_version=4)
+    nb = read_notebook(path)
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent.resolve())}})
     start = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent.resolve())}}).execute()
+    run_until_signal(_execute(client))
     seconds = time.perf_counter() - start
     nb.metadata.pop("widgets", None)
-    write_atomically(nb, path)
+    write_notebook(nb, path)
     return seconds
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def _execute_all(notebooks: list[str], timeout: int) -> int:
+    """Execute each notebook in turn; a signal stops the run with one line and 128 + its number."""
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    current = None
+    try:
+        for signum, handler in previous.items():  # outside the event loop too
+            if handler is not signal.SIG_IGN:
+                signal.signal(signum, _raise_interrupted)
+        for current in notebooks:
+            print(f"{current}: {execute_notebook(current, timeout):.1f} s", flush=True)
+    except Interrupted as stop:
+        print(f"nbtools: interrupted by {stop} while running {current}; that notebook was left "
+              "unchanged", file=sys.stderr)
+        return 128 + stop.signum
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,9 +198,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="+", help=".ipynb files to execute")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     args = parser.parse_args(argv)
-    for nb in args.notebooks:
-        print(f"{nb}: {execute_notebook(nb, args.timeout):.1f} s", flush=True)
-    return 0
+    if args.timeout < 1:
+        parser.error(f"--timeout must be at least 1 second, got {args.timeout}")
+    for nb in args.notebooks:  # refuse a bad argument before running anything
+        try:
+            read_notebook(nb)
+        except (OSError, ValueError) as err:
+            parser.error(str(err))
+    return _execute_all(args.notebooks, args.timeout)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Student copies of the course notebooks: solutions out, placeholders in.
 
-    python -m convmixer_lab.student [OUTDIR]      # default: student/ next to notebooks/
+    python -m convmixer_lab.student [OUTDIR] [--notebooks SRC] [--force]   # default: student/
 
 Every line of a code cell that ends in ``# SOLUTION`` becomes a placeholder:
 
@@ -10,23 +10,31 @@ Every line of a code cell that ends in ``# SOLUTION`` becomes a placeholder:
 
 A placeholder is what ``Exercise.check`` reports as "not answered yet", so a copy runs top to
 bottom. Outputs and execution counts are cleared (and saved widget state dropped); questions,
-hints and checks stay. Each copy is written to a temporary file and renamed.
+hints and checks stay. Subfolders of SRC (the Chinese twins in notebooks/zh/) are mirrored into
+OUTDIR (student/zh/). Each copy is written with ``files.atomic_write``.
+
+Nothing the instructor or a student made is overwritten without ``--force``: OUTDIR is refused when
+it is SRC or inside it, inside the course's notebooks/ (nbval and JupyterLab would pick the copies
+up), or when it holds a notebook that is not a fresh student copy (``# SOLUTION`` lines, stored
+outputs, or not readable as a notebook).
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import json
 import re
 import sys
 from pathlib import Path
 
 import nbformat
+from IPython.core.inputtransformer2 import TransformerManager
 
 from convmixer_lab.exercises import SOLUTION_MARKER
-from convmixer_lab.nbtools import write_atomically
+from convmixer_lab.files import REPO_ROOT
+from convmixer_lab.nbtools import read_notebook, write_notebook
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 STUDENT_DIR = REPO_ROOT / "student"
 
@@ -62,10 +70,8 @@ def student_source(source: str, where: str = "cell") -> str:
         lines.append(line)
     result = "\n".join(lines)
     if result != source:
-        from IPython.core.inputtransformer2 import TransformerManager  # %magics -> Python
-
         try:
-            ast.parse(TransformerManager().transform_cell(result))
+            ast.parse(TransformerManager().transform_cell(result))  # %magics -> Python first
         except SyntaxError as err:
             raise ValueError(f"{where}: the student version is not valid Python ({err.msg}, line "
                              f"{err.lineno}); a {SOLUTION_MARKER} line must be a whole statement "
@@ -86,28 +92,92 @@ def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbfor
     return copy
 
 
-def make_student_copies(outdir: str | Path = STUDENT_DIR,
-                        notebooks: str | Path = NOTEBOOKS_DIR) -> list[Path]:
-    """Write a student copy of every ``notebooks/*.ipynb`` into ``outdir``; return their paths.
+def instructor_notebooks(notebooks: str | Path, skip: str | Path | None = None) -> list[Path]:
+    """Every ``.ipynb`` in ``notebooks`` and its subfolders (notebooks/zh/...), sorted; hidden folders
+    (.ipynb_checkpoints) and the folder ``skip`` are left out. A clear error when there is none."""
+    notebooks = Path(notebooks)
+    if not notebooks.exists():
+        raise FileNotFoundError(f"--notebooks {notebooks} does not exist; pass the folder of "
+                                "instructor notebooks (default: notebooks/ in the repository)")
+    if not notebooks.is_dir():
+        raise NotADirectoryError(f"--notebooks {notebooks} is a file, not a folder; pass the folder "
+                                 "of instructor notebooks (default: notebooks/ in the repository)")
+    skip = Path(skip).resolve() if skip is not None else None
+    found = [path for path in sorted(notebooks.rglob("*.ipynb"))
+             if not any(part.startswith(".") for part in path.relative_to(notebooks).parts)
+             and not (skip is not None and path.resolve().is_relative_to(skip))]
+    if not found:
+        raise FileNotFoundError(f"--notebooks {notebooks} holds no .ipynb files; pass the folder of "
+                                "instructor notebooks (default: notebooks/ in the repository)")
+    return found
+
+
+def _not_a_fresh_copy(path: Path) -> str | None:
+    """Why the notebook at ``path`` must not be overwritten by a student copy (None: it is one)."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        code = [c for c in cells if c.get("cell_type") == "code"]
+        sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in code]
+    except (OSError, ValueError, KeyError, TypeError):
+        return "cannot be read as a notebook"
+    if any(line.rstrip().endswith(SOLUTION_MARKER) for src in sources for line in src.split("\n")):
+        return f"has {SOLUTION_MARKER} lines (an instructor notebook)"
+    if any(c.get("outputs") or c.get("execution_count") is not None for c in code):
+        return "has stored outputs (an instructor notebook, or a student's work)"
+    return None
+
+
+def _place_refusal(outdir: Path, notebooks: Path) -> str | None:
+    """Why ``outdir`` is the wrong place for student copies (None: it is not)."""
+    out, src, course = outdir.resolve(), notebooks.resolve(), NOTEBOOKS_DIR.resolve()
+    if out == src:
+        return "is the instructor notebooks folder (--notebooks)"
+    if out.is_relative_to(src):
+        return f"is inside the instructor notebooks folder {notebooks}"
+    if out.is_relative_to(course):
+        return (f"is inside the course's notebooks folder {NOTEBOOKS_DIR}, where nbval and JupyterLab "
+                "would pick the copies up")
+    return None
+
+
+def _contents_refusal(outdir: Path, subfolders: set[Path]) -> str | None:
+    """Why the notebooks already in ``outdir`` (and the ``subfolders`` the copies go to) must not
+    be overwritten or mixed with copies (None: there are none, or only fresh student copies)."""
+    for sub in sorted(subfolders):
+        for existing in sorted((outdir / sub).glob("*.ipynb")):
+            if why := _not_a_fresh_copy(existing):
+                return f"holds {existing.relative_to(outdir)}, which {why}"
+    return None
+
+
+def make_student_copies(outdir: str | Path = STUDENT_DIR, notebooks: str | Path = NOTEBOOKS_DIR,
+                        force: bool = False) -> list[Path]:
+    """Write a student copy of every notebook in ``notebooks`` (and its subfolders, mirrored) into
+    ``outdir``; return their paths.
 
     Every copy is built before any is written, so a bad solution line leaves nothing half done.
+    Without ``force``, an ``outdir`` that could hold instructor notebooks or a student's work is
+    refused (see the module's docstring) before anything is written.
     """
     outdir, notebooks = Path(outdir), Path(notebooks)
-    sources = sorted(notebooks.glob("*.ipynb"))
-    if not sources:
-        raise FileNotFoundError(f"notebooks must be a folder with .ipynb files; none in {str(notebooks)!r}")
     if outdir.exists() and not outdir.is_dir():
-        raise NotADirectoryError(f"outdir must be a folder, but {str(outdir)!r} is a file; "
-                                 "pass another path")
-    if outdir.resolve() == notebooks.resolve():
-        raise ValueError("outdir must not be the notebooks folder (the copies would replace the "
-                         "instructor notebooks); pass another path, e.g. student/")
-    copies = [(student_notebook(nbformat.read(path, as_version=4), name=path.name), outdir / path.name)
+        raise NotADirectoryError(f"outdir {outdir} is a file, not a folder; pass another path, "
+                                 "e.g. student/")
+    why = None if force else _place_refusal(outdir, notebooks)
+    same = outdir.resolve() == notebooks.resolve()
+    sources = instructor_notebooks(notebooks, skip=None if same else outdir)
+    targets = [outdir / path.relative_to(notebooks) for path in sources]
+    if not force and why is None:
+        why = _contents_refusal(outdir, {target.parent.relative_to(outdir) for target in targets})
+    if why:
+        raise ValueError(f"outdir {outdir} {why}; student copies there would overwrite or mix with "
+                         "it. Pass another folder (e.g. student/), or --force (force=True) to write "
+                         "there anyway")
+    copies = [student_notebook(read_notebook(path), name=str(path.relative_to(notebooks)))
               for path in sources]
-    outdir.mkdir(parents=True, exist_ok=True)
-    for nb, target in copies:
-        write_atomically(nb, target)
-    return [target for _, target in copies]
+    for nb, target in zip(copies, targets):
+        write_notebook(nb, target)
+    return targets
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,9 +187,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("outdir", nargs="?", default=str(STUDENT_DIR),
                         help="folder for the copies (default: student/ in the repository)")
     parser.add_argument("--notebooks", default=str(NOTEBOOKS_DIR),
-                        help="folder of instructor notebooks (default: notebooks/ in the repository)")
+                        help="folder of instructor notebooks, subfolders included (default: "
+                             "notebooks/ in the repository)")
+    parser.add_argument("--force", action="store_true",
+                        help="write into OUTDIR even if it holds instructor notebooks, a student's "
+                             "work, or lies inside notebooks/")
     args = parser.parse_args(argv)
-    for path in make_student_copies(args.outdir, args.notebooks):
+    try:
+        paths = make_student_copies(args.outdir, args.notebooks, force=args.force)
+    except (OSError, ValueError) as err:
+        parser.error(str(err))
+    for path in paths:
         print(f"wrote {path}")
     return 0
 

@@ -1,4 +1,5 @@
-"""Fashion-MNIST reader, checksums, normalisation and download (offline: local files and servers)."""
+"""Fashion-MNIST reader, checksums, normalisation, where the data are, and download (offline: local
+files and servers made here). Bad files, one by one: tests/test_bad_inputs_data.py."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import functools
 import gzip
 import http.server
 import threading
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +16,10 @@ import torch
 
 from convmixer_lab import data
 from convmixer_lab.data import (
+    BUNDLED_DATA_DIR,
     CLASS_NAMES,
+    CONTENT_BYTES,
+    DATA_ENV,
     FILES,
     GZ_SHA256,
     MEAN,
@@ -22,11 +27,14 @@ from convmixer_lab.data import (
     STD,
     DataError,
     download_fashion_mnist,
+    fashion_mnist_dir,
     load_fashion_mnist,
     read_idx,
     sha256_of,
     to_tensor,
 )
+
+BUNDLED = BUNDLED_DATA_DIR / "fashion-mnist"
 
 
 @pytest.fixture(scope="module")
@@ -62,10 +70,10 @@ def test_bundled_files_load_with_the_official_shapes(train_set):
 
 
 def test_bundled_files_have_the_listed_checksums_and_readme_lists_them():
-    readme = (data.DATA_DIR / "README.md").read_text()
+    readme = (BUNDLED_DATA_DIR / "README.md").read_text()
     for name, digest in SHA256.items():
-        assert sha256_of(data.FASHION_MNIST_DIR / name, decompress=True) == digest
-        assert sha256_of(data.FASHION_MNIST_DIR / name) == GZ_SHA256[name]
+        assert sha256_of(BUNDLED / name, decompress=True) == digest
+        assert sha256_of(BUNDLED / name) == GZ_SHA256[name]
         assert name in readme and digest in readme and GZ_SHA256[name] in readme
 
 
@@ -87,9 +95,10 @@ def test_to_tensor_normalises(train_set):
 
 
 def test_bad_split_and_missing_file(tmp_path):
-    with pytest.raises(ValueError, match="split must be 'train' or 'test'"):
+    with pytest.raises(ValueError, match="split must be one of 'train', 'test', got 'valid'"):
         load_fashion_mnist("valid")
-    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte.gz is missing; re-download"):
+    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte.gz is missing; fetch a good copy with "
+                                        r"convmixer_lab.data.download_fashion_mnist\('"):
         load_fashion_mnist("test", root=tmp_path)
 
 
@@ -103,7 +112,8 @@ def test_truncated_gzip(tmp_path):
     folder = fake_split(tmp_path)
     path = folder / FILES[("test", "images")]
     path.write_bytes(path.read_bytes()[:-40])
-    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte.gz is not a complete gzip file"):
+    with pytest.raises(DataError, match=r"t10k-images-idx3-ubyte.gz is not a complete gzip file \(the "
+                                        r"compressed data end early: the file is truncated\); fetch a good"):
         load_fashion_mnist("test", root=folder, verify=False)
 
 
@@ -159,7 +169,7 @@ def server():
 
 def test_download_over_http_verifies_and_skips_good_copies(tmp_path, server):
     target = tmp_path / "copy"
-    assert download_fashion_mnist(target, base_url=server(data.FASHION_MNIST_DIR)) == target
+    assert download_fashion_mnist(target, base_url=server(BUNDLED)) == target
     assert sorted(p.name for p in target.iterdir()) == sorted(SHA256)
     for name in SHA256:
         assert sha256_of(target / name) == GZ_SHA256[name]  # the served files, byte for byte
@@ -172,7 +182,7 @@ def test_download_from_file_url_replaces_a_damaged_copy(tmp_path):
     target = tmp_path / "copy"
     target.mkdir()
     (target / "t10k-labels-idx1-ubyte.gz").write_bytes(b"damaged")
-    download_fashion_mnist(target, base_url=data.FASHION_MNIST_DIR.as_uri())
+    download_fashion_mnist(target, base_url=BUNDLED.as_uri())
     assert sha256_of(target / "t10k-labels-idx1-ubyte.gz") == GZ_SHA256["t10k-labels-idx1-ubyte.gz"]
 
 
@@ -194,3 +204,100 @@ def test_download_from_a_server_without_the_files(tmp_path, server):
                                         r"failed"):
         download_fashion_mnist(target, base_url=server(tmp_path / "empty_does_not_exist"))
     assert list(target.iterdir()) == []
+
+
+# --- where the data are: root=, CONVMIXER_LAB_DATA, the bundled data/ ---------------------------
+
+def test_the_data_folder_comes_from_root_then_the_variable_then_the_bundled_copy(tmp_path, monkeypatch):
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    assert fashion_mnist_dir() == BUNDLED
+    elsewhere = tmp_path / "course-data"
+    fake_split(elsewhere / "fashion-mnist")
+    monkeypatch.setenv(DATA_ENV, str(elsewhere))
+    assert fashion_mnist_dir() == elsewhere / "fashion-mnist"
+    assert load_fashion_mnist("test", verify=False)[1].tolist() == [0, 1, 2]  # read at call time
+    assert fashion_mnist_dir(BUNDLED) == BUNDLED  # root= wins over the variable
+    assert load_fashion_mnist("test", root=BUNDLED)[0].shape == (10_000, 28, 28)
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "nowhere"))
+    with pytest.raises(DataError, match=r"nowhere/fashion-mnist \(from CONVMIXER_LAB_DATA\) does not exist; "
+                                        r"pass root= .* set CONVMIXER_LAB_DATA .*download_fashion_mnist"):
+        load_fashion_mnist("test")
+
+
+def test_without_root_variable_or_bundled_data_the_error_names_all_three(tmp_path, monkeypatch):
+    monkeypatch.delenv(DATA_ENV, raising=False)
+    monkeypatch.setattr(data, "BUNDLED_DATA_DIR", tmp_path / "site-packages" / "data")  # an installed copy
+    for call in (lambda: load_fashion_mnist("test"), lambda: download_fashion_mnist(),
+                 lambda: data.fashion_mnist_tensors()):
+        with pytest.raises(DataError) as info:
+            call()
+        message = str(info.value)
+        assert message.startswith("no Fashion-MNIST folder: root= was not given, CONVMIXER_LAB_DATA is "
+                                  "not set, and there is no bundled data/ folder beside the package")
+        assert "download_fashion_mnist(root)" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_download_into_the_variables_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv(DATA_ENV, str(tmp_path / "course-data"))
+    assert download_fashion_mnist(base_url=BUNDLED.as_uri()) == tmp_path / "course-data" / "fashion-mnist"
+    assert load_fashion_mnist("test")[0].shape == (10_000, 28, 28)
+
+
+# --- download repairs a copy damaged in any way ----------------------------------------------------
+
+def _flip_a_bit(raw: bytes, at: float) -> bytes:
+    i = int(len(raw) * at)
+    return raw[:i] + bytes([raw[i] ^ 0x10]) + raw[i + 1:]
+
+
+DAMAGE = {
+    "truncated": lambda raw: raw[: len(raw) // 2],
+    "bit flip in the data": lambda raw: _flip_a_bit(raw, 0.5),
+    "bit flip in the trailer (crc32)": lambda raw: _flip_a_bit(raw, 1 - 6 / len(raw)),
+    "empty": lambda raw: b"",
+    "not gzip": lambda raw: b"<html>404 Not Found</html>",
+    "the other split's file": lambda raw: (BUNDLED / "t10k-labels-idx1-ubyte.gz").read_bytes(),
+    "a gzip bomb": lambda raw: gzip.compress(bytes(CONTENT_BYTES["train-labels-idx1-ubyte.gz"] * 40)),
+}
+
+
+def test_download_repairs_every_kind_of_damage(tmp_path):
+    target = tmp_path / "copy"
+    target.mkdir()
+    names = list(SHA256)
+    victims = {"t10k-images-idx3-ubyte.gz": None, "train-labels-idx1-ubyte.gz": None}
+    for kind, damage in DAMAGE.items():
+        for name in names:
+            (target / name).write_bytes((BUNDLED / name).read_bytes())
+        for name in victims:
+            (target / name).write_bytes(damage((BUNDLED / name).read_bytes()))
+            with pytest.raises(DataError, match=name):
+                load_fashion_mnist("test" if name.startswith("t10k") else "train", root=target)
+        untouched = (target / "train-images-idx3-ubyte.gz").stat().st_mtime_ns
+        download_fashion_mnist(target, base_url=BUNDLED.as_uri())
+        for name in names:
+            assert sha256_of(target / name) == GZ_SHA256[name], (kind, name)
+        assert (target / "train-images-idx3-ubyte.gz").stat().st_mtime_ns == untouched, kind  # good: kept
+        assert sorted(p.name for p in target.iterdir()) == sorted(names), kind  # no temporary left
+
+
+def test_a_gzip_bomb_is_refused_without_being_held_in_memory(tmp_path):
+    """300 MB of zeros in a file of about 300 KB, written as a stream; reading it stops at the
+    official size plus the margin, so memory stays small."""
+    bomb = tmp_path / "t10k-labels-idx1-ubyte.gz"
+    with gzip.open(bomb, "wb", compresslevel=9) as f:
+        block = bytes(1 << 20)
+        for _ in range(300):
+            f.write(block)
+    assert bomb.stat().st_size < 1_000_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataError, match=r"t10k-labels-idx1-ubyte.gz decompresses to more than 75,544 "):
+            read_idx(bomb, "labels")
+        with pytest.raises(DataError, match="gzip bomb"):
+            sha256_of(bomb, decompress=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8 * 2**20  # output is bounded per step (1 MiB) and in all (the file's limit)

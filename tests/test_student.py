@@ -92,14 +92,52 @@ def test_make_student_copies_writes_every_notebook_atomically(tmp_path, capsys):
 
 
 def test_make_student_copies_refuses_bad_folders(tmp_path):
-    with pytest.raises(FileNotFoundError, match="notebooks must be a folder with .ipynb files"):
+    with pytest.raises(FileNotFoundError, match="holds no .ipynb files; pass the folder of instructor"):
         make_student_copies(tmp_path / "out", tmp_path)
     nbformat.write(_instructor_notebook(), tmp_path / "01_a.ipynb")
     (tmp_path / "file").write_text("x")
-    with pytest.raises(NotADirectoryError, match="outdir must be a folder"):
+    with pytest.raises(NotADirectoryError, match="outdir .*file is a file, not a folder"):
         make_student_copies(tmp_path / "file", tmp_path)
-    with pytest.raises(ValueError, match="must not be the notebooks folder"):
+    with pytest.raises(ValueError, match="is the instructor notebooks folder .* or --force"):
         make_student_copies(tmp_path, tmp_path)
+
+
+def _folder_state(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_subfolders_are_mirrored_and_hidden_folders_skipped(tmp_path):
+    src, out = tmp_path / "notebooks", tmp_path / "student"
+    (src / "zh").mkdir(parents=True)
+    (src / ".ipynb_checkpoints").mkdir()
+    for path in (src / "01_a.ipynb", src / "zh" / "01_a.ipynb", src / ".ipynb_checkpoints" / "01_a.ipynb"):
+        nbformat.write(_instructor_notebook(), path)
+    assert make_student_copies(out, src) == [out / "01_a.ipynb", out / "zh" / "01_a.ipynb"]
+    assert sorted(_folder_state(out)) == ["01_a.ipynb", "zh/01_a.ipynb"]
+    zh = nbformat.read(out / "zh" / "01_a.ipynb", as_version=4)
+    assert zh.cells[2].source == "answer = ...\nex.check(answer)"
+    assert make_student_copies(out, src)  # fresh copies may be replaced by fresh copies
+
+
+def test_copies_never_replace_instructor_notebooks_or_a_students_work(tmp_path, capsys):
+    src, out = tmp_path / "notebooks", tmp_path / "student"
+    (src / "zh").mkdir(parents=True)
+    nbformat.write(_instructor_notebook(), src / "01_a.ipynb")
+    nbformat.write(_instructor_notebook(), src / "zh" / "01_a.ipynb")
+    make_student_copies(out, src)
+    worked = nbformat.read(out / "zh" / "01_a.ipynb", as_version=4)  # a student ran a cell and saved
+    worked.cells[1].execution_count = 1
+    nbformat.write(worked, out / "zh" / "01_a.ipynb")
+    before = _folder_state(tmp_path)
+    with pytest.raises(ValueError, match=r"outdir .*student holds zh/01_a.ipynb, which has stored outputs "
+                                         r"\(an instructor notebook, or a student's work\).*--force"):
+        make_student_copies(out, src)
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(out), "--notebooks", str(src)])
+    assert exit_info.value.code == 2 and "holds zh/01_a.ipynb" in capsys.readouterr().err
+    assert _folder_state(tmp_path) == before
+    assert main([str(out), "--notebooks", str(src), "--force"]) == 0  # with the flag it is replaced
+    assert nbformat.read(out / "zh" / "01_a.ipynb", as_version=4).cells[1].execution_count is None
 
 
 # --- the real notebooks -------------------------------------------------------------------------

@@ -1,0 +1,150 @@
+"""Re-executing notebooks (`python -m convmixer_lab.nbtools`): outputs stored atomically, bad
+arguments refused in one line, and Ctrl-C / SIGTERM end the run cleanly: one line, exit code
+130 / 143, the notebook unchanged, no kernel process and no connection file left behind."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from convmixer_lab.nbtools import execute_notebook, main, read_notebook, write_notebook
+
+REPO = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 120  # a kernel starts in a few seconds; a busy 2-core machine is slower
+
+
+def small_notebook(path: Path, *sources: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    nb.cells = [nbformat.v4.new_markdown_cell("# a small notebook")]
+    nb.cells += [nbformat.v4.new_code_cell(source) for source in sources]
+    nbformat.write(nb, path)
+    return path
+
+
+def isolated_env(tmp_path: Path) -> dict[str, str]:
+    """This environment, with Jupyter's runtime folder and the temporary folder under tmp_path."""
+    for name in ("runtime", "tmp"):
+        (tmp_path / name).mkdir(exist_ok=True)
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"), TMPDIR=str(tmp_path / "tmp"),
+               PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    return env
+
+
+def test_execute_notebook_stores_outputs_and_leaves_nothing_else(tmp_path, monkeypatch):
+    for name, value in isolated_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    path = small_notebook(tmp_path / "nb.ipynb", "x = 6 * 7\nprint(x)", "x + 1")
+    seconds = execute_notebook(path)
+    assert seconds > 0
+    nb = read_notebook(path)
+    assert nb.cells[1].outputs[0]["text"] == "42\n" and nb.cells[1].execution_count == 1
+    assert nb.cells[2].outputs[0]["data"]["text/plain"] == "43" and nb.cells[2].execution_count == 2
+    assert "widgets" not in nb.metadata and nb.metadata["language_info"]["name"] == "python"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nb.ipynb", "runtime", "tmp"]
+    assert list((tmp_path / "runtime").iterdir()) == [] and list((tmp_path / "tmp").iterdir()) == []
+    assert path.read_text(encoding="utf-8").endswith("}\n")  # as nbformat.write writes it
+
+
+def test_write_notebook_is_byte_identical_to_nbformat(tmp_path):
+    nb = read_notebook(REPO / "notebooks" / "03_parameter_count.ipynb")
+    nbformat.write(nb, tmp_path / "a.ipynb")
+    write_notebook(nb, tmp_path / "b.ipynb")
+    assert (tmp_path / "a.ipynb").read_bytes() == (tmp_path / "b.ipynb").read_bytes()
+
+
+def test_a_failing_cell_leaves_the_notebook_unchanged(tmp_path, monkeypatch):
+    for name, value in isolated_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    path = small_notebook(tmp_path / "nb.ipynb", "1 / 0")
+    before = path.read_bytes()
+    with pytest.raises(Exception, match="ZeroDivisionError"):
+        execute_notebook(path)
+    assert path.read_bytes() == before
+    assert list((tmp_path / "runtime").iterdir()) == []
+
+
+def gone(pid: int, timeout: float = 0) -> bool:
+    """Whether process ``pid`` has ended, now or within ``timeout`` seconds (a zombie counts)."""
+    try:
+        process = psutil.Process(pid)
+        process.wait(timeout=timeout) if process.status() != psutil.STATUS_ZOMBIE else None
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.TimeoutExpired:
+        return False
+    return True
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("signum, when", [
+    (signal.SIGINT, "cell"), (signal.SIGTERM, "cell"), (signal.SIGINT, "kernel start"),
+])
+def test_an_interrupted_run_ends_cleanly(tmp_path, signum, when):
+    started = tmp_path / "started"
+    cell = (f"import os, pathlib, time\npathlib.Path({str(started)!r}).write_text(str(os.getpid()))\n"
+            "time.sleep(300)")
+    path = small_notebook(tmp_path / "sleepy.ipynb", cell, "print('never')")
+    before = _digest(path)
+    process = subprocess.Popen([sys.executable, "-m", "convmixer_lab.nbtools", str(path)], cwd=tmp_path,
+                               env=isolated_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    runtime = tmp_path / "runtime"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    ready = (lambda: started.exists()) if when == "cell" else (lambda: any(runtime.glob("kernel-*.json")))
+    while not ready():
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+    kernel = int(started.read_text()) if when == "cell" else None
+    if signum == signal.SIGINT:
+        os.killpg(process.pid, signum)  # Ctrl-C in a terminal: the whole foreground group
+    else:
+        process.send_signal(signum)
+    stdout, stderr = process.communicate(timeout=60)
+
+    assert process.returncode == 128 + signum
+    ours = [line for line in stderr.splitlines() if not line.startswith("[IPKernelApp]")]
+    assert ours == [f"nbtools: interrupted by {signal.Signals(signum).name} while running {path}; that "
+                    "notebook was left unchanged"], stderr
+    assert "Traceback" not in stderr and stdout == ""
+    assert _digest(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["runtime", "tmp", "sleepy.ipynb"]
+                                                                 + ["started"] * (started.exists()))
+    assert list(runtime.iterdir()) == [] and list((tmp_path / "tmp").iterdir()) == []
+    if kernel is not None:
+        assert gone(kernel)
+    mine = [p for p in psutil.process_iter(["cmdline"]) if str(runtime) in " ".join(p.info["cmdline"] or [])]
+    assert all(gone(p.pid) for p in mine)  # no kernel of this run, whatever its pid
+
+
+@pytest.mark.parametrize("make_args, message", [
+    (lambda d: [str(d / "missing.ipynb")], "missing.ipynb does not exist; pass an existing .ipynb file"),
+    (lambda d: [str(d / "notes.txt")], "notes.txt is not a notebook (the name must end in .ipynb)"),
+    (lambda d: [str(d / "broken.ipynb")], "broken.ipynb is not valid notebook JSON"),
+    (lambda d: [str(d / "folder.ipynb")], "folder.ipynb is a folder; pass an existing .ipynb file"),
+    (lambda d: [str(d / "good.ipynb"), "--timeout", "0"], "--timeout must be at least 1 second, got 0"),
+])
+def test_bad_arguments_are_refused_before_anything_runs(tmp_path, capsys, make_args, message):
+    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "broken.ipynb").write_text('{"cells": [')
+    (tmp_path / "folder.ipynb").mkdir()
+    small_notebook(tmp_path / "good.ipynb", "print(1)")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    with pytest.raises(SystemExit) as exit_info:
+        main(make_args(tmp_path))
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("usage: python -m convmixer_lab.nbtools")
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
