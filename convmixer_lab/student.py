@@ -9,7 +9,8 @@ Every line of a code cell that ends in ``# SOLUTION`` becomes a placeholder:
     anything_else(x)  # SOLUTION             ->   ...            (same indentation)
 
 A placeholder is what ``Exercise.check`` reports as "not answered yet", so a copy runs top to
-bottom. Outputs and execution counts are cleared (and saved widget state dropped); questions,
+bottom. Cells tagged ``instructor`` (the answers to "Check your understanding") are left out.
+Outputs and execution counts are cleared (and saved widget state dropped); questions,
 hints and checks stay. Subfolders of SRC (the Chinese twins in notebooks/zh/) are mirrored into
 OUTDIR (student/zh/). Each copy is written with ``files.atomic_write``.
 
@@ -37,6 +38,7 @@ from convmixer_lab.nbtools import read_notebook, write_notebook
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 STUDENT_DIR = REPO_ROOT / "student"
+INSTRUCTOR_TAG = "instructor"  # a cell with this tag (answers for the instructor) is left out of copies
 
 # `name = expr`, `obj.attr = expr` or `name: type = expr` (not `==`, not `+=`).
 _ASSIGNMENT = re.compile(r"(?P<target>[A-Za-z_][\w.]*(?:\s*:\s*[^=]+?)?)\s*=(?!=)")
@@ -80,9 +82,11 @@ def student_source(source: str, where: str = "cell") -> str:
 
 
 def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
-    """A copy of ``nb`` with solutions replaced and outputs, counts and widget state cleared."""
+    """A copy of ``nb`` with solutions replaced, cells tagged ``instructor`` left out, and outputs,
+    counts and widget state cleared."""
     copy = nbformat.from_dict(nb)
     copy.metadata.pop("widgets", None)
+    copy.cells = [c for c in copy.cells if INSTRUCTOR_TAG not in c.metadata.get("tags", [])]
     for index, cell in enumerate(copy.cells):
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":

@@ -56,7 +56,9 @@ def _instructor_notebook() -> nbformat.NotebookNode:
                                           outputs=[nbformat.v4.new_output("stream", text="Exercise 99.1\n")],
                                           metadata={"execution": {"iopub.status.busy": "2026"},
                                                     "tags": ["x"]}),
-                nbformat.v4.new_code_cell("answer = 6 * 7  # SOLUTION\nex.check(answer)", execution_count=2)]
+                nbformat.v4.new_code_cell("answer = 6 * 7  # SOLUTION\nex.check(answer)", execution_count=2),
+                nbformat.v4.new_markdown_cell("**Answers.** 1. Because six times seven is 42.",
+                                              metadata={"tags": ["instructor"]})]
     return nb
 
 
@@ -69,6 +71,8 @@ def test_student_notebook_clears_outputs_and_replaces_solutions():
     assert all(c.outputs == [] and c.execution_count is None for c in copy.cells[1:])
     assert copy.cells[1].metadata == {"tags": ["x"]} and "widgets" not in copy.metadata
     assert nb.cells[2].source.startswith("answer = 6 * 7") and nb.cells[1].outputs  # original unchanged
+    assert len(copy.cells) == 3 and len(nb.cells) == 4  # the instructor's answers are left out
+    assert all("Because six times seven" not in c.source for c in copy.cells)
 
 
 def test_make_student_copies_writes_every_notebook_atomically(tmp_path, capsys):
