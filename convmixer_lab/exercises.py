@@ -436,9 +436,9 @@ register(Exercise(
 ))
 
 # --- notebook 05: training -------------------------------------------------------------------
-from convmixer_lab.train import PRESETS as _PRESETS  # noqa: E402
+from convmixer_lab.presets import MODELS as _MODELS  # noqa: E402
 
-_SMALL = _PRESETS["small"]
+_SMALL = _MODELS["small"]
 _SMALL_PARAMS = _counting.convmixer_params(_SMALL["dim"], _SMALL["depth"], _SMALL["kernel_size"],
                                            _SMALL["patch_size"], num_classes=10, in_channels=1)
 _SMALL_PATCHES = (28 // _SMALL["patch_size"]) ** 2
