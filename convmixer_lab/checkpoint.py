@@ -15,9 +15,10 @@ A checkpoint is a dict written with ``torch.save`` (``checkpoint_state`` builds 
 
 Files are written with ``files.atomic_write`` (a failed write keeps the previous file) and read with
 ``torch.load(weights_only=True)``: a tampered file runs no code. Everything read is checked before it is
-used: the layout, the configuration's keys, types and sizes (before any model is built), and every
-weight's shape against the architecture the configuration describes (on the "meta" device, where
-nothing is allocated). Each problem is one ``CheckpointError`` naming the file and the cause.
+used: the layout, the configuration's keys, types and sizes (before any model is built), its
+parameter count (from the formula) against the numbers the file holds, and every weight's shape
+against the architecture the configuration describes (on the "meta" device, where nothing is
+allocated). Each problem is one ``CheckpointError`` naming the file and the cause.
 
 ``data/checkpoints/reference.pt`` predates the validation split: its history holds ``test_accuracy``
 per epoch (its GPU run scored the test set after every epoch) instead of ``val_accuracy``. It loads
@@ -28,12 +29,14 @@ from __future__ import annotations
 
 import numbers
 import pickle
+import re
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn as nn
 
+from convmixer_lab.counting import convmixer_params
 from convmixer_lab.files import atomic_write
 from convmixer_lab.model import BLOCKS, ConvMixer
 
@@ -84,7 +87,9 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
     try:
         return atomic_write(path, lambda f: torch.save(state, f))
     except OSError as e:
-        raise CheckpointWriteError(e.errno, f"could not write {path}: {e.strerror or e}") from e
+        error = CheckpointWriteError(f"could not write {path}: {e.strerror or e}")
+        error.errno = e.errno
+        raise error from e
 
 
 def read_checkpoint_state(path: str | Path, *, resumable: bool = False) -> dict[str, Any]:
@@ -113,14 +118,14 @@ def read_checkpoint_state(path: str | Path, *, resumable: bool = False) -> dict[
 def _load(path: Path) -> Any:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except OSError:
-        raise  # cannot be read at all (permissions): the OS error names the file
+    except (PermissionError, FileNotFoundError):
+        raise  # cannot be read at all: the OS error names the file
     except pickle.UnpicklingError as e:
-        reason = next((line.strip() for line in str(e).splitlines() if "WeightsUnpickler error" in line),
-                      "not a PyTorch file")
-        raise CheckpointError(f"{path} was refused by the safe loader (weights_only=True): {reason}; "
-                              "it is not a course checkpoint, or holds Python objects other than "
-                              "tensors and plain data (nothing in it was run)") from None
+        reason = re.search(r"WeightsUnpickler error:\s*([^.\n]+)", str(e))
+        raise CheckpointError(f"{path} was refused by the safe loader (weights_only=True): "
+                              f"{reason.group(1) if reason else 'not a PyTorch file'}; it is not a course "
+                              "checkpoint, or holds Python objects other than tensors and plain data "
+                              "(nothing in it was run)") from None
     except Exception as e:  # noqa: BLE001 - arbitrary bytes make torch.load fail in many ways
         first = (str(e).splitlines() or [type(e).__name__])[0][:120]
         raise CheckpointError(f"{path} is not a complete PyTorch checkpoint (truncated, damaged or "
@@ -187,6 +192,10 @@ def model_from_state(state: dict[str, Any], path: str | Path = "checkpoint") -> 
     Every stored weight's name and shape is compared with the architecture first, on the "meta"
     device (nothing allocated); a mismatch is one ``CheckpointError`` line."""
     config = check_config(state["config"], path)
+    params, stored = convmixer_params(**config), sum(t.numel() for t in state["model"].values())
+    if params > 2 * stored:  # cheap first: a config far larger than its weights is not even built
+        raise CheckpointError(f"{path}: its config {config} describes {params:,} parameters but the file "
+                              f"holds {stored:,} numbers: the weights do not match the architecture")
     with torch.device("meta"):
         expected = ConvMixer(**config).state_dict()
     check_weights(state["model"], expected, f"{path} (ConvMixer {config})")

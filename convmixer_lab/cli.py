@@ -53,8 +53,9 @@ RECIPE_KEYS = ("epochs", "batch_size", "lr", "augment")
 RUN_KEYS = ("seed", "time_budget", "subset")
 # Memory a training run needs (an estimate from the formulas, checked before anything is built):
 # float32 weights, gradients and AdamW's two moments (16 bytes a parameter), the activations the
-# backward pass keeps (about ACTIVATIONS_PER_LAYER tensors of [batch, h, grid, grid] per layer), and the
-# data held in memory. Refused above 3/4 of the RAM (or 90% of the GPU's memory), else FIXED_CAP.
+# backward pass keeps (about ACTIVATIONS_PER_LAYER tensors of [batch, h, grid, grid] per layer, plus the
+# depthwise convolution's input padded by k - 1), and the data held in memory. Refused above 3/4 of the
+# RAM (or 90% of the GPU's memory), or FIXED_CAP where the RAM cannot be read.
 ACTIVATIONS_PER_LAYER, EVAL_BATCH, DATA_BYTES, FIXED_CAP = 8, 1000, 250 * 2**20, 16 * 2**30
 
 
@@ -232,9 +233,10 @@ def _resolve(args: argparse.Namespace, state: dict[str, Any] | None, argv: list[
 def training_memory(model: dict[str, Any], batch_size: int) -> tuple[int, int]:
     """(bytes a training run needs, parameters), estimated from the formulas."""
     params = convmixer_params(**model_config("small", **model))
-    h, d, grid = model["dim"], model["depth"], IMAGE_SIZE // model["patch_size"]
+    h, d, k, grid = model["dim"], model["depth"], model["kernel_size"], IMAGE_SIZE // model["patch_size"]
     feature_map = 4 * h * grid * grid  # bytes of one [h, grid, grid] float32 activation
-    train = 16 * params + batch_size * feature_map * (ACTIVATIONS_PER_LAYER * d + 3)
+    padded = 4 * h * (grid + k - 1) ** 2  # the depthwise input padded for padding="same"
+    train = 16 * params + batch_size * (feature_map * (ACTIVATIONS_PER_LAYER * d + 3) + padded * d)
     evaluation = 4 * params + EVAL_BATCH * feature_map * 3
     return max(train, evaluation) + DATA_BYTES, params
 
