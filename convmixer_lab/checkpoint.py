@@ -40,12 +40,16 @@ from convmixer_lab.counting import convmixer_params
 from convmixer_lab.files import atomic_write
 from convmixer_lab.model import BLOCKS, ConvMixer
 
-__all__ = ["CheckpointError", "CheckpointWriteError", "check_config", "checkpoint_state",
-           "model_from_state", "read_checkpoint_state", "save_checkpoint"]
+__all__ = ["HISTORY_KEYS", "SETTINGS_KEYS", "CheckpointError", "CheckpointWriteError", "check_config",
+           "checkpoint_state", "model_from_state", "read_checkpoint_state", "save_checkpoint"]
 
 REQUIRED = ("config", "model", "history", "settings", "argv")
 OPTIONAL = ("training", "test_accuracy")
 TRAINING_KEYS = ("optimizer", "scheduler", "rng")
+# What train.fit records, and what a resumable checkpoint must hold for a run to continue.
+HISTORY_KEYS = ("epoch", "loss", "train_accuracy", "val_accuracy", "seconds")
+SETTINGS_KEYS = ("epochs", "batch_size", "lr", "weight_decay", "label_smoothing", "augment", "seed",
+                 "time_budget", "n_train")
 # The largest value each stored configuration entry may take: far above any course model, far below
 # what would exhaust a machine. A config outside these bounds is refused before anything is built.
 CONFIG_LIMITS = dict(dim=65_536, depth=4_096, kernel_size=1_024, patch_size=1_024, in_channels=1_024,
@@ -155,11 +159,20 @@ def _check_layout(state: Any, path: Path, resumable: bool) -> None:
     if not isinstance(state["argv"], list) or not all(isinstance(a, str) for a in state["argv"]):
         raise CheckpointError(f"{path}: 'argv' must be a list of strings (the command line)")
     if "training" in state:
-        training = state["training"]
-        if not isinstance(training, dict) or any(not isinstance(training.get(k), dict)
-                                                 for k in TRAINING_KEYS):
-            raise CheckpointError(f"{path}: 'training' must hold {', '.join(TRAINING_KEYS)} (dicts); "
-                                  "it cannot be resumed")
+        _check_resumable(state, path)
+
+
+def _check_resumable(state: dict[str, Any], path: Path) -> None:
+    training = state["training"]
+    if not isinstance(training, dict) or any(not isinstance(training.get(k), dict) for k in TRAINING_KEYS):
+        raise CheckpointError(f"{path}: 'training' must hold {', '.join(TRAINING_KEYS)} (dicts); "
+                              "it cannot be resumed")
+    missing = [k for k in SETTINGS_KEYS if k not in state["settings"]]
+    lengths = {len(state["history"].get(k, ())) for k in HISTORY_KEYS}
+    if missing or set(state["history"]) != set(HISTORY_KEYS) or len(lengths) != 1:
+        raise CheckpointError(f"{path}: cannot be resumed: its settings must hold {', '.join(SETTINGS_KEYS)} "
+                              f"and its history {', '.join(HISTORY_KEYS)}, one value per epoch each "
+                              "(written by another version?)")
 
 
 def _check_history(history: Any, path: Path) -> None:

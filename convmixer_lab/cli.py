@@ -150,7 +150,7 @@ class Run:
     folder: Path | None
     resume_state: dict[str, Any] | None
     argv: list[str]          # the command line that started the run
-    preset: str = "small"
+    preset: str | None = None  # None when resuming: the checkpoint, not a preset, says what to train
 
 
 def plan_run(args: argparse.Namespace, argv: list[str]) -> Run:
@@ -315,7 +315,7 @@ def train_and_report(run: Run, args: argparse.Namespace, done: list[int]) -> dic
     t0 = time.perf_counter()
     data = fashion_mnist_tensors(subset=run.subset)
     seed_everything(run.seed)  # the initial weights follow the seed
-    model = fashion_convmixer(run.preset, **run.model)
+    model = fashion_convmixer(run.preset or "small", **run.model)  # every model key given: h, d, k, p, block
     params = sum(p.numel() for p in model.parameters())
     settings = fit_settings(len(data["train"][0]), **run.recipe, seed=run.seed, time_budget=run.time_budget)
     last = run.folder / runfolder.LAST if run.folder is not None else None

@@ -324,6 +324,10 @@ CHECKPOINT_CASES = [
     ("argv-not-list", lambda r: _with(r, argv="--lr 0.1"), False, ["'argv' must be a list"]),
     ("not-resumable", lambda r: _with(r, training=None), True, ["lacks training"]),
     ("training-incomplete", _incomplete_training, True, ["'training' must hold optimizer, scheduler, rng"]),
+    ("settings-incomplete", lambda r: _with(r, settings={"lr": 0.01}), True,
+     ["cannot be resumed", "settings must hold epochs"]),
+    ("history-uneven", lambda r: _with(r, history={**_state(r)["history"], "loss": []}), True,
+     ["cannot be resumed", "one value per epoch"]),
     ("a-folder", None, False, ["is a folder, not a checkpoint file"]),
 ]
 

@@ -11,6 +11,7 @@ import torch
 
 from convmixer_lab import checkpoint as checkpoint_module
 from convmixer_lab.checkpoint import (
+    SETTINGS_KEYS,
     CheckpointError,
     CheckpointWriteError,
     check_config,
@@ -22,7 +23,7 @@ from convmixer_lab.checkpoint import (
 from convmixer_lab.data import REFERENCE_CHECKPOINT
 from convmixer_lab.model import ConvMixer
 from convmixer_lab.presets import PRESET_NAMES, fashion_convmixer, model_config
-from convmixer_lab.train import load_checkpoint, seed_everything
+from convmixer_lab.train import fit_settings, load_checkpoint, seed_everything
 
 HISTORY = dict(epoch=[1.0], loss=[2.0], train_accuracy=[0.1], val_accuracy=[0.2], seconds=[0.5])
 SETTINGS = dict(epochs=1, batch_size=32, lr=0.01, weight_decay=0.05, label_smoothing=0.1, augment=False,
@@ -98,6 +99,10 @@ def test_a_tampered_checkpoint_cannot_run_code(tmp_path, capsys):
     assert "this code ran" not in capsys.readouterr().out
     with pytest.raises(FileNotFoundError, match="does not exist; train one with"):
         load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_fit_records_the_settings_a_resumable_checkpoint_needs():
+    assert tuple(fit_settings(64)) == SETTINGS_KEYS
 
 
 def test_check_config_accepts_every_course_model():

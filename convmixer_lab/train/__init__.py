@@ -36,6 +36,7 @@ from tqdm.auto import tqdm
 from convmixer_lab.augment import augment_batch, draw
 from convmixer_lab.budget import TimeBudget
 from convmixer_lab.checkpoint import (
+    HISTORY_KEYS,
     CheckpointError,
     CheckpointWriteError,
     check_weights,
@@ -51,7 +52,6 @@ __all__ = ["HISTORY_KEYS", "SEED_MAX", "CheckpointError", "CheckpointWriteError"
            "pick_device", "predict", "print_epoch", "read_checkpoint_state", "save_checkpoint",
            "seed_everything", "train_one_epoch"]
 
-HISTORY_KEYS = ("epoch", "loss", "train_accuracy", "val_accuracy", "seconds")
 SEED_MAX = 2**32 - 1  # numpy's seeds stop here (torch's go to 2**64 - 1): seeds are 0 .. SEED_MAX
 BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
 
@@ -226,39 +226,33 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
     schedule peaking at ``lr`` and label smoothing; measure the accuracy on ``val`` (the validation
     split, never the test set) after every epoch.
 
-    With ``time_budget`` (seconds) the number of steps is planned from the measured speed so that
-    training and validation fit in the budget (``epochs`` is then ignored). With ``checkpoint_path`` a
-    resumable checkpoint is written after every epoch; ``resume=True`` continues from it (or pass the
-    dict ``read_checkpoint_state`` returned): the same settings give the same result as an
-    uninterrupted run, and a time budget is spent once in total. ``on_step(step, lr)`` runs after every
-    optimizer step (``lr``: the rate that step used), ``on_epoch(row)`` after every epoch
-    (``print_epoch`` prints the row). Returns the history, per epoch: ``epoch``, ``loss`` (mean
-    training loss), ``train_accuracy`` (running, on the batches as trained), ``val_accuracy`` (NaN
-    without ``val``) and ``seconds`` (wall time of the epoch, validation included)."""
-    x, y = _checked_pair("train", train)
-    val = _checked_pair("val", val) if val is not None else None
+    ``time_budget`` (seconds): the number of steps is planned from the measured speed (``epochs`` is
+    then ignored). ``checkpoint_path``: a resumable checkpoint after every epoch; ``resume=True`` (or
+    the dict ``read_checkpoint_state`` returned) continues from it, ending as an uninterrupted run
+    would, a time budget spent once in total. ``on_step(step, lr)`` runs after every step (``lr``:
+    the rate it used), ``on_epoch(row)`` after every epoch (``print_epoch`` prints it). Returns the
+    history, per epoch: ``epoch``, ``loss`` (mean training loss), ``train_accuracy`` (running, on the
+    batches as trained), ``val_accuracy`` (NaN without ``val``), ``seconds`` (validation included)."""
+    if resume is not False and checkpoint_path is None:
+        raise ValueError("resume needs checkpoint_path= the checkpoint to continue from")
+    (x, y), val = _checked_pair("train", train), _checked_pair("val", val) if val is not None else None
     settings = fit_settings(len(x), epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                             label_smoothing=label_smoothing, augment=augment, seed=seed,
                             time_budget=time_budget)
-    if resume is not False and checkpoint_path is None:
-        raise ValueError("resume needs checkpoint_path= the checkpoint to continue from")
-    dev = pick_device(device)
-    generator = seed_everything(seed)
+    dev, generator = pick_device(device), seed_everything(seed)
     model.to(dev)
-    x, y = x.to(dev), y.to(dev)
-    val = (val[0].to(dev), val[1].to(dev)) if val is not None else None
+    x, y, val = x.to(dev), y.to(dev), (val[0].to(dev), val[1].to(dev)) if val is not None else None
     steps_per_epoch = math.ceil(len(x) / batch_size)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay,
-                                  fused=dev.type == "cuda")
+    optimizer = torch.optim.AdamW(model.parameters(), lr, weight_decay=weight_decay, fused=dev.type == "cuda")
     scheduler = OneCycle(optimizer, None if time_budget is not None else epochs * steps_per_epoch)
     history: dict[str, list[float]] = {key: [] for key in HISTORY_KEYS}
     if resume is not False:
         state = resume if isinstance(resume, Mapping) else read_checkpoint_state(checkpoint_path,
                                                                                  resumable=True)
         history, argv = restore(state, model, optimizer, scheduler, generator, settings, checkpoint_path)
-    budget = None if time_budget is None else TimeBudget(
+    budget = None if time_budget is None else TimeBudget(  # validation: ~1/3 of a step per image
         time_budget, spent=sum(history["seconds"]), sync=lambda: _synchronize(dev),
-        eval_share=(len(val[0]) if val is not None else 0) / (3 * batch_size * steps_per_epoch))
+        eval_share=(len(val[0]) if val else 0) / (3 * batch_size * steps_per_epoch))
     while not _finished(scheduler, budget):
         row = _epoch(model, optimizer, scheduler, generator, (x, y), val, settings, budget,
                      len(history["epoch"]), steps_per_epoch, progress, on_step)
@@ -361,9 +355,6 @@ def restore(state: Mapping[str, Any], model: nn.Module, optimizer: torch.optim.O
     if getattr(model, "config", None) != state["config"]:
         raise CheckpointError(f"cannot resume {path}: the model {getattr(model, 'config', None)} is not "
                               f"the checkpoint's {state['config']}")
-    if set(state["history"]) != set(HISTORY_KEYS):
-        raise CheckpointError(f"cannot resume {path}: its history has {sorted(state['history'])}, "
-                              f"not {list(HISTORY_KEYS)} (written by an older version)")
     check_weights(state["model"], model.state_dict(), str(path))
     model.load_state_dict(state["model"])
     training = state["training"]
