@@ -69,14 +69,19 @@ def main() -> None:
           f"{s['batch_size']}), lr {s['lr']}, augment {s['augment']}; target {args.target:.0%}", flush=True)
     fit(model, (xtr, ytr), None, epochs=s["epochs"], batch_size=s["batch_size"], lr=s["lr"],
         augment=s["augment"], device="cpu", progress=False, on_step=on_step)
-    reached = [(step, seconds, acc) for step, seconds, acc in rows if acc >= args.target]
+    report(rows, args.target, steps_per_epoch)
+
+
+def report(rows: list[tuple[int, float, float]], target: float, steps_per_epoch: int) -> None:
+    """The first evaluation at ``target`` or above (or the best one), and the last."""
+    reached = [(step, seconds, acc) for step, seconds, acc in rows if acc >= target]
     if reached:
         step, seconds, acc = reached[0]
-        print(f"reached {args.target:.0%} test accuracy after {seconds:.1f} s of training "
+        print(f"reached {target:.0%} test accuracy after {seconds:.1f} s of training "
               f"(step {step}, epoch {step / steps_per_epoch:.2f}; accuracy {acc:.2%})")
     else:
         best = max(rows, key=lambda r: r[2])
-        print(f"never reached {args.target:.0%}: best {best[2]:.2%} at step {best[0]} "
+        print(f"never reached {target:.0%}: best {best[2]:.2%} at step {best[0]} "
               f"after {best[1]:.1f} s of training")
     print(f"final test accuracy {rows[-1][2]:.2%} after {rows[-1][1]:.1f} s of training")
 
