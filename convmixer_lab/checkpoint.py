@@ -40,7 +40,8 @@ from convmixer_lab.counting import convmixer_params
 from convmixer_lab.files import atomic_write
 from convmixer_lab.model import BLOCKS, ConvMixer
 
-__all__ = ["HISTORY_KEYS", "SETTINGS_KEYS", "CheckpointError", "CheckpointWriteError", "check_config",
+__all__ = ["HISTORY_KEYS", "SETTINGS_KEYS", "CheckpointError", "CheckpointWriteError", "check_architecture",
+           "check_config",
            "checkpoint_state", "model_from_state", "read_checkpoint_state", "save_checkpoint"]
 
 REQUIRED = ("config", "model", "history", "settings", "argv")
@@ -204,6 +205,16 @@ def model_from_state(state: dict[str, Any], path: str | Path = "checkpoint") -> 
     """The ConvMixer that ``state`` (from ``read_checkpoint_state``) describes, with its weights.
     Every stored weight's name and shape is compared with the architecture first, on the "meta"
     device (nothing allocated); a mismatch is one ``CheckpointError`` line."""
+    config = check_architecture(state, path)
+    model = ConvMixer(**config)
+    model.load_state_dict(state["model"])
+    return model
+
+
+def check_architecture(state: dict[str, Any], path: str | Path = "checkpoint") -> dict[str, Any]:
+    """Check that the stored weights fit the stored configuration, allocating nothing: the parameter
+    count from the formula first, then every name and shape against a model on the "meta" device.
+    Returns the configuration."""
     config = check_config(state["config"], path)
     params, stored = convmixer_params(**config), sum(t.numel() for t in state["model"].values())
     if params > 2 * stored:  # cheap first: a config far larger than its weights is not even built
@@ -212,9 +223,7 @@ def model_from_state(state: dict[str, Any], path: str | Path = "checkpoint") -> 
     with torch.device("meta"):
         expected = ConvMixer(**config).state_dict()
     check_weights(state["model"], expected, f"{path} (ConvMixer {config})")
-    model = ConvMixer(**config)
-    model.load_state_dict(state["model"])
-    return model
+    return config
 
 
 def check_weights(stored: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], what: str) -> None:

@@ -26,6 +26,7 @@ import torch
 
 from convmixer_lab import runfolder
 from convmixer_lab.augment import AUGMENTATION
+from convmixer_lab.checkpoint import check_architecture
 from convmixer_lab.checks import check_int, check_number
 from convmixer_lab.counting import convmixer_params
 from convmixer_lab.data import VAL_PER_CLASS, fashion_mnist_tensors
@@ -194,9 +195,13 @@ def _check_folder(args: argparse.Namespace) -> dict[str, Any] | None:
     if not args.resume:
         return None
     try:
-        return read_checkpoint_state(folder / runfolder.LAST, resumable=True)
+        state = read_checkpoint_state(folder / runfolder.LAST, resumable=True)
+        check_architecture(state, folder / runfolder.LAST)
     except CheckpointError as e:
         raise UsageError(f"--resume: {e}") from None
+    except OSError as e:
+        raise UsageError(f"--resume: cannot read {folder / runfolder.LAST}: {e.strerror or e}") from None
+    return state
 
 
 def _resolve(args: argparse.Namespace, state: dict[str, Any] | None, argv: list[str]) -> Run:
@@ -293,6 +298,9 @@ def _train(run: Run, args: argparse.Namespace, argv: list[str]) -> int:
     except CheckpointWriteError as e:
         print(f"{e}; {_where(run, argv, done[0])}", file=sys.stderr, flush=True)
         return 1
+    except CheckpointError as e:  # the resumed checkpoint's training state does not fit the run
+        print(f"python -m convmixer_lab.train: error: {e}", file=sys.stderr, flush=True)
+        return 2
     if args.json:
         print(json.dumps(result), flush=True)
     return 0

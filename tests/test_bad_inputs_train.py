@@ -73,7 +73,7 @@ def run_files(tmp_path_factory) -> dict[str, Path]:
 def prepare(kind: str, tmp_path: Path, run_files: dict[str, Path]) -> Path:
     """The checkpoint folder a row trains into (under tmp_path)."""
     folder = tmp_path / "run"
-    if kind in ("finished", "unfinished", "locked", "truncated", "no-training"):
+    if kind in ("finished", "unfinished", "locked", "truncated", "no-training", "mismatched"):
         shutil.copytree(run_files["finished" if kind == "finished" else "unfinished"], folder)
     if kind == "locked":  # a live run: this very test process holds the lock
         (folder / "run.lock").write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
@@ -83,6 +83,10 @@ def prepare(kind: str, tmp_path: Path, run_files: dict[str, Path]) -> Path:
     if kind == "no-training":
         state = read_checkpoint_state(folder / "last.pt")
         del state["training"]
+        torch.save(state, folder / "last.pt")
+    if kind == "mismatched":  # weights of another architecture under the stored config
+        state = read_checkpoint_state(folder / "last.pt")
+        state["model"] = _weights_of(run_files, dim=8, depth=1, kernel_size=5, patch_size=4)
         torch.save(state, folder / "last.pt")
     if kind == "empty":
         folder.mkdir()
@@ -182,6 +186,8 @@ CLI_CASES = [
      ["--preset reference contradicts"]),
     ("resume-truncated", "truncated", ["--checkpoint-dir", "DIR", "--resume"],
      ["--resume", "last.pt is not a complete PyTorch checkpoint"]),
+    ("resume-wrong-weights", "mismatched", ["--checkpoint-dir", "DIR", "--resume"],
+     ["--resume", "last.pt", "do not match the architecture"]),
     ("resume-not-resumable", "no-training", ["--checkpoint-dir", "DIR", "--resume"],
      ["--resume", "last.pt is not a complete course checkpoint", "lacks training"]),
 ]
