@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Train the reference model on a GPU machine with the project's own command line, as it was done
 # for data/checkpoints/ (see data/checkpoints/README.md). Usage: benchmarks/train_reference_gpu.sh OUTDIR [extra flags]
+# OUTDIR must not hold a run already (the command line refuses to replace one): add --overwrite to
+# replace it, or --resume to continue an interrupted one (its checkpoint decides the settings).
 # The log (OUTDIR/reference.log) starts with the exact command, the GPU and the software versions.
 set -euo pipefail
 out=${1:?usage: benchmarks/train_reference_gpu.sh OUTDIR [extra flags]}

@@ -5,7 +5,7 @@
 
 Every case runs the course's own training loop, ``convmixer_lab.train.fit`` (AdamW, one-cycle
 schedule, label smoothing; batches of 128 real Fashion-MNIST images), for ``--steps`` steps, with
-the small preset's model and recipe (``train.PRESETS["small"]``):
+the small preset's model and recipe (``presets.MODELS["small"]``, ``presets.RECIPES["small"]``):
 
     course      ConvMixer(dim, depth, k, p, 10, in_channels=1): the model the course trains
     course-rgb  the same with in_channels=3 on the grey images repeated to 3 channels
@@ -29,7 +29,10 @@ from tutorial_convmixer import ConvMixer as TutorialConvMixer
 
 from convmixer_lab import ConvMixer
 from convmixer_lab.data import load_fashion_mnist, to_tensor
-from convmixer_lab.train import PRESETS, fit
+from convmixer_lab.presets import MODELS, RECIPES, fashion_convmixer
+from convmixer_lab.train import fit
+
+SMALL = {**MODELS["small"], **RECIPES["small"]}
 
 
 class GreyToRGB(nn.Module):
@@ -44,10 +47,10 @@ class GreyToRGB(nn.Module):
 
 
 def build(case: str) -> nn.Module:
-    s = PRESETS["small"]
+    s = SMALL
     args = (s["dim"], s["depth"], s["kernel_size"], s["patch_size"], 10)
     if case == "course":
-        return ConvMixer(*args, in_channels=1)
+        return fashion_convmixer("small")
     if case == "course-rgb":
         return GreyToRGB(ConvMixer(*args, in_channels=3))
     return GreyToRGB(TutorialConvMixer(*args))
@@ -55,7 +58,7 @@ def build(case: str) -> nn.Module:
 
 def steps_per_second(case: str, images: torch.Tensor, labels: torch.Tensor) -> float:
     """Build the case's model (seeded) and time one epoch of ``fit`` over ``images``."""
-    s = PRESETS["small"]
+    s = SMALL
     torch.manual_seed(0)
     model = build(case)
     start = time.perf_counter()
@@ -75,7 +78,7 @@ def main() -> None:
         parser.error("--steps and --repeats must be >= 1")
     if args.threads:
         torch.set_num_threads(args.threads)
-    s = PRESETS["small"]
+    s = SMALL
     images, labels = load_fashion_mnist("train")
     n = args.steps * s["batch_size"]
     x, y = to_tensor(images[:n]), torch.from_numpy(labels[:n])
@@ -99,8 +102,8 @@ def main() -> None:
               f"{med[case] * s['batch_size']:>9.0f}")
     print(f"course-rgb vs tutorial speed ratio (like for like): {med['course-rgb'] / med['tutorial']:.2f} "
           f"(target >= 1.0); course (grey input) vs tutorial: {med['course'] / med['tutorial']:.2f}")
-    epoch_steps = -(-60_000 // s["batch_size"])
-    print(f"at {med['course']:.2f} steps/s one epoch of 60,000 images ({epoch_steps} steps) takes "
+    epoch_steps = -(-55_000 // s["batch_size"])  # the training images left after the validation split
+    print(f"at {med['course']:.2f} steps/s one epoch of 55,000 images ({epoch_steps} steps) takes "
           f"about {epoch_steps / med['course']:.0f} s; the preset's {s['epochs']} epochs about "
           f"{s['epochs'] * epoch_steps / med['course']:.0f} s")
 

@@ -14,6 +14,10 @@ from __future__ import annotations
 
 import torch
 
+# What --augment does, for the command line's help (the defaults of draw and augment_batch).
+AUGMENTATION = ("random shifts of up to 2 pixels, horizontal flips (half the images) and random "
+                "erasing of a 10x10 square (half the images)")
+
 
 def draw(n: int, generator: torch.Generator, size: int = 28, max_shift: int = 2,
          erase: int = 10) -> torch.Tensor:

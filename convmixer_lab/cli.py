@@ -1,104 +1,355 @@
-"""The command line of the trainer: ``python -m convmixer_lab.train`` (see ``train.py``).
+"""The trainer's command line: ``python -m convmixer_lab.train`` (run by ``train/__main__.py``).
 
     python -m convmixer_lab.train --preset small --time-budget 60 --json
-    python -m convmixer_lab.train --preset reference --checkpoint-dir runs/ref [--resume]
+    python -m convmixer_lab.train --preset reference --checkpoint-dir runs/ref [--resume | --overwrite]
 
-Bad arguments get argparse's usage message and exit status 2, never a traceback.
+Every value is checked before any data are loaded or a model is built: a bad one gets argparse's
+usage line and exit status 2, never a traceback. Ctrl-C ends with one line saying where the last
+checkpoint is and the command that resumes it (exit 130); a checkpoint that cannot be written (disk
+full, permissions) ends with one line, the previous checkpoint kept (exit 1).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import shlex
 import sys
 import time
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
-from convmixer_lab.model import BLOCKS, ConvMixer
-from convmixer_lab.train import PRESETS, fit, pick_device, save_checkpoint, seed_everything
+from convmixer_lab import runfolder
+from convmixer_lab.augment import AUGMENTATION
+from convmixer_lab.checkpoint import check_architecture
+from convmixer_lab.checks import check_int, check_number
+from convmixer_lab.counting import convmixer_params
+from convmixer_lab.data import VAL_PER_CLASS, fashion_mnist_tensors
+from convmixer_lab.model import BLOCKS
+from convmixer_lab.presets import PRESET_NAMES, fashion_convmixer, model_config, recipe
+from convmixer_lab.train import (
+    SEED_MAX,
+    CheckpointError,
+    CheckpointWriteError,
+    checkpoint_state,
+    epoch_line,
+    evaluate,
+    fit,
+    fit_settings,
+    pick_device,
+    read_checkpoint_state,
+    save_checkpoint,
+    seed_everything,
+)
+
+IMAGE_SIZE = 28  # Fashion-MNIST images are 28 x 28 pixels
+TRAIN_IMAGES = 60_000 - 10 * VAL_PER_CLASS  # 55,000 once the validation split is held out
+MODEL_KEYS = ("dim", "depth", "kernel_size", "patch_size", "block")
+RECIPE_KEYS = ("epochs", "batch_size", "lr", "augment")
+RUN_KEYS = ("seed", "time_budget", "subset")
+# Memory a training run needs (an estimate from the formulas, checked before anything is built):
+# float32 weights, gradients and AdamW's two moments (16 bytes a parameter), the activations the
+# backward pass keeps (about ACTIVATIONS_PER_LAYER tensors of [batch, h, grid, grid] per layer, plus the
+# depthwise convolution's input padded by k - 1), and the data held in memory. Refused above 3/4 of the
+# RAM (or 90% of the GPU's memory), or FIXED_CAP where the RAM cannot be read.
+ACTIVATIONS_PER_LAYER, EVAL_BATCH, DATA_BYTES, FIXED_CAP = 8, 1000, 250 * 2**20, 16 * 2**30
+
+
+class UsageError(ValueError):
+    """A command line that cannot run; argparse prints it with the usage line and exits with 2."""
+
+
+def _int(minimum: int, maximum: int | None = None, hint: str = "") -> Any:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        try:
+            return check_int("value", value, minimum=minimum, maximum=maximum, hint=hint)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e).replace("value must", "must")) from None
+    return parse
+
+
+def _positive_number(text: str) -> float:
+    try:
+        return check_number("value", float(text), minimum=0, strict=True)
+    except ValueError as e:
+        message = str(e).replace("value must", "must") if "value" in str(e) else f"got {text!r}"
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0: {message}") from None
+
+
+def _device(text: str) -> str:
+    """auto, cpu, cuda, cuda:N or mps, and only a device this machine has."""
+    cuda = re.fullmatch(r"cuda(?::(\d+))?", text)
+    if text in ("auto", "cpu"):
+        return text
+    if text == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise argparse.ArgumentTypeError("mps, but Apple's MPS is not available on this machine; use "
+                                         "auto or cpu")
+    if cuda and not torch.cuda.is_available():
+        raise argparse.ArgumentTypeError(f"{text}, but no CUDA GPU is available here (torch "
+                                         f"{torch.__version__}); use auto or cpu")
+    if cuda and cuda.group(1) and int(cuda.group(1)) >= torch.cuda.device_count():
+        raise argparse.ArgumentTypeError(f"{text}, but this machine has {torch.cuda.device_count()} "
+                                         "CUDA GPU(s), numbered from 0")
+    if text != "mps" and not cuda:
+        raise argparse.ArgumentTypeError(f"expected auto, cpu, cuda, cuda:N or mps, got {text!r}")
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m convmixer_lab.train",
-                                description="Train a ConvMixer on Fashion-MNIST (data/fashion-mnist).")
-
-    def positive(kind: type) -> Callable[[str], float]:
-        def parse(text: str) -> float:
-            try:
-                value = kind(text)
-            except ValueError:
-                raise argparse.ArgumentTypeError(
-                    f"expected a positive {kind.__name__}, got {text!r}") from None
-            if not value > 0:
-                raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
-            return value
-        return parse
-
-    p.add_argument("--preset", choices=sorted(PRESETS), default="small",
-                   help="model and recipe to start from (other flags override it)")
-    for flag in ("dim", "depth", "kernel-size", "patch-size", "epochs", "batch-size"):
-        p.add_argument(f"--{flag}", type=positive(int), help="override the preset's value")
-    p.add_argument("--block", choices=BLOCKS, default="paper", help="paper's layer or the tutorial's")
-    p.add_argument("--lr", type=positive(float), help="peak learning rate of the one-cycle schedule")
+    p = argparse.ArgumentParser(
+        prog="python -m convmixer_lab.train", allow_abbrev=False,
+        description="Train a ConvMixer on Fashion-MNIST (55,000 training images; 5,000 held out for "
+                    "validation after every epoch; the 10,000 test images scored once, at the end).")
+    p.add_argument("--preset", choices=PRESET_NAMES, help="model and recipe to start from (default: "
+                   "small); the flags below override it")
+    for flag, maximum, hint in (("dim", None, ""), ("depth", None, ""), ("kernel-size", None, ""),
+                                ("patch-size", IMAGE_SIZE, "a patch cannot be larger than the 28x28 image"),
+                                ("epochs", None, ""), ("batch-size", None, "")):
+        p.add_argument(f"--{flag}", type=_int(1, maximum, hint), help="override the preset's value")
+    p.add_argument("--block", choices=BLOCKS, help="'paper' (default) or the tutorial's 'seed' layer")
+    p.add_argument("--lr", type=_positive_number, help="peak learning rate of the one-cycle schedule")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
-                   help="random shifts and horizontal flips (default: the preset's)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto", help="auto (cuda, then mps, then cpu), cpu, cuda, mps")
-    p.add_argument("--time-budget", type=positive(float), metavar="SECONDS",
-                   help="train as well as possible within this wall time (replaces --epochs)")
-    p.add_argument("--subset", type=positive(int), help="use only the first N training images")
-    p.add_argument("--checkpoint-dir", type=Path, help="write last.pt (resumable) and model.pt here")
-    p.add_argument("--resume", action="store_true", help="continue from CHECKPOINT_DIR/last.pt")
+                   help=f"augment the training images: {AUGMENTATION} (default: the preset's)")
+    p.add_argument("--seed", type=_int(0, SEED_MAX), help=f"random seed, 0 to {SEED_MAX} (default 0)")
+    p.add_argument("--device", type=_device, default="auto",
+                   help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
+    p.add_argument("--time-budget", type=_positive_number, metavar="SECONDS",
+                   help="train as well as possible in this many seconds, counted across --resume "
+                        "(replaces --epochs)")
+    p.add_argument("--subset", type=_int(1, TRAIN_IMAGES), metavar="N",
+                   help=f"train on the first N of the {TRAIN_IMAGES:,} training images")
+    p.add_argument("--checkpoint-dir", type=Path, metavar="DIR",
+                   help="write last.pt (resumable, every epoch) and model.pt (at the end) here")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the unfinished run in DIR with the settings stored in its checkpoint "
+                        "(a flag that contradicts them is refused; leave flags out)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="discard the run in DIR (finished or not) and train from scratch")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
     p.add_argument("--json", action="store_true", help="print one final JSON line of results")
     return p
 
 
+@dataclass
+class Run:
+    """A checked command line: what to train and where."""
+
+    model: dict[str, Any]    # MODEL_KEYS, for presets.fashion_convmixer
+    recipe: dict[str, Any]   # RECIPE_KEYS
+    seed: int
+    time_budget: float | None
+    subset: int | None
+    folder: Path | None
+    resume_state: dict[str, Any] | None
+    argv: list[str]          # the command line that started the run
+    preset: str | None = None  # None when resuming: the checkpoint, not a preset, says what to train
+
+
+def plan_run(args: argparse.Namespace, argv: list[str]) -> Run:
+    """Everything the command line asks for, checked (``UsageError``); nothing written or loaded
+    except, with ``--resume``, the checkpoint."""
+    for flag in ("resume", "overwrite"):
+        if getattr(args, flag) and args.checkpoint_dir is None:
+            raise UsageError(f"--{flag} needs --checkpoint-dir DIR (the folder of the run)")
+    if args.resume and args.overwrite:
+        raise UsageError("--resume and --overwrite contradict each other: --resume continues the run "
+                         "in DIR, --overwrite discards it")
+    state = _check_folder(args) if args.checkpoint_dir is not None else None
+    run = _resolve(args, state, argv)
+    _check_memory(run, args.device)
+    return run
+
+
+def _check_folder(args: argparse.Namespace) -> dict[str, Any] | None:
+    """Refuse a folder that cannot be used or whose run would be lost; the checkpoint to resume."""
+    folder = args.checkpoint_dir
+    problem = runfolder.unusable(folder)
+    if problem:
+        raise UsageError(f"--checkpoint-dir {folder} {problem}")
+    held = runfolder.contents(folder)
+    if held.running:
+        raise UsageError(f"--checkpoint-dir {folder}: a run ({held.running}) is training in it right "
+                         f"now; wait for it to end or stop it (if none is, delete {folder / runfolder.LOCK})")
+    if args.overwrite:
+        return None
+    if held.finished:
+        raise UsageError(f"--checkpoint-dir {folder} holds a finished run ({runfolder.FINAL}): "
+                         + ("nothing to resume; use --overwrite to train again from scratch" if args.resume
+                            else "use --overwrite to replace it (--resume only continues an unfinished "
+                                 "run), or another --checkpoint-dir"))
+    if held.unfinished and not args.resume:
+        raise UsageError(f"--checkpoint-dir {folder} holds an unfinished run ({runfolder.LAST}): use "
+                         "--resume to continue it, or --overwrite to discard it and start again")
+    if args.resume and not held.unfinished:
+        raise UsageError(f"--resume: nothing to resume, {folder} holds no {runfolder.LAST}; leave out "
+                         "--resume to start a run there")
+    if not args.resume:
+        return None
+    try:
+        state = read_checkpoint_state(folder / runfolder.LAST, resumable=True)
+        check_architecture(state, folder / runfolder.LAST)
+    except CheckpointError as e:
+        raise UsageError(f"--resume: {e}") from None
+    except OSError as e:
+        raise UsageError(f"--resume: cannot read {folder / runfolder.LAST}: {e.strerror or e}") from None
+    return state
+
+
+def _resolve(args: argparse.Namespace, state: dict[str, Any] | None, argv: list[str]) -> Run:
+    """The run's model, recipe and settings: the preset's with the flags given, or, with --resume,
+    the checkpoint's (each flag given must agree with it)."""
+    given = {k: getattr(args, k) for k in MODEL_KEYS + RECIPE_KEYS + RUN_KEYS if getattr(args, k) is not None}
+    if given.get("subset") == TRAIN_IMAGES:
+        given["subset"] = None  # all the training images: the same as no --subset
+    if state is None:
+        preset = args.preset or "small"
+        config = model_config(preset, **{k: v for k, v in given.items() if k in MODEL_KEYS})
+        return Run(model={k: config[k] for k in MODEL_KEYS},
+                   recipe=recipe(preset, **{k: v for k, v in given.items() if k in RECIPE_KEYS}),
+                   seed=given.get("seed", 0), time_budget=given.get("time_budget"),
+                   subset=given.get("subset"), folder=args.checkpoint_dir, resume_state=None,
+                   argv=list(argv), preset=preset)
+    settings, n_train = state["settings"], state["settings"].get("n_train")
+    stored = {**state["config"], **settings, "subset": None if n_train == TRAIN_IMAGES else n_train}
+    claims = [(f"--{k.replace('_', '-')}", k, v) for k, v in given.items()]
+    if args.preset:
+        preset_values = {**model_config(args.preset), **recipe(args.preset)}
+        claims += [(f"--preset {args.preset}", k, v) for k, v in preset_values.items() if k not in given]
+    for flag, key, value in claims:
+        if stored.get(key) != value:
+            shown = "" if flag.startswith("--preset") else f" {value}"
+            raise UsageError(f"--resume: {flag}{shown} contradicts the run in {args.checkpoint_dir}, "
+                             f"trained with {key} {stored.get(key)}; leave the flag out to continue with "
+                             "the checkpoint's settings, or use --overwrite to start again")
+    return Run(model={k: stored[k] for k in MODEL_KEYS}, recipe={k: stored[k] for k in RECIPE_KEYS},
+               seed=stored["seed"], time_budget=stored["time_budget"], subset=stored["subset"],
+               folder=args.checkpoint_dir, resume_state=state, argv=list(state["argv"]))
+
+
+def training_memory(model: dict[str, Any], batch_size: int) -> tuple[int, int]:
+    """(bytes a training run needs, parameters), estimated from the formulas."""
+    params = convmixer_params(**model_config("small", **model))
+    h, d, k, grid = model["dim"], model["depth"], model["kernel_size"], IMAGE_SIZE // model["patch_size"]
+    feature_map = 4 * h * grid * grid  # bytes of one [h, grid, grid] float32 activation
+    padded = 4 * h * (grid + k - 1) ** 2  # the depthwise input padded for padding="same"
+    train = 16 * params + batch_size * (feature_map * (ACTIVATIONS_PER_LAYER * d + 3) + padded * d)
+    evaluation = 4 * params + EVAL_BATCH * feature_map * 3
+    return max(train, evaluation) + DATA_BYTES, params
+
+
+def memory_limit(device: str) -> tuple[int, str]:
+    """(bytes, where the limit comes from) for training on ``device``."""
+    if pick_device(device).type == "cuda":
+        index = pick_device(device).index or 0
+        total = torch.cuda.get_device_properties(index).total_memory
+        return int(0.9 * total), f"90% of GPU {index}'s {total / 2**30:.1f} GiB"
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return FIXED_CAP, f"the fixed cap of {FIXED_CAP // 2**30} GiB (this machine's RAM is unknown)"
+    return int(0.75 * ram), f"3/4 of this machine's {ram / 2**30:.1f} GiB of RAM"
+
+
+def _check_memory(run: Run, device: str) -> None:
+    need, params = training_memory(run.model, run.recipe["batch_size"])
+    limit, source = memory_limit(device)
+    if need > limit:
+        m = run.model
+        raise UsageError(f"ConvMixer-{m['dim']}/{m['depth']} (k={m['kernel_size']}, p={m['patch_size']}, "
+                         f"{params:,} parameters) at --batch-size {run.recipe['batch_size']} would need "
+                         f"about {need / 2**30:,.1f} GiB to train, more than {source}; choose a smaller "
+                         "--dim, --depth, --kernel-size or --batch-size, or a larger --patch-size")
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.resume and args.checkpoint_dir is None:
-        parser.error("--resume needs --checkpoint-dir DIR (the folder holding last.pt)")
-    if args.device not in ("auto", "cpu", "cuda", "mps") and not args.device.startswith("cuda:"):
-        parser.error(f"--device must be auto, cpu, cuda or mps, got {args.device!r}")
-    if args.device.startswith("cuda") and not torch.cuda.is_available():
-        parser.error("--device cuda, but no CUDA GPU is available here; use --device auto or cpu")
-    settings = {**PRESETS[args.preset], **{k: v for k, v in vars(args).items()
-                                           if k in PRESETS["small"] and v is not None}}
-    from convmixer_lab.data import load_fashion_mnist, to_tensor
+    try:
+        run = plan_run(args, argv)
+    except UsageError as e:
+        parser.error(str(e))
+    if run.folder is None:
+        return _train(run, args, argv)
+    try:
+        with runfolder.locked(run.folder, discard=args.overwrite):
+            return _train(run, args, argv)
+    except runfolder.FolderBusy as e:
+        parser.error(str(e))
 
-    t0 = time.perf_counter()
-    (xtr, ytr), (xte, yte) = load_fashion_mnist("train"), load_fashion_mnist("test")
-    xtr, ytr = to_tensor(xtr[:args.subset]), torch.from_numpy(ytr[:args.subset])
-    xte, yte = to_tensor(xte), torch.from_numpy(yte)
-    seed_everything(args.seed)
-    model = ConvMixer(settings["dim"], settings["depth"], settings["kernel_size"],
-                      settings["patch_size"], 10, in_channels=1, block=args.block)
-    params = sum(p.numel() for p in model.parameters())
-    device = pick_device(args.device)
-    print(f"ConvMixer-{settings['dim']}/{settings['depth']} p={settings['patch_size']} "
-          f"k={settings['kernel_size']} block={args.block}: {params:,} parameters; device {device}; "
-          f"{len(xtr):,} training images; settings {settings}", flush=True)
-    last = args.checkpoint_dir / "last.pt" if args.checkpoint_dir else None
-    history = fit(model, (xtr, ytr), (xte, yte), epochs=settings["epochs"],
-                  batch_size=settings["batch_size"], lr=settings["lr"], augment=settings["augment"],
-                  seed=args.seed, device=args.device, time_budget=args.time_budget,
-                  progress=not args.no_progress, checkpoint_path=last, resume=args.resume)
-    for row in zip(*history.values()):
-        print("epoch {:.2f}: loss {:.4f}, train accuracy {:.2%}, test accuracy {:.2%}, "
-              "{:.1f} s".format(*row), flush=True)
-    result = dict(test_accuracy=history["test_accuracy"][-1], train_seconds=sum(history["seconds"]),
-                  total_seconds=time.perf_counter() - t0, params=params, epochs=history["epoch"][-1],
-                  device=str(device), preset=args.preset, settings=settings, block=args.block)
-    if args.checkpoint_dir is not None:
-        save_checkpoint(args.checkpoint_dir / "model.pt", dict(
-            config=dict(model.config), model={k: v.cpu() for k, v in model.state_dict().items()},
-            history=history, settings=settings, argv=list(sys.argv[1:] if argv is None else argv)))
-    print(f"test accuracy {result['test_accuracy']:.2%} after {result['train_seconds']:.1f} s of "
-          f"training ({result['epochs']} epochs)", flush=True)
+
+def _train(run: Run, args: argparse.Namespace, argv: list[str]) -> int:
+    """Train and report; Ctrl-C and failed checkpoint writes end in one line."""
+    done = [len(run.resume_state["history"]["epoch"]) if run.resume_state else 0]  # epochs saved
+    try:
+        result = train_and_report(run, args, done)
+    except KeyboardInterrupt:
+        print(f"interrupted: {_where(run, argv, done[0])}", file=sys.stderr, flush=True)
+        return 130
+    except CheckpointWriteError as e:
+        print(f"{e}; {_where(run, argv, done[0])}", file=sys.stderr, flush=True)
+        return 1
+    except CheckpointError as e:  # the resumed checkpoint's training state does not fit the run
+        print(f"python -m convmixer_lab.train: error: {e}", file=sys.stderr, flush=True)
+        return 2
     if args.json:
-        print(json.dumps(result))
+        print(json.dumps(result), flush=True)
     return 0
+
+
+def _where(run: Run, argv: list[str], epochs: int) -> str:
+    """Where the last checkpoint is and the command that resumes from it."""
+    if run.folder is None:
+        return "nothing was saved (no --checkpoint-dir); run the command again to start over"
+    last = run.folder / runfolder.LAST
+    if not last.is_file():
+        return f"no checkpoint was written yet in {run.folder}; run the same command again"
+    again = [a for a in argv if a not in ("--resume", "--overwrite")] + ["--resume"]
+    return (f"the last checkpoint is {last} (after epoch {epochs}); resume with: "
+            f"python -m convmixer_lab.train {shlex.join(again)}")
+
+
+def train_and_report(run: Run, args: argparse.Namespace, done: list[int]) -> dict[str, Any]:
+    """Load the data, build the model, ``fit``, score the test set once; the results."""
+    t0 = time.perf_counter()
+    data = fashion_mnist_tensors(subset=run.subset)
+    seed_everything(run.seed)  # the initial weights follow the seed
+    model = fashion_convmixer(run.preset or "small", **run.model)  # every model key given: h, d, k, p, block
+    params = sum(p.numel() for p in model.parameters())
+    settings = fit_settings(len(data["train"][0]), **run.recipe, seed=run.seed, time_budget=run.time_budget)
+    last = run.folder / runfolder.LAST if run.folder is not None else None
+    print(f"ConvMixer-{run.model['dim']}/{run.model['depth']} p={run.model['patch_size']} "
+          f"k={run.model['kernel_size']} block={run.model['block']}: {params:,} parameters; device "
+          f"{pick_device(args.device)}; {settings['n_train']:,} training and {len(data['val'][0]):,} "
+          f"validation images; settings {settings}", flush=True)
+    if run.resume_state is not None:
+        print(f"resuming {last} after epoch {done[0]} "
+              f"({sum(run.resume_state['history']['seconds']):.1f} s of training so far)", flush=True)
+
+    def report(row: dict[str, float]) -> None:
+        done[0] += 1
+        print(f"{epoch_line(row)}, {row['seconds']:.1f} s", flush=True)
+
+    history = fit(model, data["train"], data["val"], **run.recipe, seed=run.seed, device=args.device,
+                  time_budget=run.time_budget, progress=not args.no_progress, checkpoint_path=last,
+                  resume=run.resume_state or False, on_epoch=report, argv=run.argv)
+    test_accuracy = evaluate(model, *data["test"])
+    if run.folder is not None:
+        save_checkpoint(run.folder / runfolder.FINAL, checkpoint_state(
+            model, history, settings, run.argv, test_accuracy=test_accuracy))
+    result = dict(val_accuracy=history["val_accuracy"][-1], test_accuracy=test_accuracy,
+                  train_seconds=sum(history["seconds"]), total_seconds=time.perf_counter() - t0,
+                  params=params, epochs=history["epoch"][-1], device=str(pick_device(args.device)),
+                  preset=run.preset, block=run.model["block"], model=run.model, settings=settings)
+    print(f"test accuracy {test_accuracy:.2%} (val {result['val_accuracy']:.2%}) after "
+          f"{result['train_seconds']:.1f} s of training ({result['epochs']} epochs)", flush=True)
+    return result
