@@ -310,8 +310,12 @@ class ReceptiveFieldExplorer(_Explorer):
 
     def draw(self, ax: Axes, field: tuple[int, int], depth: int, kernel_size: int, position: str,
              patch_size: int) -> None:
-        row, col = _patch_at(position, PHOTO_SIZE // patch_size)
-        plot.receptive_field_on_image(_photo(PHOTO_SIZE), patch_size, row, col, field[0], ax=ax)
+        grid = PHOTO_SIZE // patch_size
+        row, col = _patch_at(position, grid)
+        top, left, bottom, right = receptive_field_box(depth, kernel_size, row, col, grid)
+        title = (f"{position} patch after d = {depth}: depends on\n"
+                 f"{(bottom - top + 1) * (right - left + 1):,} of {grid * grid:,} patches")
+        plot.receptive_field_on_image(_photo(PHOTO_SIZE), patch_size, row, col, field[0], ax=ax, title=title)
 
     def describe(self, depth: int, kernel_size: int, position: str, patch_size: int) -> str:
         return format_receptive_field(depth, kernel_size, patch_size, PHOTO_SIZE, position)

@@ -144,6 +144,7 @@ def test_receptive_field_explorer_corner_patch():
     e.position_buttons.value = "corner"
     assert "corner patch (row 0, col 0) sees rows 0-16, columns 0-16: 289 of 1,024 patches (28.2%)" in e.text
     assert e.image.value != png and receptive_square(e) == (119, 119)  # clipped at the top-left corner
+    assert e.figure.axes[0].get_title() == "corner patch after d = 4: depends on\n289 of 1,024 patches"
     outline = next(p for p in e.figure.axes[0].patches if p.get_label() == "the patch")
     assert (outline.get_x(), outline.get_y()) == (0, 0)
     e.depth_slider.value = 8

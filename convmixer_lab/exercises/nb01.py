@@ -54,7 +54,7 @@ def _mac_ratio_feedback(answer: Any) -> str:
 prediction_exercise(
     "01.1",
     text="Predict, then run. The stem Conv2d(3, 768, kernel_size=p, stride=p) on a 224x224 image: "
-         "how many times the MACs of p = 7 does p = 14 cost? (A number: 2 means twice as many, "
+         "how many times as many MACs does p = 14 need as p = 7? (A number: 2 means twice as many, "
          "0.5 half as many.)",
     expected=MAC_RATIO,
     is_correct=close_to(MAC_RATIO, rel=1e-6),

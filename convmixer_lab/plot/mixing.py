@@ -99,7 +99,8 @@ def receptive_field_on_image(image: np.ndarray, patch_size: int, row: int, col: 
                            label="the patch", clip_on=False))
     ax.legend(loc="lower right", fontsize=7)
     if title is None:
-        ax.set_title(f"one patch sees {patches}x{patches} patches\n= {patches * p}x{patches * p} pixels")
+        inside = f"{round((bottom - top) / p)}x{round((right - left) / p)}"
+        ax.set_title(f"receptive field {patches}x{patches} patches wide\n({inside} of them inside the image)")
     return fig
 
 
