@@ -280,7 +280,9 @@ def test_numbers_in_notebook_01_prose():
 
 @pytest.mark.slow
 def test_numbers_in_notebook_02_prose():
+    threads = torch.get_num_threads()
     errors = fit_to_standard(c_in=8, c_out=16, k=3, steps=300, seed=0)  # the notebook's one call
+    assert torch.get_num_threads() == threads  # it fits on one thread, then restores the setting
     assert errors["standard"] < 1e-4
     assert f"{errors['separable']:.0%}" == f"{errors['separable_svd']:.0%}" == "85%"
     separable = nn.Sequential(nn.Conv2d(8, 8, 3, groups=8, bias=False), nn.Conv2d(8, 16, 1, bias=False))
