@@ -21,6 +21,7 @@ import torch.nn as nn
 
 from convmixer_lab.checks import check_choice, check_int, check_positive_int
 from convmixer_lab.model import BLOCKS, ConvMixer
+from convmixer_lab.threads import one_thread
 
 
 def _positive_ints(**values: object) -> None:
@@ -355,7 +356,7 @@ def inputs_seen(module: nn.Module, x: torch.Tensor, row: int, col: int) -> torch
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
     if not isinstance(x, torch.Tensor) or x.dim() != 4:
         raise ValueError(f"x must be a tensor [N, C, H, W], got {getattr(x, 'shape', type(x).__name__)}")
-    with torch.enable_grad():
+    with torch.enable_grad(), one_thread():  # tiny tensors: see convmixer_lab/threads.py
         leaf = x[:1].detach().clone().requires_grad_(True)
         out = module(leaf)
         check_int("row", row, minimum=0, maximum=out.shape[2] - 1, hint="a row of the output grid")

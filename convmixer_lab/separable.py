@@ -15,14 +15,12 @@ separable layer to a random standard convolution's outputs and reports the relat
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from convmixer_lab.checks import check_int, check_positive_int
+from convmixer_lab.threads import one_thread
 
 
 def combined_weight(depthwise: torch.Tensor, pointwise: torch.Tensor) -> torch.Tensor:
@@ -64,19 +62,6 @@ def _fit(layer: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int) -> floa
         return relative_error(layer(x), y)
 
 
-@contextmanager
-def _one_thread() -> Iterator[None]:
-    """Run tiny tensor work on one thread, then restore the setting: on a busy machine two threads
-    wait on each other at every small operation (several times slower), and one is as fast when
-    the machine is quiet. Results are the same."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
-
-
 def fit_to_standard(c_in: int = 8, c_out: int = 16, k: int = 3, steps: int = 300,
                     seed: int = 0) -> dict[str, float]:
     """Fit a standard and a depthwise separable convolution (no biases, padding "same") to the
@@ -103,6 +88,6 @@ def fit_to_standard(c_in: int = 8, c_out: int = 16, k: int = 3, steps: int = 300
     depthwise, pointwise = nearest_separable(target)
     with torch.no_grad():
         svd_out = F.conv2d(F.conv2d(x, depthwise, padding="same", groups=c_in), pointwise)
-    with _one_thread():
+    with one_thread():  # tiny tensors: see convmixer_lab/threads.py
         fitted = {"standard": _fit(standard, x, y, steps), "separable": _fit(separable, x, y, steps)}
     return {**fitted, "separable_svd": relative_error(svd_out, y)}
