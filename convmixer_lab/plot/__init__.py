@@ -7,7 +7,7 @@ One module per topic; import them all from here (``from convmixer_lab import plo
 
     patches   notebook 01: patch_grid, patch_as_vector, feature_maps, receptive_field_steps
     mixing    notebook 02: depthwise_effect, mixing_footprints, receptive_field_growth,
-                           receptive_field_on_image, conv_param_bars
+                           receptive_field_on_image, receptive_field_maps, conv_param_bars
     costs     notebooks 03-04: comparison_bars, stage_param_bars, config_param_bars
     training  notebook 05: fashion_examples, training_curves, confusion_matrix, kernel_grid, mistakes
 
@@ -20,6 +20,7 @@ from convmixer_lab.plot.mixing import (
     depthwise_effect,
     mixing_footprints,
     receptive_field_growth,
+    receptive_field_maps,
     receptive_field_on_image,
 )
 from convmixer_lab.plot.patches import feature_maps, patch_as_vector, patch_grid, receptive_field_steps
@@ -34,6 +35,6 @@ from convmixer_lab.plot.training import (
 __all__ = [
     "comparison_bars", "config_param_bars", "confusion_matrix", "conv_param_bars", "depthwise_effect",
     "fashion_examples", "feature_maps", "kernel_grid", "mistakes", "mixing_footprints",
-    "patch_as_vector", "patch_grid", "receptive_field_growth", "receptive_field_on_image",
-    "receptive_field_steps", "stage_param_bars", "training_curves",
+    "patch_as_vector", "patch_grid", "receptive_field_growth", "receptive_field_maps",
+    "receptive_field_on_image", "receptive_field_steps", "stage_param_bars", "training_curves",
 ]
