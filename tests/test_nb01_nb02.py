@@ -86,7 +86,7 @@ def test_01_1_predict_then_reveal(capsys):
         ex.prediction = None
     out = capsys.readouterr().out
     assert "you predicted 4, the cell measured 1.0" in out and "4 times fewer patches" in out
-    assert out.rstrip().endswith("Exercise 01.1: correct!")
+    assert out.rstrip().endswith("Exercise 01.1: your prediction was right.")
 
 
 # --- 01.2 experiment: shifting the photo --------------------------------------------------------------

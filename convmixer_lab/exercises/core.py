@@ -48,32 +48,33 @@ class Exercise:
     def question(self) -> None:
         print(f"Exercise {self.key}: {self.text}")
 
-    def check(self, answer: Any) -> bool:
-        """Print a verdict for ``answer`` and return whether it is correct.
-
-        A placeholder (``...`` or ``None``, or a function that returns one) is "not answered yet",
-        never an error, so a student copy runs top to bottom.
-        """
-        not_yet = f"Exercise {self.key}: not answered yet - replace the ... with your answer."
+    def verdict(self, answer: Any) -> tuple[bool | None, str]:
+        """(None, "") for a placeholder (``...``, ``None``, or a function that returns one);
+        otherwise (whether ``answer`` is correct, what is wrong with it: "" when nothing is said)."""
         if answer is ... or answer is None:
-            print(not_yet)
-            return False
+            return None, ""
         try:
             ok = bool(self.is_correct(answer))
         except NotAnswered:
-            print(not_yet)
-            return False
+            return None, ""
         except Exception as err:  # a wrong type or a broken function is feedback, not a crash
-            print(f"Exercise {self.key}: not quite - checking your answer raised "
-                  f"{type(err).__name__}: {err}")
-            return False
-        if ok:
+            return False, f"checking your answer raised {type(err).__name__}: {err}"
+        return ok, "" if ok else (self.feedback(answer) or "").rstrip(" .")
+
+    def check(self, answer: Any) -> bool:
+        """Print a verdict for ``answer`` and return whether it is correct.
+
+        A placeholder is "not answered yet", never an error, so a student copy runs top to bottom.
+        """
+        ok, extra = self.verdict(answer)
+        if ok is None:
+            print(f"Exercise {self.key}: not answered yet - replace the ... with your answer.")
+        elif ok:
             print(f"Exercise {self.key}: correct!")
         else:
-            extra = self.feedback(answer)
             print(f"Exercise {self.key}: not quite{' - ' + extra if extra else ''}. "
                   f"Try again, or call .hint().")
-        return ok
+        return bool(ok)
 
     def hint(self) -> None:
         print(f"Hint for {self.key}: {self.hint_text}")
@@ -119,6 +120,7 @@ class PredictionExercise(Exercise):
     def predict(self, value: Any) -> None:
         """Record a prediction (a placeholder ``...`` is "not answered yet")."""
         if value is ... or value is None:
+            self.prediction = None
             print(f"Exercise {self.key}: not answered yet - write your prediction in place of the ..., "
                   "then run the cells below.")
             return
@@ -131,7 +133,13 @@ class PredictionExercise(Exercise):
             print(f"Exercise {self.key}: measured {measured!r}; you have not made a prediction yet.")
             return False
         print(f"Exercise {self.key}: you predicted {self.prediction!r}, the cell measured {measured!r}.")
-        return self.check(self.prediction)
+        ok, extra = self.verdict(self.prediction)
+        if ok:
+            print(f"Exercise {self.key}: your prediction was right.")
+        else:
+            print(f"Exercise {self.key}: not what you predicted{' - ' + extra if extra else ''}. "
+                  "ex.solution() explains why.")
+        return bool(ok)
 
 
 # --- checkers: each turns an expected value into ``is_correct(answer) -> bool`` -----------------
