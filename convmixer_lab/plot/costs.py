@@ -24,17 +24,17 @@ def comparison_bars(labels: list[str], values: list[float], title: str, ylabel: 
 def stage_param_bars(rows: list[Stage], title: str = "Where the parameters are") -> Figure:
     """Parameters per stage of a ConvMixer (from ``counting.stage_table``), identical consecutive
     layers drawn as ONE bar holding all of them (``mixer_layers.0-19 (x 20)``), each bar labelled
-    with its count in millions. Stages without parameters are left out."""
+    with its count; heights in millions. Stages without parameters are left out."""
     groups = [(r, n) for r, n in group_repeats(rows) if r.params > 0]
     check_nonempty("rows", groups, "stage with parameters (from counting.stage_table)")
     labels = [f"{r.name} (x {n})" if n > 1 else r.name for r, n in groups]
-    values = [r.params * n for r, n in groups]
+    values = [r.params * n / 1e6 for r, n in groups]  # millions
     fig, ax = subplots(figsize=(6.5, 3.5))
     colors = tuple(COLORS[1] if r.name == "patch_embedding" else COLORS[2] if r.name == "classifier"
                    else COLORS[0] for r, _ in groups)  # the colours of config_param_bars' parts
-    value_bars(ax, labels, values, colors, [f"{v / 1e6:.2f}M" for v in values], log=False)
+    value_bars(ax, labels, values, colors, [f"{v:.2f}M" for v in values], log=False)
     ax.set_ylim(0, max(values) * 1.15)
-    ax.set(title=title, xlabel="stage", ylabel="parameters")
+    ax.set(title=title, xlabel="stage", ylabel="parameters (millions)")
     fig.tight_layout()
     return fig
 
