@@ -45,6 +45,10 @@ def test_comparison_bars_label_each_value():
     with pytest.raises(ValueError, match="labels and values must be non-empty and of the same length"):
         plot.comparison_bars(["a"], [1, 2], title="t", ylabel="y")
     plt.close(fig)
+    fig = plot.comparison_bars(["768 depthwise 7x7", "768 pointwise 1x1"], [3.2, 19.3], title="t", ylabel="y")
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == ["768\ndepthwise\n7x7", "768\npointwise\n1x1"]  # wrapped, so they cannot overlap
+    plt.close(fig)
 
 
 def test_stage_param_bars_draw_identical_layers_as_one_bar():

@@ -3,6 +3,8 @@ parameters of each stage of a ConvMixer, and where each configuration keeps its 
 
 from __future__ import annotations
 
+import textwrap
+
 from matplotlib.figure import Figure
 
 from convmixer_lab.counting import Stage, group_repeats
@@ -14,6 +16,7 @@ def comparison_bars(labels: list[str], values: list[float], title: str, ylabel: 
     """A labelled bar chart comparing a few quantities (parameter counts, MACs, times)."""
     check_pair("labels", labels, "values", values)
     fig, ax = subplots(figsize=(6, 3.5))
+    labels = [textwrap.fill(label, 12) for label in labels]  # long names on two lines, not overlapping
     value_bars(ax, labels, values, COLORS[:4],
                [f"{v:,.0f}" if float(v).is_integer() else f"{v:,.3g}" for v in values], log=log)
     ax.set(title=title, ylabel=ylabel, xlabel="")
