@@ -234,17 +234,27 @@ def group_repeats(rows: list[Stage]) -> list[tuple[Stage, int]]:
     Every other stage comes with count 1. Totals: ``sum(stage.params * count)``."""
     groups: list[tuple[Stage, int]] = []
     for row in _check_rows(rows):
-        if groups:
-            first, count = groups[-1]
-            a, b = _numbered(first.name), _numbered(row.name)
-            if (a and b and a[0] == b[0] and b[1] == a[1] + count
-                    and (row.output_shape, row.params, row.macs) == (first.output_shape, first.params,
-                                                                      first.macs)):
-                groups[-1] = (first, count + 1)
-                continue
-        groups.append((row, 1))
-    return [(s if n == 1 else Stage(f"{s.name}-{_numbered(s.name)[1] + n - 1}", s.output_shape,
-                                    s.params, s.macs), n) for s, n in groups]
+        if groups and _continues(groups[-1], row):
+            groups[-1] = (groups[-1][0], groups[-1][1] + 1)
+        else:
+            groups.append((row, 1))
+    return [(_renamed(first, count), count) for first, count in groups]
+
+
+def _continues(group: tuple[Stage, int], row: Stage) -> bool:
+    """Is ``row`` the next numbered stage of ``group`` (same prefix, next index, same numbers)?"""
+    first, count = group
+    a, b = _numbered(first.name), _numbered(row.name)
+    same = (row.output_shape, row.params, row.macs) == (first.output_shape, first.params, first.macs)
+    return bool(a and b and a[0] == b[0] and b[1] == a[1] + count and same)
+
+
+def _renamed(first: Stage, count: int) -> Stage:
+    """A group's stage, named by its index range: mixer_layers.0 x 20 -> mixer_layers.0-19."""
+    if count == 1:
+        return first
+    prefix, index = _numbered(first.name)
+    return Stage(f"{prefix}.{index}-{index + count - 1}", first.output_shape, first.params, first.macs)
 
 
 def format_table(rows: list[Stage], group: bool = True) -> str:
