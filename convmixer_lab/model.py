@@ -59,7 +59,7 @@ class PatchEmbedding(nn.Module):
 
 
 class Residual(nn.Module):
-    """``fn(x) + x``: a residual (skip) connection around ``fn``, as in the paper's compact listing.
+    """``fn(x) + x``: a residual (skip) connection around ``fn``, as in the authors' compact code.
 
     The identity path passes the input, and the gradient, through unchanged; ``fn`` only has to
     learn a change to ``x``. ``fn`` must keep the shape of ``x`` (hence ``padding="same"``).

@@ -159,7 +159,7 @@ _PACKAGE_PARTS = (ConvMixer, ConvMixerLayer, PatchEmbedding)
 
 def paper_listing(dim: int, depth: int, kernel_size: int = 9, patch_size: int = 7,
                   num_classes: int = 1000, in_channels: int = 3) -> nn.Sequential:
-    """Reference for 04.4: the paper's model as one nn.Sequential (the shape of its compact listing)."""
+    """Reference for 04.4: the paper's model as one nn.Sequential (the shape of the authors' compact code)."""
     def layer() -> nn.Sequential:
         return nn.Sequential(
             Residual(nn.Sequential(nn.Conv2d(dim, dim, kernel_size, groups=dim, padding="same"),
@@ -199,7 +199,7 @@ function_exercise(
          "Conv2d(dim, dim, kernel_size=1). Head: AdaptiveAvgPool2d(1) -> Flatten -> Linear(dim, "
          "num_classes).",
     solution="Two small classes (a layer and the model) as in the notebook's solution, or one "
-             "nn.Sequential as in the paper's compact listing shown after the exercise.",
+             "nn.Sequential as in the authors' compact version shown after the exercise.",
 )
 
 # --- 04.5 predict: patch size and MACs ----------------------------------------------------------------
