@@ -42,6 +42,7 @@ def test_comparison_bars_label_each_value():
     assert [b.get_height() for b in ax.containers[0]] == [1_179_648, 2_304, 0.5]
     assert [t.get_text() for t in ax.texts] == ["1,179,648", "2,304", "0.5"]
     assert ax.get_yscale() == "log" and ax.get_title() == "t" and ax.get_ylabel() == "parameters"
+    assert ax.get_ylim()[1] == pytest.approx(3 * 1_179_648)  # room for the top bar's number
     with pytest.raises(ValueError, match="labels and values must be non-empty and of the same length"):
         plot.comparison_bars(["a"], [1, 2], title="t", ylabel="y")
     plt.close(fig)

@@ -19,6 +19,9 @@ def comparison_bars(labels: list[str], values: list[float], title: str, ylabel: 
     labels = [textwrap.fill(label, 12) for label in labels]  # long names on two lines, not overlapping
     value_bars(ax, labels, values, COLORS[:4],
                [f"{v:,.0f}" if float(v).is_integer() else f"{v:,.3g}" for v in values], log=log)
+    top = max(values)
+    if top > 0:  # room above the tallest bar for its number, below the title
+        ax.set_ylim(top=top * (3 if log else 1.15))
     ax.set(title=title, ylabel=ylabel, xlabel="")
     fig.tight_layout()
     return fig
