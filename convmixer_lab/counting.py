@@ -214,17 +214,62 @@ def total_macs(model: ConvMixer, image_size: int | tuple[int, int] = 224) -> int
     return sum(s.macs for s in stage_table(model, image_size))
 
 
-def format_table(rows: list[Stage]) -> str:
-    """The stage table as fixed-width text (what notebook 04 prints)."""
+def _check_rows(rows: object) -> list[Stage]:
     if (isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence) or not rows
             or not all(isinstance(r, Stage) for r in rows)):
         raise TypeError(f"rows must be a non-empty list of Stage rows, as stage_table(model) returns, "
                         f"got {type(rows).__name__}")
-    lines = [f"{'stage':<24}{'output shape':>18}{'params':>14}{'MACs':>16}"]
-    for r in rows:
+    return list(rows)
+
+
+def _numbered(name: str) -> tuple[str, int] | None:
+    """("mixer_layers", 3) for "mixer_layers.3"; None for a name without a trailing index."""
+    prefix, dot, index = name.rpartition(".")
+    return (prefix, int(index)) if dot and index.isdigit() else None
+
+
+def group_repeats(rows: list[Stage]) -> list[tuple[Stage, int]]:
+    """Consecutive numbered stages that are identical but for their index (``mixer_layers.0``,
+    ``mixer_layers.1``, ...: same output shape, parameters and MACs) as one ``(stage, count)`` pair,
+    the stage named by its index range (``mixer_layers.0-19``) and holding ONE stage's numbers.
+    Every other stage comes with count 1. Totals: ``sum(stage.params * count)``."""
+    groups: list[tuple[Stage, int]] = []
+    for row in _check_rows(rows):
+        if groups and _continues(groups[-1], row):
+            groups[-1] = (groups[-1][0], groups[-1][1] + 1)
+        else:
+            groups.append((row, 1))
+    return [(_renamed(first, count), count) for first, count in groups]
+
+
+def _continues(group: tuple[Stage, int], row: Stage) -> bool:
+    """Is ``row`` the next numbered stage of ``group`` (same prefix, next index, same numbers)?"""
+    first, count = group
+    a, b = _numbered(first.name), _numbered(row.name)
+    same = (row.output_shape, row.params, row.macs) == (first.output_shape, first.params, first.macs)
+    return bool(a and b and a[0] == b[0] and b[1] == a[1] + count and same)
+
+
+def _renamed(first: Stage, count: int) -> Stage:
+    """A group's stage, named by its index range: mixer_layers.0 x 20 -> mixer_layers.0-19."""
+    if count == 1:
+        return first
+    prefix, index = _numbered(first.name)
+    return Stage(f"{prefix}.{index}-{index + count - 1}", first.output_shape, first.params, first.macs)
+
+
+def format_table(rows: list[Stage], group: bool = True) -> str:
+    """The stage table as fixed-width text (what notebook 04 prints). With ``group`` (the default),
+    identical consecutive layers share one row: ``mixer_layers.0-19, each ... x 20``; the total
+    still counts every layer."""
+    rows = _check_rows(rows)
+    pairs = group_repeats(rows) if group else [(r, 1) for r in rows]
+    lines = [f"{'stage':<26}{'output shape':>16}{'params':>14}{'MACs':>16}"]
+    for r, n in pairs:
+        name = f"{r.name}, each" if n > 1 else r.name
         shape = "x".join(str(s) for s in r.output_shape)
-        lines.append(f"{r.name:<24}{shape:>18}{r.params:>14,}{r.macs:>16,}")
-    lines.append(f"{'total':<24}{'':>18}{sum(r.params for r in rows):>14,}"
+        lines.append(f"{name:<26}{shape:>16}{r.params:>14,}{r.macs:>16,}" + (f"  x {n}" if n > 1 else ""))
+    lines.append(f"{'total':<26}{'':>16}{sum(r.params for r in rows):>14,}"
                  f"{sum(r.macs for r in rows):>16,}")
     return "\n".join(lines)
 
