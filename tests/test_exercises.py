@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from convmixer_lab.exercises import EXERCISES, SOLUTION_MARKER, Exercise, exercise
+from convmixer_lab.exercises import EXERCISES, SOLUTION_MARKER, Exercise, exercise, load_all
 from convmixer_lab.exercises.core import (
     KINDS,
     ChoiceExercise,
@@ -22,6 +22,7 @@ from convmixer_lab.exercises.core import (
 )
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+load_all()  # every notebook's exercises, for the tables below
 
 
 def make_int_exercise() -> Exercise:
@@ -107,6 +108,16 @@ def test_checkers():
     assert not close_to(1.0)(True)
     assert equals_shape((4, 1000))(torch.Size([4, 1000])) and equals_shape((4, 1000))([4, 1000])
     assert not equals_shape((4, 1000))((1000, 4)) and not equals_shape((4, 1000))(4000)
+
+
+def test_exercise_imports_only_its_notebooks_module():
+    import subprocess
+    import sys
+
+    code = ("import sys; from convmixer_lab.exercises import exercise; exercise('03.1'); "
+            "print(sorted(m for m in sys.modules if m.startswith('convmixer_lab.exercises.nb')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['convmixer_lab.exercises.nb03']"
 
 
 def test_register_refuses_duplicates_and_lookup_names_known_keys():

@@ -14,7 +14,9 @@ here when the package is imported. Every exercise has a ``kind`` (``KINDS``):
 
 from __future__ import annotations
 
+import importlib
 import math
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -217,12 +219,28 @@ def register(ex: Exercise) -> Exercise:
     return ex
 
 
+def _notebook_modules() -> list[str]:
+    package = importlib.import_module("convmixer_lab.exercises")
+    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("nb"))
+
+
+def load_all() -> dict[str, Exercise]:
+    """Register every notebook's exercises (each module is imported once) and return the registry."""
+    for name in _notebook_modules():
+        importlib.import_module(f"convmixer_lab.exercises.{name}")
+    return EXERCISES
+
+
 def exercise(key: str) -> Exercise:
-    """The exercise with ``key`` (e.g. "03.1")."""
+    """The exercise with ``key`` (e.g. "03.1"). Only notebook 03's module is imported for it, so a
+    notebook does not pay for the other notebooks' exercises."""
+    module = f"nb{str(key).split('.')[0]}"
+    if key not in EXERCISES and module in _notebook_modules():
+        importlib.import_module(f"convmixer_lab.exercises.{module}")
     try:
         return EXERCISES[key]
     except KeyError:
-        raise KeyError(f"no exercise {key!r}; known keys: {sorted(EXERCISES)}") from None
+        raise KeyError(f"no exercise {key!r}; known keys: {sorted(load_all())}") from None
 
 
 def number_exercise(key: str, text: str, expected: int, hint: str, solution: str,
