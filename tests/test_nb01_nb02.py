@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from convmixer_lab import ConvMixerLayer
 from convmixer_lab.counting import (
     conv_macs,
+    convmixer_receptive_field,
     count_parameters,
     inputs_seen,
     layers_to_see_all,
@@ -66,12 +67,23 @@ def test_01_1_accepts_the_ratio_the_measuring_cell_measures(capsys):
     (4.0, "there are 4 times fewer patches (16x16 instead of 32x32)"),      # only the bigger kernel
     (4, "each output value does cost 4 times more MACs"),
     (0.25, "there are 4 times fewer patches, but each output value costs 4 times more MACs"),
+    (0.25, "A larger p does make the network faster, but through the layers after the stem: on the 16x16 "
+           "grid each ConvMixer layer needs 4 times fewer MACs"),
     (2, "too large: MACs = (MACs per output value) x (number of output values)"),
     (0.5, "too small: MACs ="),
     ("1", "predict one number"),
 ])
 def test_01_1_near_misses_are_explained(answer, reason, capsys):
     refused("01.1", answer, reason, capsys)
+
+
+def test_01_1_the_layers_after_the_stem_are_what_a_larger_p_speeds_up():
+    """What the cell after 01.1 prints, and what 01.1's feedback and solution say."""
+    on_grid = {g: conv_macs(768, 768, 9, g, g, groups=768) + conv_macs(768, 768, 1, g, g) for g in (32, 16)}
+    assert (on_grid[32], on_grid[16]) == (667_680_768, 166_920_192)
+    assert on_grid[32] // on_grid[16] == nb01.LAYER_RATIO == 4
+    assert count_parameters(nn.Conv2d(3, 768, 14, stride=14)) == 452_352 == 4 * 113_664 - 3 * 768
+    assert "each ConvMixer layer needs 4 times fewer MACs" in exercise("01.1").solution_text
 
 
 def test_01_1_predict_then_reveal(capsys):
@@ -101,12 +113,25 @@ def columns_kept(shift: int, p: int = 7) -> int:
     return sum(torch.allclose(moved[..., c + step], emb[..., c], atol=1e-5) for c in range(32 - step))
 
 
-def test_01_2_the_experiment_shows_what_answer_b_says():
+def columns_kept_at_stride_1(shift: int, p: int = 7) -> tuple[int, int]:
+    """The notebook's comparison: the same kernels at stride 1, (columns kept, columns compared)."""
+    torch.manual_seed(0)
+    x, conv = photo_tensor(), nn.Conv2d(3, 8, kernel_size=p)
+    with torch.no_grad():
+        out, moved = conv(x), conv(torch.roll(x, shifts=shift, dims=3))
+    cols = out.shape[-1]
+    kept = sum(torch.allclose(moved[..., c + shift], out[..., c], atol=1e-5) for c in range(cols - shift))
+    return kept, cols - shift
+
+
+def test_01_2_the_experiment_shows_what_answer_c_says():
     assert columns_kept(7) == 31 and columns_kept(14) == 30     # whole patches: the embedding moves
     assert columns_kept(3) == 0 and columns_kept(1) == 0        # anything else: every column changes
+    assert columns_kept(10) == 0                                 # 1 patch + 3 pixels: changes too
+    assert columns_kept_at_stride_1(3) == (215, 215) and columns_kept_at_stride_1(7) == (211, 211)
     ex = exercise("01.2")
-    assert isinstance(ex, ChoiceExercise) and ex.kind == "experiment" and ex.answer == "b"
-    assert "multiple of p" in ex.options["b"]
+    assert isinstance(ex, ChoiceExercise) and ex.kind == "experiment" and ex.answer == "c"
+    assert "multiple of p" in ex.options["c"]
 
 
 # --- choice questions: every wrong letter refused with its own reason ----------------------------------
@@ -146,18 +171,46 @@ def patchify_reshape_only(x, p):  # the right shape, without gathering the patch
     return x.reshape(n, (h // p) * (w // p), c * p * p)
 
 
-def patchify_unfold_order(x, p):  # [N, C*p*p, L]: unfold's own layout, not transposed
-    return F.unfold(x, p, stride=p)
+def patchify_unfold_layout(x, p):  # [N, C*p*p, L]: unfold's layout, not transposed
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // p, p, w // p, p).permute(0, 1, 3, 5, 2, 4).reshape(n, c * p * p, -1)
+
+
+def patchify_with_unfold(x, p):  # the right numbers, through the shortcut the exercise rules out
+    return F.unfold(x, p, stride=p).transpose(1, 2)
+
+
+def patchify_with_tensor_unfold(x, p):
+    n, c, h, w = x.shape
+    tiles = x.unfold(2, p, p).unfold(3, p, p)  # [N, C, H/p, W/p, p, p]
+    return tiles.permute(0, 2, 3, 1, 4, 5).reshape(n, -1, c * p * p)
+
+
+def patchify_with_a_convolution(x, p):  # one-hot kernels copy each pixel of a patch: a convolution
+    c = x.shape[1]
+    eye = torch.eye(c * p * p).reshape(c * p * p, c, p, p)
+    return F.conv2d(x, eye, stride=p).flatten(2).transpose(1, 2)
 
 
 @pytest.mark.parametrize("func, reason", [
     (patchify_channels_last, "its numbers are in the wrong order: flatten channel by channel"),
     (patchify_column_major, "the patches are in the wrong order: go along the grid row by row"),
     (patchify_reshape_only, "a reshape alone mixes pixels of different patches"),
-    (patchify_unfold_order, "the result must be [N, L, C*p*p] = (1, 4, 147), got (1, 147, 4)"),
+    (patchify_unfold_layout, "the result must be [N, L, C*p*p] = (1, 4, 147), got (1, 147, 4)"),
+    (patchify_with_unfold, "your function calls unfold: the exercise asks you to cut the patches yourself"),
+    (patchify_with_tensor_unfold, "your function calls unfold"),
+    (patchify_with_a_convolution, "your function calls conv2d"),
 ])
 def test_01_4_near_misses_are_explained(func, reason, capsys):
     refused("01.4", func, reason, capsys)
+
+
+def test_01_4_shortcuts_give_the_right_numbers_so_only_the_rule_refuses_them():
+    x = torch.randn(2, 3, 14, 21)
+    want = F.unfold(x, 7, stride=7).transpose(1, 2)
+    for shortcut in (patchify_with_unfold, patchify_with_tensor_unfold, patchify_with_a_convolution):
+        assert torch.allclose(shortcut(x, 7), want)
+    assert torch.equal(nb01._reference_patchify(x, 7), want)
 
 
 def test_01_4_reference_and_placeholder(capsys):
@@ -171,6 +224,18 @@ def test_01_4_reference_and_placeholder(capsys):
 
 
 # --- 02.1 predict: one changed value through a ConvMixer layer -----------------------------------------
+
+def test_02_1_in_training_mode_the_change_reaches_the_whole_map():
+    """The notebook's "Why .eval()?" cell: batch statistics spread one change over the whole map."""
+    torch.manual_seed(0)
+    layer = ConvMixerLayer(8, kernel_size=9).train()
+    z = torch.randn(1, 8, 32, 32)
+    z_one = z.clone()
+    z_one[0, 2, 16, 16] += 1.0
+    with torch.no_grad():
+        diff = (layer(z_one) - layer(z)).abs()[0] > 0
+    assert bool(diff.all())  # 8 of 8 channels over 32x32 positions
+
 
 def test_02_1_the_measurement_gives_the_expected_footprint(capsys):
     torch.manual_seed(0)
@@ -192,6 +257,7 @@ def test_02_1_the_measurement_gives_the_expected_footprint(capsys):
     ((8, 1), "side: the depthwise 9x9 kernel spreads the value over 9x9 pixels"),
     ((8, 1), "(it would not stay at one pixel)"),
     ((8, 17), "the 1x1 pointwise step adds no width"),
+    ((8, 32), "the whole 32x32 map changes only in training mode"),
     ((1, 1), "channels: the depthwise step"),
     (8, "predict a pair (output channels changed, side of the changed square in pixels)"),
     ((8, 9, 9), "predict a pair"),
@@ -209,8 +275,8 @@ def test_02_2_the_experiment_shows_what_answer_a_says():
         gaps[k] = relative_error(combined_weight(*nearest_separable(target)), target)
     assert gaps[1] < 1e-6
     assert 0.8 < gaps[3] < gaps[5] < gaps[9] < 1
-    assert f"{gaps[3]:.0%}" == "85%"
-    assert exercise("02.2").kind == "experiment" and exercise("02.2").answer == "a"
+    assert f"{gaps[3]:.0%}" == "85%" and gaps == pytest.approx(nb02.GAPS)
+    assert exercise("02.2").kind == "experiment" and exercise("02.2").answer == "d"
 
 
 # --- 02.3 predict: the corner patch ------------------------------------------------------------------------
@@ -256,14 +322,38 @@ def pointwise_wrong_values(z, weight, bias):  # the right shape, nothing mixed
     return torch.zeros(z.shape[0], weight.shape[0], *z.shape[2:])
 
 
+def pointwise_with_conv2d(z, weight, bias):  # the right numbers, through a convolution
+    return F.conv2d(z, weight[:, :, None, None], bias)
+
+
+def pointwise_with_a_conv_module(z, weight, bias):
+    conv = nn.Conv2d(weight.shape[1], weight.shape[0], 1)
+    with torch.no_grad():
+        conv.weight.copy_(weight[:, :, None, None])
+        conv.bias.copy_(bias)
+        return conv(z)
+
+
 @pytest.mark.parametrize("func, reason", [
     (pointwise_without_bias, "the bias is missing"),
     (pointwise_weight_not_transposed, "the weight is used the wrong way round"),
     (pointwise_channels_last, "got (1, 4, 4, 3) (channels last: move them back with permute(0, 3, 1, 2))"),
     (pointwise_wrong_values, "the values are not a per-pixel linear map"),
+    (pointwise_with_conv2d, "your function calls conv2d: the exercise asks for the per-pixel linear map"),
+    (pointwise_with_a_conv_module, "your function calls conv2d"),
 ])
 def test_02_5_near_misses_are_explained(func, reason, capsys):
     refused("02.5", func, reason, capsys)
+
+
+def test_02_5_other_ways_without_a_convolution_are_accepted(capsys):
+    def with_einsum(z, weight, bias):
+        return torch.einsum("nchw,oc->nohw", z, weight) + bias[:, None, None]
+
+    def with_linear(z, weight, bias):
+        return F.linear(z.movedim(1, -1), weight, bias).movedim(-1, 1)
+
+    assert verdict("02.5", with_einsum, capsys)[0] and verdict("02.5", with_linear, capsys)[0]
 
 
 # --- the numbers the prose states ------------------------------------------------------------------------
@@ -276,6 +366,16 @@ def test_numbers_in_notebook_01_prose():
     on_pixels = conv_macs(768, 768, 9, 224, 224, groups=768) + conv_macs(768, 768, 1, 224, 224)
     assert on_pixels == 49 * on_patches and 224 * 224 == 50_176
     assert (3 * 224 * 224, 768 * 32 * 32) == (150_528, 786_432)
+    assert [round(v, 3) for v in F.gelu(torch.tensor([-3.0, -1.0, 0.0, 1.0, 3.0])).tolist()] == [
+        -0.004, -0.159, 0.0, 0.841, 2.996]
+
+
+def test_notebook_02_receptive_field_is_clipped_by_the_photo_from_d_4():
+    torch.manual_seed(0)
+    net = ConvMixer(8, 4, kernel_size=9, patch_size=7, num_classes=0).eval()
+    widths = [int(inputs_seen(nn.Sequential(net.patch_embedding, *net.mixer_layers[:d]), photo_tensor(),
+                              16, 16).any(dim=0).sum()) for d in (3, 4)]
+    assert widths == [175, 224] and convmixer_receptive_field(4, 9, 7) == (33, 231)
 
 
 @pytest.mark.slow
@@ -314,6 +414,28 @@ def test_exercises_of_every_kind_and_predictions_before_measurements(path):
             predicted = next(i for i, src in enumerate(code) if i > asked and "ex.predict(" in src)
             revealed = next(i for i, src in enumerate(code) if i > asked and "ex.reveal(" in src)
             assert asked < predicted < revealed
+
+
+CHOICES = ["01.2", "01.3", "02.2", "02.4"]
+
+
+def test_choice_answers_are_not_given_away_by_length_or_position():
+    letters = [exercise(key).answer for key in CHOICES]
+    assert len(set(letters)) >= 3, letters
+    for key in CHOICES:
+        options = exercise(key).options
+        longest = max(len(text) for text in options.values())
+        assert len(options[exercise(key).answer]) < longest or sum(
+            len(text) == longest for text in options.values()) > 1, f"{key}: the answer is the longest option"
+        assert max(map(len, options.values())) <= 1.3 * min(map(len, options.values())), key
+
+
+@pytest.mark.parametrize("path", [NB01, NB02], ids=lambda p: p.name)
+def test_exercise_mechanics_are_explained_before_the_first_exercise(path):
+    nb = cells(path)
+    first = next(i for i, c in enumerate(nb) if c["cell_type"] == "code" and "exercise(" in source(c))
+    before = "\n".join(source(c) for c in nb[:first] if c["cell_type"] == "markdown")
+    assert "ex.predict(" in before and "ex.hint()" in before and "ex.solution()" in before
 
 
 @pytest.mark.parametrize("path", [NB01, NB02], ids=lambda p: p.name)

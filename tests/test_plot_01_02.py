@@ -32,12 +32,22 @@ def test_patch_grid_draws_one_line_per_patch_border():
     assert labelled(ax) and "32x32 grid" in ax.get_title() and not ax.patches
 
 
-def test_patch_grid_marks_the_highlighted_patch():
-    ax = plot.patch_grid(np.zeros((224, 224, 3), dtype=np.uint8), 7, highlight=(13, 13)).axes[0]
+def test_patch_grid_marks_the_highlighted_patch_and_shows_it_enlarged():
+    fig = plot.patch_grid(np.zeros((224, 224, 3), dtype=np.uint8), 7, highlight=(13, 13))
+    ax, zoom = fig.axes
     (square,) = ax.patches
     assert (square.get_x(), square.get_y(), square.get_width(), square.get_height()) == (91, 91, 7, 7)
     assert square.get_label() == "patch (row 13, col 13)" and not square.get_fill()
+    assert square.get_linewidth() >= 3
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["patch (row 13, col 13)"]
+    # the second panel: the patch and 2 patches on every side, enlarged, the patch outlined
+    assert zoom.get_xlim() == (77, 112) and zoom.get_ylim() == (112, 77)
+    (outline,) = zoom.patches
+    assert (outline.get_x(), outline.get_y(), outline.get_width()) == (91, 91, 7)
+    assert labelled(zoom) and zoom.get_title().startswith("patch (row 13, col 13) and its neighbours")
+    assert len(zoom.collections[0].get_segments()) == 33  # the same grid lines, seen up close
+    corner = plot.patch_grid(np.zeros((224, 224, 3)), 7, highlight=(0, 31)).axes[1]
+    assert corner.get_xlim() == (203, 224) and corner.get_ylim() == (21, 0)  # clipped at the border
     with pytest.raises(ValueError, match="row must be at most 31, got 32; the grid has 32 rows"):
         plot.patch_grid(np.zeros((224, 224)), 7, highlight=(32, 0))
     with pytest.raises(TypeError, match=r"highlight must be a \(row, col\) pair"):
@@ -85,10 +95,23 @@ def test_patch_as_vector_uses_the_conv_weight_order():
     assert colors == [to_rgb("red"), to_rgb("green"), to_rgb("blue")]
 
 
-def test_feature_maps_one_panel_per_channel():
-    fig = plot.feature_maps(torch.randn(8, 4, 4), [0, 5, 7], "some channels")
-    assert [ax.get_title() for ax in fig.axes] == ["channel 0", "channel 5", "channel 7"]
-    assert fig._suptitle.get_text() == "some channels" and fig.axes[0].get_ylabel()
+def panels(fig) -> list:
+    """The visible axes that have a title (not colour bars, not unused grid cells)."""
+    return [ax for ax in fig.axes if ax.get_visible() and ax.get_title()]
+
+
+def test_feature_maps_one_panel_per_channel_each_with_a_colour_bar():
+    maps = torch.randn(8, 4, 4)
+    fig = plot.feature_maps(maps, [0, 5, 7], "some channels")
+    assert [ax.get_title() for ax in panels(fig)] == ["channel 0", "channel 5", "channel 7"]
+    assert fig._suptitle.get_text() == "some channels" and all(labelled(ax) for ax in panels(fig))
+    assert len(fig.axes) == 3 + 3  # one colour bar per panel
+    low, high = panels(fig)[1].images[0].get_clim()  # each channel on its own scale
+    assert (low, high) == pytest.approx((maps[5].min().item(), maps[5].max().item()))
+    fig = plot.feature_maps(torch.randn(8, 4, 4), list(range(6)), "six")
+    assert len(panels(fig)) == 6 and fig.axes[3].get_position().y0 < fig.axes[0].get_position().y0  # 2 rows
+    fig = plot.feature_maps(torch.randn(8, 4, 4), list(range(5)), "five")  # 2 rows of 3, one cell unused
+    assert len(panels(fig)) == 5 and sum(not ax.get_visible() for ax in fig.axes) == 1
     with pytest.raises(ValueError, match="channels"):
         plot.feature_maps(torch.randn(8, 4, 4), [8], "t")
 
@@ -97,19 +120,25 @@ def test_receptive_field_steps_and_growth():
     ax = plot.receptive_field_steps([0, 1, 2], [1, 3, 5], target=7, title="steps").axes[0]
     assert labelled(ax) and list(ax.lines[0].get_ydata()) == [1, 3, 5] and ax.lines[1].get_ydata()[0] == 7
     with pytest.raises(ValueError):
-        plot.receptive_field_growth([0, 1], [1], 7, 32)
+        plot.receptive_field_growth([0, 1], [1], 7)
 
 
 def test_receptive_field_growth_is_one_panel_with_a_pixel_axis():
-    fig = plot.receptive_field_growth([0, 1, 2, 3, 4], [1, 9, 17, 25, 33], patch_size=7, grid=32,
-                                      marks={"centre patch sees the whole image": 4})
+    depths, widths = list(range(9)), [1 + 8 * d for d in range(9)]
+    needs = {"centre patch (16, 16)": (33, 4), "corner patch (0, 0)": (63, 8)}
+    fig = plot.receptive_field_growth(depths, widths, patch_size=7, needs=needs)
     ax = fig.axes[0]
     assert len([a for a in fig.axes if a.get_title()]) == 1  # one panel, no second plot
     assert labelled(ax) and ax.get_ylabel() == "side seen (patches)"
-    curve, width, mark = ax.lines
-    assert list(curve.get_ydata()) == [1, 9, 17, 25, 33] and list(width.get_ydata()) == [32, 32]
-    assert list(mark.get_xdata()) == [4, 4] and mark.get_label() == "centre patch sees the whole image: d = 4"
-    assert width.get_label() == "image width: 32 patches = 224 pixels"
+    curve, centre_width, centre_depth, corner_width, corner_depth = ax.lines
+    assert list(curve.get_ydata()) == widths
+    assert list(centre_width.get_ydata()) == [33, 33] and list(centre_depth.get_xdata()) == [4, 4]
+    assert list(corner_width.get_ydata()) == [63, 63] and list(corner_depth.get_xdata()) == [8, 8]
+    assert corner_width.get_color() == corner_depth.get_color() != centre_width.get_color()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "receptive field (width)", "centre patch (16, 16) needs 33 patches: from d = 4",
+        "corner patch (0, 0) needs 63 patches: from d = 8"]
+    assert ax.get_ylim()[1] > 65  # room above the highest line for the legend
     pixels = ax.child_axes[0]  # the secondary axis: patches x p
     assert pixels.get_ylabel() == "side seen (pixels = 7 x patches)"
     fig.canvas.draw()
@@ -118,9 +147,14 @@ def test_receptive_field_growth_is_one_panel_with_a_pixel_axis():
 
 
 def test_depthwise_effect_and_mixing_footprints():
-    fig = plot.depthwise_effect(torch.randn(6, 6), torch.ones(3, 3), torch.randn(6, 6), 2)
+    output = torch.tensor([[0.5, -2.0], [1.0, 0.0]])
+    fig = plot.depthwise_effect(torch.randn(6, 6), torch.ones(3, 3), output, 2)
     assert [ax.get_title() for ax in fig.axes[:3]] == ["input: channel 2", "its kernel (3x3)",
                                                        "output: channel 2"]
+    out_image = fig.axes[2].images[0]  # signed values: 0 in the middle of the scale (white)
+    assert out_image.get_clim() == (-2.0, 2.0) and out_image.get_cmap().name == "RdBu_r"
+    assert fig.axes[1].images[0].get_clim() == (-1.0, 1.0)
+    assert fig.axes[0].images[0].get_cmap().name == "viridis"
     mask = np.zeros((4, 10), dtype=bool)
     mask[1, 3:6] = True
     ax = plot.mixing_footprints({"depthwise 3x3": mask}, "footprint").axes[0]

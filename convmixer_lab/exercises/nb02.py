@@ -4,7 +4,7 @@
     02.2  experiment  how far the nearest separable convolution is from a standard one, as k changes
     02.3  predict     how many layers a corner patch needs to see the whole image
     02.4  why         why a large depthwise kernel is affordable
-    02.5  compute     write a 1x1 convolution as a per-pixel linear map
+    02.5  compute     write a 1x1 convolution as a per-pixel linear map (convolutions refused)
 """
 
 from __future__ import annotations
@@ -20,15 +20,16 @@ from convmixer_lab.counting import (
     receptive_field,
     same_padding_reach,
 )
+from convmixer_lab.exercises.calls import CONVOLUTIONS, call_recording, forbidden_used
 from convmixer_lab.exercises.core import (
     ChoiceExercise,
-    call_answer,
     choice_exercise,
     equals_int,
     equals_shape,
     function_exercise,
     prediction_exercise,
 )
+from convmixer_lab.separable import combined_weight, nearest_separable, relative_error
 
 # The notebook's setting: h = 8 channels, k = 9, p = 7 on a 224x224 photo (a 32x32 grid).
 H, K, P, IMAGE = 8, 9, 7, 224
@@ -51,6 +52,10 @@ def _footprint_feedback(answer: Any) -> str:
     if not isinstance(answer, (tuple, list)) or len(answer) != 2:
         return "predict a pair (output channels changed, side of the changed square in pixels), e.g. (3, 5)"
     channels, side = answer
+    if side == GRID:
+        return (f"side: the whole {GRID}x{GRID} map changes only in training mode, where BatchNorm "
+                f"normalises with the batch's own mean and variance; in eval mode (as here) it uses its "
+                f"stored statistics and acts value by value")
     says = []
     if channels != FOOTPRINT[0]:
         says.append(f"channels: the depthwise step keeps the change in channel 2, but the pointwise step "
@@ -66,39 +71,49 @@ def _footprint_feedback(answer: Any) -> str:
 prediction_exercise(
     "02.1",
     text=f"Predict, then run. Add 1 to ONE input value (channel 2, row 16, column 16) and run a whole "
-         f"ConvMixerLayer with h = {H}, k = {K}: depthwise, GELU, BatchNorm, residual, pointwise, GELU, "
-         f"BatchNorm. How many output channels change, and how wide is the square of pixels that "
-         f"changes? Answer with a pair (channels, side).",
+         f"ConvMixerLayer in eval mode, h = {H}, k = {K}: depthwise, GELU, BatchNorm, residual, pointwise, "
+         f"GELU, BatchNorm. How many output channels change, and what is the side of the square of "
+         f"positions that changes? Answer with a pair (channels, side).",
     expected=FOOTPRINT,
     is_correct=equals_shape(FOOTPRINT),
     feedback=_footprint_feedback,
-    hint="Follow the change through the two convolutions in order: which one spreads it over space, "
-         "which one over channels? GELU, BatchNorm and the residual act value by value.",
+    hint="Follow the change through the two convolutions in order: which one spreads it over positions, "
+         "which one over channels? In eval mode GELU and BatchNorm act value by value (each output from "
+         "its own input alone), and the residual adds the input back at the same position.",
     solution=f"{FOOTPRINT}: the {K}x{K} depthwise step spreads it over {K}x{K} pixels of channel 2; the "
              f"pointwise step then mixes those pixels' channel 2 into all {H} output channels, pixel by "
-             "pixel. The same footprint as one standard 9x9 convolution.",
+             "pixel. The same footprint as one standard 9x9 convolution. (In training mode BatchNorm "
+             "would normalise with the batch's own statistics and spread the change over the whole map.)",
 )
 
 # --- 02.2: the nearest separable convolution as k changes ------------------------------------------
 
+def _k_gap(k: int) -> float:
+    """What 02.2's cell prints for k_try = k: how far the closest separable weight is from a random
+    standard weight [16, 8, k, k] (seed 0)."""
+    target = torch.randn(16, 8, k, k, generator=torch.Generator().manual_seed(0))
+    return relative_error(combined_weight(*nearest_separable(target)), target)
+
+
+GAPS = {k: _k_gap(k) for k in (1, 3, 5, 9)}
+
 _experiment(choice_exercise(
     "02.2",
     text="Experiment. Run the cell above with k_try = 1, 3, 5 and 9. What do you see?",
-    options={"a": "The gap is 0 for k = 1 and grows with k: a 1x1 standard convolution is itself "
-                  "separable, and bigger kernels leave more of a standard convolution out of reach.",
-             "b": "The gap is the same for every k.",
-             "c": "The gap shrinks as k grows, because bigger kernels give the separable layer more "
-                  "parameters.",
-             "d": "The gap is 0 for every k once the best separable weights are found."},
-    answer="a",
-    why_not={"b": "run k_try = 1: the gap is 0 there, and it is larger for k = 9 than for k = 3.",
-             "c": "the separable layer does gain k*k*c_in parameters, but the standard one gains "
+    options={"a": f"The gap is about the same for every k: separable weights miss by about {GAPS[3]:.0%}.",
+             "b": "The gap shrinks as k grows: larger kernels give the separable layer more weights.",
+             "c": "The gap is 0 for every k once nearest_separable picks the best separable weights.",
+             "d": "The gap is 0 for k = 1 and grows with k: more of each k*k slice is out of reach."},
+    answer="d",
+    why_not={"a": f"the cell prints {GAPS[1]:.0%} for k = 1 and {GAPS[9]:.0%} for k = 9, against "
+                  f"{GAPS[3]:.0%} for k = 3.",
+             "b": "the separable layer does gain k*k*c_in weights, but the standard one gains "
                   "k*k*c_in*c_out, so more of it is out of reach: the printed gap grows.",
-             "d": "nearest_separable already finds the closest separable weights; for k >= 3 they "
+             "c": "nearest_separable already finds the closest separable weights; for k >= 3 they "
                   "still miss by most of the target's size."},
     hint="Compare each input channel's slice of the weight: c_out rows of k*k numbers. How many "
          "numbers does a row have when k = 1?",
-    solution="(a). For k = 1 each slice is a column of c_out numbers, and any column is a rank-1 "
+    solution="(d). For k = 1 each slice is a column of c_out numbers, and any column is a rank-1 "
              "'table', so a separable layer can copy it: 1x1 standard convolutions are separable. For "
              "k >= 3 a slice has c_out rows of k*k numbers; a separable layer keeps only one kernel per "
              "input channel (rank 1), and the larger k*k, the more it leaves out.",
@@ -150,22 +165,22 @@ choice_exercise(
          f"{_C9['standard'] // _C3['standard']} (256 -> 512 channels), but the separable one grows only "
          f"from {_C3['separable']:,} to {_C9['separable']:,}. Why is a large kernel cheap in a depthwise "
          "separable convolution?",
-    options={"a": "k*k appears only in the depthwise part (k*k*c_in numbers), not in the pointwise part "
-                  "(c_in*c_out numbers); a standard convolution pays k*k for every pair of input and "
-                  "output channels.",
-             "b": "The depthwise convolution shares one k x k kernel among all channels.",
-             "c": "padding='same' removes the extra kernel weights.",
-             "d": "A 9x9 kernel is stored as nine 3x3 kernels."},
-    answer="a",
-    why_not={"b": "it has one kernel per channel (weight [c, 1, k, k]); what it leaves out is mixing "
-                  "between channels, not kernels.",
+    options={"a": "The depthwise part shares one k x k kernel among all channels, so it pays k*k once.",
+             "b": "k*k is only in the depthwise count (k*k*c_in), not the pointwise one (c_in*c_out).",
+             "c": "padding='same' keeps the output size, so a larger kernel adds no weights at all.",
+             "d": "The pointwise part replaces the k x k kernels, so the count barely depends on k."},
+    answer="b",
+    why_not={"a": "it has one kernel per channel (weight [c_in, 1, k, k]: k*k*c_in numbers, the explorer's "
+                  "depthwise line); what it leaves out is mixing between channels, not kernels.",
              "c": "padding adds zeros around the input so the output keeps its size; it changes no "
-                  "weight count.",
-             "d": "PyTorch stores all k*k numbers of each kernel; nine 3x3 kernels would be as many "
-                  "numbers, so this would not explain anything."},
+                  f"weight count, and the separable count does grow ({_C3['separable']:,} -> "
+                  f"{_C9['separable']:,}).",
+             "d": f"the k x k kernels are still there, in the depthwise part: {_C3['depthwise']:,} numbers "
+                  f"at k = 3, {_C9['depthwise']:,} at k = 9 (the explorer's depthwise line). They are cheap "
+                  "because there are only c_in of them, not c_in*c_out."},
     hint="Write both counts as formulas in k, c_in and c_out (the explorer prints them). Which "
          "terms have k*k in them?",
-    solution="(a). standard = k*k*c_in*c_out; separable = k*k*c_in + c_in*c_out. Going from k = 3 to 9 "
+    solution="(b). standard = k*k*c_in*c_out; separable = k*k*c_in + c_in*c_out. Going from k = 3 to 9 "
              "adds 72*c_in numbers to the separable layer but 72*c_in*c_out to the standard one. That "
              "is why ConvMixer can afford 9x9 kernels.",
 )
@@ -173,9 +188,14 @@ choice_exercise(
 # --- 02.5: a pointwise convolution by hand ----------------------------------------------------------
 
 
-def _reference_pointwise(z: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
-    """Reference for 02.5: torch's own 1x1 convolution."""
+def _conv_pointwise(z: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """What 02.5 must equal: torch's own 1x1 convolution."""
     return F.conv2d(z, weight[:, :, None, None], bias)
+
+
+def _reference_pointwise(z: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
+    """A correct answer to 02.5, without a convolution: channels last, matrix product, back."""
+    return (z.permute(0, 2, 3, 1) @ weight.T + bias).permute(0, 3, 1, 2)
 
 
 def _pointwise_cases() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
@@ -189,32 +209,37 @@ def _pointwise_cases() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
 
 def _same_pointwise(func: Any) -> bool:
     for z, weight, bias in _pointwise_cases():
-        got = torch.as_tensor(call_answer(func, z, weight, bias))
-        want = _reference_pointwise(z, weight, bias)
-        if got.shape != want.shape or not torch.allclose(got, want, atol=1e-5):
+        got, used = call_recording(func, z, weight, bias)
+        got, want = torch.as_tensor(got), _conv_pointwise(z, weight, bias)
+        if forbidden_used(used, CONVOLUTIONS) or got.shape != want.shape or not torch.allclose(
+                got, want, atol=1e-5):
             return False
     return True
 
 
 def _pointwise_mistake(got: torch.Tensor, z: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> str:
     """What is wrong with ``got`` (right shape, wrong values)."""
-    if torch.allclose(got, _reference_pointwise(z, weight, torch.zeros_like(bias)), atol=1e-5):
+    if torch.allclose(got, _conv_pointwise(z, weight, torch.zeros_like(bias)), atol=1e-5):
         return "the bias is missing: add bias (one number per output channel) after the matrix product"
     if weight.shape[0] == weight.shape[1] and torch.allclose(
-            got, _reference_pointwise(z, weight.T, bias), atol=1e-5):
+            got, _conv_pointwise(z, weight.T, bias), atol=1e-5):
         return ("the weight is used the wrong way round: output channel o is sum_i weight[o, i] * z[i], "
                 "so with channels last multiply by weight.T")
-    return ("the shape is right but the values are not a per-pixel linear map of z's channels: move the "
-            "channels last, multiply by weight.T, add bias, move the channels back")
+    return ("the shape is right but the values are not a per-pixel linear map of z's channels: at each "
+            "position, output channel o must be bias[o] + sum_i weight[o, i] * z[:, i]")
 
 
 def _pointwise_feedback(func: Any) -> str | None:
     for z, weight, bias in _pointwise_cases():
         try:
-            got = torch.as_tensor(call_answer(func, z, weight, bias))
-        except Exception:  # check() already reported the error
+            got, used = call_recording(func, z, weight, bias)
+        except Exception:  # check() already reported it (or the answer is a placeholder)
             return None
-        want = _reference_pointwise(z, weight, bias)
+        if convolutions := forbidden_used(used, CONVOLUTIONS):
+            return (f"your function calls {', '.join(convolutions)}: the exercise asks for the per-pixel "
+                    "linear map itself, without a convolution (the convolution is what your result is "
+                    "compared with)")
+        got, want = torch.as_tensor(got), _conv_pointwise(z, weight, bias)
         if got.shape != want.shape:
             hint = (" (channels last: move them back with permute(0, 3, 1, 2))"
                     if tuple(got.shape) == tuple(want.permute(0, 2, 3, 1).shape) else "")
@@ -228,11 +253,13 @@ function_exercise(
     "02.5",
     text="Write pointwise_by_hand(z, weight, bias): a 1x1 convolution done as a per-pixel linear map. "
          "z is [N, C, H, W], weight is [C_out, C], bias is [C_out]; return [N, C_out, H, W] "
-         "without calling a convolution.",
+         "without calling a convolution (F.conv2d, nn.Conv2d, ...).",
     is_correct=_same_pointwise,
     reference=_reference_pointwise,
     feedback=_pointwise_feedback,
-    hint="Move channels last (z.permute(0, 2, 3, 1)), multiply by weight.T, add bias, move "
-         "channels back (permute(0, 3, 1, 2)).",
-    solution="return (z.permute(0, 2, 3, 1) @ weight.T + bias).permute(0, 3, 1, 2)",
+    hint="At each position, output channel o is bias[o] + sum_i weight[o, i] * z[:, i]: one "
+         "matrix-vector product per position. The @ operator multiplies along a tensor's last axis; "
+         "which axis holds z's channels now?",
+    solution="return (z.permute(0, 2, 3, 1) @ weight.T + bias).permute(0, 3, 1, 2): channels last, "
+             "so that @ weight.T mixes them at every position, then the bias, then channels back in place.",
 )

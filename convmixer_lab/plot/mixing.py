@@ -21,17 +21,23 @@ from convmixer_lab.plot._common import (
 )
 from convmixer_lab.plot.patches import patch_grid
 
+SIGNED_CMAP = "RdBu_r"  # red positive, blue negative, white 0
+
 
 def depthwise_effect(channel: object, kernel: object, output: object, index: int) -> Figure:
-    """One channel of an embedding, the depthwise kernel of that channel, and what comes out."""
-    panels = [(as_array(channel), f"input: channel {index}", "viridis"),
-              (as_array(kernel), f"its kernel ({'x'.join(map(str, as_array(kernel).shape))})", "coolwarm"),
-              (as_array(output), f"output: channel {index}", "viridis")]
+    """One channel of an embedding, the depthwise kernel of that channel, and what comes out. The
+    kernel and the output are signed: they are drawn on a scale centred on 0 (white), red for
+    positive values and blue for negative ones."""
+    panels = [(as_array(channel), f"input: channel {index}", False),
+              (as_array(kernel), f"its kernel ({'x'.join(map(str, as_array(kernel).shape))})", True),
+              (as_array(output), f"output: channel {index}", True)]
     if any(a.ndim != 2 for a, _, _ in panels):
         raise ValueError("channel, kernel and output must each be a 2-D map")
     fig, axes = subplots(1, 3, figsize=(9, 3.2))
-    for ax, (values, name, cmap) in zip(axes, panels):
-        image = ax.imshow(values, cmap=cmap, interpolation="nearest")
+    for ax, (values, name, signed) in zip(axes, panels):
+        limit = float(np.abs(values).max()) or 1.0
+        style = {"cmap": SIGNED_CMAP, "vmin": -limit, "vmax": limit} if signed else {"cmap": "viridis"}
+        image = ax.imshow(values, interpolation="nearest", **style)
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
         ax.set(title=name, xlabel="column", ylabel="row")
     fig.suptitle("A depthwise convolution filters each channel with its own kernel")
@@ -56,21 +62,24 @@ def mixing_footprints(changed: dict[str, object], title: str) -> Figure:
     return fig
 
 
-def receptive_field_growth(depths: list[int], patches: list[int], patch_size: int, grid: int,
-                           marks: dict[str, int] | None = None) -> Figure:
+def receptive_field_growth(depths: list[int], patches: list[int], patch_size: int,
+                           needs: dict[str, tuple[int, int]] | None = None) -> Figure:
     """Receptive field of one patch embedding as ConvMixer layers stack, in one panel: patches on
-    the left axis, pixels (patches x p) on the right axis, the image's width (``grid`` patches)
-    dashed. ``marks`` maps a label to a depth, drawn as a dotted vertical line (e.g. the depth
-    from which the centre patch, or a corner patch, sees the whole image)."""
+    the left axis, pixels (patches x p) on the right axis. ``needs`` maps a patch (e.g. "corner
+    patch (0, 0)") to (the field width, in patches, it needs to see the whole image; the depth from
+    which it has it), drawn in one colour: a dashed horizontal line at the width, a dotted vertical
+    line at the depth."""
     check_pair("depths", depths, "patches", patches)
     p = check_positive_int("patch_size", patch_size)
-    fig, ax = subplots(figsize=(6.5, 3.6))
-    ax.plot(depths, patches, "o-", label="receptive field (width)")
-    ax.axhline(grid, color=COLORS[3], linestyle="--",
-               label=f"image width: {grid} patches = {grid * p} pixels")
-    for i, (label, depth) in enumerate((marks or {}).items()):
-        ax.axvline(depth, color=COLORS[(i + 1) % len(COLORS)], linestyle=":", linewidth=2,
-                   label=f"{label}: d = {depth}")
+    fig, ax = subplots(figsize=(6.5, 3.8))
+    ax.plot(depths, patches, "o-", color=COLORS[0], label="receptive field (width)")
+    for i, (name, (width, depth)) in enumerate((needs or {}).items()):
+        color = COLORS[(i + 1) % len(COLORS)]
+        ax.axhline(width, color=color, linestyle="--",
+                   label=f"{name} needs {width} patches: from d = {depth}")
+        ax.axvline(depth, color=color, linestyle=":", linewidth=2)
+    top = max([*patches, *(width for width, _ in (needs or {}).values())])
+    ax.set_ylim(0, 1.3 * top)  # room above the lines for the legend
     ax.set_xticks(depths)
     ax.set(title=f"Receptive field of one patch embedding (p = {p})", xlabel="ConvMixer layers d",
            ylabel="side seen (patches)")

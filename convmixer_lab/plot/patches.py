@@ -16,7 +16,8 @@ def patch_grid(image: np.ndarray, patch_size: int, ax: Axes | None = None,
                title: str | None = None, highlight: tuple[int, int] | None = None) -> Figure:
     """The image [H, W, 3] (or [H, W]) with its p x p patch grid on top. Pixels the stem ignores
     (when a side is not a multiple of p) are shaded red. ``highlight`` = (row, col) outlines that
-    patch of the grid in red (labelled in a legend)."""
+    patch of the grid in red and, on a new figure (``ax`` None), adds a second panel showing it
+    enlarged with its neighbours, linked to the photo."""
     img = as_array(image)
     if img.ndim not in (2, 3):
         raise ValueError(f"image must be [H, W] or [H, W, 3], got shape {img.shape}")
@@ -24,34 +25,66 @@ def patch_grid(image: np.ndarray, patch_size: int, ax: Axes | None = None,
     p = check_positive_int("patch_size", patch_size, maximum=min(h, w),
                            hint=f"a patch must fit in the {h}x{w} image")
     gh, gw = h // p, w // p
-    fig, ax = fig_ax(ax, (4.5, 4.5))
-    ax.imshow(img, cmap="gray" if img.ndim == 2 else None, extent=(0, w, h, 0), interpolation="nearest")
-    width = 0.3 if max(gh, gw) > 48 else 0.7
-    ax.vlines(np.arange(gw + 1) * p, 0, gh * p, colors="white", linewidth=width)
-    ax.hlines(np.arange(gh + 1) * p, 0, gw * p, colors="white", linewidth=width)
+    where = None if highlight is None else _patch_index(highlight, gh, gw)
+    if ax is None and where is not None:
+        fig, (ax, zoom) = subplots(1, 2, figsize=(8.5, 4.5))
+    else:
+        (fig, ax), zoom = fig_ax(ax, (4.5, 4.5)), None
+    _image_with_grid(ax, img, p, linewidth=0.3 if max(gh, gw) > 48 else 0.7)
     if gw * p < w:
         ax.axvspan(gw * p, w, color="red", alpha=0.4)
     if gh * p < h:
         ax.axhspan(gh * p, h, color="red", alpha=0.4)
-    if highlight is not None:
-        _outline_patch(ax, p, gh, gw, highlight)
     ax.set_xlim(0, w)
     ax.set_ylim(h, 0)
     ax.set(title=title or f"{h}x{w} image cut into {p}x{p} patches\n= a {gh}x{gw} grid of patches",
            xlabel="x (pixels)", ylabel="y (pixels)")
+    if where is not None:
+        _outline_patch(ax, p, where)
+    if zoom is not None:
+        _zoom_on_patch(ax, zoom, img, p, where)
     fig.tight_layout()
     return fig
 
 
-def _outline_patch(ax: Axes, p: int, grid_h: int, grid_w: int, where: tuple[int, int]) -> None:
-    """A red square around patch (row, col) of the grid, with a legend entry naming it."""
+def _image_with_grid(ax: Axes, img: np.ndarray, p: int, linewidth: float) -> None:
+    """The image in pixel coordinates, with white lines along the borders of its whole p x p patches."""
+    h, w = img.shape[:2]
+    gh, gw = h // p, w // p
+    ax.imshow(img, cmap="gray" if img.ndim == 2 else None, extent=(0, w, h, 0), interpolation="nearest")
+    ax.vlines(np.arange(gw + 1) * p, 0, gh * p, colors="white", linewidth=linewidth)
+    ax.hlines(np.arange(gh + 1) * p, 0, gw * p, colors="white", linewidth=linewidth)
+
+
+def _patch_index(where: object, grid_h: int, grid_w: int) -> tuple[int, int]:
     if not isinstance(where, tuple) or len(where) != 2:
         raise TypeError(f"highlight must be a (row, col) pair, got {where!r}")
-    row = check_int("row", where[0], minimum=0, maximum=grid_h - 1, hint=f"the grid has {grid_h} rows")
-    col = check_int("col", where[1], minimum=0, maximum=grid_w - 1, hint=f"the grid has {grid_w} columns")
-    ax.add_patch(Rectangle((col * p, row * p), p, p, fill=False, edgecolor="red", linewidth=2,
+    return (check_int("row", where[0], minimum=0, maximum=grid_h - 1, hint=f"the grid has {grid_h} rows"),
+            check_int("col", where[1], minimum=0, maximum=grid_w - 1, hint=f"the grid has {grid_w} columns"))
+
+
+def _outline_patch(ax: Axes, p: int, where: tuple[int, int]) -> None:
+    """A thick red square around patch (row, col), with a legend entry naming it."""
+    row, col = where
+    ax.add_patch(Rectangle((col * p, row * p), p, p, fill=False, edgecolor="red", linewidth=3,
                            label=f"patch (row {row}, col {col})", clip_on=False))
     ax.legend(loc="lower right", fontsize=8)
+
+
+ZOOM = 2  # the enlarged panel shows the highlighted patch and up to ZOOM patches on every side
+
+
+def _zoom_on_patch(ax: Axes, zoom: Axes, img: np.ndarray, p: int, where: tuple[int, int]) -> None:
+    """``zoom``: the patch at ``where`` and its neighbours enlarged, linked to that area of ``ax``."""
+    row, col = where
+    grid_h, grid_w = img.shape[0] // p, img.shape[1] // p
+    _image_with_grid(zoom, img, p, linewidth=1.5)
+    zoom.add_patch(Rectangle((col * p, row * p), p, p, fill=False, edgecolor="red", linewidth=3))
+    zoom.set_xlim(max(col - ZOOM, 0) * p, min(col + ZOOM + 1, grid_w) * p)
+    zoom.set_ylim(min(row + ZOOM + 1, grid_h) * p, max(row - ZOOM, 0) * p)
+    zoom.set(title=f"patch (row {row}, col {col}) and its neighbours,\nenlarged: {p}x{p} pixels each",
+             xlabel="x (pixels)", ylabel="y (pixels)")
+    ax.indicate_inset_zoom(zoom, edgecolor="red")
 
 
 def patch_as_vector(image: np.ndarray, patch_size: int, row: int, col: int) -> Figure:
@@ -78,19 +111,28 @@ def patch_as_vector(image: np.ndarray, patch_size: int, row: int, col: int) -> F
     return fig
 
 
+PER_ROW = 4  # feature_maps: panels per row
+
+
 def feature_maps(maps: object, channels: list[int], title: str) -> Figure:
-    """Some channels of one embedding [h, H', W'] side by side, each as a small image."""
+    """Some channels of one embedding [h, H', W'], each as a small image with its own colour bar
+    (each channel on its own scale), at most ``PER_ROW`` to a row."""
     z = as_array(maps)
     if z.ndim != 3 or not channels or any(not 0 <= c < z.shape[0] for c in channels):
         raise ValueError(f"maps must be [h, H, W] and channels indices below h; got shape {z.shape} "
                          f"and channels {channels}")
-    fig, axes = subplots(1, len(channels), figsize=(1.9 * len(channels), 2.4), squeeze=False)
-    for ax, c in zip(axes[0], channels):
-        ax.imshow(z[c], cmap="viridis", interpolation="nearest")
+    rows = -(-len(channels) // PER_ROW)
+    cols = -(-len(channels) // rows)  # as even as possible: 6 channels -> 2 rows of 3
+    fig, axes = subplots(rows, cols, figsize=(2.5 * cols, 2.3 * rows + 0.4), squeeze=False)
+    for ax, c in zip(axes.flat, channels):
+        image = ax.imshow(z[c], cmap="viridis", interpolation="nearest")
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04).ax.tick_params(labelsize=7)
         ax.set_title(f"channel {c}", fontsize=9)
         ax.set_xlabel("patch column", fontsize=8)
+        ax.set_ylabel("patch row", fontsize=8)
         ax.tick_params(labelsize=7)
-    axes[0][0].set_ylabel("patch row", fontsize=8)
+    for ax in list(axes.flat)[len(channels):]:
+        ax.set_visible(False)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
