@@ -43,6 +43,7 @@ def test_comparison_bars_label_each_value():
     assert [t.get_text() for t in ax.texts] == ["1,179,648", "2,304", "0.5"]
     assert ax.get_yscale() == "log" and ax.get_title() == "t" and ax.get_ylabel() == "parameters"
     assert ax.get_ylim()[1] == pytest.approx(3 * 1_179_648)  # room for the top bar's number
+    assert ax.get_ylim()[0] == pytest.approx(0.05)  # a decade below the smallest bar: it stays visible
     with pytest.raises(ValueError, match="labels and values must be non-empty and of the same length"):
         plot.comparison_bars(["a"], [1, 2], title="t", ylabel="y")
     plt.close(fig)
@@ -108,7 +109,8 @@ def test_channel_histograms_one_histogram_per_channel_and_panel():
         assert len(ax.patches) == 3 and ax.get_xlabel() == "value" and ax.get_ylabel() == "count"
         # each channel's histogram counts all N*H*W = 100 values
         assert all(patch.get_path().vertices[:, 1].max() <= 100 for patch in ax.patches)
-    assert [t.get_text() for t in left.get_legend().get_texts()] == ["channel 0", "channel 1", "channel 2"]
+    for ax in (left, right):  # both panels say which colour is which channel
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == ["channel 0", "channel 1", "channel 2"]
     with pytest.raises(ValueError, match="two \\[N, C, H, W\\] batches of one shape"):
         plot.channel_histograms(before, after[:, :2])
     plt.close(fig)

@@ -59,10 +59,11 @@ def _experiment(ex: ChoiceExercise) -> ChoiceExercise:
 
 
 def _said(value: Any, known: dict[float, str], fallback: Any) -> str | None:
-    """Feedback for a number that is a known mistake, else the fallback's text."""
+    """Feedback for a number that is a known mistake (within 1%, so 28.4 is taken for 256 / 9 =
+    28.44...), else the fallback's text."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         for wrong, why in known.items():
-            if abs(value - wrong) <= 1e-6 * max(1.0, abs(wrong)):
+            if abs(value - wrong) <= 0.01 * abs(wrong):
                 return why
     return fallback(value)
 
@@ -84,31 +85,40 @@ prediction_exercise(
          "one group and sees only that group's channels.)",
     expected=GROUPED_PARAMS,
     feedback=lambda v: _said(v, _GROUPED_MISTAKES, too_big_or_small(GROUPED_PARAMS)),
-    hint="There are still c_out kernels; each is k x k x (c_in / groups).",
+    hint="Start from the standard count, 3 * 3 * 256 * 512. Does groups=4 change the number of kernels, "
+         "or how deep each kernel is?",
     solution=f"3 * 3 * (256 / 4) * 512 = {GROUPED_PARAMS:,}: a quarter of the standard convolution's "
              "1,179,648. groups=1 is a standard convolution, groups=c_in a depthwise one.",
 )
 
 # --- 03.2 experiment: stride -----------------------------------------------------------------------
 
-_STRIDE = 4
+_STRIDE = 3
 _PER_WEIGHT = macs_per_weight(_STRIDE)
+_SIDE = out_side(SIZE, K, _STRIDE, 1)
 _STRIDE_MISTAKES = {
-    macs_per_weight(1): "that is stride 1 (16 x 16 = 256 output positions); run the cell with stride = 4",
-    macs_per_weight(2): "that is stride 2 (8 x 8 outputs); run the cell with stride = 4",
-    float(out_side(SIZE, K, _STRIDE, 1)): "that is the output's side; every weight is used once per "
-    "output POSITION, and there are side x side of them",
+    macs_per_weight(1): "that is stride 1 (16 x 16 = 256 output positions); the question asks about stride 3",
+    macs_per_weight(2): "that is stride 2 (8 x 8 outputs); the question asks about stride 3",
+    macs_per_weight(4): "that is stride 4 (4 x 4 outputs); the question asks about stride 3",
+    float(out_side(SIZE, K, _STRIDE, 0) ** 2): "that would be the output without padding; the cell pads "
+    "by 1: side = (16 + 2 * 1 - 3) // 3 + 1",
+    (SIZE / _STRIDE) ** 2: "the output side is a whole number of positions, not 16 / 3: "
+    "side = (16 + 2 * padding - k) // stride + 1",
+    float(_SIDE): "that is the output's side; every weight is used once per output POSITION, and there "
+    "are side x side of them",
 }
 register(Exercise(
     key="03.2",
-    text="Experiment: in the cell above set stride = 2 and run it, then stride = 4. At stride 4, how "
-         "many MACs does the convolution do per parameter (MACs / parameters)?",
+    text="Experiment: in the cell above set stride = 2 and run it, then stride = 4, and compare the "
+         "parameters and the MACs each time. Then work out, before running it: at stride 3, how many "
+         "MACs does the convolution do per parameter (MACs / parameters)? Run stride = 3 to check.",
     is_correct=close_to(_PER_WEIGHT, rel=1e-6),
     hint_text="Parameters do not depend on the stride. MACs are (MACs per output value) x (output "
-              "values): how many output positions are left at stride 4?",
-    solution_text=f"{_PER_WEIGHT:g}: the output is {out_side(SIZE, K, _STRIDE, 1)} x "
-                  f"{out_side(SIZE, K, _STRIDE, 1)}, and every weight is used once per output position. "
-                  "Parameters measure the layer; MACs measure the layer applied to a feature map.",
+              "values): how many output positions are left at stride 3? PyTorch's output side is "
+              "(size + 2 * padding - k) // stride + 1.",
+    solution_text=f"{_PER_WEIGHT:g}: the output is {_SIDE} x {_SIDE} ((16 + 2 - 3) // 3 + 1 = {_SIDE}), "
+                  "and every weight is used once per output position. Parameters measure the layer; "
+                  "MACs measure the layer applied to a feature map.",
     feedback=lambda v: _said(v, _STRIDE_MISTAKES, too_big_or_small(_PER_WEIGHT)),
     answer=_PER_WEIGHT, kind="experiment",
 ))
@@ -119,6 +129,9 @@ _SHARE_MISTAKES = {
     50.0: "the two halves do not cost the same: per output value the depthwise convolution does "
           "k*k = 49 MACs, the pointwise one h = 768",
     round(100 - DEPTHWISE_MAC_SHARE, 1): "that is the pointwise half's share",
+    round(DEPTHWISE_MAC_SHARE / 100, 3): "give a percentage, not a fraction (multiply by 100)",
+    round((100 - DEPTHWISE_MAC_SHARE) / 100, 3): "give a percentage, not a fraction; and that is the "
+    "pointwise half's share",
 }
 prediction_exercise(
     "03.3",
@@ -140,23 +153,25 @@ choice_exercise(
     "03.4",
     text="When a depthwise convolution reaches far fewer MACs per second than a pointwise one (compare "
          "the GMAC/s of the ConvMixer layer's two halves on your machine), what is the main reason?",
-    options={"a": "It does more MACs than the pointwise convolution.",
+    options={"a": "It does more MACs in all than the pointwise convolution does.",
              "b": "Its weights are too many to fit in the processor's caches.",
-             "c": "Each value it reads is used for only k*k MACs, by one kernel, so it does about one "
-                  "MAC per byte moved and the arithmetic units wait for memory; a pointwise convolution "
-                  "reuses each input value for all h output channels.",
-             "d": "Its 'same' padding doubles the work that is actually done."},
-    answer="c",
+             "c": "Its 'same' padding doubles the work that is actually done.",
+             "d": "Each fetched value feeds only k*k MACs, so it waits on memory."},
+    answer="d",
     why_not={"a": "It does fewer: MACs per second is a rate, not a total (for the ConvMixer-768 layer the "
                   "depthwise half does about 6% of the MACs).",
              "b": f"A depthwise 7x7 layer on 768 channels has {MIXER_H * MIXER_K ** 2 + MIXER_H:,} "
                   "parameters (about 150 KB in float32): it is tiny; the activations it streams through "
                   "are what is large.",
-             "d": "Padding adds a thin border of zeros (3 pixels per side for k = 7) and the MAC count "
+             "c": "Padding adds a thin border of zeros (3 pixels per side for k = 7) and the MAC count "
                   "already includes every output position; it cannot explain a several-fold gap."},
-    solution="(c) Arithmetic intensity: the optional section 6 counts it. A layer that does about one "
-             "MAC per byte is limited by memory bandwidth, not by the arithmetic units.",
-    hint="Count how many times each input value is used once it has been fetched from memory.",
+    solution="(d) Each input value a depthwise convolution fetches is used for only k*k MACs, by one kernel "
+             "(its channel's), so in float32 it does about k^2/8 MACs per byte moved: 1.1 for k = 3, about "
+             "6 for k = 7 (the optional section 6 counts it). Memory cannot deliver bytes fast enough to "
+             "keep the arithmetic units busy. A pointwise convolution uses each input value for all h "
+             "output channels, about h/8 MACs per byte.",
+    hint="Count how many MACs use each input value once it has been fetched from memory, for a "
+         "depthwise and for a pointwise convolution.",
 )
 
 # --- 03.5 experiment (optional section): intensity and batch size -----------------------------------
@@ -165,19 +180,18 @@ _experiment(choice_exercise(
     "03.5",
     text="Experiment: in the arithmetic-intensity cell set batch = 64 (8x more images) and run it. "
          "What happens to the three intensities?",
-    options={"a": "All three rise about 8-fold, like the MACs.",
-             "b": "None changes: intensity does not depend on the batch.",
-             "c": "The standard convolution's rises a lot; the depthwise one stays at about 1.1 MACs "
-                  "per byte.",
-             "d": "The depthwise one rises the most, since it has the fewest weights."},
-    answer="c",
-    why_not={"a": "The MACs grow 8x, but so do the input and output bytes; only the weights are read "
+    options={"a": "The standard one's rises a lot; the depthwise one stays at 1.1.",
+             "b": "All three rise about 8-fold, just as the MACs do.",
+             "c": "None of them changes: intensity does not depend on the batch.",
+             "d": "The depthwise one rises the most: it has the fewest weights."},
+    answer="a",
+    why_not={"b": "The MACs grow 8x, but so do the input and output bytes; only the weights are read "
                   "once and shared by the whole batch.",
-             "b": "The standard convolution's 1,179,648 weights are a large share of its traffic at batch "
+             "c": "The standard convolution's 1,179,648 weights are a large share of its traffic at batch "
                   "8; shared by 64 images they weigh much less per MAC, so its intensity rises.",
              "d": "Few weights means little traffic to share: the depthwise layer's bytes are its inputs "
                   "and outputs, which grow with the batch exactly like its MACs."},
-    solution=f"(c): batch 8 -> 64 takes the standard convolution from {intensity(8):.0f} to "
+    solution=f"(a): batch 8 -> 64 takes the standard convolution from {intensity(8):.0f} to "
              f"{intensity(64):.0f} MACs/byte; the depthwise one stays at "
              f"{intensity(64, groups=C_IN, c_out=C_IN):.1f}. Bigger batches help layers whose weights "
              "are a large part of their traffic; they cannot help a depthwise convolution.",

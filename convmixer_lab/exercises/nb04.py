@@ -6,6 +6,7 @@ notebook's experiment cell. Nothing here runs a model at import time."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -15,11 +16,12 @@ from convmixer_lab.counting import total_macs
 from convmixer_lab.exercises.build_check import compare_with_package
 from convmixer_lab.exercises.core import (
     ChoiceExercise,
+    Exercise,
     NotAnswered,
     choice_exercise,
     close_to,
-    function_exercise,
     prediction_exercise,
+    register,
     too_big_or_small,
 )
 from convmixer_lab.model import ConvMixer, ConvMixerLayer, PatchEmbedding, Residual
@@ -84,7 +86,7 @@ def _fraction_feedback(v: Any) -> str | None:
     if _near(v, 1.0, 0.01):
         return "it never quite arrives: each call covers only 10% of the remaining distance"
     if _near(v, 0.9 ** 10, 0.01):
-        return "0.9^10 is the part of the way still LEFT after 10 calls; how much has been covered?"
+        return "0.9^10 = 0.35 is the part of the way still LEFT after 10 calls, not the part covered"
     return too_big_or_small(FRACTION)(v)
 
 
@@ -110,22 +112,21 @@ choice_exercise(
          "two outputs is still normalised (mean 0, std 1 per channel while gamma = 1, beta = 0); in "
          "eval mode they are not. Why?",
     options={"a": "In eval mode BatchNorm leaves out gamma and beta.",
-             "b": "The second call overwrites the gamma and beta that the first call learned.",
-             "c": "In training mode BatchNorm normalises with the statistics of the tensor it is given at "
-                  "that very call; eval mode uses the running statistics, which the shared module has "
-                  "averaged over two different tensors.",
-             "d": "GELU behaves differently in eval mode."},
-    answer="c",
+             "b": "Eval mode uses running statistics averaged over both tensors.",
+             "c": "The second call overwrites the gamma and beta set by the first.",
+             "d": "GELU behaves differently in eval mode than in training mode."},
+    answer="b",
     why_not={"a": "Eval mode still applies gamma and beta; only the mean and variance change: running "
-                  "statistics instead of the batch's (see the primer).",
-             "b": "Calling a BatchNorm never changes gamma and beta: only the optimizer does. What a "
+                  "statistics instead of the batch's (section 1, BatchNorm by hand).",
+             "c": "Calling a BatchNorm never changes gamma and beta: only the optimizer does. What a "
                   "training-mode call changes is the running mean and variance.",
              "d": "GELU has no state and no mode: x * Phi(x) in training and eval alike (which is why "
                   "reusing one GELU module is harmless)."},
-    solution="(c) Sharing a module shares its running statistics: the tutorial's running mean and "
-             "variance blend the depthwise and the pointwise activations, and eval mode normalises both "
-             "with that blend.",
-    hint="What does a BatchNorm use for the mean and variance in each mode (the primer)?",
+    solution="(b) In training mode BatchNorm normalises with the statistics of the tensor it is given at "
+             "that very call, so each use is normalised. Eval mode uses the running statistics, and "
+             "sharing a module shares them: the tutorial's running mean and variance blend the depthwise "
+             "and the pointwise activations, and eval mode normalises both with that blend.",
+    hint="What does a BatchNorm use for the mean and variance in each mode (section 1, BatchNorm by hand)?",
 )
 
 # --- 04.3 experiment: the tutorial's residual and depth ---------------------------------------------
@@ -134,27 +135,56 @@ _experiment(choice_exercise(
     "04.3",
     text="Experiment: in the cell above set depth = 32 and run it. Compare the tutorial block's std "
          "after the last layer with the one at depth = 8. Which describes it?",
-    options={"a": "About the same: BatchNorm keeps every layer's output at std 1.",
-             "b": "About twice as large: 4x the layers, about 2x the std, like a sum of d roughly "
-                  "independent unit-variance terms (whose std grows like sqrt(d)).",
-             "c": "About four times as large: the std grows in proportion to the depth.",
-             "d": "Astronomically larger: it doubles with every layer."},
-    answer="b",
+    options={"a": "About the same: BatchNorm keeps each layer's output at std 1.",
+             "b": "About four times: the std grows in proportion to the depth.",
+             "c": "About twice: four times the layers give twice the std.",
+             "d": "Astronomically larger: the std doubles with every layer."},
+    answer="c",
     why_not={"a": "BatchNorm normalises what it is given, but the tutorial adds the layer's input z "
-                  "AFTER the last BatchNorm, so every layer's output is a new unit-variance term plus "
-                  "everything before it.",
-             "c": "Quadrupling the depth does not quadruple the std: the terms add up like independent "
+                  "AFTER the last BatchNorm, so nothing normalises the sum that leaves the layer.",
+             "b": "Quadrupling the depth does not quadruple the std: the terms add up like independent "
                   "noise, whose variances (not stds) add.",
-             "d": "Each layer adds one unit-variance term to the sum; it does not multiply it."},
-    solution="(b): the printout roughly doubles from depth 8 to depth 32 (tests/test_nb03_nb04.py checks "
-             "it on these very layers). The paper's block ends every layer with BN2, so its activations "
-             "stay at std 1 however deep.",
-    hint="Each tutorial layer adds the input z to a freshly normalised (std 1) tensor.",
+             "d": "Each layer adds one new term to the sum it receives; it does not multiply the sum."},
+    solution="(c): the printout roughly doubles from depth 8 to depth 32. Each tutorial layer adds a freshly "
+             "normalised (std 1) tensor to its input, so after d layers the activations are a sum of about "
+             "d roughly independent unit-variance terms: the variance grows like d, the std like sqrt(d). "
+             "The paper's block ends every layer with BN2, so its activations stay at std 1 however deep.",
+    hint="Each tutorial layer adds the input z to a freshly normalised (std 1) tensor. For independent "
+         "terms, variances add.",
 ))
 
 # --- 04.4 build the model ---------------------------------------------------------------------------
 
 _PACKAGE_PARTS = (ConvMixer, ConvMixerLayer, PatchEmbedding)
+
+# One answer to 04.4, printed by ex.solution(); the tests run it through the check and compare it
+# with the solution lines of notebook 04's exercise cell.
+SOLUTION_CODE = """\
+class MyConvMixerLayer(nn.Module):
+    def __init__(self, dim, kernel_size):
+        super().__init__()
+        self.depthwise = nn.Conv2d(dim, dim, kernel_size, groups=dim, padding="same")
+        self.norm1 = nn.BatchNorm2d(dim)
+        self.pointwise = nn.Conv2d(dim, dim, kernel_size=1)
+        self.norm2 = nn.BatchNorm2d(dim)
+
+    def forward(self, z):
+        z = self.norm1(F.gelu(self.depthwise(z))) + z
+        return self.norm2(F.gelu(self.pointwise(z)))
+
+
+class MyConvMixer(nn.Module):
+    def __init__(self, dim, depth, kernel_size=9, patch_size=7, num_classes=1000, in_channels=3):
+        super().__init__()
+        self.stem = nn.Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size)
+        self.stem_norm = nn.BatchNorm2d(dim)
+        self.layers = nn.Sequential(*[MyConvMixerLayer(dim, kernel_size) for _ in range(depth)])
+        self.classifier = nn.Linear(dim, num_classes)
+
+    def forward(self, x):
+        x = self.layers(self.stem_norm(F.gelu(self.stem(x))))
+        return self.classifier(x.mean(dim=(2, 3)))
+"""
 
 
 def paper_listing(dim: int, depth: int, kernel_size: int = 9, patch_size: int = 7,
@@ -182,25 +212,55 @@ def _build_correct(build: Any) -> bool:
     return compare_with_package(build, forbid=_PACKAGE_PARTS) is None
 
 
-function_exercise(
-    "04.4",
+@dataclass
+class GradedHintsExercise(Exercise):
+    """An exercise whose ``hint()`` says more at each call: ``hints`` go from a nudge to the full
+    specification; after the last one, it is repeated with a pointer to ``solution()``."""
+
+    hints: tuple[str, ...] = ()
+    given: int = 0
+
+    def hint(self) -> None:
+        level = min(self.given, len(self.hints) - 1)
+        self.given += 1
+        print(f"Hint {level + 1} of {len(self.hints)} for {self.key}: {self.hints[level]}")
+        if level == len(self.hints) - 1:
+            print(f"That was the last hint for {self.key}; ex.solution() prints a whole answer.")
+        else:
+            print(f"Call ex.hint() again for hint {level + 2}.")
+
+
+BUILD_HINTS = (
+    "Three parts. The stem turns [N, in_channels, H, W] into [N, dim, H/p, W/p]; each of the depth "
+    "layers keeps [N, dim, H/p, W/p]; the head turns that into [N, num_classes]. Keep the layers in "
+    "nn.Sequential or nn.ModuleList, a new layer object for each position.",
+    "Inside a layer, in this order: depthwise convolution, GELU, BatchNorm (BN1); add the layer's "
+    "input z (the residual); then pointwise convolution, GELU, BatchNorm (BN2), with nothing added "
+    "after it. The stem is convolution, GELU, BatchNorm too; the head averages over the grid, "
+    "flattens, and ends in nn.Linear.",
+    "Stem: Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size) -> GELU -> "
+    "BatchNorm2d(dim). Each layer: z' = BN1(GELU(DWConv(z))) + z with "
+    "Conv2d(dim, dim, kernel_size, groups=dim, padding='same'), then BN2(GELU(PWConv(z'))) with "
+    "Conv2d(dim, dim, kernel_size=1). Head: AdaptiveAvgPool2d(1) -> Flatten -> Linear(dim, "
+    "num_classes).",
+)
+
+register(GradedHintsExercise(
+    key="04.4",
     text="Write the whole ConvMixer: MyConvMixer(dim, depth, kernel_size=9, patch_size=7, "
          "num_classes=1000, in_channels=3), a class (an nn.Module) or a function returning one, built "
          "from torch.nn parts (nn.Conv2d, nn.GELU, nn.BatchNorm2d, nn.AdaptiveAvgPool2d, nn.Flatten, "
          "nn.Linear, and Residual if you like): the stem, depth ConvMixer layers, global average "
          "pooling and a linear classifier. The check copies the package model's weights into yours "
-         "and compares the outputs.",
+         "and compares the outputs. ex.hint() gives three hints, one more at each call.",
     is_correct=_build_correct,
-    reference=paper_listing,
+    hint_text=BUILD_HINTS[0],
+    solution_text="one answer, as two classes (the notebook then shows the authors' compact version, "
+                  f"one nn.Sequential):\n\n{SOLUTION_CODE}",
     feedback=_build_feedback,
-    hint="Stem: Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size) -> GELU -> "
-         "BatchNorm2d(dim). Each layer: z' = BN1(GELU(DWConv(z))) + z with "
-         "Conv2d(dim, dim, kernel_size, groups=dim, padding='same'), then BN2(GELU(PWConv(z'))) with "
-         "Conv2d(dim, dim, kernel_size=1). Head: AdaptiveAvgPool2d(1) -> Flatten -> Linear(dim, "
-         "num_classes).",
-    solution="Two small classes (a layer and the model) as in the notebook's solution, or one "
-             "nn.Sequential as in the authors' compact version shown after the exercise.",
-)
+    answer=paper_listing,
+    hints=BUILD_HINTS,
+))
 
 # --- 04.5 predict: patch size and MACs ----------------------------------------------------------------
 
@@ -234,20 +294,20 @@ choice_exercise(
          "Its weights have exactly the shapes of ConvMixer(768, 32, kernel_size=7, patch_size=7)'s. "
          "What happens if you load them into that model (matching the parameter names) and classify "
          "images?",
-    options={"a": "Loading fails: the parameter counts differ.",
-             "b": "It behaves exactly like the released model: activations have no weights, so they "
-                  "cannot matter.",
-             "c": "The weights load, but every layer computes a different function from the one they "
-                  "were trained in, so the predictions are not the released model's until the "
-                  "activations are switched to ReLU.",
-             "d": "Only the stem is affected; the mixer layers do not use an activation."},
-    answer="c",
-    why_not={"a": "ReLU and GELU have no parameters: the shapes and the count are the same, so the "
-                  "weights load.",
-             "b": "No weights, but part of the function: GELU(x) and ReLU(x) differ for every x other "
+    options={"a": "The weights load, but the outputs are not the released model's.",
+             "b": "It behaves exactly like the released model: activations have no weights.",
+             "c": "Loading fails: the parameter counts of the two models differ.",
+             "d": "Only the stem changes; the mixer layers have no activation."},
+    answer="a",
+    why_not={"b": "No weights, but part of the function: GELU(x) and ReLU(x) differ for every x other "
                   "than 0 (GELU(-1) is about -0.16, ReLU(-1) = 0), and the weights were trained for ReLU.",
+             "c": "ReLU and GELU have no parameters: the shapes and the count are the same, so the "
+                  "weights load.",
              "d": "Every convolution is followed by the activation: the stem's and both of each "
                   "layer's, 65 in ConvMixer-768/32."},
-    solution="(c) The architecture is part of what was trained: same shapes is not same model.",
+    solution="(a) The weights load (activations have no parameters), but every layer then computes a "
+             "different function from the one the weights were trained in, so the predictions are not "
+             "the released model's until the activations are switched to ReLU. The architecture is part "
+             "of what was trained: same shapes is not same model.",
     hint="Are ReLU and GELU the same function?",
 )

@@ -33,7 +33,7 @@ def activation_curves(x: object, curves: dict[str, object],
 def channel_histograms(before: object, after: object,
                        titles: tuple[str, str] = ("input", "after BatchNorm")) -> Figure:
     """Two panels of histograms, one histogram per channel: the values of an [N, C, H, W] batch
-    ``before`` and ``after`` a layer (all N*H*W values of a channel pooled)."""
+    ``before`` and ``after`` a layer (all N*H*W values of a channel pooled); each panel has a legend."""
     a, b = as_array(before), as_array(after)
     if a.ndim != 4 or a.shape != b.shape:
         raise ValueError(f"before and after must be two [N, C, H, W] batches of one shape, got "
@@ -45,6 +45,6 @@ def channel_histograms(before: object, after: object,
             ax.hist(values[:, c].ravel(), bins=bins, histtype="step", linewidth=2,
                     color=COLORS[c % len(COLORS)], label=f"channel {c}")
         ax.set(title=title, xlabel="value", ylabel="count")
-    axes[0].legend(loc="upper left", fontsize=8)
+        ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig

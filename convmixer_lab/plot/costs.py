@@ -13,7 +13,9 @@ from convmixer_lab.plot._common import COLORS, check_nonempty, check_pair, subpl
 
 def comparison_bars(labels: list[str], values: list[float], title: str, ylabel: str,
                     log: bool = False) -> Figure:
-    """A labelled bar chart comparing a few quantities (parameter counts, MACs, times)."""
+    """A labelled bar chart comparing a few quantities (parameter counts, MACs, times), each bar with
+    its number on top. On a log scale the axis starts a decade below the smallest value, so even the
+    smallest bar is clearly visible."""
     check_pair("labels", labels, "values", values)
     fig, ax = subplots(figsize=(6, 3.5))
     labels = [textwrap.fill(label, 12) for label in labels]  # long names on two lines, not overlapping
@@ -22,6 +24,9 @@ def comparison_bars(labels: list[str], values: list[float], title: str, ylabel: 
     top = max(values)
     if top > 0:  # room above the tallest bar for its number, below the title
         ax.set_ylim(top=top * (3 if log else 1.15))
+    positive = [v for v in values if v > 0]
+    if log and positive:  # the smallest bar one decade tall, so it cannot pass for zero
+        ax.set_ylim(bottom=min(positive) / 10)
     ax.set(title=title, ylabel=ylabel, xlabel="")
     fig.tight_layout()
     return fig
