@@ -21,6 +21,7 @@ import torch.nn as nn
 
 from convmixer_lab.checks import check_choice, check_int, check_positive_int
 from convmixer_lab.model import BLOCKS, ConvMixer
+from convmixer_lab.threads import one_thread
 
 
 def _positive_ints(**values: object) -> None:
@@ -213,17 +214,62 @@ def total_macs(model: ConvMixer, image_size: int | tuple[int, int] = 224) -> int
     return sum(s.macs for s in stage_table(model, image_size))
 
 
-def format_table(rows: list[Stage]) -> str:
-    """The stage table as fixed-width text (what notebook 04 prints)."""
+def _check_rows(rows: object) -> list[Stage]:
     if (isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence) or not rows
             or not all(isinstance(r, Stage) for r in rows)):
         raise TypeError(f"rows must be a non-empty list of Stage rows, as stage_table(model) returns, "
                         f"got {type(rows).__name__}")
-    lines = [f"{'stage':<24}{'output shape':>18}{'params':>14}{'MACs':>16}"]
-    for r in rows:
+    return list(rows)
+
+
+def _numbered(name: str) -> tuple[str, int] | None:
+    """("mixer_layers", 3) for "mixer_layers.3"; None for a name without a trailing index."""
+    prefix, dot, index = name.rpartition(".")
+    return (prefix, int(index)) if dot and index.isdigit() else None
+
+
+def group_repeats(rows: list[Stage]) -> list[tuple[Stage, int]]:
+    """Consecutive numbered stages that are identical but for their index (``mixer_layers.0``,
+    ``mixer_layers.1``, ...: same output shape, parameters and MACs) as one ``(stage, count)`` pair,
+    the stage named by its index range (``mixer_layers.0-19``) and holding ONE stage's numbers.
+    Every other stage comes with count 1. Totals: ``sum(stage.params * count)``."""
+    groups: list[tuple[Stage, int]] = []
+    for row in _check_rows(rows):
+        if groups and _continues(groups[-1], row):
+            groups[-1] = (groups[-1][0], groups[-1][1] + 1)
+        else:
+            groups.append((row, 1))
+    return [(_renamed(first, count), count) for first, count in groups]
+
+
+def _continues(group: tuple[Stage, int], row: Stage) -> bool:
+    """Is ``row`` the next numbered stage of ``group`` (same prefix, next index, same numbers)?"""
+    first, count = group
+    a, b = _numbered(first.name), _numbered(row.name)
+    same = (row.output_shape, row.params, row.macs) == (first.output_shape, first.params, first.macs)
+    return bool(a and b and a[0] == b[0] and b[1] == a[1] + count and same)
+
+
+def _renamed(first: Stage, count: int) -> Stage:
+    """A group's stage, named by its index range: mixer_layers.0 x 20 -> mixer_layers.0-19."""
+    if count == 1:
+        return first
+    prefix, index = _numbered(first.name)
+    return Stage(f"{prefix}.{index}-{index + count - 1}", first.output_shape, first.params, first.macs)
+
+
+def format_table(rows: list[Stage], group: bool = True) -> str:
+    """The stage table as fixed-width text (what notebook 04 prints). With ``group`` (the default),
+    identical consecutive layers share one row: ``mixer_layers.0-19, each ... x 20``; the total
+    still counts every layer."""
+    rows = _check_rows(rows)
+    pairs = group_repeats(rows) if group else [(r, 1) for r in rows]
+    lines = [f"{'stage':<26}{'output shape':>16}{'params':>14}{'MACs':>16}"]
+    for r, n in pairs:
+        name = f"{r.name}, each" if n > 1 else r.name
         shape = "x".join(str(s) for s in r.output_shape)
-        lines.append(f"{r.name:<24}{shape:>18}{r.params:>14,}{r.macs:>16,}")
-    lines.append(f"{'total':<24}{'':>18}{sum(r.params for r in rows):>14,}"
+        lines.append(f"{name:<26}{shape:>16}{r.params:>14,}{r.macs:>16,}" + (f"  x {n}" if n > 1 else ""))
+    lines.append(f"{'total':<26}{'':>16}{sum(r.params for r in rows):>14,}"
                  f"{sum(r.macs for r in rows):>16,}")
     return "\n".join(lines)
 
@@ -299,3 +345,66 @@ def layers_to_see(side: int, kernel_size: int = 3, patch_size: int = 1) -> int:
         raise ValueError(f"kernel_size=1 never widens the receptive field beyond one {patch_size}-pixel "
                          f"patch, so no depth reaches side={side}; use kernel_size >= 2")
     return 0 if patches <= 1 else -(-(patches - 1) // (kernel_size - 1))
+
+
+def same_padding_reach(kernel_size: int) -> tuple[int, int]:
+    """(before, after): how many positions before and after its own one output of a stride-1
+    k x k convolution with ``padding="same"`` sees along each axis. PyTorch pads (k - 1) // 2
+    before and the rest after, so an odd k reaches (k - 1) / 2 both ways: (4, 4) for k = 9."""
+    k = check_positive_int("kernel_size", kernel_size)
+    return (k - 1) // 2, k - 1 - (k - 1) // 2
+
+
+def _check_patch(grid: object, row: object, col: object) -> tuple[int, int, int]:
+    g = check_positive_int("grid", grid)
+    hint = f"the grid has {g} rows and columns, numbered 0 to {g - 1}"
+    return g, check_int("row", row, minimum=0, maximum=g - 1, hint=hint), check_int(
+        "col", col, minimum=0, maximum=g - 1, hint=hint)
+
+
+def receptive_field_box(depth: int, kernel_size: int, row: int, col: int,
+                        grid: int) -> tuple[int, int, int, int]:
+    """(first_row, first_col, last_row, last_col), inclusive: the patches of a ``grid`` x ``grid``
+    map that the embedding at (row, col) depends on after ``depth`` ConvMixer layers with k x k
+    depthwise kernels (padding "same"), clipped to the map. After d layers it reaches d * before
+    patches up and left and d * after patches down and right (``same_padding_reach``)."""
+    d = check_int("depth", depth, minimum=0, hint="0 means the stem alone")
+    g, r, c = _check_patch(grid, row, col)
+    before, after = same_padding_reach(kernel_size)
+    return (max(r - d * before, 0), max(c - d * before, 0),
+            min(r + d * after, g - 1), min(c + d * after, g - 1))
+
+
+def layers_to_see_all(grid: int, kernel_size: int = 9, row: int | None = None,
+                      col: int | None = None) -> int:
+    """Fewest ConvMixer layers (k x k depthwise, padding "same") after which the embedding at
+    (row, col) depends on every patch of a ``grid`` x ``grid`` map; (row, col) defaults to the
+    centre patch (grid // 2, grid // 2). It must reach the farthest edge: for k = 9 on a 32 x 32
+    grid the centre patch needs ceil(16 / 4) = 4 layers, the corner patch (0, 0) ceil(31 / 4) = 8."""
+    g = check_positive_int("grid", grid)
+    g, r, c = _check_patch(g, g // 2 if row is None else row, g // 2 if col is None else col)
+    before, after = same_padding_reach(kernel_size)
+    needs = [(r, before), (c, before), (g - 1 - r, after), (g - 1 - c, after)]  # (distance, reach)
+    if any(distance and not reach for distance, reach in needs):
+        raise ValueError(f"kernel_size={kernel_size} never widens the receptive field towards every "
+                         f"edge of the grid, so patch ({r}, {c}) never sees the whole grid; "
+                         f"use kernel_size >= 3")
+    return max((-(-distance // reach) if distance else 0) for distance, reach in needs)
+
+
+def inputs_seen(module: nn.Module, x: torch.Tensor, row: int, col: int) -> torch.Tensor:
+    """Which positions of ``x`` [N, C, H, W] the output of ``module`` at (row, col) depends on,
+    measured with autograd: a bool map [H, W], True where the gradient of the output vector at
+    (row, col) (all channels of the first image, summed) is non-zero. The module is used as it is
+    (put it in eval mode first if it holds BatchNorm)."""
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
+    if not isinstance(x, torch.Tensor) or x.dim() != 4:
+        raise ValueError(f"x must be a tensor [N, C, H, W], got {getattr(x, 'shape', type(x).__name__)}")
+    with torch.enable_grad(), one_thread():  # tiny tensors: see convmixer_lab/threads.py
+        leaf = x[:1].detach().clone().requires_grad_(True)
+        out = module(leaf)
+        check_int("row", row, minimum=0, maximum=out.shape[2] - 1, hint="a row of the output grid")
+        check_int("col", col, minimum=0, maximum=out.shape[3] - 1, hint="a column of the output grid")
+        out[0, :, row, col].sum().backward()
+    return leaf.grad.abs().sum(dim=(0, 1)) > 0

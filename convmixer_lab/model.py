@@ -58,6 +58,24 @@ class PatchEmbedding(nn.Module):
         return x
 
 
+class Residual(nn.Module):
+    """``fn(x) + x``: a residual (skip) connection around ``fn``, as in the authors' compact code.
+
+    The identity path passes the input, and the gradient, through unchanged; ``fn`` only has to
+    learn a change to ``x``. ``fn`` must keep the shape of ``x`` (hence ``padding="same"``).
+    """
+
+    def __init__(self, fn: nn.Module) -> None:
+        super().__init__()
+        if not isinstance(fn, nn.Module):
+            raise TypeError(f"fn must be a torch.nn.Module (e.g. nn.Sequential(...)), "
+                            f"got {type(fn).__name__}")
+        self.fn = fn
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fn(x) + x
+
+
 class ConvMixerLayer(nn.Module):
     """One ConvMixer layer exactly as in the paper.
 

@@ -10,8 +10,9 @@ set a slider's ``value``, then read ``summary`` (HTML), ``text`` (the same numbe
                             -> patch grid, number of patches, embedding shape, stem parameters, MACs
     conv_param_explorer()   notebook 02: channels c_in and c_out, kernel size k, groups g
                             -> parameters of standard, depthwise, pointwise, separable, grouped convs
-    receptive_field_explorer()  notebook 02: layers d, kernel size k
-                            -> the area of the photo one patch embedding sees, in patches and pixels
+    receptive_field_explorer()  notebook 02: layers d, kernel size k (odd), which patch (centre
+                            or corner) -> the area of the photo that patch's embedding depends on,
+                            and the depth from which it sees the whole image
 
 A builder refuses a bad starting value (naming the argument and the slider's range); a slider
 setting the numbers refuse (a patch larger than the image, groups that do not divide the channels)
@@ -31,8 +32,14 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from convmixer_lab import plot
-from convmixer_lab.checks import check_int, check_positive_int
-from convmixer_lab.counting import conv_counts, convmixer_receptive_field, patch_stats
+from convmixer_lab.checks import check_choice, check_int, check_positive_int
+from convmixer_lab.counting import (
+    conv_counts,
+    convmixer_receptive_field,
+    layers_to_see_all,
+    patch_stats,
+    receptive_field_box,
+)
 from convmixer_lab.data import sample_photo
 
 SLIDER_STYLE = {"description_width": "130px"}
@@ -79,7 +86,7 @@ class _Explorer(widgets.VBox):
     implements ``numbers`` (may raise ValueError), ``draw``, ``describe`` and optionally ``remark``.
     """
 
-    def __init__(self, title: str, sliders: dict[str, widgets.IntSlider], figsize: tuple[float, float],
+    def __init__(self, title: str, sliders: dict[str, widgets.ValueWidget], figsize: tuple[float, float],
                  image_width: str, side_by_side: bool, fixed: dict[str, int] | None = None) -> None:
         self.sliders, self.fixed = sliders, fixed or {}
         self.numbers(**self.settings())  # a refused starting setting raises here, naming the argument
@@ -94,7 +101,7 @@ class _Explorer(widgets.VBox):
             s.observe(self._update, names="value")
         self._update()
 
-    def settings(self) -> dict[str, int]:
+    def settings(self) -> dict[str, int | str]:
         """The builder's arguments as the sliders set them now."""
         return {**{name: s.value for name, s in self.sliders.items()}, **self.fixed}
 
@@ -236,47 +243,85 @@ def conv_param_explorer(c_in: int = 256, c_out: int = 512, k: int = 3, groups: i
 
 # --- notebook 02: receptive field explorer ------------------------------------------------------
 
-def format_receptive_field(depth: int, kernel_size: int, patch_size: int = 7, image_size: int = 224) -> str:
-    """The receptive field of one patch embedding after ``depth`` layers, as the explorer shows it."""
+POSITIONS = ("centre", "corner")  # which patch the receptive field explorer follows
+
+
+def _patch_at(position: str, grid: int) -> tuple[int, int]:
+    """(row, col) of the centre patch (grid // 2, grid // 2) or of the top-left corner patch (0, 0)."""
+    return (grid // 2, grid // 2) if check_choice("position", position, POSITIONS) == "centre" else (0, 0)
+
+
+def _whole_grid_depths(grid: int, kernel_size: int) -> str:
+    """From which depth the centre patch, and the corner patch, see the whole grid, as text."""
+    try:
+        centre, corner = layers_to_see_all(grid, kernel_size), layers_to_see_all(grid, kernel_size, 0, 0)
+    except ValueError:  # k = 1: the field never grows
+        return f"with k = {kernel_size} the field never grows: no depth lets a patch see the whole grid"
+    return (f"the whole {grid}x{grid} grid: the centre patch sees it from d = {centre} on, "
+            f"the corner patch from d = {corner} on")
+
+
+def format_receptive_field(depth: int, kernel_size: int, patch_size: int = 7, image_size: int = 224,
+                           position: str = "centre") -> str:
+    """The receptive field of the centre or the corner patch embedding after ``depth`` layers,
+    as the explorer shows it (the area seen comes from ``counting.receptive_field_box``)."""
     patches, pixels = convmixer_receptive_field(depth, kernel_size, patch_size)
     grid = check_positive_int("image_size", image_size) // patch_size
-    verdict = ("wider than the image: the middle patch sees all of it" if patches >= grid
-               else f"{100 * patches / grid:.0f}% of the image width")
+    row, col = _patch_at(position, grid)
+    top, left, bottom, right = receptive_field_box(depth, kernel_size, row, col, grid)
+    seen = (bottom - top + 1) * (right - left + 1)
     return "\n".join([
         f"after {depth} layer(s) of {kernel_size}x{kernel_size} depthwise convolutions (p = {patch_size}):",
         f"receptive field: 1 + {depth} * ({kernel_size} - 1) = {patches} patch{'es' * (patches != 1)} "
-        f"= {pixels} pixels",
-        f"image: {grid} patches = {image_size} pixels; {verdict}",
+        f"= {pixels} pixels wide",
+        f"{position} patch (row {row}, col {col}) sees rows {top}-{bottom}, columns {left}-{right}: "
+        f"{seen:,} of {grid * grid:,} patches ({100 * seen / grid ** 2:.1f}%)",
+        _whole_grid_depths(grid, kernel_size),
     ])
 
 
 class ReceptiveFieldExplorer(_Explorer):
-    """Sliders for the number of layers d and the kernel size k; the area one patch sees."""
+    """Sliders for the number of layers d and the (odd) kernel size k, and a choice of patch
+    (centre or corner); shows the area of the photo that patch's embedding depends on."""
 
-    def __init__(self, depth: int = 1, kernel_size: int = 9, patch_size: int = 7) -> None:
+    def __init__(self, depth: int = 1, kernel_size: int = 9, patch_size: int = 7,
+                 position: str = "centre") -> None:
         check_positive_int("patch_size", patch_size, maximum=PHOTO_SIZE // 4,
                            hint=f"the {PHOTO_SIZE}-pixel photo must hold a few patches")
         self.patch_size = patch_size
         self.depth_slider = _slider("depth", "layers d", depth, 0, 8)
-        self.kernel_slider = _slider("kernel_size", "kernel size k", kernel_size, 1, 15)
+        self.kernel_slider = _slider("kernel_size", "kernel size k", kernel_size, 1, 15, step=2)
+        self.position_buttons = widgets.ToggleButtons(
+            options=[(f"{name} patch", name) for name in POSITIONS],
+            value=check_choice("position", position, POSITIONS), description="which patch",
+            style=SLIDER_STYLE)
         super().__init__("<b>Receptive field explorer</b>: how much of the photo one patch embedding "
-                         "(red) sees after d ConvMixer layers (yellow).",
-                         {"depth": self.depth_slider, "kernel_size": self.kernel_slider},
+                         "(red) depends on after d ConvMixer layers (yellow).",
+                         {"depth": self.depth_slider, "kernel_size": self.kernel_slider,
+                          "position": self.position_buttons},
                          figsize=(4.5, 4.5), image_width="380px", side_by_side=True,
                          fixed={"patch_size": patch_size})
 
-    def numbers(self, depth: int, kernel_size: int, patch_size: int) -> tuple[int, int]:
+    def numbers(self, depth: int, kernel_size: int, position: str, patch_size: int) -> tuple[int, int]:
+        if kernel_size % 2 == 0:  # "same" padding would make the field lopsided
+            raise ValueError(f"kernel_size must be odd (ConvMixer's kernels are), got {kernel_size}; "
+                             f"the slider offers 1, 3, ..., 15")
         return convmixer_receptive_field(depth, kernel_size, patch_size)
 
-    def draw(self, ax: Axes, field: tuple[int, int], depth: int, kernel_size: int, patch_size: int) -> None:
-        middle = (PHOTO_SIZE // patch_size) // 2
-        plot.receptive_field_on_image(_photo(PHOTO_SIZE), patch_size, middle, middle, field[0], ax=ax)
+    def draw(self, ax: Axes, field: tuple[int, int], depth: int, kernel_size: int, position: str,
+             patch_size: int) -> None:
+        grid = PHOTO_SIZE // patch_size
+        row, col = _patch_at(position, grid)
+        top, left, bottom, right = receptive_field_box(depth, kernel_size, row, col, grid)
+        title = (f"{position} patch after d = {depth}: depends on\n"
+                 f"{(bottom - top + 1) * (right - left + 1):,} of {grid * grid:,} patches")
+        plot.receptive_field_on_image(_photo(PHOTO_SIZE), patch_size, row, col, field[0], ax=ax, title=title)
 
-    def describe(self, depth: int, kernel_size: int, patch_size: int) -> str:
-        return format_receptive_field(depth, kernel_size, patch_size, PHOTO_SIZE)
+    def describe(self, depth: int, kernel_size: int, position: str, patch_size: int) -> str:
+        return format_receptive_field(depth, kernel_size, patch_size, PHOTO_SIZE, position)
 
 
-def receptive_field_explorer(depth: int = 1, kernel_size: int = 9,
-                             patch_size: int = 7) -> ReceptiveFieldExplorer:
+def receptive_field_explorer(depth: int = 1, kernel_size: int = 9, patch_size: int = 7,
+                             position: str = "centre") -> ReceptiveFieldExplorer:
     """The second notebook-02 explorer (not displayed: show it by making it a cell's last value)."""
-    return ReceptiveFieldExplorer(depth, kernel_size, patch_size)
+    return ReceptiveFieldExplorer(depth, kernel_size, patch_size, position)

@@ -6,12 +6,14 @@ import torch.nn as nn
 
 from convmixer_lab import ConvMixer, PatchEmbedding
 from convmixer_lab.counting import (
+    Stage,
     conv_counts,
     conv_macs,
     convmixer_params,
     count_parameters,
     depthwise_separable_params,
     format_table,
+    group_repeats,
     grouped_conv_params,
     layers_to_see,
     measured_shapes,
@@ -56,6 +58,36 @@ def test_stage_table_totals_and_macs():
     assert rows[2].macs == layer_macs
     assert total_macs(model) == conv_macs(3, 1536, 7, 32, 32) + 20 * layer_macs + 1536 * 1000
     assert "51,625,960" in format_table(rows)
+
+
+def test_format_table_writes_identical_layers_as_one_row():
+    with torch.device("meta"):
+        rows = stage_table(ConvMixer(1536, 20, 9, 7), 224)
+    lines = format_table(rows).splitlines()
+    assert len(lines) == 7  # header, input, stem, ONE row for the 20 layers, pool, classifier, total
+    layer = next(line for line in lines if line.startswith("mixer_layers"))
+    assert layer.split() == ["mixer_layers.0-19,", "each", "1536x32x32", "2,492,928", "2,543,321,088",
+                             "x", "20"]
+    assert lines[-1].split() == ["total", "51,625,960", "51,099,168,768"]  # every layer still counted
+    full = format_table(rows, group=False).splitlines()
+    assert len(full) == 26 and full[-1] == lines[-1] and "mixer_layers.19" in full[22]
+
+
+def test_group_repeats_merges_only_identical_consecutive_numbered_stages():
+    s = Stage
+    rows = [s("input", (3, 8, 8), 0, 0), s("patch_embedding", (4, 2, 2), 5, 50),
+            s("mixer_layers.0", (4, 2, 2), 7, 70), s("mixer_layers.1", (4, 2, 2), 7, 70),
+            s("mixer_layers.2", (4, 2, 2), 8, 70),  # differs in parameters: a new group
+            s("mixer_layers.3", (4, 2, 2), 8, 70), s("other.4", (4, 2, 2), 8, 70),  # another prefix
+            s("mixer_layers.6", (4, 2, 2), 8, 70)]  # not consecutive (5 is missing)
+    groups = group_repeats(rows)
+    assert [(g.name, n) for g, n in groups] == [
+        ("input", 1), ("patch_embedding", 1), ("mixer_layers.0-1", 2), ("mixer_layers.2-3", 2),
+        ("other.4", 1), ("mixer_layers.6", 1)]
+    assert sum(g.params * n for g, n in groups) == sum(r.params for r in rows)
+    assert groups[2][0].params == 7 and groups[2][0].output_shape == (4, 2, 2)
+    with pytest.raises(TypeError, match="rows must be a non-empty list of Stage rows"):
+        group_repeats([])
 
 
 def test_bad_counting_arguments():

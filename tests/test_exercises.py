@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from convmixer_lab.exercises import EXERCISES, SOLUTION_MARKER, Exercise, exercise
+from convmixer_lab.exercises import EXERCISES, SOLUTION_MARKER, Exercise, exercise, load_all
 from convmixer_lab.exercises.core import (
     KINDS,
     ChoiceExercise,
@@ -22,6 +22,7 @@ from convmixer_lab.exercises.core import (
 )
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+load_all()  # every notebook's exercises, for the tables below
 
 
 def make_int_exercise() -> Exercise:
@@ -80,7 +81,7 @@ def test_function_answers(capsys):
     assert lines[1].startswith("Exercise 99.2: not quite.")
     assert lines[2].startswith("Exercise 99.2: not quite - checking your answer raised TypeError")
     assert lines[3] == ("Exercise 99.2: not quite - checking your answer raised TypeError: "
-                        "expected a function, got int")
+                        "expected a function, got int. Try again, or call .hint().")
 
 
 def test_question_hint_solution_print_the_key(capsys):
@@ -107,6 +108,16 @@ def test_checkers():
     assert not close_to(1.0)(True)
     assert equals_shape((4, 1000))(torch.Size([4, 1000])) and equals_shape((4, 1000))([4, 1000])
     assert not equals_shape((4, 1000))((1000, 4)) and not equals_shape((4, 1000))(4000)
+
+
+def test_exercise_imports_only_its_notebooks_module():
+    import subprocess
+    import sys
+
+    code = ("import sys; from convmixer_lab.exercises import exercise; exercise('03.1'); "
+            "print(sorted(m for m in sys.modules if m.startswith('convmixer_lab.exercises.nb')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['convmixer_lab.exercises.nb03']"
 
 
 def test_register_refuses_duplicates_and_lookup_names_known_keys():
@@ -170,8 +181,19 @@ def test_prediction_exercise_records_then_reveals(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "Exercise 99.6: measured 42; you have not made a prediction yet."
     assert out[1].startswith("Exercise 99.6: not answered yet")
-    assert "you predicted 40, the cell measured 42" in out[3] and "too small" in out[4]
-    assert out[-1] == "Exercise 99.6: correct!"
+    assert "you predicted 40, the cell measured 42" in out[3]
+    assert out[4] == "Exercise 99.6: not what you predicted - too small. ex.solution() explains why."
+    assert out[-1] == "Exercise 99.6: your prediction was right."
+    ex.predict(...)  # a placeholder forgets the old prediction
+    assert ex.reveal(42) is False and "not made a prediction" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_feedback_ending_in_a_full_stop_is_not_doubled(capsys):
+    ex = make_int_exercise()
+    ex.feedback = lambda answer: "the product is larger."
+    ex.check(41)
+    assert capsys.readouterr().out == ("Exercise 99.1: not quite - the product is larger. "
+                                       "Try again, or call .hint().\n")
 
 
 @pytest.mark.parametrize("key", sorted(EXERCISES))

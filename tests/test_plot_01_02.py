@@ -32,6 +32,33 @@ def test_patch_grid_draws_one_line_per_patch_border():
     assert labelled(ax) and "32x32 grid" in ax.get_title() and not ax.patches
 
 
+def test_patch_grid_marks_the_highlighted_patch():
+    ax = plot.patch_grid(np.zeros((224, 224, 3), dtype=np.uint8), 7, highlight=(13, 13)).axes[0]
+    (square,) = ax.patches
+    assert (square.get_x(), square.get_y(), square.get_width(), square.get_height()) == (91, 91, 7, 7)
+    assert square.get_label() == "patch (row 13, col 13)" and not square.get_fill()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["patch (row 13, col 13)"]
+    with pytest.raises(ValueError, match="row must be at most 31, got 32; the grid has 32 rows"):
+        plot.patch_grid(np.zeros((224, 224)), 7, highlight=(32, 0))
+    with pytest.raises(TypeError, match=r"highlight must be a \(row, col\) pair"):
+        plot.patch_grid(np.zeros((224, 224)), 7, highlight=13)
+
+
+def test_receptive_field_maps_one_panel_per_case():
+    fig = plot.receptive_field_maps(np.zeros((224, 224, 3)), 7, 9, [(4, 16, 16), (4, 0, 0), (8, 0, 0)])
+    assert [ax.get_title() for ax in fig.axes] == [
+        "patch (16, 16) after d = 4:\nsees 1,024 of 1,024 patches",
+        "patch (0, 0) after d = 4:\nsees 289 of 1,024 patches",
+        "patch (0, 0) after d = 8:\nsees 1,024 of 1,024 patches"]
+    field = next(p for p in fig.axes[1].patches if p.get_label() == "receptive field")
+    assert (field.get_x(), field.get_y(), field.get_width(), field.get_height()) == (0, 0, 119, 119)
+    assert all(labelled(ax) for ax in fig.axes) and "9x9" in fig._suptitle.get_text()
+    with pytest.raises(ValueError, match="kernel_size must be odd"):
+        plot.receptive_field_maps(np.zeros((224, 224, 3)), 7, 4, [(1, 0, 0)])
+    with pytest.raises(ValueError, match="cases must hold at least one"):
+        plot.receptive_field_maps(np.zeros((224, 224, 3)), 7, 9, [])
+
+
 def test_patch_grid_shades_ignored_pixels_and_draws_on_a_given_axes():
     fig = Figure()
     ax = fig.add_subplot()
@@ -69,12 +96,25 @@ def test_feature_maps_one_panel_per_channel():
 def test_receptive_field_steps_and_growth():
     ax = plot.receptive_field_steps([0, 1, 2], [1, 3, 5], target=7, title="steps").axes[0]
     assert labelled(ax) and list(ax.lines[0].get_ydata()) == [1, 3, 5] and ax.lines[1].get_ydata()[0] == 7
-    fig = plot.receptive_field_growth([0, 1, 2], [1, 9, 17], patch_size=7, grid=32)
-    patches_ax, pixels_ax = fig.axes
-    assert labelled(patches_ax) and labelled(pixels_ax)
-    assert list(pixels_ax.lines[0].get_ydata()) == [7, 63, 119] and pixels_ax.lines[1].get_ydata()[0] == 224
     with pytest.raises(ValueError):
         plot.receptive_field_growth([0, 1], [1], 7, 32)
+
+
+def test_receptive_field_growth_is_one_panel_with_a_pixel_axis():
+    fig = plot.receptive_field_growth([0, 1, 2, 3, 4], [1, 9, 17, 25, 33], patch_size=7, grid=32,
+                                      marks={"centre patch sees the whole image": 4})
+    ax = fig.axes[0]
+    assert len([a for a in fig.axes if a.get_title()]) == 1  # one panel, no second plot
+    assert labelled(ax) and ax.get_ylabel() == "side seen (patches)"
+    curve, width, mark = ax.lines
+    assert list(curve.get_ydata()) == [1, 9, 17, 25, 33] and list(width.get_ydata()) == [32, 32]
+    assert list(mark.get_xdata()) == [4, 4] and mark.get_label() == "centre patch sees the whole image: d = 4"
+    assert width.get_label() == "image width: 32 patches = 224 pixels"
+    pixels = ax.child_axes[0]  # the secondary axis: patches x p
+    assert pixels.get_ylabel() == "side seen (pixels = 7 x patches)"
+    fig.canvas.draw()
+    low, high = ax.get_ylim()
+    assert pixels.get_ylim() == pytest.approx((7 * low, 7 * high))
 
 
 def test_depthwise_effect_and_mixing_footprints():
@@ -105,7 +145,8 @@ def test_receptive_field_on_image_outlines_the_patch_and_clips_the_field():
     assert (patch.get_x(), patch.get_y(), patch.get_width()) == (35, 7, 7)
     # 5 patches around row 1, column 5: rows -1..3 clipped to 0..3, columns 3..7
     assert (field.get_x(), field.get_y(), field.get_width(), field.get_height()) == (21, 0, 35, 28)
-    assert labelled(ax) and "5x5 patches" in ax.get_title()
+    assert labelled(ax)
+    assert ax.get_title() == "receptive field 5x5 patches wide\n(4x5 of them inside the image)"
 
 
 def test_importing_plot_leaves_matplotlib_settings_alone():

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from convmixer_lab import ConvMixer, plot
-from convmixer_lab.counting import convmixer_params, stage_table
+from convmixer_lab.counting import Stage, convmixer_params, stage_table
 
 
 def test_config_param_bars_stacks_stem_layers_head():
@@ -42,17 +42,73 @@ def test_comparison_bars_label_each_value():
     assert [b.get_height() for b in ax.containers[0]] == [1_179_648, 2_304, 0.5]
     assert [t.get_text() for t in ax.texts] == ["1,179,648", "2,304", "0.5"]
     assert ax.get_yscale() == "log" and ax.get_title() == "t" and ax.get_ylabel() == "parameters"
+    assert ax.get_ylim()[1] == pytest.approx(3 * 1_179_648)  # room for the top bar's number
     with pytest.raises(ValueError, match="labels and values must be non-empty and of the same length"):
         plot.comparison_bars(["a"], [1, 2], title="t", ylabel="y")
     plt.close(fig)
+    fig = plot.comparison_bars(["768 depthwise 7x7", "768 pointwise 1x1"], [3.2, 19.3], title="t", ylabel="y")
+    ticks = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert ticks == ["768\ndepthwise\n7x7", "768\npointwise\n1x1"]  # wrapped, so they cannot overlap
+    plt.close(fig)
 
 
-def test_stage_param_bars_one_bar_per_stage_with_parameters():
+def test_stage_param_bars_draw_identical_layers_as_one_bar():
     with torch.device("meta"):
-        rows = stage_table(ConvMixer(64, 3, 5, 7), 224)
+        rows = stage_table(ConvMixer(1536, 20, 9, 7), 224)
     fig = plot.stage_param_bars(rows, title="stages")
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["patch_embedding", "L0", "L1", "L2", "classifier"]
-    assert [b.get_height() for b in ax.containers[0]] == [r.params for r in rows if r.params]
-    assert ax.get_title() == "stages" and ax.get_xlabel() == "stage" and ax.get_ylabel() == "parameters"
+    # 3 bars, not 22: the 20 identical mixer layers are one bar holding all of them
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "patch_embedding", "mixer_layers.0-19 (x 20)", "classifier"]
+    heights = [b.get_height() for b in ax.containers[0]]  # millions
+    assert heights == pytest.approx([0.2304, 20 * 2.492928, 1.537])
+    assert sum(heights) == pytest.approx(51.62596)  # the whole model
+    assert [t.get_text() for t in ax.texts] == ["0.23M", "49.86M", "1.54M"]
+    assert ax.get_title() == "stages" and ax.get_xlabel() == "stage"
+    assert ax.get_ylabel() == "parameters (millions)"
+    plt.close(fig)
+
+
+def test_stage_param_bars_keep_layers_that_differ_apart():
+    # made-up rows: two layers with different parameters must stay two bars; no-parameter stages go
+    rows = [Stage("input", (3, 8, 8), 0, 0), Stage("patch_embedding", (4, 4, 4), 10, 100),
+            Stage("mixer_layers.0", (4, 4, 4), 7, 70), Stage("mixer_layers.1", (4, 4, 4), 9, 70),
+            Stage("mixer_layers.2", (4, 4, 4), 9, 70)]
+    fig = plot.stage_param_bars(rows)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [
+        "patch_embedding", "mixer_layers.0", "mixer_layers.1-2 (x 2)"]
+    assert [b.get_height() for b in fig.axes[0].containers[0]] == pytest.approx([10e-6, 7e-6, 18e-6])
+    plt.close(fig)
+    with pytest.raises(ValueError, match="rows must hold at least one stage with parameters"):
+        plot.stage_param_bars(rows[:1])
+
+
+def test_activation_curves_one_line_per_activation():
+    x = torch.linspace(-3, 3, 61)
+    fig = plot.activation_curves(x, {"ReLU": torch.relu(x), "GELU": torch.nn.functional.gelu(x)},
+                                 title="acts")
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.get_lines()[:2]] == ["ReLU", "GELU"]
+    assert ax.get_lines()[1].get_ydata()[0] == pytest.approx(float(torch.nn.functional.gelu(x[0])), rel=1e-3)
+    assert ax.get_title() == "acts" and ax.get_xlabel() == "input x" and ax.get_ylabel() == "output"
+    with pytest.raises(ValueError, match="curves\\['GELU'\\] has shape"):
+        plot.activation_curves(x, {"GELU": x[:5]})
+    with pytest.raises(ValueError, match="curves must hold at least one activation"):
+        plot.activation_curves(x, {})
+    plt.close("all")
+
+
+def test_channel_histograms_one_histogram_per_channel_and_panel():
+    before = torch.randn(4, 3, 5, 5) * 2 + 1
+    after = torch.nn.functional.batch_norm(before, None, None, training=True)
+    fig = plot.channel_histograms(before, after, titles=("in", "out"))
+    left, right = fig.axes
+    assert (left.get_title(), right.get_title()) == ("in", "out")
+    for ax in (left, right):
+        assert len(ax.patches) == 3 and ax.get_xlabel() == "value" and ax.get_ylabel() == "count"
+        # each channel's histogram counts all N*H*W = 100 values
+        assert all(patch.get_path().vertices[:, 1].max() <= 100 for patch in ax.patches)
+    assert [t.get_text() for t in left.get_legend().get_texts()] == ["channel 0", "channel 1", "channel 2"]
+    with pytest.raises(ValueError, match="two \\[N, C, H, W\\] batches of one shape"):
+        plot.channel_histograms(before, after[:, :2])
     plt.close(fig)

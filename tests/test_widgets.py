@@ -86,6 +86,21 @@ def test_kernel_slider_updates_counts_and_figure():
     assert e.figure.axes[0].containers[0][0].get_height() == 10_616_832
 
 
+def test_channel_sliders_update_counts_and_figure():
+    e = w.conv_param_explorer()
+    png = e.image.value
+    e.c_in_slider.value = 128
+    assert "3*3*128*512 = 589,824" in e.text and "3*3*128 = 1,152" in e.text
+    assert "128*512 = 65,536" in e.text and e.image.value != png
+    assert e.figure.axes[0].get_title() == "3x3 convolution, 128 -> 512 channels (log scale)"
+    png = e.image.value
+    e.c_out_slider.value = 128
+    assert "3*3*128*128 = 147,456" in e.text and "128*128 = 16,384" in e.text
+    assert e.image.value != png
+    heights = [b.get_height() for b in e.figure.axes[0].containers[0]]
+    assert heights == [147_456, 1_152, 16_384, 17_536, 147_456]
+
+
 def test_groups_that_do_not_divide_are_refused_in_the_widget():
     e = w.conv_param_explorer()
     png = e.image.value
@@ -107,26 +122,63 @@ def receptive_square(explorer: w.ReceptiveFieldExplorer) -> tuple[float, float]:
 
 def test_receptive_field_explorer_default_and_sliders():
     e = w.receptive_field_explorer()
-    assert repr(e) == "ReceptiveFieldExplorer(depth=1, kernel_size=9, patch_size=7)"
-    assert "1 + 1 * (9 - 1) = 9 patches = 63 pixels" in e.text and "28% of the image width" in e.text
+    assert repr(e) == "ReceptiveFieldExplorer(depth=1, kernel_size=9, position=centre, patch_size=7)"
+    assert "1 + 1 * (9 - 1) = 9 patches = 63 pixels wide" in e.text
+    assert ("centre patch (row 16, col 16) sees rows 12-20, columns 12-20: 81 of 1,024 patches (7.9%)"
+            in e.text)
+    assert "the centre patch sees it from d = 4 on, the corner patch from d = 8 on" in e.text
     assert receptive_square(e) == (63, 63)
     png, html = e.image.value, e.summary.value
     e.depth_slider.value = 2
-    assert "= 17 patches = 119 pixels" in e.text and e.summary.value != html
+    assert "= 17 patches = 119 pixels wide" in e.text and e.summary.value != html
     assert e.image.value != png and receptive_square(e) == (119, 119)
     e.kernel_slider.value = 3
-    assert "1 + 2 * (3 - 1) = 5 patches = 35 pixels" in e.text and receptive_square(e) == (35, 35)
+    assert "1 + 2 * (3 - 1) = 5 patches = 35 pixels wide" in e.text and receptive_square(e) == (35, 35)
+    assert "the centre patch sees it from d = 16 on, the corner patch from d = 31 on" in e.text
     assert not plt.get_fignums()
+
+
+def test_receptive_field_explorer_corner_patch():
+    e = w.receptive_field_explorer(depth=4)
+    png = e.image.value
+    e.position_buttons.value = "corner"
+    assert "corner patch (row 0, col 0) sees rows 0-16, columns 0-16: 289 of 1,024 patches (28.2%)" in e.text
+    assert e.image.value != png and receptive_square(e) == (119, 119)  # clipped at the top-left corner
+    assert e.figure.axes[0].get_title() == "corner patch after d = 4: depends on\n289 of 1,024 patches"
+    outline = next(p for p in e.figure.axes[0].patches if p.get_label() == "the patch")
+    assert (outline.get_x(), outline.get_y()) == (0, 0)
+    e.depth_slider.value = 8
+    assert "1,024 of 1,024 patches (100.0%)" in e.text and receptive_square(e) == (224, 224)
+    e.depth_slider.value = 7
+    assert "841 of 1,024 patches" in e.text
+    e.position_buttons.value = "centre"
+    assert "centre patch (row 16, col 16)" in e.text and "1,024 of 1,024" in e.text
 
 
 def test_receptive_field_explorer_clips_to_the_image():
     e = w.receptive_field_explorer(depth=4)
-    assert "= 33 patches = 231 pixels" in e.text and "the middle patch sees all of it" in e.text
+    assert "= 33 patches = 231 pixels wide" in e.text and "1,024 of 1,024 patches (100.0%)" in e.text
     assert receptive_square(e) == (224, 224)  # 33 patches around patch 16 of 32: clipped to the photo
     e.depth_slider.value = 0
     assert "= 1 patch = 7 pixels" in e.text and receptive_square(e) == (7, 7)
 
 
-def test_receptive_field_explorer_refuses_a_bad_patch_size():
+def test_receptive_field_explorer_kernel_one_never_grows():
+    e = w.receptive_field_explorer(depth=8, kernel_size=1)
+    assert "with k = 1 the field never grows" in e.text and receptive_square(e) == (7, 7)
+
+
+def test_receptive_field_explorer_refuses_even_kernels_and_bad_arguments():
+    e = w.receptive_field_explorer()
+    png = e.image.value
+    e.kernel_slider.value = 4  # the slider steps by 2, but code can still set it: refused, not raised
+    assert "kernel_size must be odd" in e.message.value and e.text.startswith("refused:")
+    assert e.image.value == png
+    e.kernel_slider.value = 5
+    assert e.message.value == "" and "1 + 1 * (5 - 1) = 5 patches" in e.text
     with pytest.raises(ValueError, match="patch_size must be at most 56"):
         w.receptive_field_explorer(patch_size=100)
+    with pytest.raises(ValueError, match="kernel_size must be odd"):
+        w.receptive_field_explorer(kernel_size=4)
+    with pytest.raises(ValueError, match="position must be one of 'centre', 'corner', got 'edge'"):
+        w.receptive_field_explorer(position="edge")

@@ -14,7 +14,9 @@ here when the package is imported. Every exercise has a ``kind`` (``KINDS``):
 
 from __future__ import annotations
 
+import importlib
 import math
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,32 +50,33 @@ class Exercise:
     def question(self) -> None:
         print(f"Exercise {self.key}: {self.text}")
 
-    def check(self, answer: Any) -> bool:
-        """Print a verdict for ``answer`` and return whether it is correct.
-
-        A placeholder (``...`` or ``None``, or a function that returns one) is "not answered yet",
-        never an error, so a student copy runs top to bottom.
-        """
-        not_yet = f"Exercise {self.key}: not answered yet - replace the ... with your answer."
+    def verdict(self, answer: Any) -> tuple[bool | None, str]:
+        """(None, "") for a placeholder (``...``, ``None``, or a function that returns one);
+        otherwise (whether ``answer`` is correct, what is wrong with it: "" when nothing is said)."""
         if answer is ... or answer is None:
-            print(not_yet)
-            return False
+            return None, ""
         try:
             ok = bool(self.is_correct(answer))
         except NotAnswered:
-            print(not_yet)
-            return False
+            return None, ""
         except Exception as err:  # a wrong type or a broken function is feedback, not a crash
-            print(f"Exercise {self.key}: not quite - checking your answer raised "
-                  f"{type(err).__name__}: {err}")
-            return False
-        if ok:
+            return False, f"checking your answer raised {type(err).__name__}: {err}"
+        return ok, "" if ok else (self.feedback(answer) or "").rstrip(" .")
+
+    def check(self, answer: Any) -> bool:
+        """Print a verdict for ``answer`` and return whether it is correct.
+
+        A placeholder is "not answered yet", never an error, so a student copy runs top to bottom.
+        """
+        ok, extra = self.verdict(answer)
+        if ok is None:
+            print(f"Exercise {self.key}: not answered yet - replace the ... with your answer.")
+        elif ok:
             print(f"Exercise {self.key}: correct!")
         else:
-            extra = self.feedback(answer)
             print(f"Exercise {self.key}: not quite{' - ' + extra if extra else ''}. "
                   f"Try again, or call .hint().")
-        return ok
+        return bool(ok)
 
     def hint(self) -> None:
         print(f"Hint for {self.key}: {self.hint_text}")
@@ -119,6 +122,7 @@ class PredictionExercise(Exercise):
     def predict(self, value: Any) -> None:
         """Record a prediction (a placeholder ``...`` is "not answered yet")."""
         if value is ... or value is None:
+            self.prediction = None
             print(f"Exercise {self.key}: not answered yet - write your prediction in place of the ..., "
                   "then run the cells below.")
             return
@@ -131,7 +135,13 @@ class PredictionExercise(Exercise):
             print(f"Exercise {self.key}: measured {measured!r}; you have not made a prediction yet.")
             return False
         print(f"Exercise {self.key}: you predicted {self.prediction!r}, the cell measured {measured!r}.")
-        return self.check(self.prediction)
+        ok, extra = self.verdict(self.prediction)
+        if ok:
+            print(f"Exercise {self.key}: your prediction was right.")
+        else:
+            print(f"Exercise {self.key}: not what you predicted{' - ' + extra if extra else ''}. "
+                  "ex.solution() explains why.")
+        return bool(ok)
 
 
 # --- checkers: each turns an expected value into ``is_correct(answer) -> bool`` -----------------
@@ -209,12 +219,28 @@ def register(ex: Exercise) -> Exercise:
     return ex
 
 
+def _notebook_modules() -> list[str]:
+    package = importlib.import_module("convmixer_lab.exercises")
+    return sorted(m.name for m in pkgutil.iter_modules(package.__path__) if m.name.startswith("nb"))
+
+
+def load_all() -> dict[str, Exercise]:
+    """Register every notebook's exercises (each module is imported once) and return the registry."""
+    for name in _notebook_modules():
+        importlib.import_module(f"convmixer_lab.exercises.{name}")
+    return EXERCISES
+
+
 def exercise(key: str) -> Exercise:
-    """The exercise with ``key`` (e.g. "03.1")."""
+    """The exercise with ``key`` (e.g. "03.1"). Only notebook 03's module is imported for it, so a
+    notebook does not pay for the other notebooks' exercises."""
+    module = f"nb{str(key).split('.')[0]}"
+    if key not in EXERCISES and module in _notebook_modules():
+        importlib.import_module(f"convmixer_lab.exercises.{module}")
     try:
         return EXERCISES[key]
     except KeyError:
-        raise KeyError(f"no exercise {key!r}; known keys: {sorted(EXERCISES)}") from None
+        raise KeyError(f"no exercise {key!r}; known keys: {sorted(load_all())}") from None
 
 
 def number_exercise(key: str, text: str, expected: int, hint: str, solution: str,

@@ -1,73 +1,253 @@
-"""Exercises of notebook 04 (the full model). Expected answers come from the package; models are
-built on the meta device (shapes only: no memory, no random initialisation)."""
+"""Exercises of notebook 04 (the full model). Expected answers come from the package: MACs from
+``counting.total_macs`` on meta-device models; the running-mean fraction from the momentum (and the
+tests measure it on a real nn.BatchNorm2d, ``running_mean_fraction``); the growth of the tutorial
+block's activations is measured in the tests with ``seed_stds``, the very computation of the
+notebook's experiment cell. Nothing here runs a model at import time."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
+import torch.nn as nn
 
-from convmixer_lab.counting import convmixer_params, count_parameters, stage_table
-from convmixer_lab.exercises.core import function_exercise, number_exercise, same_function, shape_exercise
-from convmixer_lab.model import ConvMixer, ConvMixerLayer, SeedConvMixerLayer
+from convmixer_lab.counting import total_macs
+from convmixer_lab.exercises.build_check import compare_with_package
+from convmixer_lab.exercises.core import (
+    ChoiceExercise,
+    NotAnswered,
+    choice_exercise,
+    close_to,
+    function_exercise,
+    prediction_exercise,
+    too_big_or_small,
+)
+from convmixer_lab.model import ConvMixer, ConvMixerLayer, PatchEmbedding, Residual
 
 
-def _layer_params(h: int, k: int, block: str) -> int:
-    """Reference for 04.4: parameters of one layer, counted from a real module (meta device)."""
-    layer_class = ConvMixerLayer if block == "paper" else SeedConvMixerLayer
+def running_mean_fraction(steps: int = 10, momentum: float = 0.1) -> float:
+    """How far (a fraction of the batch's mean) a fresh BatchNorm's running mean has moved after
+    ``steps`` training-mode calls on one batch, measured on an nn.BatchNorm2d."""
+    g = torch.Generator().manual_seed(0)
+    shift = torch.tensor([2.0, -1.0, 5.0], dtype=torch.float64).view(1, 3, 1, 1)  # channel means
+    x = torch.randn(4, 3, 5, 5, generator=g, dtype=torch.float64) + shift
+    norm = nn.BatchNorm2d(3, momentum=momentum, dtype=torch.float64)
+    with torch.no_grad():
+        for _ in range(steps):
+            norm(x)
+    return (norm.running_mean / x.mean((0, 2, 3))).mean().item()
+
+
+def seed_stds(depth: int, dim: int = 16) -> list[float]:
+    """Std of the activations after each layer of a stack of the tutorial's layers (training mode),
+    measured exactly as notebook 04's experiment cell does (same seeds, same input)."""
+    x = torch.randn(4, dim, 8, 8, generator=torch.Generator().manual_seed(0))
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        net = ConvMixer(dim, depth, kernel_size=3, patch_size=1, num_classes=0, in_channels=dim,
+                        block="seed")
+    stds = []
+    with torch.no_grad():
+        z = net.patch_embedding(x)
+        for layer in net.mixer_layers:
+            z = layer(z)
+            stds.append(z.std().item())
+    return stds
+
+
+def _macs(patch_size: int) -> int:
     with torch.device("meta"):
-        return count_parameters(layer_class(h, k))
+        return total_macs(ConvMixer(1536, 20, kernel_size=9, patch_size=patch_size))
 
 
-def _features_shape(batch: int, image_size: int, *args: int) -> tuple[int, ...]:
-    """Shape ``forward_features`` returns, read from the package's stage table (meta device)."""
-    with torch.device("meta"):
-        model = ConvMixer(*args)
-    rows = stage_table(model, image_size)
-    return (batch,) + rows[-2 if model.config["num_classes"] == 0 else -3].output_shape
+MOMENTUM, STEPS = 0.1, 10
+FRACTION = round(1 - (1 - MOMENTUM) ** STEPS, 4)  # tests check it against running_mean_fraction()
+MAC_RATIO_P14 = round(_macs(7) / _macs(14), 2)
 
 
-_P768 = convmixer_params(768, 32, kernel_size=7, patch_size=7)
-_D1024 = (convmixer_params(1024, 20, kernel_size=9, patch_size=14)
-          - convmixer_params(1024, 20, kernel_size=9, patch_size=14, block="seed"))
-_SHAPE = _features_shape(2, 224, 256, 8, 5, 14)
+def _experiment(ex: ChoiceExercise) -> ChoiceExercise:
+    """A multiple-choice question about what an experiment showed (``choice_exercise`` registers
+    kind "why"; this one is answered by running the experiment)."""
+    ex.kind = "experiment"
+    return ex
 
-number_exercise(
+
+def _near(value: Any, target: float, tol: float) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value - target) <= tol
+
+
+# --- 04.1 predict: the running mean ----------------------------------------------------------------
+
+def _fraction_feedback(v: Any) -> str | None:
+    if _near(v, 0.1, 0.005):
+        return "0.1 is where it is after ONE call; each call moves it 10% of the way that is still left"
+    if _near(v, 1.0, 0.01):
+        return "it never quite arrives: each call covers only 10% of the remaining distance"
+    if _near(v, 0.9 ** 10, 0.01):
+        return "0.9^10 is the part of the way still LEFT after 10 calls; how much has been covered?"
+    return too_big_or_small(FRACTION)(v)
+
+
+prediction_exercise(
     "04.1",
-    text="How many parameters exactly does ConvMixer-768/32 (p=7, k=7, 1000 classes, paper block) "
-         "have? Count them from a model or with the formula.",
-    expected=_P768,
-    hint="count_parameters(ConvMixer(768, 32, kernel_size=7, patch_size=7)), or add up "
-         "stem + 32 * layer + head with the formula in this notebook.",
-    solution=f"{_P768:,} (convmixer_params(768, 32, kernel_size=7, patch_size=7)); "
-             "the paper reports 21.1M.",
+    text="Predict: a fresh nn.BatchNorm2d (running mean 0, momentum 0.1) is called 10 times in "
+         "training mode on the SAME batch. What fraction of the batch's channel means has its running "
+         "mean reached? (A number between 0 and 1, to two decimals.)",
+    expected=FRACTION,
+    is_correct=close_to(FRACTION, rel=0, abs_tol=0.01),
+    feedback=_fraction_feedback,
+    hint="After one call: 0.9 * 0 + 0.1 * m = 0.1 m. What is left is 0.9 m; the next call covers 10% "
+         "of that. What is left after n calls?",
+    solution=f"1 - 0.9^10 = {FRACTION:.2f}: the distance still to go shrinks by a factor 0.9 per call. "
+             "The running statistics are an exponential moving average: recent batches weigh most.",
 )
-number_exercise(
+
+# --- 04.2 why: the tutorial's shared BatchNorm ------------------------------------------------------
+
+choice_exercise(
     "04.2",
-    text="ConvMixer-1024/20 (p=14, k=9): how many FEWER parameters does it have when built with "
-         "the tutorial's block (block=\"seed\") instead of the paper's?",
-    expected=_D1024,
-    hint="The tutorial's layer has one BatchNorm instead of two; a BatchNorm over h channels "
-         "has 2*h parameters.",
-    solution=f"2 * 1024 * 20 = {_D1024:,}: one BatchNorm (weight and bias, 1024 each) per layer.",
+    text="The tutorial's layer uses ONE BatchNorm after both convolutions. In training mode each of its "
+         "two outputs is still normalised (mean 0, std 1 per channel while gamma = 1, beta = 0); in "
+         "eval mode they are not. Why?",
+    options={"a": "In eval mode BatchNorm leaves out gamma and beta.",
+             "b": "The second call overwrites the gamma and beta that the first call learned.",
+             "c": "In training mode BatchNorm normalises with the statistics of the tensor it is given at "
+                  "that very call; eval mode uses the running statistics, which the shared module has "
+                  "averaged over two different tensors.",
+             "d": "GELU behaves differently in eval mode."},
+    answer="c",
+    why_not={"a": "Eval mode still applies gamma and beta; only the mean and variance change: running "
+                  "statistics instead of the batch's (see the primer).",
+             "b": "Calling a BatchNorm never changes gamma and beta: only the optimizer does. What a "
+                  "training-mode call changes is the running mean and variance.",
+             "d": "GELU has no state and no mode: x * Phi(x) in training and eval alike (which is why "
+                  "reusing one GELU module is harmless)."},
+    solution="(c) Sharing a module shares its running statistics: the tutorial's running mean and "
+             "variance blend the depthwise and the pointwise activations, and eval mode normalises both "
+             "with that blend.",
+    hint="What does a BatchNorm use for the mean and variance in each mode (the primer)?",
 )
-shape_exercise(
+
+# --- 04.3 experiment: the tutorial's residual and depth ---------------------------------------------
+
+_experiment(choice_exercise(
     "04.3",
-    text="What shape does model.forward_features(x) return for "
-         "model = ConvMixer(256, 8, kernel_size=5, patch_size=14) and x = torch.randn(2, 3, 224, 224)? "
-         "Answer with a tuple.",
-    expected=_SHAPE,
-    names="[N, h, H/p, W/p]",
-    hint="forward_features stops before the pooling: [N, h, H/p, W/p]. What is 224 // 14?",
-    solution=f"{_SHAPE}: 224 // 14 = 16 patches per side, h = 256 channels.",
-)
+    text="Experiment: in the cell above set depth = 32 and run it. Compare the tutorial block's std "
+         "after the last layer with the one at depth = 8. Which describes it?",
+    options={"a": "About the same: BatchNorm keeps every layer's output at std 1.",
+             "b": "About twice as large: 4x the layers, about 2x the std, like a sum of d roughly "
+                  "independent unit-variance terms (whose std grows like sqrt(d)).",
+             "c": "About four times as large: the std grows in proportion to the depth.",
+             "d": "Astronomically larger: it doubles with every layer."},
+    answer="b",
+    why_not={"a": "BatchNorm normalises what it is given, but the tutorial adds the layer's input z "
+                  "AFTER the last BatchNorm, so every layer's output is a new unit-variance term plus "
+                  "everything before it.",
+             "c": "Quadrupling the depth does not quadruple the std: the terms add up like independent "
+                  "noise, whose variances (not stds) add.",
+             "d": "Each layer adds one unit-variance term to the sum; it does not multiply it."},
+    solution="(b): the printout roughly doubles from depth 8 to depth 32 (tests/test_nb03_nb04.py checks "
+             "it on these very layers). The paper's block ends every layer with BN2, so its activations "
+             "stay at std 1 however deep.",
+    hint="Each tutorial layer adds the input z to a freshly normalised (std 1) tensor.",
+))
+
+# --- 04.4 build the model ---------------------------------------------------------------------------
+
+_PACKAGE_PARTS = (ConvMixer, ConvMixerLayer, PatchEmbedding)
+
+
+def paper_listing(dim: int, depth: int, kernel_size: int = 9, patch_size: int = 7,
+                  num_classes: int = 1000, in_channels: int = 3) -> nn.Sequential:
+    """Reference for 04.4: the paper's model as one nn.Sequential (the shape of the authors' compact code)."""
+    def layer() -> nn.Sequential:
+        return nn.Sequential(
+            Residual(nn.Sequential(nn.Conv2d(dim, dim, kernel_size, groups=dim, padding="same"),
+                                   nn.GELU(), nn.BatchNorm2d(dim))),
+            nn.Conv2d(dim, dim, kernel_size=1), nn.GELU(), nn.BatchNorm2d(dim))
+    return nn.Sequential(
+        nn.Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size), nn.GELU(),
+        nn.BatchNorm2d(dim), *[layer() for _ in range(depth)],
+        nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(dim, num_classes))
+
+
+def _build_feedback(build: Any) -> str | None:
+    try:
+        return compare_with_package(build, forbid=_PACKAGE_PARTS)
+    except NotAnswered:
+        return None
+
+
+def _build_correct(build: Any) -> bool:
+    return compare_with_package(build, forbid=_PACKAGE_PARTS) is None
+
+
 function_exercise(
     "04.4",
-    text="Write layer_params(h, k, block) returning the parameters of ONE ConvMixer layer with h "
-         "channels and a k x k depthwise kernel; block is \"paper\" or \"seed\". "
-         "Convolutions have biases; a BatchNorm has 2*h parameters.",
-    is_correct=same_function(_layer_params, [(8, 3, "paper"), (8, 3, "seed"), (1536, 9, "paper"),
-                                             (1536, 9, "seed"), (5, 4, "paper"), (1, 1, "seed")]),
-    reference=_layer_params,
-    hint="depthwise k*k*h + h, pointwise h*h + h, then 2*h per BatchNorm: two in the paper's "
-         "block, one in the tutorial's.",
-    solution="return k*k*h + h + h*h + h + (4*h if block == \"paper\" else 2*h)",
+    text="Write the whole ConvMixer: MyConvMixer(dim, depth, kernel_size=9, patch_size=7, "
+         "num_classes=1000, in_channels=3), a class (an nn.Module) or a function returning one, built "
+         "from torch.nn parts (nn.Conv2d, nn.GELU, nn.BatchNorm2d, nn.AdaptiveAvgPool2d, nn.Flatten, "
+         "nn.Linear, and Residual if you like): the stem, depth ConvMixer layers, global average "
+         "pooling and a linear classifier. The check copies the package model's weights into yours "
+         "and compares the outputs.",
+    is_correct=_build_correct,
+    reference=paper_listing,
+    feedback=_build_feedback,
+    hint="Stem: Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size) -> GELU -> "
+         "BatchNorm2d(dim). Each layer: z' = BN1(GELU(DWConv(z))) + z with "
+         "Conv2d(dim, dim, kernel_size, groups=dim, padding='same'), then BN2(GELU(PWConv(z'))) with "
+         "Conv2d(dim, dim, kernel_size=1). Head: AdaptiveAvgPool2d(1) -> Flatten -> Linear(dim, "
+         "num_classes).",
+    solution="Two small classes (a layer and the model) as in the notebook's solution, or one "
+             "nn.Sequential as in the authors' compact version shown after the exercise.",
+)
+
+# --- 04.5 predict: patch size and MACs ----------------------------------------------------------------
+
+def _ratio_feedback(v: Any) -> str | None:
+    if _near(v, 2.0, 0.2):
+        return ("p is a side length: doubling it halves the grid's side, so the number of patches "
+                "(and of positions every layer works on) drops 4x")
+    return too_big_or_small(MAC_RATIO_P14)(v)
+
+
+prediction_exercise(
+    "04.5",
+    text="Predict: ConvMixer-1536/20 (k = 9) with patch size p = 14 instead of 7, on the same 224x224 "
+         "images. How many times fewer MACs per image does it need? (A number such as 1.5.)",
+    expected=MAC_RATIO_P14,
+    is_correct=close_to(MAC_RATIO_P14, rel=0.05),
+    feedback=_ratio_feedback,
+    hint="The layers work on every position of the (224/p) x (224/p) grid. What happens to the stem's "
+         "MACs (notebook 01) and to the classifier's?",
+    solution=f"About {MAC_RATIO_P14}: the 20 layers' MACs drop 4x (a 16x16 grid instead of 32x32); the "
+             "stem costs the same whatever p (every pixel is used once per output channel) and the "
+             "classifier is tiny, so the total drops a little less than 4x.",
+)
+
+
+# --- 04.6 why: ConvMixer-768/32's released checkpoint ------------------------------------------------
+
+choice_exercise(
+    "04.6",
+    text="The official README says the released ConvMixer-768/32 checkpoint uses ReLU instead of GELU. "
+         "Its weights have exactly the shapes of ConvMixer(768, 32, kernel_size=7, patch_size=7)'s. "
+         "What happens if you load them into that model (matching the parameter names) and classify "
+         "images?",
+    options={"a": "Loading fails: the parameter counts differ.",
+             "b": "It behaves exactly like the released model: activations have no weights, so they "
+                  "cannot matter.",
+             "c": "The weights load, but every layer computes a different function from the one they "
+                  "were trained in, so the predictions are not the released model's until the "
+                  "activations are switched to ReLU.",
+             "d": "Only the stem is affected; the mixer layers do not use an activation."},
+    answer="c",
+    why_not={"a": "ReLU and GELU have no parameters: the shapes and the count are the same, so the "
+                  "weights load.",
+             "b": "No weights, but part of the function: GELU(x) and ReLU(x) differ for every x other "
+                  "than 0 (GELU(-1) is about -0.16, ReLU(-1) = 0), and the weights were trained for ReLU.",
+             "d": "Every convolution is followed by the activation: the stem's and both of each "
+                  "layer's, 65 in ConvMixer-768/32."},
+    solution="(c) The architecture is part of what was trained: same shapes is not same model.",
+    hint="Are ReLU and GELU the same function?",
 )

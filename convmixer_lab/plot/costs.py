@@ -3,9 +3,11 @@ parameters of each stage of a ConvMixer, and where each configuration keeps its 
 
 from __future__ import annotations
 
+import textwrap
+
 from matplotlib.figure import Figure
 
-from convmixer_lab.counting import Stage
+from convmixer_lab.counting import Stage, group_repeats
 from convmixer_lab.plot._common import COLORS, check_nonempty, check_pair, subplots, value_bars
 
 
@@ -14,22 +16,31 @@ def comparison_bars(labels: list[str], values: list[float], title: str, ylabel: 
     """A labelled bar chart comparing a few quantities (parameter counts, MACs, times)."""
     check_pair("labels", labels, "values", values)
     fig, ax = subplots(figsize=(6, 3.5))
+    labels = [textwrap.fill(label, 12) for label in labels]  # long names on two lines, not overlapping
     value_bars(ax, labels, values, COLORS[:4],
                [f"{v:,.0f}" if float(v).is_integer() else f"{v:,.3g}" for v in values], log=log)
+    top = max(values)
+    if top > 0:  # room above the tallest bar for its number, below the title
+        ax.set_ylim(top=top * (3 if log else 1.15))
     ax.set(title=title, ylabel=ylabel, xlabel="")
     fig.tight_layout()
     return fig
 
 
 def stage_param_bars(rows: list[Stage], title: str = "Where the parameters are") -> Figure:
-    """Parameters per stage of a ConvMixer (from ``counting.stage_table``)."""
-    rows = [r for r in rows if r.params > 0]
-    check_nonempty("rows", rows, "stage with parameters (from counting.stage_table)")
-    fig, ax = subplots(figsize=(7, 3.5))
-    ax.bar(range(len(rows)), [r.params for r in rows], color=COLORS[0])
-    ax.set_xticks(range(len(rows)))
-    ax.set_xticklabels([r.name.replace("mixer_layers.", "L") for r in rows], rotation=90, fontsize=7)
-    ax.set(title=title, xlabel="stage", ylabel="parameters")
+    """Parameters per stage of a ConvMixer (from ``counting.stage_table``), identical consecutive
+    layers drawn as ONE bar holding all of them (``mixer_layers.0-19 (x 20)``), each bar labelled
+    with its count; heights in millions. Stages without parameters are left out."""
+    groups = [(r, n) for r, n in group_repeats(rows) if r.params > 0]
+    check_nonempty("rows", groups, "stage with parameters (from counting.stage_table)")
+    labels = [f"{r.name} (x {n})" if n > 1 else r.name for r, n in groups]
+    values = [r.params * n / 1e6 for r, n in groups]  # millions
+    fig, ax = subplots(figsize=(6.5, 3.5))
+    colors = tuple(COLORS[1] if r.name == "patch_embedding" else COLORS[2] if r.name == "classifier"
+                   else COLORS[0] for r, _ in groups)  # the colours of config_param_bars' parts
+    value_bars(ax, labels, values, colors, [f"{v:.2f}M" for v in values], log=False)
+    ax.set_ylim(0, max(values) * 1.15)
+    ax.set(title=title, xlabel="stage", ylabel="parameters (millions)")
     fig.tight_layout()
     return fig
 

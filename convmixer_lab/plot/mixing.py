@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from convmixer_lab.checks import check_int, check_positive_int
+from convmixer_lab.counting import receptive_field_box
 from convmixer_lab.plot._common import (
     COLORS,
     as_array,
@@ -55,18 +56,27 @@ def mixing_footprints(changed: dict[str, object], title: str) -> Figure:
     return fig
 
 
-def receptive_field_growth(depths: list[int], patches: list[int], patch_size: int,
-                           grid: int) -> Figure:
-    """Receptive field of one patch embedding as ConvMixer layers stack: in patches (left) and
-    in pixels (right), with the image's width (``grid`` patches, ``grid * p`` pixels) marked."""
+def receptive_field_growth(depths: list[int], patches: list[int], patch_size: int, grid: int,
+                           marks: dict[str, int] | None = None) -> Figure:
+    """Receptive field of one patch embedding as ConvMixer layers stack, in one panel: patches on
+    the left axis, pixels (patches x p) on the right axis, the image's width (``grid`` patches)
+    dashed. ``marks`` maps a label to a depth, drawn as a dotted vertical line (e.g. the depth
+    from which the centre patch, or a corner patch, sees the whole image)."""
     check_pair("depths", depths, "patches", patches)
-    fig, (left, right) = subplots(1, 2, figsize=(9, 3.2))
-    for ax, scale, unit in ((left, 1, "patches"), (right, patch_size, "pixels")):
-        ax.plot(depths, [n * scale for n in patches], "o-", label="receptive field")
-        ax.axhline(grid * scale, color="#c44e52", linestyle="--", label=f"image width ({grid * scale})")
-        ax.set(title=f"receptive field in {unit}", xlabel="ConvMixer layers d",
-               ylabel=f"side seen ({unit})")
-        ax.legend(loc="upper left", fontsize=8)
+    p = check_positive_int("patch_size", patch_size)
+    fig, ax = subplots(figsize=(6.5, 3.6))
+    ax.plot(depths, patches, "o-", label="receptive field (width)")
+    ax.axhline(grid, color=COLORS[3], linestyle="--",
+               label=f"image width: {grid} patches = {grid * p} pixels")
+    for i, (label, depth) in enumerate((marks or {}).items()):
+        ax.axvline(depth, color=COLORS[(i + 1) % len(COLORS)], linestyle=":", linewidth=2,
+                   label=f"{label}: d = {depth}")
+    ax.set_xticks(depths)
+    ax.set(title=f"Receptive field of one patch embedding (p = {p})", xlabel="ConvMixer layers d",
+           ylabel="side seen (patches)")
+    pixels = ax.secondary_yaxis("right", functions=(lambda n: n * p, lambda px: px / p))
+    pixels.set_ylabel(f"side seen (pixels = {p} x patches)")
+    ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -86,10 +96,35 @@ def receptive_field_on_image(image: np.ndarray, patch_size: int, row: int, col: 
     ax.add_patch(Rectangle((left, top), right - left, bottom - top, fill=True, color="yellow",
                            alpha=0.3, label="receptive field"))
     ax.add_patch(Rectangle((col * p, row * p), p, p, fill=False, edgecolor="red", linewidth=2,
-                           label="the patch"))
+                           label="the patch", clip_on=False))
     ax.legend(loc="lower right", fontsize=7)
     if title is None:
-        ax.set_title(f"one patch sees {patches}x{patches} patches\n= {patches * p}x{patches * p} pixels")
+        inside = f"{round((bottom - top) / p)}x{round((right - left) / p)}"
+        ax.set_title(f"receptive field {patches}x{patches} patches wide\n({inside} of them inside the image)")
+    return fig
+
+
+def receptive_field_maps(image: np.ndarray, patch_size: int, kernel_size: int,
+                         cases: list[tuple[int, int, int]]) -> Figure:
+    """One photo panel per case (depth d, row, col): patch (row, col) outlined and the part of
+    the image its embedding depends on after d ConvMixer layers with k x k depthwise kernels
+    (k odd, so the field is a square centred on the patch, clipped to the image)."""
+    check_nonempty("cases", cases, "(depth, row, col) case")
+    k = check_positive_int("kernel_size", kernel_size)
+    if k % 2 == 0:
+        raise ValueError(f"kernel_size must be odd (as in ConvMixer), got {k}: with an even k, "
+                         f"padding='same' makes the field lopsided")
+    p = check_positive_int("patch_size", patch_size)
+    grid = min(as_array(image).shape[:2]) // p
+    fig, axes = subplots(1, len(cases), figsize=(3.6 * len(cases), 3.9), squeeze=False)
+    for ax, (depth, row, col) in zip(axes[0], cases):
+        top, left, bottom, right = receptive_field_box(depth, k, row, col, grid)
+        seen = (bottom - top + 1) * (right - left + 1)
+        receptive_field_on_image(image, p, row, col, 1 + depth * (k - 1), ax=ax,
+                                 title=f"patch ({row}, {col}) after d = {depth}:\n"
+                                       f"sees {seen:,} of {grid * grid:,} patches")
+    fig.suptitle(f"What one patch embedding depends on ({k}x{k} depthwise kernels, p = {p})")
+    fig.tight_layout()
     return fig
 
 

@@ -6,15 +6,17 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from convmixer_lab.checks import check_int, check_positive_int
 from convmixer_lab.plot._common import as_array, check_pair, fig_ax, subplots
 
 
 def patch_grid(image: np.ndarray, patch_size: int, ax: Axes | None = None,
-               title: str | None = None) -> Figure:
+               title: str | None = None, highlight: tuple[int, int] | None = None) -> Figure:
     """The image [H, W, 3] (or [H, W]) with its p x p patch grid on top. Pixels the stem ignores
-    (when a side is not a multiple of p) are shaded red."""
+    (when a side is not a multiple of p) are shaded red. ``highlight`` = (row, col) outlines that
+    patch of the grid in red (labelled in a legend)."""
     img = as_array(image)
     if img.ndim not in (2, 3):
         raise ValueError(f"image must be [H, W] or [H, W, 3], got shape {img.shape}")
@@ -31,12 +33,25 @@ def patch_grid(image: np.ndarray, patch_size: int, ax: Axes | None = None,
         ax.axvspan(gw * p, w, color="red", alpha=0.4)
     if gh * p < h:
         ax.axhspan(gh * p, h, color="red", alpha=0.4)
+    if highlight is not None:
+        _outline_patch(ax, p, gh, gw, highlight)
     ax.set_xlim(0, w)
     ax.set_ylim(h, 0)
     ax.set(title=title or f"{h}x{w} image cut into {p}x{p} patches\n= a {gh}x{gw} grid of patches",
            xlabel="x (pixels)", ylabel="y (pixels)")
     fig.tight_layout()
     return fig
+
+
+def _outline_patch(ax: Axes, p: int, grid_h: int, grid_w: int, where: tuple[int, int]) -> None:
+    """A red square around patch (row, col) of the grid, with a legend entry naming it."""
+    if not isinstance(where, tuple) or len(where) != 2:
+        raise TypeError(f"highlight must be a (row, col) pair, got {where!r}")
+    row = check_int("row", where[0], minimum=0, maximum=grid_h - 1, hint=f"the grid has {grid_h} rows")
+    col = check_int("col", where[1], minimum=0, maximum=grid_w - 1, hint=f"the grid has {grid_w} columns")
+    ax.add_patch(Rectangle((col * p, row * p), p, p, fill=False, edgecolor="red", linewidth=2,
+                           label=f"patch (row {row}, col {col})", clip_on=False))
+    ax.legend(loc="lower right", fontsize=8)
 
 
 def patch_as_vector(image: np.ndarray, patch_size: int, row: int, col: int) -> Figure:

@@ -1,0 +1,49 @@
+"""The course in two languages: English (the source) and Simplified Chinese.
+
+Every text the package prints (exercise questions, hints, verdicts and solutions, widget labels and
+summaries, training lines, table headings) is written in English in the code and passed through
+``tr``. The Chinese for each English text lives in ONE place, the catalogue ``ZH`` (assembled from
+the modules of this folder), keyed by the English text itself, as gettext does::
+
+    tr("Exercise {key}: correct!", key="01.1")   # "Exercise 01.1: correct!" or "练习 01.1：正确！"
+
+A text with ``{fields}`` is a template: the English key keeps the fields, the Chinese uses the same
+ones. A text without fields (an exercise's question, already formatted with its numbers) is looked
+up as it is. ``tests/test_i18n.py`` fails when a text the package can print has no Chinese, when the
+two languages disagree on fields or numbers, or when an entry is no longer used.
+
+A notebook selects its language once, in its first code cell: ``set_language("zh")`` (the Chinese
+twins in notebooks/zh/) or ``set_language("en")`` (the English notebooks). Figures keep English
+labels in both editions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from convmixer_lab.checks import check_choice
+from convmixer_lab.i18n.catalogue import ZH
+
+LANGUAGES = ("en", "zh")
+_language = "en"
+
+__all__ = ["LANGUAGES", "ZH", "get_language", "set_language", "tr"]
+
+
+def set_language(language: str) -> None:
+    """Print the package's texts in ``language``: "en" (English) or "zh" (Simplified Chinese)."""
+    global _language
+    _language = check_choice("language", language, LANGUAGES)
+
+
+def get_language() -> str:
+    """The language the package prints in now ("en" or "zh")."""
+    return _language
+
+
+def tr(text: str, **fields: Any) -> str:
+    """``text`` in the current language, with ``fields`` filled in (``str.format``). An English text
+    missing from the catalogue is printed in English (the tests make sure none is missing)."""
+    if _language == "zh":
+        text = ZH.get(text, text)
+    return text.format(**fields) if fields else text
