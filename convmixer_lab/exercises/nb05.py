@@ -1,5 +1,12 @@
-"""Exercises of notebook 05 (training a small ConvMixer). The small preset's numbers come from
-``convmixer_lab.presets``, so the exercises follow the preset if it changes."""
+"""Exercises of notebook 05 (training a small ConvMixer). Expected answers come from the package
+(torch's own cross-entropy and BatchNorm, ``counting``, ``presets``), so they follow the preset.
+
+    05.1  predict     the lowest loss label smoothing allows (10 classes, smoothing 0.1)
+    05.2  predict     the share of the shared BatchNorm's running statistics that comes from its 1st input
+    05.3  why         why the running training accuracy trails the validation accuracy in epoch 1
+    05.4  experiment  p = 2 and k = 7 against the small preset: cost and accuracy after a short run
+    05.5  why         why a setting must not be chosen by its test accuracy
+"""
 
 from __future__ import annotations
 
@@ -7,56 +14,230 @@ import math
 from typing import Any
 
 import torch
+import torch.nn as nn
+import torch.nn.functional as F
 
-from convmixer_lab.counting import convmixer_params
-from convmixer_lab.exercises.core import call_answer, function_exercise, number_exercise
-from convmixer_lab.presets import MODELS, model_config
+from convmixer_lab.counting import count_parameters, total_macs
+from convmixer_lab.exercises.core import ChoiceExercise, choice_exercise, close_to, prediction_exercise
+from convmixer_lab.presets import MODELS, fashion_convmixer
 
+CLASSES, SMOOTHING = 10, 0.1  # Fashion-MNIST's classes; fit's label smoothing
 _SMALL = MODELS["small"]
-_SMALL_PARAMS = convmixer_params(**model_config("small"))
-_SMALL_PATCHES = (28 // _SMALL["patch_size"]) ** 2
-_LOGIT_CASES = [(torch.tensor([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [1.0, 0.0, 5.0], [4.0, 4.5, 0.0]]),
-                 torch.tensor([0, 1, 0, 0])),
-                (torch.arange(60.0).reshape(6, 10).remainder(7), torch.tensor([6, 5, 3, 3, 0, 9]))]
 
 
-def _accuracy(logits: torch.Tensor, labels: torch.Tensor) -> float:
-    """Reference for 05.3: fraction of rows whose largest logit sits at the label."""
-    return (logits.argmax(dim=1) == labels).float().mean().item()
+def smoothing_floor(classes: int = CLASSES, smoothing: float = SMOOTHING) -> float:
+    """The lowest cross-entropy with label smoothing: torch's loss for a model whose probabilities
+    ARE the smoothed target (1 - eps + eps/K on the true class, eps/K elsewhere)."""
+    target = torch.full((classes,), smoothing / classes, dtype=torch.float64)
+    target[0] += 1 - smoothing
+    return F.cross_entropy(target.log()[None], torch.tensor([0]), label_smoothing=smoothing).item()
 
 
-def _same_accuracy(func: Any) -> bool:
-    return all(math.isclose(float(call_answer(func, *case)), _accuracy(*case), abs_tol=1e-6)
-               for case in _LOGIT_CASES)
+def shared_norm_weight(steps: int = 300) -> float:
+    """The weight of the 1st input in the running mean of ONE BatchNorm called twice per training
+    step (1st input, then 2nd), as ``nn.BatchNorm2d`` computes it: feed it batches whose mean is 0
+    (1st call) and 1 (2nd call) until it settles; the running mean is then the 2nd input's weight."""
+    norm = nn.BatchNorm2d(1).train()
+    first, second = torch.zeros(4, 1, 2, 2), torch.ones(4, 1, 2, 2)
+    with torch.no_grad():
+        for _ in range(steps):
+            norm(first)
+            norm(second)
+    return 1 - norm.running_mean.item()
 
 
-number_exercise(
+FLOOR = smoothing_floor()
+WEIGHT = shared_norm_weight()
+
+
+def _experiment(ex: ChoiceExercise) -> ChoiceExercise:
+    """A multiple-choice question about what an experiment showed (``choice_exercise`` registers
+    kind "why"; this one is answered by running the experiment)."""
+    ex.kind = "experiment"
+    return ex
+
+
+# --- 05.1: the lowest loss with label smoothing --------------------------------------------------
+
+def _floor_feedback(answer: Any) -> str:
+    if not isinstance(answer, (int, float)) or isinstance(answer, bool):
+        return f"predict one number (a loss), got {type(answer).__name__}"
+    near = {0.0: "0 is the floor WITHOUT label smoothing; with it the target itself is uncertain "
+                 f"({1 - SMOOTHING + SMOOTHING / CLASSES:.2f} on the true class, {SMOOTHING / CLASSES:.2f} "
+                 "on each other one), and a loss that compares with an uncertain target cannot reach 0",
+            SMOOTHING: f"{SMOOTHING} is the smoothing eps, the share of the target moved off the true class; "
+                       "the loss is a cross-entropy, -sum(target * log(probabilities)), in nats",
+            SMOOTHING * (CLASSES - 1) / CLASSES: "that is the target's mass on the wrong classes, "
+                                                 "eps * (K - 1) / K, not a loss",
+            round(math.log(CLASSES), 2): f"ln {CLASSES} = {math.log(CLASSES):.2f} is the loss of a uniform "
+                                         "guess, where training starts, not its floor"}
+    for value, why in near.items():
+        if math.isclose(answer, value, abs_tol=0.004):
+            return why
+    side = "too large" if answer > FLOOR else "too small"
+    return (f"{side}: the loss is lowest when the model's probabilities equal the smoothed target; "
+            "it is then the target's entropy")
+
+
+prediction_exercise(
     "05.1",
-    text=f"The small preset is ConvMixer-{_SMALL['dim']}/{_SMALL['depth']} with "
-         f"p={_SMALL['patch_size']}, k={_SMALL['kernel_size']}, 1 input channel (grey images) and 10 "
-         "classes. How many parameters does it have?",
-    expected=_SMALL_PARAMS,
-    hint="count_parameters(ConvMixer(...)) with in_channels=1 and num_classes=10, or the formula "
-         "stem + d * layer + head from notebook 04 with c=1 and n=10.",
-    solution=f"{_SMALL_PARAMS:,} (convmixer_params({_SMALL['dim']}, {_SMALL['depth']}, "
-             f"{_SMALL['kernel_size']}, {_SMALL['patch_size']}, num_classes=10, in_channels=1)).",
+    text=f"Predict, then run. fit trains with label smoothing {SMOOTHING} over {CLASSES} classes: the "
+         f"target of an image is {1 - SMOOTHING + SMOOTHING / CLASSES:.2f} on its class and "
+         f"{SMOOTHING / CLASSES:.2f} on each of the others. What is the LOWEST training loss a model "
+         "can reach, whatever its weights? Predict a number (2 decimals are enough).",
+    expected=round(FLOOR, 2),
+    is_correct=close_to(FLOOR, rel=0, abs_tol=0.03),
+    feedback=_floor_feedback,
+    hint="Cross-entropy -sum(q * log p) is smallest when the model's probabilities p equal the target "
+         "q; the smallest value is then -sum(q * log q). Two kinds of terms: one for the true class, "
+         f"{CLASSES - 1} equal ones for the others.",
+    solution=f"-(0.91 * ln 0.91 + 9 * 0.01 * ln 0.01) = {FLOOR:.3f}. A model that puts more than 0.91 on "
+             "the true class is penalised again (the cell shows 0.99 and 0.999), so label smoothing keeps "
+             "the model from becoming over-confident, and a loss near 0.7 can go with about 90% accuracy.",
 )
-number_exercise(
+
+# --- 05.2: the shared BatchNorm's running statistics -----------------------------------------------
+
+
+def _weight_feedback(answer: Any) -> str:
+    if not isinstance(answer, (int, float)) or isinstance(answer, bool):
+        return f"predict one number between 0 and 1, got {type(answer).__name__}"
+    if math.isclose(answer, 0.1, abs_tol=0.02):
+        return "0.1 is the momentum: the weight of ONE update; the stored value has taken many updates"
+    if math.isclose(answer, 0.9, abs_tol=0.02):
+        return ("0.9 is what each update keeps of the old value; follow two updates in a row: the 1st "
+                "input goes in with 0.1, then everything is multiplied by 0.9 before the 2nd goes in")
+    if math.isclose(answer, 1 - WEIGHT, abs_tol=0.02):
+        return ("that is the 2nd input's weight: it is written last, so it weighs a little more; "
+                "the 1st input's share is the rest")
+    if answer <= 0.02 or answer >= 0.98:
+        return ("the running statistic keeps 90% of its old value at every call, so it remembers "
+                "many calls back, of both inputs")
+    side = "too large" if answer > WEIGHT else "too small"
+    return f"{side}: write the stored value after one 1st-input update and one 2nd-input update"
+
+
+prediction_exercise(
     "05.2",
-    text=f"A 28x28 Fashion-MNIST image goes through the small preset's stem (p={_SMALL['patch_size']}). "
-         "How many patch embeddings does ONE image become?",
-    expected=_SMALL_PATCHES,
-    hint="The stem makes an (H/p) x (W/p) grid of patches, each a vector of h numbers.",
-    solution=f"(28 // {_SMALL['patch_size']}) ** 2 = {_SMALL_PATCHES} patches, each with "
-             f"h = {_SMALL['dim']} channels.",
+    text="Predict, then run. The tutorial's shared BatchNorm updates its running statistics twice in "
+         "every training step, with momentum 0.1: running = 0.9 * running + 0.1 * batch statistic, first "
+         "with the 1st input's batch (after the depthwise convolution), then with the 2nd input's (after "
+         "the pointwise one). Once they settle, the stored value is about w * (1st input's statistic) + "
+         "(1 - w) * (2nd input's). Predict w (a number between 0 and 1).",
+    expected=round(WEIGHT, 2),
+    is_correct=close_to(WEIGHT, rel=0, abs_tol=0.035),
+    feedback=_weight_feedback,
+    hint="Settled means unchanged after a whole step: r = 0.9 * (0.9 * r + 0.1 * a) + 0.1 * b. "
+         "Solve for r and read off the factor in front of a.",
+    solution=f"r = 0.81 r + 0.09 a + 0.1 b, so r = (0.09 a + 0.1 b) / 0.19: w = 9/19 = {WEIGHT:.3f}. About "
+             "half each, slightly less for the 1st input because the 2nd is written last. The stored "
+             "statistics match neither input: in eval mode both calls are normalised with a blend.",
 )
-function_exercise(
+
+# --- 05.3: why the running training accuracy trails in epoch 1 -------------------------------------
+
+choice_exercise(
     "05.3",
-    text="Write accuracy(logits, labels): logits is a tensor [N, classes], labels a tensor [N] of "
-         "class indices; return the fraction (0 to 1) of images whose largest logit is the label's.",
-    is_correct=_same_accuracy,
-    reference=_accuracy,
-    hint="logits.argmax(dim=1) gives the predicted class of each row; compare with labels, then "
-         "take the mean of the matches as floats.",
-    solution="return (logits.argmax(dim=1) == labels).float().mean().item()",
+    text="In the first epoch of the training run, the training accuracy printed is BELOW the validation "
+         "accuracy, although the model never trains on the validation images. Why?",
+    options={"a": "The validation images are easier than the training images.",
+             "b": "The training accuracy is counted batch by batch during the epoch, each batch by the "
+                  "model as it was at that step (early batches by a barely trained model); the validation "
+                  "accuracy is measured once, after the epoch, by the model at its end.",
+             "c": "The model overfits the training images.",
+             "d": "Label smoothing lowers the training accuracy."},
+    answer="b",
+    why_not={"a": "the validation split is 500 images of each class drawn at random from the same 60,000 "
+                  "training images: the same kind of images, balanced like the training set.",
+             "c": "overfitting shows the other way round: a model that memorises its training images "
+                  "scores HIGHER on them than on held-out images.",
+             "d": "label smoothing changes the loss's target, not which logit is largest, so it does not "
+                  "change how an accuracy is counted."},
+    hint="When, and by which version of the model, is each of the two accuracies measured?",
+    solution="(b). fit's training accuracy is a running count over the epoch's batches (train_one_epoch "
+             "adds up the correct predictions as it trains), so epoch 1 averages over a model that starts "
+             "at chance; the validation accuracy is measured after the epoch (in eval mode), by the model "
+             "as it ends the epoch. Later epochs change less within the epoch, and the gap closes.",
+)
+
+# --- 05.4: the p and k experiment ----------------------------------------------------------------
+
+
+def _macs(**changes: int) -> int:
+    with torch.device("meta"):
+        return total_macs(fashion_convmixer("small", **changes), 28)
+
+
+def _params(**changes: int) -> int:
+    with torch.device("meta"):
+        return count_parameters(fashion_convmixer("small", **changes))
+
+
+_P2, _K7 = dict(patch_size=2), dict(kernel_size=7)
+MAC_RATIO_P2, MAC_RATIO_K7 = _macs(**_P2) / _macs(), _macs(**_K7) / _macs()
+_GRID2, _GRID4 = 28 // 2, 28 // _SMALL["patch_size"]
+
+_experiment(choice_exercise(
+    "05.4",
+    text=f"Experiment. The cell above trains the small preset (p={_SMALL['patch_size']}, "
+         f"k={_SMALL['kernel_size']}) and two variants that each change ONE thing, p=2 or k=7, for one "
+         "epoch on the same few thousand images, and prints their parameters, MACs per image and "
+         "validation accuracy (the next cell, their training time on your machine). Which statement does "
+         "the experiment support?",
+    options={"a": "p=2 is the better choice: smaller patches keep more detail, so it reached the highest "
+                  "validation accuracy.",
+             "b": "p=2 costs more because it has more parameters than p=4.",
+             "c": f"p=2 has slightly FEWER parameters yet about {MAC_RATIO_P2:.1f}x the MACs (a "
+                  f"{_GRID2}x{_GRID2} grid instead of {_GRID4}x{_GRID4}), and after this short run it is "
+                  f"the least accurate of the three; k=7 costs about {MAC_RATIO_K7:.1f}x the MACs and "
+                  "did better than k=3.",
+             "d": f"k=7 costs 49/9 = {49 / 9:.1f}x the MACs of k=3, since every kernel is 49 weights "
+                  "instead of 9."},
+    answer="c",
+    why_not={"a": "read the accuracy column: after one short epoch p=2 is below p=4. Detail may pay off "
+                  "with longer training (the reference model uses p=2), but this run does not show it.",
+             "b": f"the parameters column says the opposite: the stem's filters shrink from "
+                  f"{_SMALL['patch_size']}x{_SMALL['patch_size']} to 2x2 pixels ({_params(**_P2):,} vs "
+                  f"{_params():,} parameters); the cost comes from the number of patches every layer "
+                  "processes.",
+             "d": "only the depthwise convolution grows with k; the pointwise convolution, h x h MACs at "
+                  "every patch, does not change and is most of the work."},
+    hint="Compare the columns one by one: what grows with p=2, what with k=7? The grid is 28/p patches on "
+         "a side, and every mixer layer works at every patch.",
+    solution=f"(c). Parameters do not set the cost: p=2 has fewer ({_params(**_P2):,} vs {_params():,}) "
+             f"but {_GRID2 * _GRID2} patches instead of {_GRID4 * _GRID4}, so about {MAC_RATIO_P2:.1f}x "
+             f"the MACs; k=7 grows only the depthwise part ({MAC_RATIO_K7:.1f}x in all). One epoch on "
+             "a few thousand images is a short run: what p=2 buys in detail is not visible yet, while "
+             "k=7 widens what every layer sees (7x7 patches around each patch, on a 7x7 grid). A longer "
+             "run could rank them differently.",
+))
+
+# --- 05.5: choosing by the test set ----------------------------------------------------------------
+
+choice_exercise(
+    "05.5",
+    text="You want the best (p, k) for a long run. A classmate proposes: train each setting, score each "
+         "on the TEST set, keep the best one and report its test accuracy. What is wrong with that?",
+    options={"a": "Nothing: the test set has 10,000 images, twice the validation split, so it picks "
+                  "more reliably.",
+             "b": "Scoring a model on the test set changes its weights.",
+             "c": "The reported number is the best of several test scores, kept because it was high on "
+                  "exactly these images: it overstates the accuracy on new images, and the test set no "
+                  "longer measures anything independently. Choose on the validation split; score the "
+                  "test set once, at the end.",
+             "d": "The test set's classes are balanced differently from the training set's."},
+    answer="c",
+    why_not={"a": "more images make each measurement less noisy, but the problem is the choice: the "
+                  "maximum of several noisy scores is biased upward, whatever their size. The data that "
+                  "choose cannot also give the final, honest score.",
+             "b": "evaluate runs the model in eval mode without gradients: no weight and no running "
+                  "statistic changes. The harm is in the choice, not in the weights.",
+             "d": "both are balanced: 6,000 training and 1,000 test images of every class (printed at the "
+                  "top of the notebook)."},
+    hint="Suppose every setting were equally good. Would the best of their test scores still look better "
+         "than the others?",
+    solution="(c). With several settings, the best test score is partly the best luck on those 10,000 "
+             "images; reporting it is optimistic, and every further choice made with the test set makes "
+             "it more so. The validation split exists to make the choices (epochs, p, k, the block); the "
+             "test set is scored once, at the end, for the one model chosen.",
 )

@@ -10,7 +10,8 @@ One module per topic; import them all from here (``from convmixer_lab import plo
                            receptive_field_on_image, receptive_field_maps, conv_param_bars
     costs     notebooks 03-04: comparison_bars, stage_param_bars, config_param_bars
     blocks    notebook 04: activation_curves, channel_histograms
-    training  notebook 05: fashion_examples, training_curves, confusion_matrix, kernel_grid, mistakes
+    training  notebook 05: fashion_examples, loss_and_rate_curves, training_curves, confusion_matrix,
+                        kernel_grid, mistakes
 
 Figures set their own resolution; importing this package leaves matplotlib's settings alone.
 """
@@ -30,6 +31,7 @@ from convmixer_lab.plot.training import (
     confusion_matrix,
     fashion_examples,
     kernel_grid,
+    loss_and_rate_curves,
     mistakes,
     training_curves,
 )
@@ -37,7 +39,7 @@ from convmixer_lab.plot.training import (
 __all__ = [
     "activation_curves", "channel_histograms",
     "comparison_bars", "config_param_bars", "confusion_matrix", "conv_param_bars", "depthwise_effect",
-    "fashion_examples", "feature_maps", "kernel_grid", "mistakes", "mixing_footprints",
-    "patch_as_vector", "patch_grid", "receptive_field_growth", "receptive_field_maps",
+    "fashion_examples", "feature_maps", "kernel_grid", "loss_and_rate_curves", "mistakes",
+    "mixing_footprints", "patch_as_vector", "patch_grid", "receptive_field_growth", "receptive_field_maps",
     "receptive_field_on_image", "receptive_field_steps", "stage_param_bars", "training_curves",
 ]

@@ -160,13 +160,15 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch
                     y: torch.Tensor, *, batch_size: int = 128, generator: torch.Generator | None = None,
                     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
                     label_smoothing: float = 0.1, augment: bool = False,
-                    after_step: Callable[[], bool] | None = None) -> dict[str, float]:
+                    after_step: Callable[[], bool] | None = None,
+                    step_losses: list[float] | None = None) -> dict[str, float]:
     """One pass over images ``x`` [N, 1, H, W] and labels ``y`` [N] in an order drawn from
     ``generator``: per batch, forward, loss (cross-entropy with label smoothing), backward, an
     optimizer step and a schedule step. ``augment`` changes each image (augment.py) with choices drawn
     from the same generator. ``after_step()`` runs after every step; returning True ends the epoch
-    early. Returns the mean training loss, the running training accuracy (on the batches as they were
-    trained, in train mode) and the number of steps."""
+    early. ``step_losses``: a list that gets each step's loss appended (a float; one sync per step, so
+    only when asked). Returns the mean training loss, the running training accuracy (on the batches as
+    they were trained, in train mode) and the number of steps."""
     model.train()
     device = x.device
     order = torch.randperm(len(x), generator=generator).to(device)
@@ -187,6 +189,8 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch
         if scheduler is not None:
             scheduler.step()
         sums += torch.stack([loss.detach() * len(yb), (logits.argmax(1) == yb).sum()])
+        if step_losses is not None:
+            step_losses.append(loss.item())
         steps += 1
         if after_step is not None and after_step():
             break
