@@ -10,10 +10,11 @@ parameter budget and one time budget, over several seeds.
 The budget is ``BUDGET`` = 50,000 parameters (each configuration within ``TOLERANCE``, its width the
 one nearest the budget, see ``closest_width``). Why 50,000: about 2.3x the course's small preset
 (22,090), so each family gets a few layers of a sensible width (a transformer layer costs ~12h^2
-parameters, a ConvMixer layer ~h^2), while every family still runs several epochs of the 55,000
-training images in about a minute on 2 CPU cores. Every configuration is trained with the same
-recipe (``RECIPE``) and the same time budget; nothing is chosen by the test set: a record holds the
-final model's validation accuracy and its test accuracy, scored once at the end.
+parameters, a ConvMixer layer ~h^2), yet small enough that a one-minute time budget on a quiet
+2-core machine buys each family a few passes over the 55,000 training images (estimated 2-5 from
+step timings; each record stores the epochs its run completed). Every configuration is trained
+with the same recipe (``RECIPE``) and the same time budget; nothing is chosen by the test set: a
+record holds the final model's validation accuracy and its test accuracy, scored once at the end.
 """
 
 from __future__ import annotations
