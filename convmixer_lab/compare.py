@@ -5,26 +5,33 @@ parameter budget and one time budget, over several seeds.
     build(family, config)             -> nn.Module              seeded by the caller
     describe("vit")                   -> {"params": ..., "macs": ...}
     run_config("vit", seed=0, time_budget=60, data=fashion_mnist_tensors())  -> one record
-    summarize(records)                -> one row per configuration: mean, sample std, min, max
+    summarize(records)                -> one row per configuration (spread.py: mean, std, sem, range)
+    load_results()                    -> the committed data/results/compare_models.json
 
 The budget is ``BUDGET`` = 50,000 parameters (each configuration within ``TOLERANCE``, its width the
 one nearest the budget, see ``closest_width``). Why 50,000: about 2.3x the course's small preset
 (22,090), so each family gets a few layers of a sensible width (a transformer layer costs ~12h^2
-parameters, a ConvMixer layer ~h^2), yet small enough that a one-minute time budget on a quiet
-2-core machine buys each family a few passes over the 55,000 training images (estimated 2-5 from
-step timings; each record stores the epochs its run completed). Every configuration is trained
-with the same recipe (``RECIPE``) and the same time budget; nothing is chosen by the test set: a
-record holds the final model's validation accuracy and its test accuracy, scored once at the end.
+parameters, a ConvMixer layer ~h^2), yet small enough that a one-minute budget buys each family a
+few passes over the 55,000 training images (each record stores the epochs its run completed).
+
+The protocol (``benchmarks/compare_models.py``): every configuration is trained with the same recipe
+(``RECIPE``) and the same time budget, counted in the CPU seconds of the run's own process
+(``time.process_time``) on ONE torch thread, so other load on a shared machine does not shorten a
+run. After every epoch the model with the best validation accuracy so far is kept; the test set is
+scored once per run, at the end, on the kept model. Nothing is chosen by the test set.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
 import platform
-import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -32,6 +39,7 @@ import torch.nn as nn
 
 from convmixer_lab.checks import check_choice, check_int, check_number
 from convmixer_lab.counting import conv_macs, convmixer_params
+from convmixer_lab.files import REPO_ROOT
 from convmixer_lab.model import ConvMixer, ConvMixerLayer
 from convmixer_lab.peers import (
     MLPMixer,
@@ -44,6 +52,7 @@ from convmixer_lab.peers import (
     vit_macs,
     vit_params,
 )
+from convmixer_lab.spread import difference, format_summary, prediction_interval, summarize  # noqa: F401
 from convmixer_lab.train import evaluate, fit, seed_everything
 
 BUDGET = 50_000
@@ -53,6 +62,12 @@ FAMILIES = ("convmixer", "vit", "mlpmixer", "resnet")
 # The one recipe every configuration is trained with (keyword arguments of train.fit).
 RECIPE: dict[str, Any] = dict(batch_size=128, lr=0.01, weight_decay=0.05, label_smoothing=0.1,
                               augment=False)
+# The clocks a time budget can count in: this process's CPU seconds, or wall-clock seconds.
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+# What every record holds (a results file's reader checks them).
+REQUIRED = frozenset({"family", "config", "params", "macs", "seed", "seconds", "epochs", "val_accuracy",
+                      "test_accuracy"})
+RESULTS = REPO_ROOT / "data" / "results" / "compare_models.json"
 
 
 # --- the ablation without residual ------------------------------------------------------------------
@@ -219,21 +234,39 @@ def config_table(names: tuple[str, ...] | None = None) -> str:
 
 # --- training one configuration -----------------------------------------------------------------------
 
+@contextmanager
+def _torch_threads(threads: int | None) -> Iterator[None]:
+    """torch uses ``threads`` threads inside (None: leave it as it is); the old number restored after."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def _train(model: nn.Module, data: dict, *, seed: int, time_budget: float | None, epochs: int | None,
-           recipe: dict[str, Any], device: str, progress: bool) -> dict[str, list[float]]:
-    """The ONE call to the course's ``fit``: adapt it here if fit's signature changes. The validation
-    split is passed as fit's evaluation set; the returned history always names its per-epoch accuracy
-    "val_accuracy" (fit before the validation split named it "test_accuracy")."""
+           recipe: dict[str, Any], device: str, progress: bool, clock: str) -> tuple[dict, dict]:
+    """The ONE call to the course's ``fit``. After every epoch the model is kept if its validation
+    accuracy is the best so far; at the end the kept model is loaded back (selection by validation).
+    Returns fit's history and {"val_accuracy", "epoch"} of the kept model."""
+    best: dict[str, Any] = dict(val_accuracy=-1.0, epoch=None, state=None)
+
+    def keep_best(row: dict[str, float]) -> None:
+        if row["val_accuracy"] > best["val_accuracy"]:
+            best.update(val_accuracy=row["val_accuracy"], epoch=row["epoch"],
+                        state=copy.deepcopy(model.state_dict()))
+
     history = fit(model, data["train"], data["val"], epochs=epochs or 1, seed=seed, device=device,
-                  time_budget=time_budget, progress=progress, **recipe)
-    history = {key: list(values) for key, values in history.items()}
-    if "val_accuracy" not in history and "test_accuracy" in history:
-        history["val_accuracy"] = history.pop("test_accuracy")
-    return history
+                  time_budget=time_budget, progress=progress, on_epoch=keep_best,
+                  budget_clock=CLOCKS[clock], **recipe)
+    model.load_state_dict(best.pop("state"))
+    return {key: list(values) for key, values in history.items()}, best
 
 
 def _check_run(seed: object, time_budget: object, epochs: object, data: object,
-               recipe: dict[str, Any] | None) -> dict[str, Any]:
+               recipe: dict[str, Any] | None, threads: object, clock: object) -> dict[str, Any]:
     check_int("seed", seed, minimum=0)
     if time_budget is None and epochs is None:
         raise ValueError("give time_budget (seconds) or epochs: one of them sets how long to train")
@@ -241,6 +274,9 @@ def _check_run(seed: object, time_budget: object, epochs: object, data: object,
         check_number("time_budget", time_budget, minimum=0, strict=True)
     if epochs is not None:
         check_int("epochs", epochs, minimum=1)
+    if threads is not None:
+        check_int("threads", threads, minimum=1, hint="or None to keep torch's setting")
+    check_choice("clock", clock, CLOCKS)
     if not isinstance(data, dict) or not {"train", "val", "test"} <= set(data):
         raise TypeError("data must be a dict with 'train', 'val' and 'test' (images, labels) pairs, "
                         "as data.fashion_mnist_tensors() returns")
@@ -252,93 +288,86 @@ def _check_run(seed: object, time_budget: object, epochs: object, data: object,
 
 def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: float | None,
                data: dict, *, epochs: int | None = None, recipe: dict[str, Any] | None = None,
-               device: str = "cpu", progress: bool = False) -> dict[str, Any]:
+               device: str = "cpu", progress: bool = False, threads: int | None = 1,
+               clock: str = "cpu") -> dict[str, Any]:
     """Seed, build, train with the course's ``fit`` for ``time_budget`` seconds (or ``epochs``
-    epochs when ``time_budget`` is None), then score the FINAL model once on the validation and the
-    test split. Nothing is selected by either split.
+    epochs when ``time_budget`` is None) on ``threads`` torch threads, counting seconds on ``clock``
+    ("cpu": this process's CPU seconds, ``time.process_time``; "wall": wall-clock seconds). Keep the
+    epoch with the best validation accuracy, then score the test set ONCE, on that model.
 
     ``spec``: a name in ``CONFIGS`` or a (family, config) pair (e.g. a student's own configuration).
     ``data``: {"train", "val", "test"} -> (images [N, 1, 28, 28], labels [N]).
-    Returns a record: name, family, config, params, macs, seed, seconds (fit's wall time), epochs
-    (completed, fractional), steps, val_accuracy, test_accuracy, time_budget, recipe, threads,
-    device, load_average (the machine's 1-minute load before the run: a time budget buys less
-    training on a busy machine) and history (per epoch: epoch, loss, val_accuracy, seconds).
+    Returns a record: name, family, config, params, macs, seed, seconds (training and validation,
+    on ``clock``: what the budget counted), wall_seconds (the whole fit call), epochs (completed,
+    fractional), steps, best_epoch, val_accuracy (of the kept model), final_val_accuracy,
+    test_accuracy, time_budget, clock, threads, recipe, device, load_average (the machine's 1-minute
+    load before the run) and history (per epoch: epoch, loss, val_accuracy, seconds).
     """
     name, family, config = _lookup(spec)
-    recipe = _check_run(seed, time_budget, epochs, data, recipe)
-    counts = count(family, config)
-    load = _load_average()
-    seed_everything(seed)
-    model = build(family, config)
-    start = time.perf_counter()
-    history = _train(model, data, seed=seed, time_budget=time_budget, epochs=epochs, recipe=recipe,
-                     device=device, progress=progress)
-    seconds = time.perf_counter() - start
-    done = history["epoch"][-1] if history["epoch"] else 0.0
-    return dict(name=name, family=family, config=config, **counts, seed=seed, seconds=seconds,
-                epochs=done, steps=round(done * math.ceil(len(data["train"][1]) / recipe["batch_size"])),
-                val_accuracy=evaluate(model, *data["val"]), test_accuracy=evaluate(model, *data["test"]),
-                time_budget=time_budget, recipe=recipe, threads=torch.get_num_threads(), device=device,
+    recipe = _check_run(seed, time_budget, epochs, data, recipe, threads, clock)
+    counts, load = count(family, config), _load_average()
+    with _torch_threads(threads):
+        seed_everything(seed)
+        model = build(family, config)
+        wall = time.perf_counter()
+        history, best = _train(model, data, seed=seed, time_budget=time_budget, epochs=epochs,
+                               recipe=recipe, device=device, progress=progress, clock=clock)
+        wall = time.perf_counter() - wall
+        test_accuracy = evaluate(model, *data["test"])
+        used = torch.get_num_threads()
+    done = history["epoch"][-1]
+    return dict(name=name, family=family, config=config, **counts, seed=seed,
+                seconds=sum(history["seconds"]), wall_seconds=wall, epochs=done,
+                steps=round(done * math.ceil(len(data["train"][1]) / recipe["batch_size"])),
+                best_epoch=best["epoch"], val_accuracy=best["val_accuracy"],
+                final_val_accuracy=history["val_accuracy"][-1], test_accuracy=test_accuracy,
+                time_budget=time_budget, clock=clock, threads=used, recipe=recipe, device=device,
                 load_average=load,
-                history={k: history[k] for k in ("epoch", "loss", "val_accuracy", "seconds") if k in history})
+                history={k: history[k] for k in ("epoch", "loss", "val_accuracy", "seconds")})
 
 
 def _load_average() -> float | None:
     return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
 
 
-# --- many seeds -> one row per configuration ----------------------------------------------------------
+# --- where it ran, and the committed results -----------------------------------------------------------
 
-def _spread(values: list[float], prefix: str) -> dict[str, float | None]:
-    """mean, sample standard deviation (n - 1 in the denominator; None for one value), min, max."""
-    return {f"{prefix}_mean": statistics.fmean(values),
-            f"{prefix}_std": statistics.stdev(values) if len(values) > 1 else None,
-            f"{prefix}_min": min(values), f"{prefix}_max": max(values)}
-
-
-def summarize(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per configuration (records grouped by name, or by family and config when unnamed),
-    in order of first appearance: name, family, config, params, macs, n, seeds, and for
-    val_accuracy, test_accuracy, seconds and epochs their mean, sample std, min and max."""
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for r in records:
-        key = r.get("name") or json.dumps([r["family"], r["config"]], sort_keys=True)
-        groups.setdefault(key, []).append(r)
-    rows = []
-    for key, group in groups.items():
-        first = group[0]
-        if any(r["params"] != first["params"] or r["config"] != first["config"] for r in group):
-            raise ValueError(f"records named {key!r} disagree on config or params; they are not one "
-                             "configuration")
-        row = dict(name=first.get("name"), family=first["family"], config=first["config"],
-                   params=first["params"], macs=first["macs"], n=len(group), seeds=[r["seed"] for r in group])
-        for metric in ("val_accuracy", "test_accuracy", "seconds", "epochs"):
-            row.update(_spread([float(r[metric]) for r in group], metric))
-        rows.append(row)
-    return rows
-
-
-def format_summary(rows: list[dict[str, Any]]) -> str:
-    """The summary as fixed-width text (accuracies in %, spread as the sample std)."""
-    lines = [f"{'name':<16}{'params':>8}{'n':>3}{'val mean':>10}{'± std':>7}{'min':>7}{'max':>7}"
-             f"{'test mean':>10}{'epochs':>8}{'seconds':>8}"]
-    for r in rows:
-        std = "" if r["val_accuracy_std"] is None else f"{100 * r['val_accuracy_std']:.2f}"
-        lines.append(f"{r['name'] or r['family']:<16}{r['params']:>8,}{r['n']:>3}"
-                     f"{100 * r['val_accuracy_mean']:>10.2f}{std:>7}{100 * r['val_accuracy_min']:>7.2f}"
-                     f"{100 * r['val_accuracy_max']:>7.2f}{100 * r['test_accuracy_mean']:>10.2f}"
-                     f"{r['epochs_mean']:>8.1f}{r['seconds_mean']:>8.1f}")
-    return "\n".join(lines)
-
-
-def machine() -> dict[str, Any]:
-    """What a results file should say about where it ran: CPU, threads, torch, Python, CUDA device."""
+def machine(threads_per_run: int = 1) -> dict[str, Any]:
+    """What a results file should say about where it ran: CPU model, cores, threads per run, torch,
+    Python, platform, CUDA device (None without one)."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
             cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
     except OSError:
         pass
-    return dict(cpu=cpu, threads=torch.get_num_threads(), torch=torch.__version__,
+    return dict(cpu=cpu, cores=os.cpu_count(), threads_per_run=threads_per_run, torch=torch.__version__,
                 python=platform.python_version(), platform=platform.platform(),
                 cuda=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
+
+
+def protocol_text(time_budget: float, jobs: int, cores: int | None) -> str:
+    """The measurement protocol in one sentence, as the results file, README and notebook state it."""
+    at_a_time = {1: "one run at a time", 2: "two runs at a time"}.get(jobs, f"{jobs} runs at a time")
+    return (f"the same budget of {time_budget:g} CPU-seconds on one core per run; {at_a_time} on the "
+            f"{cores}-core machine")
+
+
+RESULTS_KEYS = ("command", "machine", "protocol", "configs", "records", "invocations", "total_seconds")
+
+
+def load_results(path: str | Path = RESULTS) -> dict[str, Any]:
+    """The results file ``benchmarks/compare_models.py`` wrote (committed at ``data/results/``),
+    checked to hold every key a reader needs (``RESULTS_KEYS``) and every record's ``REQUIRED`` keys."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found; run python benchmarks/compare_models.py "
+                                f"--out {path} to make it")
+    results = json.loads(path.read_text(encoding="utf-8"))
+    missing = [k for k in RESULTS_KEYS if k not in results]
+    if missing:
+        raise ValueError(f"{path} is not a compare_models.py results file: it lacks {missing}")
+    for i, r in enumerate(results["records"]):
+        if not REQUIRED <= set(r):
+            raise ValueError(f"{path}: record {i} lacks {sorted(REQUIRED - set(r))}")
+    return results
