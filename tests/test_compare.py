@@ -1,19 +1,26 @@
 """Notebook 06's comparison engine: the configurations sit on the budget, the no-residual variant,
-build/describe/run_config (one record, nothing selected by test), summarize's statistics."""
+build/describe/run_config (one record: one thread, CPU-seconds, the best validation epoch kept, the
+test set scored once on it), fit's budget clock, the results file reader and the protocol sentence."""
 
 from __future__ import annotations
 
-import statistics
+import inspect
+import json
+import os
+import time
 
 import pytest
 import torch
 
 from convmixer_lab import ConvMixer, ConvMixerLayer, compare
+from convmixer_lab.budget import RESERVE
 from convmixer_lab.compare import (
     ABLATIONS,
     BUDGET,
     CONFIGS,
     PEERS,
+    REQUIRED,
+    RESULTS_KEYS,
     TOLERANCE,
     NoResidualConvMixerLayer,
     build,
@@ -21,18 +28,25 @@ from convmixer_lab.compare import (
     config_table,
     count,
     describe,
-    format_summary,
+    load_results,
     machine,
     no_residual_convmixer,
+    protocol_text,
     run_config,
-    summarize,
 )
 from convmixer_lab.counting import count_parameters, total_macs
-from convmixer_lab.train import seed_everything
+from convmixer_lab.train import fit, seed_everything
 
 TINY = ("convmixer", dict(dim=8, depth=1, kernel_size=3, patch_size=7, num_classes=10, in_channels=1))
-REQUIRED = {"family", "config", "params", "macs", "seed", "seconds", "epochs", "val_accuracy",
-            "test_accuracy"}
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_thread():
+    """Tiny models train faster on one thread, and steadily on a machine that others share."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
@@ -141,10 +155,28 @@ def test_run_config_record(data):
     assert REQUIRED <= set(record)
     assert record["name"] == "vit" and record["family"] == "vit" and record["config"] == CONFIGS["vit"][1]
     assert (record["params"], record["macs"]) == (describe("vit")["params"], describe("vit")["macs"])
-    assert record["epochs"] == 1.0 and record["steps"] == 2 and record["seconds"] > 0
-    assert record["history"]["val_accuracy"][-1] == record["val_accuracy"]  # the final model, not a pick
+    assert record["epochs"] == 1.0 and record["steps"] == 2 and record["best_epoch"] == 1.0
+    assert record["seconds"] == sum(record["history"]["seconds"]) > 0 and record["wall_seconds"] > 0
+    assert record["history"]["val_accuracy"] == [record["val_accuracy"]] == [record["final_val_accuracy"]]
     assert 0 <= record["test_accuracy"] <= 1 and record["recipe"] == compare.RECIPE
-    assert record["threads"] == torch.get_num_threads()
+    assert (record["threads"], record["clock"], record["time_budget"]) == (1, "cpu", None)
+
+
+def test_run_config_keeps_the_best_validation_epoch_and_tests_only_that_model(data, monkeypatch):
+    scored = []
+    real_evaluate = compare.evaluate
+
+    def spy(model, x, y, *args, **kwargs):  # what the test set is scored on, and that model's val score
+        scored.append((x is data["test"][0], real_evaluate(model, *data["val"])))
+        return real_evaluate(model, x, y, *args, **kwargs)
+
+    monkeypatch.setattr(compare, "evaluate", spy)
+    record = run_config(TINY, 1, None, data, epochs=6, recipe=dict(lr=0.05))
+    history = record["history"]["val_accuracy"]
+    assert len(scored) == 1 and scored[0][0]  # compare.evaluate runs once, on the test images
+    assert record["val_accuracy"] == max(history) == scored[0][1]  # the kept model is the best one
+    assert record["best_epoch"] == record["history"]["epoch"][history.index(max(history))]
+    assert record["final_val_accuracy"] == history[-1]
 
 
 def test_run_config_same_seed_same_record(data):
@@ -159,6 +191,26 @@ def test_run_config_same_seed_same_record(data):
 def test_run_config_with_a_time_budget(data):
     record = run_config(TINY, 0, 2.0, data)
     assert record["time_budget"] == 2.0 and record["epochs"] > 0 and record["steps"] >= 1
+    assert record["seconds"] <= 2.0  # CPU-seconds counted by the budget (its 5% reserve absorbs overruns)
+
+
+@pytest.mark.parametrize("threads,clock,expected_clock", [(1, "cpu", time.process_time),
+                                                          (2, "wall", time.perf_counter)])
+def test_run_config_trains_on_its_threads_and_clock_and_restores_torch(data, monkeypatch, threads, clock,
+                                                                       expected_clock):
+    seen = {}
+    real_fit = compare.fit
+
+    def spy(model, *args, **kwargs):
+        seen.update(threads=torch.get_num_threads(), clock=kwargs["budget_clock"])
+        return real_fit(model, *args, **kwargs)
+
+    monkeypatch.setattr(compare, "fit", spy)
+    before = torch.get_num_threads()
+    record = run_config(TINY, 0, None, data, epochs=1, threads=threads, clock=clock)
+    assert seen == dict(threads=threads, clock=expected_clock)
+    assert (record["threads"], record["clock"]) == (threads, clock)
+    assert torch.get_num_threads() == before
 
 
 def test_run_config_never_shows_the_test_set_to_fit(data, monkeypatch):
@@ -187,44 +239,90 @@ def test_run_config_refuses_bad_arguments(data, seed, time_budget, epochs, recip
         run_config(TINY, seed, time_budget, data, epochs=epochs, recipe=recipe)
 
 
+@pytest.mark.parametrize("threads,clock,error,match", [
+    (0, "cpu", ValueError, "threads must be a positive int"),
+    (1.5, "cpu", TypeError, "threads must be a positive int"),
+    (1, "gpu", ValueError, "clock must be one of 'cpu', 'wall'"),
+])
+def test_run_config_refuses_bad_threads_and_clocks(data, threads, clock, error, match):
+    with pytest.raises(error, match=match):
+        run_config(TINY, 0, None, data, epochs=1, threads=threads, clock=clock)
+
+
 def test_run_config_refuses_data_without_a_validation_split(data):
     with pytest.raises(TypeError, match="data must be a dict with 'train', 'val' and 'test'"):
         run_config(TINY, 0, None, {"train": data["train"], "test": data["test"]}, epochs=1)
 
 
-def record(name, seed, val, test, params=100, family="convmixer", config=None):
-    return dict(name=name, family=family, config=config or {"dim": 1}, params=params, macs=10, seed=seed,
-                seconds=2.0 + seed, epochs=1.5, val_accuracy=val, test_accuracy=test)
-
-
-def test_summarize_mean_sample_std_min_max():
-    rows = summarize([record("a", 0, 0.90, 0.89), record("b", 0, 0.50, 0.40), record("a", 1, 0.92, 0.91),
-                      record("a", 2, 0.94, 0.90)])
-    assert [r["name"] for r in rows] == ["a", "b"]
-    a, b = rows
-    assert a["n"] == 3 and a["seeds"] == [0, 1, 2] and a["params"] == 100
-    assert a["val_accuracy_mean"] == pytest.approx(0.92)
-    assert a["val_accuracy_std"] == pytest.approx(0.02)  # sample std: sqrt((0.02^2 + 0 + 0.02^2) / 2)
-    assert a["val_accuracy_std"] == pytest.approx(statistics.stdev([0.90, 0.92, 0.94]))
-    assert (a["val_accuracy_min"], a["val_accuracy_max"]) == (0.90, 0.94)
-    assert a["test_accuracy_mean"] == pytest.approx(0.90) and a["seconds_mean"] == pytest.approx(3.0)
-    assert b["n"] == 1 and b["val_accuracy_std"] is None and b["val_accuracy_mean"] == 0.50
-    text = format_summary(rows)
-    assert "92.00" in text and "2.00" in text and "50.00" in text
-
-
-def test_summarize_groups_unnamed_records_by_family_and_config():
-    rows = summarize([record(None, 0, 0.8, 0.8, config={"dim": 2}),
-                      record(None, 1, 0.6, 0.6, config={"dim": 2}),
-                      record(None, 0, 0.7, 0.7, config={"dim": 3})])
-    assert [r["n"] for r in rows] == [2, 1]
-    assert rows[0]["val_accuracy_mean"] == pytest.approx(0.7) and rows[0]["config"] == {"dim": 2}
-    with pytest.raises(ValueError, match="disagree on config or params"):
-        summarize([record("a", 0, 0.9, 0.9, params=100), record("a", 1, 0.9, 0.9, params=101)])
-
-
 def test_machine_says_where_it_ran():
     info = machine()
-    assert info["threads"] == torch.get_num_threads() and info["torch"] == torch.__version__
-    assert isinstance(info["cpu"], str) and info["cpu"]
-    assert set(info) == {"cpu", "threads", "torch", "python", "platform", "cuda"}
+    assert info["threads_per_run"] == 1 and info["torch"] == torch.__version__
+    assert info["cores"] == os.cpu_count() and isinstance(info["cpu"], str) and info["cpu"]
+    assert set(info) == {"cpu", "cores", "threads_per_run", "torch", "python", "platform", "cuda"}
+    assert machine(threads_per_run=4)["threads_per_run"] == 4
+
+
+def test_protocol_text():
+    assert protocol_text(60, 2, 2) == ("the same budget of 60 CPU-seconds on one core per run; two runs at a "
+                                       "time on the 2-core machine")
+    assert protocol_text(12.5, 1, 8).endswith("12.5 CPU-seconds on one core per run; one run at a time on "
+                                              "the 8-core machine")
+    assert "3 runs at a time" in protocol_text(60, 3, 4)
+
+
+def test_load_results_checks_the_file(tmp_path):
+    good = {key: [] for key in RESULTS_KEYS}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(good))
+    assert load_results(path) == good
+    path.write_text(json.dumps({**good, "records": [{"family": "vit", "seed": 0}]}))
+    with pytest.raises(ValueError, match=r"record 0 lacks \['config', 'epochs', 'macs'"):
+        load_results(path)
+    path.write_text(json.dumps({"records": []}))
+    with pytest.raises(ValueError, match="is not a compare_models.py results file: it lacks"):
+        load_results(path)
+    with pytest.raises(FileNotFoundError, match="run python benchmarks/compare_models.py --out"):
+        load_results(tmp_path / "missing.json")
+
+
+# --- fit's budget clock ---------------------------------------------------------------------------------
+
+class StepClock:
+    """A clock that moves by exactly one "second" per training step (fit's on_step moves it)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def tick(self, step: int, lr: float) -> None:
+        self.now += 1.0
+
+
+def test_fit_counts_its_time_budget_and_history_on_the_given_clock(data):
+    clock = StepClock()
+    seed_everything(0)
+    model = build(*TINY)
+    train = (data["train"][0][:160], data["train"][1][:160])  # batches of 32: 5 steps per epoch
+    history = fit(model, train, data["val"], batch_size=32, time_budget=100.0, budget_clock=clock,
+                  on_step=clock.tick, device="cpu", progress=False)
+    # 1 s per step on this clock; the last re-plan, at the end of epoch 18 (90 steps), adds as many steps
+    # as fit in what is left before the 5% reserve (int() of 4.999...: 1 - 0.95 is a hair above 0.05)
+    planned = 90 + int(100 - 90 - (1 - RESERVE) * 100)
+    assert clock.now == sum(history["seconds"]) == planned == 94
+    assert history["seconds"] == [5.0] * 18 + [4.0] and history["epoch"][-1] == 94 / 5
+
+
+def test_fit_without_a_budget_times_its_epochs_on_the_given_clock_too(data):
+    clock = StepClock()
+    seed_everything(0)
+    history = fit(build(*TINY), (data["train"][0][:160], data["train"][1][:160]), data["val"], epochs=2,
+                  batch_size=32, budget_clock=clock, on_step=clock.tick, device="cpu", progress=False)
+    assert history["seconds"] == [5.0, 5.0]
+
+
+def test_fit_s_default_clock_is_wall_time_and_a_bad_clock_is_refused(data):
+    assert inspect.signature(fit).parameters["budget_clock"].default is time.perf_counter
+    with pytest.raises(TypeError, match="budget_clock must be a function that returns seconds"):
+        fit(build(*TINY), data["train"], data["val"], epochs=1, budget_clock=3.0, device="cpu")

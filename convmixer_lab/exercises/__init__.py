@@ -14,11 +14,11 @@ Solution lines in the instructor notebooks carry the marker ``# SOLUTION`` at th
 line; ``convmixer_lab.student`` turns them into placeholders (``...``) for the student copies.
 Expected answers are computed from the package (never typed by hand) so they cannot go stale.
 
-``core`` holds ``Exercise``, the answer checkers and the registry; ``nb01`` ... ``nb05`` each
+``core`` holds ``Exercise``, the answer checkers and the registry; ``nb01`` ... ``nb06`` each
 register one notebook's exercises (a new exercise goes in its notebook's module).
 """
 
-from convmixer_lab.exercises import nb01, nb02, nb03, nb04, nb05  # noqa: F401  (they register)
+from convmixer_lab.exercises import nb01, nb02, nb03, nb04, nb05, nb06  # noqa: F401  (they register)
 from convmixer_lab.exercises.core import EXERCISES, SOLUTION_MARKER, Exercise, exercise
 
 __all__ = ["EXERCISES", "SOLUTION_MARKER", "Exercise", "exercise"]

@@ -10,10 +10,12 @@ One module per topic; import them all from here (``from convmixer_lab import plo
                            receptive_field_on_image, conv_param_bars
     costs     notebooks 03-04: comparison_bars, stage_param_bars, config_param_bars
     training  notebook 05: fashion_examples, training_curves, confusion_matrix, kernel_grid, mistakes
+    compare   notebook 06: accuracy_size_points, accuracy_time_curves, ablation_bars, seed_points
 
 Figures set their own resolution; importing this package leaves matplotlib's settings alone.
 """
 
+from convmixer_lab.plot.compare import ablation_bars, accuracy_size_points, accuracy_time_curves, seed_points
 from convmixer_lab.plot.costs import comparison_bars, config_param_bars, stage_param_bars
 from convmixer_lab.plot.mixing import (
     conv_param_bars,
@@ -32,6 +34,7 @@ from convmixer_lab.plot.training import (
 )
 
 __all__ = [
+    "ablation_bars", "accuracy_size_points", "accuracy_time_curves", "seed_points",
     "comparison_bars", "config_param_bars", "confusion_matrix", "conv_param_bars", "depthwise_effect",
     "fashion_examples", "feature_maps", "kernel_grid", "mistakes", "mixing_footprints",
     "patch_as_vector", "patch_grid", "receptive_field_growth", "receptive_field_on_image",
