@@ -52,7 +52,7 @@ def _mac_ratio_feedback(answer: Any) -> str:
         return ("the parameters are nearly the same, but the compute is not: every mixer layer runs once "
                 "per patch, and p=2 makes many more patches")
     if abs(answer - 2) < 0.3:
-        return "halving p halves each side of the grid's patches, so it doubles BOTH sides of the grid"
+        return "halving p doubles the patches along each side of the grid: count both sides"
     return "too large" if answer > MAC_RATIO else "too small"
 
 
@@ -97,10 +97,7 @@ def _sem_ok(func: Any) -> bool:
 
 def _sem_feedback(func: Any) -> str:
     case = list(_SEED_CASES[0])
-    try:
-        got = float(call_answer(func, case))
-    except Exception:
-        return "call it as standard_error([89.5, 90.1, 90.4]) and return a number"
+    got = float(call_answer(func, case))  # it ran without error: is_correct called it on every case
     for why, wrong in _SEM_NEAR_MISSES.items():
         if math.isclose(got, wrong(case), rel_tol=1e-6):
             return why
@@ -144,6 +141,9 @@ choice_exercise(
 
 # --- 06.4 experiment: your own configuration, fairly ------------------------------------------------
 
+VERDICTS = ("below", "inside", "above")
+
+
 @lru_cache(maxsize=1)
 def live_range() -> tuple[float, float]:
     """Lowest and highest test accuracy of the committed runs at the live budget (``LIVE_RESULTS``)."""
@@ -181,7 +181,7 @@ def _experiment_ok(answer: Any) -> bool:
     record, verdict = answer
     if record is None or record is ... or verdict is ... or verdict is None:
         raise NotAnswered
-    return _unfair(record) is None and verdict == _where(record)
+    return _unfair(record) is None and verdict in VERDICTS and verdict == _where(record)
 
 
 def _experiment_feedback(answer: Any) -> str:
@@ -189,7 +189,7 @@ def _experiment_feedback(answer: Any) -> str:
     why = _unfair(record)
     if why:
         return why
-    if verdict not in ("below", "inside", "above"):
+    if verdict not in VERDICTS:
         return f"my_verdict must be 'below', 'inside' or 'above', got {verdict!r}"
     low, high = live_range()
     return (f"your run scored {record['test_accuracy']:.2%} and the committed runs range "
