@@ -22,7 +22,8 @@ from typing import Any
 
 from convmixer_lab.checks import check_choice, check_int, check_number
 
-__all__ = ["difference", "format_summary", "prediction_interval", "summarize", "t_quantile"]
+__all__ = ["difference", "format_differences", "format_summary", "prediction_interval", "summarize",
+           "t_quantile"]
 
 METRICS = ("val_accuracy", "test_accuracy", "seconds", "epochs")
 
@@ -105,6 +106,18 @@ def difference(rows: list[dict[str, Any]], a: str, b: str, metric: str = "test_a
     overlap = ra[f"{metric}_min"] <= rb[f"{metric}_max"] and rb[f"{metric}_min"] <= ra[f"{metric}_max"]
     return dict(a=a, b=b, metric=metric, difference=diff, standard_error=se,
                 ratio=diff / se if se else math.inf, ranges_overlap=overlap)
+
+
+def format_differences(rows: list[dict[str, Any]], names: list[str], baseline: str,
+                       metric: str = "test_accuracy") -> str:
+    """``difference(rows, name, baseline)`` for each of ``names``, one line each, in points (%)."""
+    lines = []
+    for name in names:
+        d = difference(rows, name, baseline, metric)
+        lines.append(f"{name:16s} - {baseline}: {100 * d['difference']:+6.2f} points, standard error "
+                     f"{100 * d['standard_error']:.2f}, ratio {d['ratio']:+6.1f}, ranges overlap: "
+                     f"{'yes' if d['ranges_overlap'] else 'no'}")
+    return "\n".join(lines)
 
 
 def format_summary(rows: list[dict[str, Any]]) -> str:

@@ -13,6 +13,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.container import BarContainer  # noqa: E402
 
 from convmixer_lab import plot  # noqa: E402
 from convmixer_lab.compare import (  # noqa: E402
@@ -207,7 +208,8 @@ ROWS = summarize(RECORDS)
 
 
 def test_accuracy_size_points_draws_means_with_std_and_extra_stars():
-    fig = plot.accuracy_size_points(ROWS, extra=[RECORDS[0], None], budget=(47_500, 52_500), title="T")
+    fig = plot.accuracy_size_points(ROWS, extra={"yours": RECORDS[0], "not run": None},
+                                    budget=(47_500, 52_500), title="T")
     left, right = fig.axes
     assert fig._suptitle.get_text() == "T" and right.get_xscale() == "log"
     assert left.get_xlabel() == "parameters" and "± std" in left.get_ylabel()
@@ -216,7 +218,7 @@ def test_accuracy_size_points_draws_means_with_std_and_extra_stars():
     assert len(stars) == 1 and list(stars[0].get_ydata()) == [89.0]  # the one record; None skipped
     means = sorted(round(float(c.lines[0].get_ydata()[0]), 6) for c in left.containers)
     assert means == [84.0, 85.0, 90.0]
-    assert [t.get_text() for t in left.texts][:3] == ["convmixer", "vit", "convmixer-p2"]
+    assert [t.get_text() for t in left.texts] == ["convmixer", "vit", "convmixer-p2", "yours"]
     with pytest.raises(ValueError, match="rows must hold at least one row"):
         plot.accuracy_size_points([])
     with pytest.raises(ValueError, match="metric must be one of"):
@@ -238,14 +240,23 @@ def test_accuracy_time_curves_one_line_per_run_and_one_point_per_run():
 def test_ablation_bars_means_error_bars_seed_dots_and_the_baseline_band():
     fig = plot.ablation_bars(ROWS, RECORDS, baseline="convmixer", title="A")
     ax = fig.axes[0]
-    heights = [round(p.get_height(), 6) for p in ax.patches if p.get_width() < 5]
-    assert heights[:3] == [90.0, 84.0, 85.0]
+    [bars] = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert [round(p.get_height(), 6) for p in bars] == [90.0, 84.0, 85.0]
     dots = [line for line in ax.lines if line.get_marker() == "o"]
     assert [list(d.get_ydata()) for d in dots] == [[89.0, 90.0, 91.0], [84.0, 85.0, 83.0], [85.0, 84.0, 86.0]]
+    assert [t.get_text() for t in ax.texts] == ["90.00", "84.00", "85.00"]
     assert ax.get_title() == "A" and ax.get_ylabel().endswith("mean ± std")
-    assert ax.get_ylim()[0] == pytest.approx(80.0)  # 3 points below the lowest run
+    assert ax.get_ylim()[0] == pytest.approx(82.0)  # 8 points below the baseline's mean
     with pytest.raises(ValueError, match="baseline must be one of"):
         plot.ablation_bars(ROWS, baseline="resnet")
+
+
+def test_ablation_bars_cut_a_bar_far_below_the_baseline_and_say_so():
+    collapsed = [record("convmixer-seed", s, a) for s, a in enumerate((0.51, 0.53, 0.63))]
+    fig = plot.ablation_bars(summarize(RECORDS + collapsed), RECORDS + collapsed, window=5.0)
+    ax = fig.axes[0]
+    assert ax.get_ylim()[0] == pytest.approx(85.0)
+    assert ax.texts[-1].get_text() == "cut: 55.7 ± 6.4" and ax.texts[1].get_text() == "cut: 84.0 ± 1.0"
 
 
 def test_seed_points_every_seed_mean_and_standard_error():

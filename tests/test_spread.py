@@ -8,7 +8,14 @@ import statistics
 
 import pytest
 
-from convmixer_lab.spread import difference, format_summary, prediction_interval, summarize, t_quantile
+from convmixer_lab.spread import (
+    difference,
+    format_differences,
+    format_summary,
+    prediction_interval,
+    summarize,
+    t_quantile,
+)
 
 
 def record(name, seed, val, test, params=100, family="convmixer", config=None):
@@ -67,6 +74,11 @@ def test_difference_of_two_configurations():
     assert difference(rows, "c", "a")["difference"] == pytest.approx(-far["difference"])
     with pytest.raises(ValueError, match="name must be one of 'a', 'b', 'c'"):
         difference(rows, "a", "vit")
+    assert format_differences(rows, ["b", "c"], "a").splitlines() == [
+        f"b                - a:  -0.20 points, standard error {100 * math.sqrt(2) * sem:.2f}, ratio   -0.8, "
+        "ranges overlap: yes",
+        f"c                - a: -10.90 points, standard error {100 * far['standard_error']:.2f}, ratio "
+        f"{-far['ratio']:+6.1f}, ranges overlap: no"]
     single = summarize([record("x", 0, 0.9, 0.9), record("a", 0, 0.9, 0.9), record("a", 1, 0.9, 0.8)])
     with pytest.raises(ValueError, match="need at least 2 seeds each"):
         difference(single, "a", "x")

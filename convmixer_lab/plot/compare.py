@@ -31,29 +31,29 @@ def _std(row: dict[str, Any], metric: str) -> float:
     return 100 * (row[f"{metric}_std"] or 0.0)
 
 
-def _size_panel(ax: Axes, rows: list[dict[str, Any]], extra: list[dict[str, Any]], key: str,
+def _size_panel(ax: Axes, rows: list[dict[str, Any]], extra: dict[str, dict[str, Any]], key: str,
                 metric: str) -> None:
     for row in rows:
         ax.errorbar(row[key], 100 * row[f"{metric}_mean"], yerr=_std(row, metric), fmt="o", capsize=3,
                     color=FAMILY_COLORS.get(row["family"], COLORS[4]))
         ax.annotate(_label(row), (row[key], 100 * row[f"{metric}_mean"]), fontsize=7,
                     xytext=(4, 3), textcoords="offset points")
-    for record in extra:
+    for label, record in extra.items():
         ax.plot(record[key], 100 * record[metric], "*", markersize=12, color="black")
-        ax.annotate(_label(record), (record[key], 100 * record[metric]), fontsize=7, xytext=(4, -9),
+        ax.annotate(label, (record[key], 100 * record[metric]), fontsize=7, xytext=(6, -10),
                     textcoords="offset points")
 
 
-def accuracy_size_points(rows: list[dict[str, Any]], extra: list[dict[str, Any] | None] = (),
+def accuracy_size_points(rows: list[dict[str, Any]], extra: dict[str, dict[str, Any] | None] | None = None,
                          metric: str = "test_accuracy", budget: tuple[float, float] | None = None,
                          title: str = "Accuracy vs size") -> Figure:
     """Mean accuracy (+- sample std over the seeds) of every row against its parameters (left) and
-    its MACs per image (right, log scale), coloured by family. ``extra``: single runs (records, e.g. a
-    student's own configuration) drawn as black stars; None entries are skipped. ``budget``: the
-    (low, high) parameter range every configuration must sit in, shaded on the left."""
+    its MACs per image (right, log scale), coloured by family. ``extra``: single runs by label
+    ({"yours": record, ...}, e.g. a student's own configuration) drawn as black stars; None records
+    are skipped. ``budget``: the (low, high) parameter range every configuration must sit in, shaded."""
     check_nonempty("rows", rows, "row from spread.summarize")
     check_choice("metric", metric, METRICS)
-    extra = [r for r in extra if r is not None]
+    extra = {label: r for label, r in (extra or {}).items() if r is not None}
     fig, (left, right) = subplots(1, 2, figsize=(10, 3.8), sharey=True)
     if budget is not None:
         left.axvspan(*budget, color="0.92", label="parameter budget")
@@ -97,32 +97,38 @@ def accuracy_time_curves(records: list[dict[str, Any]], names: list[str] | None 
 
 
 def ablation_bars(rows: list[dict[str, Any]], records: list[dict[str, Any]] = (), baseline: str = "convmixer",
-                  metric: str = "test_accuracy", title: str = "ConvMixer ablations") -> Figure:
-    """One bar per row: the mean accuracy, an error bar of +- one sample std over the seeds, and each
-    seed's own run as a dot (from ``records``). The ``baseline`` row's mean is a dashed line, its
-    min-max range a grey band. The y axis starts near the lowest run, so look at the numbers."""
+                  metric: str = "test_accuracy", title: str = "ConvMixer ablations",
+                  window: float = 8.0) -> Figure:
+    """One bar per row: the mean accuracy (written at its foot), an error bar of +- one sample std over the
+    seeds, and each seed's own run as a dot (from ``records``). The ``baseline`` row's mean is a dashed
+    line, its min-max range a grey band. The y axis shows ``window`` points below the baseline's
+    mean: a bar that ends below it is cut, and says so ("cut: ...")."""
     check_nonempty("rows", rows, "row from spread.summarize")
     check_choice("metric", metric, METRICS)
     by_name = {_label(r): r for r in rows}
     check_choice("baseline", baseline, by_name)
-    fig, ax = subplots(figsize=(10, 3.8))
+    base = by_name[baseline]
+    bottom = 100 * base[f"{metric}_mean"] - window
+    fig, ax = subplots(figsize=(10, 4.2))
     names = list(by_name)
     means = [100 * by_name[n][f"{metric}_mean"] for n in names]
     colors = ["0.55" if n == baseline else FAMILY_COLORS.get(by_name[n]["family"], COLORS[4]) for n in names]
-    ax.bar(names, means, yerr=[_std(by_name[n], metric) for n in names], capsize=4, color=colors, alpha=0.8)
-    base = by_name[baseline]
     ax.axhspan(100 * base[f"{metric}_min"], 100 * base[f"{metric}_max"], color="0.85", zorder=0,
                label=f"{baseline}: range over its seeds")
     ax.axhline(100 * base[f"{metric}_mean"], color="0.3", linestyle="--", linewidth=1,
                label=f"{baseline}: mean")
-    for i, n in enumerate(names):
+    ax.bar(names, means, yerr=[_std(by_name[n], metric) for n in names], capsize=4, color=colors, alpha=0.8)
+    for i, (n, mean) in enumerate(zip(names, means)):
         dots = [100 * r[metric] for r in records if _label(r) == n]
         ax.plot([i] * len(dots), dots, "o", color="black", markersize=3, label="one seed" if i == 0 else None)
-    low = min([100 * by_name[n][f"{metric}_min"] for n in names])
-    ax.set_ylim(max(0.0, low - 3), min(100.0, max(means) + 2))
+        cut = mean < bottom
+        ax.annotate(f"cut: {mean:.1f} ± {_std(by_name[n], metric):.1f}" if cut else f"{mean:.2f}",
+                    (i, bottom), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=7,
+                    color="darkred" if cut else "white")
+    ax.set_ylim(bottom, min(100.0, max(means) + 0.35 * window))
     ax.set(title=title, xlabel="configuration", ylabel=f"{METRICS[metric]}: mean ± std")
     ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper right", ncol=3)
     fig.tight_layout()
     return fig
 
