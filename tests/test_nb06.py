@@ -5,6 +5,7 @@ input; the committed results hold what the notebook and the README say."""
 from __future__ import annotations
 
 import math
+import random
 import statistics
 
 import matplotlib
@@ -270,6 +271,17 @@ def test_seed_points_every_seed_mean_and_standard_error():
     assert [t.get_text() for t in ax.get_yticklabels()] == ["convmixer", "vit"]
     with pytest.raises(ValueError, match="names must hold at least one configuration name"):
         plot.seed_points(RECORDS, [])
+
+
+def test_a_fourth_run_falls_outside_the_range_of_three_half_the_time():
+    """What notebook 06 says about min-max ranges of 3 seeds: (exchangeable runs) P = 2/4."""
+    rng = random.Random(0)
+    trials = 40_000
+    outside = 0
+    for _ in range(trials):
+        runs = [rng.gauss(0, 1) for _ in range(4)]
+        outside += not min(runs[:3]) <= runs[3] <= max(runs[:3])
+    assert outside / trials == pytest.approx(0.5, abs=0.01)
 
 
 # --- the committed results -------------------------------------------------------------------------------
