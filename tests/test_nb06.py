@@ -133,62 +133,76 @@ def test_why_exercises_explain_every_wrong_letter(key, capsys):
 # --- 06.4: the experiment ------------------------------------------------------------------------------
 
 def fair_record(**changes):
-    record, _ = nb06._example_answer()
-    return {**record, **changes}
+    return {**nb06._example_answer()["record"], **changes}
+
+
+def answer(record, verdict):
+    return dict(record=record, verdict=verdict)
 
 
 def test_06_4_the_reference_answer_is_fair_and_its_verdict_follows_the_committed_range(capsys):
-    record, answer = exercise("06.4").answer
+    reference = exercise("06.4").answer
+    record = reference["record"]
     assert REQUIRED <= set(record) and abs(record["params"] - BUDGET) <= 0.05 * BUDGET
-    assert verdict("06.4", (record, answer), capsys) == (True, "Exercise 06.4: correct!")
+    assert verdict("06.4", reference, capsys) == (True, "Exercise 06.4: correct!")
     low, high = nb06.live_range()
     committed = [r["test_accuracy"] for r in load_results(LIVE_RESULTS)["records"]]
     assert (low, high) == (min(committed), max(committed))
     middle = fair_record(test_accuracy=(low + high) / 2)
-    assert verdict("06.4", (middle, "inside"), capsys)[0]
-    assert verdict("06.4", (fair_record(test_accuracy=min(1.0, high + 0.01)), "above"), capsys)[0]
+    assert verdict("06.4", answer(middle, "inside"), capsys)[0]
+    assert verdict("06.4", answer(fair_record(test_accuracy=min(1.0, high + 0.01)), "above"), capsys)[0]
 
 
 def vit_with(**changes):
     return dict(CONFIGS["vit"][1], **changes)
 
 
-@pytest.mark.parametrize("answer,reason", [
-    ((fair_record(name="vit", config=CONFIGS["vit"][1], **describe("vit")), "below"),
+@pytest.mark.parametrize("given,reason", [
+    (answer(fair_record(name="vit", config=CONFIGS["vit"][1], **describe("vit")), "below"),
      "that is one of the committed configurations"),
-    ((fair_record(config=CONFIGS["vit"][1], **describe("vit")), "below"),   # the same, unnamed
+    (answer(fair_record(config=CONFIGS["vit"][1], **describe("vit")), "below"),   # the same, unnamed
      "that is one of the committed configurations"),
-    ((fair_record(config=vit_with(depth=2, dim=48), **describe(("vit", vit_with(depth=2, dim=48)))), "below"),
+    (answer(fair_record(config=vit_with(depth=2, dim=48), **describe(("vit", vit_with(depth=2, dim=48)))),
+            "below"),
      "60,298 parameters is 121% of the budget; a fair comparison stays within 5% of 50,000"),
-    ((fair_record(time_budget=60.0), "below"), "did not train for the same budget, 12 CPU-seconds"),
-    ((fair_record(time_budget=None, epochs=1.0), "below"), "did not train for the same budget"),
-    ((fair_record(recipe=dict(RECIPE, lr=0.02)), "below"), "did not use the same recipe, clock and one"),
-    ((fair_record(clock="wall"), "below"), "did not use the same recipe, clock and one thread"),
-    ((fair_record(threads=2), "below"), "did not use the same recipe, clock and one thread"),
-    ((fair_record(), "inside"), "your run scored 0.00% and the committed runs range"),
-    ((fair_record(), "lower"), "my_verdict must be 'below', 'inside' or 'above', got 'lower'"),
-    (({"test_accuracy": 0.9}, "below"), "expected the record that ex.run(my_config, data) returned"),
-    (fair_record(), "answer with the pair (my_record, my_verdict)"),
+    (answer(fair_record(time_budget=60.0), "below"), "did not train for the same budget, 12 CPU-seconds"),
+    (answer(fair_record(time_budget=None, epochs=1.0), "below"), "did not train for the same budget"),
+    (answer(fair_record(recipe=dict(RECIPE, lr=0.02)), "below"), "did not use the same recipe, clock"),
+    (answer(fair_record(clock="wall"), "below"), "did not use the same recipe, clock and one thread"),
+    (answer(fair_record(threads=2), "below"), "did not use the same recipe, clock and one thread"),
+    (answer(fair_record(), "inside"), "your run scored 0.00% and the committed runs range"),
+    (answer(fair_record(), "lower"), "my_verdict must be 'below', 'inside' or 'above', got 'lower'"),
+    (answer({"test_accuracy": 0.9}, "below"), "expected the record that ex.run(my_config, data) returned"),
+    ((fair_record(), "below"), "answer with dict(record=my_record, verdict=my_verdict)"),
+    (fair_record(), "answer with dict(record=my_record, verdict=my_verdict)"),
 ])
-def test_06_4_refuses_near_misses_with_a_reason(answer, reason, capsys):
-    ok, out = verdict("06.4", answer, capsys)
+def test_06_4_refuses_near_misses_with_a_reason(given, reason, capsys):
+    ok, out = verdict("06.4", given, capsys)
     assert not ok and out.startswith("Exercise 06.4: not quite") and reason in out
 
 
 def test_06_4_placeholders_are_not_answered_yet(capsys):
-    for answer in ((None, ...), (fair_record(), ...), (None, "below")):
-        ok, out = verdict("06.4", answer, capsys)
+    for given in (answer(None, ...), answer(fair_record(), ...), answer(None, "below")):
+        ok, out = verdict("06.4", given, capsys)
         assert not ok and out.startswith("Exercise 06.4: not answered yet")
 
 
-def test_06_4_run_trains_like_the_live_pair(monkeypatch, capsys):
+def test_06_4_run_trains_like_the_live_pair_once_per_configuration(monkeypatch, capsys):
     calls = []
-    monkeypatch.setattr(nb06, "run_config", lambda *args, **kw: calls.append((args, kw)) or {"ok": True})
+    fake = dict(params=51_050, test_accuracy=0.7, epochs=0.25)
+    monkeypatch.setattr(nb06, "run_config", lambda *args, **kw: calls.append((args, kw)) or fake)
     ex = exercise("06.4")
     assert ex.run(..., data={}) is None and "not answered yet" in capsys.readouterr().out
-    spec = ("vit", vit_with(depth=2, dim=44))
-    assert ex.run(spec, data={"d": 1}) == {"ok": True}
-    assert calls == [((spec, 0, LIVE_BUDGET, {"d": 1}), {})]  # run_config's defaults: one thread, CPU clock
+    spec, data = ("vit", vit_with(depth=2, dim=44)), {"d": 1}
+    assert ex.run(spec, data) is fake
+    assert calls == [((spec, 0, LIVE_BUDGET, data), {})]  # run_config's defaults: one thread, CPU clock
+    assert capsys.readouterr().out == ("your configuration: 51,050 parameters, test accuracy 70.00% after "
+                                       "0.25 epochs\n")
+    assert ex.run(spec, data) is fake and len(calls) == 1  # run again: reused, not retrained
+    assert capsys.readouterr().out.startswith("(the same configuration as before: its run is reused)")
+    ex.run(spec, data, seed=1)
+    ex.run(("vit", vit_with(depth=2, dim=48)), data)
+    assert [c[0][1] for c in calls] == [0, 1, 0] and len(calls) == 3  # another seed or config: a new run
 
 
 # --- figures -------------------------------------------------------------------------------------------

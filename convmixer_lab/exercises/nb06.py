@@ -175,17 +175,21 @@ def _unfair(record: Any) -> str | None:
     return None
 
 
+def _record_and_verdict(answer: Any) -> tuple[Any, Any]:
+    if not (isinstance(answer, dict) and set(answer) == {"record", "verdict"}):
+        raise TypeError("answer with dict(record=my_record, verdict=my_verdict)")
+    return answer["record"], answer["verdict"]
+
+
 def _experiment_ok(answer: Any) -> bool:
-    if not (isinstance(answer, tuple) and len(answer) == 2):
-        raise TypeError("answer with the pair (my_record, my_verdict)")
-    record, verdict = answer
+    record, verdict = _record_and_verdict(answer)
     if record is None or record is ... or verdict is ... or verdict is None:
         raise NotAnswered
     return _unfair(record) is None and verdict in VERDICTS and verdict == _where(record)
 
 
 def _experiment_feedback(answer: Any) -> str:
-    record, verdict = answer
+    record, verdict = _record_and_verdict(answer)
     why = _unfair(record)
     if why:
         return why
@@ -197,24 +201,36 @@ def _experiment_feedback(answer: Any) -> str:
 
 
 class ConfigExperiment(Exercise):
-    """06.4: ``run(spec, data)`` trains the student's configuration exactly like the live pair."""
+    """06.4: ``run(spec, data)`` trains the student's configuration exactly like the live pair, and
+    prints what it reached. The same configuration, seed and data again reuse that run (the cell is
+    run a second time to answer, and should not train again)."""
 
     def run(self, spec: Any, data: dict, seed: int = 0) -> dict[str, Any] | None:
         if spec is ... or spec is None:
             print(f"Exercise {self.key}: not answered yet - write your configuration in place of the ...")
             return None
-        return run_config(spec, seed, LIVE_BUDGET, data)
+        key = (repr(spec), seed, id(data))
+        runs = self.__dict__.setdefault("_runs", {})
+        if key in runs:
+            print("(the same configuration as before: its run is reused)")
+        else:
+            runs.clear()  # keep one run: the data it refers to may be gone otherwise
+            runs[key] = run_config(spec, seed, LIVE_BUDGET, data)
+        record = runs[key]
+        print(f"your configuration: {record['params']:,} parameters, test accuracy "
+              f"{record['test_accuracy']:.2%} after {record['epochs']:.2f} epochs")
+        return record
 
 
 EXAMPLE = ("vit", dict(CONFIGS["vit"][1], depth=2, dim=44))  # a configuration of one's own
 
 
-def _example_answer() -> tuple[dict[str, Any], str]:
+def _example_answer() -> dict[str, Any]:
     """A fair record of ``EXAMPLE`` (not trained: it scores 0%, so its verdict is 'below')."""
     record = dict(name=None, family=EXAMPLE[0], config=EXAMPLE[1], **describe(EXAMPLE), seed=0,
                   seconds=LIVE_BUDGET, epochs=0.5, val_accuracy=0.0, test_accuracy=0.0,
                   time_budget=LIVE_BUDGET, recipe=dict(RECIPE), clock="cpu", threads=1)
-    return record, "below"
+    return dict(record=record, verdict="below")
 
 
 register(ConfigExperiment(
@@ -223,7 +239,7 @@ register(ConfigExperiment(
          f"parameter budget, not one of CONFIGS. Train it with ex.run (the live pair's {LIVE_BUDGET:g} "
          "CPU-seconds, same recipe), add it to the plot, and say where its test accuracy landed "
          "against the committed runs at that budget: 'below', 'inside' or 'above' their range. "
-         "Answer with the pair (my_record, my_verdict).",
+         "Answer with dict(record=my_record, verdict=my_verdict).",
     is_correct=_experiment_ok, feedback=_experiment_feedback,
     hint_text="compare.describe((family, config)) gives the parameters before you train; "
               "compare.closest_width(family, config) the width that meets the budget.",
