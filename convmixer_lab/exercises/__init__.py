@@ -14,7 +14,7 @@ Solution lines in the instructor notebooks carry the marker ``# SOLUTION`` at th
 line; ``convmixer_lab.student`` turns them into placeholders (``...``) for the student copies.
 Expected answers are computed from the package (never typed by hand) so they cannot go stale.
 
-``core`` holds ``Exercise``, the answer checkers and the registry; ``nb01``, ``nb02``, ... each
+``core`` holds ``Exercise``, the answer checkers and the registry; ``nb01`` ... ``nb06`` each
 register one notebook's exercises (a new exercise goes in its notebook's module). ``exercise("03.1")``
 imports only notebook 03's module; ``load_all()`` registers every notebook's exercises.
 """

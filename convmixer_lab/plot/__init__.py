@@ -12,11 +12,13 @@ One module per topic; import them all from here (``from convmixer_lab import plo
     blocks    notebook 04: activation_curves, channel_histograms
     training  notebook 05: fashion_examples, loss_and_rate_curves, training_curves, confusion_matrix,
                         kernel_grid, mistakes
+    compare   notebook 06: accuracy_size_points, accuracy_time_curves, ablation_bars, seed_points
 
 Figures set their own resolution; importing this package leaves matplotlib's settings alone.
 """
 
 from convmixer_lab.plot.blocks import activation_curves, channel_histograms
+from convmixer_lab.plot.compare import ablation_bars, accuracy_size_points, accuracy_time_curves, seed_points
 from convmixer_lab.plot.costs import comparison_bars, config_param_bars, stage_param_bars
 from convmixer_lab.plot.mixing import (
     conv_param_bars,
@@ -38,6 +40,7 @@ from convmixer_lab.plot.training import (
 
 __all__ = [
     "activation_curves", "channel_histograms",
+    "ablation_bars", "accuracy_size_points", "accuracy_time_curves", "seed_points",
     "comparison_bars", "config_param_bars", "confusion_matrix", "conv_param_bars", "depthwise_effect",
     "fashion_examples", "feature_maps", "kernel_grid", "loss_and_rate_curves", "mistakes",
     "mixing_footprints", "patch_as_vector", "patch_grid", "receptive_field_growth", "receptive_field_maps",

@@ -225,7 +225,8 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
         checkpoint_path: str | Path | None = None, resume: bool | Mapping[str, Any] = False,
         on_step: Callable[[int, float], None] | None = None,
         on_epoch: Callable[[dict[str, float]], None] | None = None,
-        argv: list[str] | tuple[str, ...] = ()) -> dict[str, list[float]]:
+        argv: list[str] | tuple[str, ...] = (),
+        budget_clock: Callable[[], float] = time.perf_counter) -> dict[str, list[float]]:
     """Train ``model`` on ``train`` = (images [N, 1, H, W], labels [N]) with AdamW, a one-cycle
     schedule peaking at ``lr`` and label smoothing; measure the accuracy on ``val`` (the validation
     split, never the test set) after every epoch.
@@ -236,9 +237,11 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
     would, a time budget spent once in total. ``on_step(step, lr)`` runs after every step (``lr``:
     the rate it used), ``on_epoch(row)`` after every epoch (``print_epoch`` prints it). Returns the
     history, per epoch: ``epoch``, ``loss`` (mean training loss), ``train_accuracy`` (running, on the
-    batches as trained), ``val_accuracy`` (NaN without ``val``), ``seconds`` (validation included)."""
-    if resume is not False and checkpoint_path is None:
-        raise ValueError("resume needs checkpoint_path= the checkpoint to continue from")
+    batches as trained), ``val_accuracy`` (NaN without ``val``), ``seconds`` (validation included).
+
+    ``budget_clock``: what the budget and ``seconds`` count: wall-clock seconds by default;
+    ``time.process_time`` counts this process's CPU seconds, which other load cannot shorten."""
+    _check_fit_options(resume, checkpoint_path, budget_clock)
     (x, y), val = _checked_pair("train", train), _checked_pair("val", val) if val is not None else None
     settings = fit_settings(len(x), epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
                             label_smoothing=label_smoothing, augment=augment, seed=seed,
@@ -255,11 +258,11 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
                                                                                  resumable=True)
         history, argv = restore(state, model, optimizer, scheduler, generator, settings, checkpoint_path)
     budget = None if time_budget is None else TimeBudget(  # validation: ~1/3 of a step per image
-        time_budget, spent=sum(history["seconds"]), sync=lambda: _synchronize(dev),
+        time_budget, spent=sum(history["seconds"]), sync=lambda: _synchronize(dev), clock=budget_clock,
         eval_share=(len(val[0]) if val else 0) / (3 * batch_size * steps_per_epoch))
     while not _finished(scheduler, budget):
         row = _epoch(model, optimizer, scheduler, generator, (x, y), val, settings, budget,
-                     len(history["epoch"]), steps_per_epoch, progress, on_step)
+                     len(history["epoch"]), steps_per_epoch, progress, on_step, budget_clock)
         for key in HISTORY_KEYS:
             history[key].append(row[key])
         if checkpoint_path is not None:
@@ -270,13 +273,22 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
     return history
 
 
+def _check_fit_options(resume: object, checkpoint_path: object, budget_clock: object) -> None:
+    if resume is not False and checkpoint_path is None:
+        raise ValueError("resume needs checkpoint_path= the checkpoint to continue from")
+    if not callable(budget_clock):
+        raise TypeError(f"budget_clock must be a function that returns seconds (time.perf_counter or "
+                        f"time.process_time), got {type(budget_clock).__name__}")
+
+
 def _epoch(model: nn.Module, optimizer: torch.optim.Optimizer, scheduler: OneCycle,
            generator: torch.Generator, train: tuple[torch.Tensor, torch.Tensor],
            val: tuple[torch.Tensor, torch.Tensor] | None, settings: dict[str, Any],
            budget: TimeBudget | None, done: int, steps_per_epoch: int, progress: bool,
-           on_step: Callable[[int, float], None] | None) -> dict[str, float]:
-    """Epoch ``done + 1`` of ``fit``: train, validate, time it, re-plan a time budget."""
-    started = time.perf_counter()
+           on_step: Callable[[int, float], None] | None,
+           clock: Callable[[], float] = time.perf_counter) -> dict[str, float]:
+    """Epoch ``done + 1`` of ``fit``: train, validate, time it (on ``clock``), re-plan a time budget."""
+    started = clock()
     if budget is not None:
         budget.start_epoch()
     with tqdm(total=steps_per_epoch, desc=f"epoch {done + 1}", disable=not progress, leave=False) as bar:
@@ -285,7 +297,7 @@ def _epoch(model: nn.Module, optimizer: torch.optim.Optimizer, scheduler: OneCyc
                                 label_smoothing=settings["label_smoothing"], augment=settings["augment"],
                                 after_step=_step_hook(optimizer, scheduler, budget, on_step, bar))
     val_accuracy = evaluate(model, *val) if val is not None else float("nan")
-    seconds = budget.end_epoch() if budget is not None else time.perf_counter() - started
+    seconds = budget.end_epoch() if budget is not None else clock() - started
     if budget is not None and scheduler.total_steps is not None and not _finished(scheduler, budget):
         scheduler.plan(budget.replan(scheduler.last_epoch, stats["steps"], seconds))
     return dict(epoch=round(done + stats["steps"] / steps_per_epoch, 3), loss=stats["loss"],

@@ -1,0 +1,376 @@
+"""Notebook 06's comparison: ConvMixer against its peers, and against its own ablations, at ONE
+parameter budget and one time budget, over several seeds.
+
+    CONFIGS["convmixer"]              -> ("convmixer", {...})   a named configuration
+    build(family, config)             -> nn.Module              seeded by the caller
+    describe("vit")                   -> {"params": ..., "macs": ...}
+    run_config("vit", seed=0, time_budget=60, data=fashion_mnist_tensors())  -> one record
+    summarize(records)                -> one row per configuration (spread.py: mean, std, sem, range)
+    load_results()                    -> the committed data/results/compare_models.json
+
+The budget is ``BUDGET`` = 50,000 parameters (each configuration within ``TOLERANCE``, its width the
+one nearest the budget, see ``closest_width``). Why 50,000: about 2.3x the course's small preset
+(22,090), so each family gets a few layers of a sensible width (a transformer layer costs ~12h^2
+parameters, a ConvMixer layer ~h^2), yet small enough that a one-minute budget buys each family a
+few passes over the 55,000 training images (each record stores the epochs its run completed).
+
+The protocol (``benchmarks/compare_models.py``): every configuration is trained with the same recipe
+(``RECIPE``) and the same time budget, counted in the CPU seconds of the run's own process
+(``time.process_time``) on ONE torch thread, so other load on a shared machine does not shorten a
+run. After every epoch the model with the best validation accuracy so far is kept; the test set is
+scored once per run, at the end, on the kept model. Nothing is chosen by the test set.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import platform
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import torch
+import torch.nn as nn
+
+from convmixer_lab.checks import check_choice, check_int, check_number
+from convmixer_lab.counting import conv_macs, convmixer_params
+from convmixer_lab.files import REPO_ROOT
+from convmixer_lab.model import ConvMixer, ConvMixerLayer
+from convmixer_lab.peers import (
+    MLPMixer,
+    ResNet,
+    ViT,
+    mixer_macs,
+    mixer_params,
+    resnet_macs,
+    resnet_params,
+    vit_macs,
+    vit_params,
+)
+from convmixer_lab.spread import difference, format_summary, prediction_interval, summarize  # noqa: F401
+from convmixer_lab.train import evaluate, fit, seed_everything
+
+BUDGET = 50_000
+TOLERANCE = 0.05  # every configuration has BUDGET * (1 +- TOLERANCE) parameters
+IMAGE_SIZE = 28
+FAMILIES = ("convmixer", "vit", "mlpmixer", "resnet")
+# The one recipe every configuration is trained with (keyword arguments of train.fit).
+RECIPE: dict[str, Any] = dict(batch_size=128, lr=0.01, weight_decay=0.05, label_smoothing=0.1,
+                              augment=False)
+# The clocks a time budget can count in: this process's CPU seconds, or wall-clock seconds.
+CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+# What every record holds (a results file's reader checks them).
+REQUIRED = frozenset({"family", "config", "params", "macs", "seed", "seconds", "epochs", "val_accuracy",
+                      "test_accuracy"})
+RESULTS = REPO_ROOT / "data" / "results" / "compare_models.json"
+# Notebook 06 re-trains a pair live at a smaller budget; the same pair's committed runs at that budget:
+LIVE_BUDGET = 12.0
+LIVE_RESULTS = REPO_ROOT / "data" / "results" / "compare_models_12s.json"
+
+
+# --- the ablation without residual ------------------------------------------------------------------
+
+class NoResidualConvMixerLayer(ConvMixerLayer):
+    """The paper's ConvMixer layer WITHOUT its residual connection: a model variant for notebook
+    06's ablation only (model.py has no such option; the lead may later move it there)::
+
+        out = BN2(GELU(PWConv(BN1(GELU(DWConv(z))))))      (the paper adds z after BN1)
+
+    Same parameters as ``ConvMixerLayer``; [N, h, H', W'] -> [N, h, H', W'].
+    """
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        y = self.depthwise(z)   # [N, h, H', W']: spatial mixing, channel by channel
+        y = self.act1(y)
+        y = self.norm1(y)       # no "+ z" here: nothing carries the input past the layer
+        z = self.pointwise(y)   # [N, h, H', W']: channel mixing
+        z = self.act2(z)
+        z = self.norm2(z)
+        return z
+
+
+def no_residual_convmixer(**config: Any) -> ConvMixer:
+    """A ``ConvMixer(**config)`` whose d mixer layers are ``NoResidualConvMixerLayer``s. The new
+    layers take the built layers' initial weights, so with the same seed the two models start equal
+    and differ only by the residual. Only the paper block has this variant."""
+    if config.get("block", "paper") != "paper":
+        raise ValueError("the no-residual variant exists for block='paper' only")
+    model = ConvMixer(**config)
+    h, k = config["dim"], config.get("kernel_size", 9)
+    layers = []
+    for old in model.mixer_layers:
+        new = NoResidualConvMixerLayer(h, k)
+        new.load_state_dict(old.state_dict())
+        layers.append(new)
+    model.mixer_layers = nn.Sequential(*layers)
+    return model.to(memory_format=torch.channels_last)
+
+
+# --- building and counting by family ----------------------------------------------------------------
+
+def convmixer_macs(dim: int, depth: int, kernel_size: int = 9, patch_size: int = 7, num_classes: int = 1000,
+                   in_channels: int = 3, block: str = "paper", residual: bool = True,
+                   image_size: int = IMAGE_SIZE) -> int:
+    """MACs per image of a ConvMixer (as counting.total_macs): stem c*p*p*h*g*g, each layer
+    (k*k + h)*h*g*g, head h*n, with g = image_size // p. Neither the block nor the residual changes it."""
+    g = image_size // patch_size
+    layer = conv_macs(dim, dim, kernel_size, g, g, groups=dim) + conv_macs(dim, dim, 1, g, g)
+    return conv_macs(in_channels, dim, patch_size, g, g) + depth * layer + dim * num_classes
+
+
+def _convmixer_params(residual: bool = True, image_size: int = IMAGE_SIZE, **config: Any) -> int:
+    return convmixer_params(**config)  # the residual has no parameters; image_size changes none
+
+
+def _build_convmixer(residual: bool = True, **config: Any) -> ConvMixer:
+    return ConvMixer(**config) if residual else no_residual_convmixer(**config)
+
+
+_BUILD = {"convmixer": _build_convmixer, "vit": ViT, "mlpmixer": MLPMixer, "resnet": ResNet}
+_PARAMS = {"convmixer": _convmixer_params, "vit": vit_params, "mlpmixer": mixer_params,
+           "resnet": resnet_params}
+_MACS = {"convmixer": convmixer_macs, "vit": vit_macs, "mlpmixer": mixer_macs, "resnet": resnet_macs}
+_WIDTH = {"convmixer": "dim", "vit": "dim", "mlpmixer": "dim", "resnet": "width"}
+
+
+def build(family: str, config: dict[str, Any]) -> nn.Module:
+    """A new model of ``family`` ("convmixer", "vit", "mlpmixer" or "resnet") from its keyword
+    arguments ``config``. Seed first (``train.seed_everything``) for the same initial weights."""
+    check_choice("family", family, FAMILIES)
+    if not isinstance(config, dict):
+        raise TypeError(f"config must be a dict of {family} arguments, got {type(config).__name__}")
+    return _BUILD[family](**config)
+
+
+def count(family: str, config: dict[str, Any]) -> dict[str, int]:
+    """{"params", "macs"} of ``build(family, config)`` by closed-form formulas (no model is built);
+    MACs for one 28x28 image."""
+    check_choice("family", family, FAMILIES)
+    return {"params": _PARAMS[family](**config), "macs": _MACS[family](**config)}
+
+
+def closest_width(family: str, config: dict[str, Any], budget: int = BUDGET) -> int:
+    """The width ("dim", or "width" for the ResNet) that brings ``config``'s parameter count nearest
+    to ``budget``, everything else fixed (a ViT's width stays a multiple of its heads)."""
+    check_choice("family", family, FAMILIES)
+    budget = check_int("budget", budget, minimum=1)
+    step = config.get("heads", 1) if family == "vit" else 1
+    best, best_gap, width = step, math.inf, step
+    while True:
+        try:
+            gap = _PARAMS[family](**{**config, _WIDTH[family]: width}) - budget
+        except ValueError:  # too narrow for this config (e.g. an MLP ratio leaves no hidden unit)
+            width += step
+            continue
+        if abs(gap) < best_gap:
+            best, best_gap = width, abs(gap)
+        if gap > 0:  # parameters grow with the width: past the budget, nothing nearer follows
+            return best
+        width += step
+
+
+# --- the named configurations -----------------------------------------------------------------------
+
+def _convmixer(dim: int, depth: int = 4, kernel_size: int = 3, patch_size: int = 4, block: str = "paper",
+               residual: bool = True) -> tuple[str, dict[str, Any]]:
+    return "convmixer", dict(dim=dim, depth=depth, kernel_size=kernel_size, patch_size=patch_size,
+                             num_classes=10, in_channels=1, block=block, residual=residual)
+
+
+GREY_28 = dict(num_classes=10, in_channels=1)
+CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
+    # the four families (ConvMixer: the course's small preset shape, k=3, p=4, widened to the budget)
+    "convmixer": _convmixer(101),
+    "vit": ("vit", dict(dim=36, depth=3, patch_size=4, heads=4, mlp_ratio=4.0, image_size=IMAGE_SIZE,
+                        **GREY_28)),
+    "mlpmixer": ("mlpmixer", dict(dim=36, depth=4, patch_size=4, token_mlp_ratio=0.5,
+                                  channel_mlp_ratio=4.0, image_size=IMAGE_SIZE, **GREY_28)),
+    "resnet": ("resnet", dict(width=13, depth=1, stages=3, **GREY_28)),
+    # ablations of the ConvMixer: one change each, the width re-fitted to the budget
+    "convmixer-p2": _convmixer(103, patch_size=2),   # 14x14 patch grid: 4x the MACs
+    "convmixer-p7": _convmixer(98, patch_size=7),    # 4x4 patch grid
+    "convmixer-k5": _convmixer(94, kernel_size=5),
+    "convmixer-k7": _convmixer(85, kernel_size=7),   # on a 7x7 grid, the centre patch sees all
+    "convmixer-wide": _convmixer(144, depth=2),      # wider and shallower
+    "convmixer-deep": _convmixer(70, depth=8),       # narrower and deeper
+    "convmixer-seed": _convmixer(102, block="seed"),  # the tutorial's block (one BatchNorm)
+    "convmixer-nores": _convmixer(101, residual=False),  # no residual (same parameters)
+}
+PEERS = ("convmixer", "vit", "mlpmixer", "resnet")
+ABLATIONS = tuple(name for name in CONFIGS if name.startswith("convmixer-"))
+
+
+def _lookup(spec: str | tuple[str, dict[str, Any]]) -> tuple[str | None, str, dict[str, Any]]:
+    """(name or None, family, config) from a name in CONFIGS or a (family, config) pair."""
+    if isinstance(spec, str):
+        check_choice("name", spec, CONFIGS)
+        family, config = CONFIGS[spec]
+        return spec, family, dict(config)
+    if not (isinstance(spec, tuple) and len(spec) == 2 and isinstance(spec[1], dict)):
+        raise TypeError(f"spec must be a name in CONFIGS or a (family, config dict) pair, got {spec!r}")
+    check_choice("family", spec[0], FAMILIES)
+    return None, spec[0], dict(spec[1])
+
+
+def describe(name: str | tuple[str, dict[str, Any]]) -> dict[str, int]:
+    """{"params", "macs"} of a named configuration (or a (family, config) pair)."""
+    _, family, config = _lookup(name)
+    return count(family, config)
+
+
+def config_table(names: tuple[str, ...] | None = None) -> str:
+    """The configurations as fixed-width text: name, family, parameters (and % of the budget), MACs."""
+    lines = [f"{'name':<16}{'family':<11}{'params':>9}{'budget':>8}{'MACs':>12}  config"]
+    for name in names or tuple(CONFIGS):
+        family, config = CONFIGS[name]
+        c = count(family, config)
+        shown = {k: v for k, v in config.items() if k not in ("num_classes", "in_channels", "image_size")}
+        lines.append(f"{name:<16}{family:<11}{c['params']:>9,}{c['params'] / BUDGET:>8.1%}"
+                     f"{c['macs']:>12,}  {shown}")
+    return "\n".join(lines)
+
+
+# --- training one configuration -----------------------------------------------------------------------
+
+@contextmanager
+def _torch_threads(threads: int | None) -> Iterator[None]:
+    """torch uses ``threads`` threads inside (None: leave it as it is); the old number restored after."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def _train(model: nn.Module, data: dict, *, seed: int, time_budget: float | None, epochs: int | None,
+           recipe: dict[str, Any], device: str, progress: bool, clock: str) -> tuple[dict, dict]:
+    """The ONE call to the course's ``fit``. After every epoch the model is kept if its validation
+    accuracy is the best so far; at the end the kept model is loaded back (selection by validation).
+    Returns fit's history and {"val_accuracy", "epoch"} of the kept model."""
+    best: dict[str, Any] = dict(val_accuracy=-1.0, epoch=None, state=None)
+
+    def keep_best(row: dict[str, float]) -> None:
+        if row["val_accuracy"] > best["val_accuracy"]:
+            best.update(val_accuracy=row["val_accuracy"], epoch=row["epoch"],
+                        state=copy.deepcopy(model.state_dict()))
+
+    history = fit(model, data["train"], data["val"], epochs=epochs or 1, seed=seed, device=device,
+                  time_budget=time_budget, progress=progress, on_epoch=keep_best,
+                  budget_clock=CLOCKS[clock], **recipe)
+    model.load_state_dict(best.pop("state"))
+    return {key: list(values) for key, values in history.items()}, best
+
+
+def _check_run(seed: object, time_budget: object, epochs: object, data: object,
+               recipe: dict[str, Any] | None, threads: object, clock: object) -> dict[str, Any]:
+    check_int("seed", seed, minimum=0)
+    if time_budget is None and epochs is None:
+        raise ValueError("give time_budget (seconds) or epochs: one of them sets how long to train")
+    if time_budget is not None:
+        check_number("time_budget", time_budget, minimum=0, strict=True)
+    if epochs is not None:
+        check_int("epochs", epochs, minimum=1)
+    if threads is not None:
+        check_int("threads", threads, minimum=1, hint="or None to keep torch's setting")
+    check_choice("clock", clock, CLOCKS)
+    if not isinstance(data, dict) or not {"train", "val", "test"} <= set(data):
+        raise TypeError("data must be a dict with 'train', 'val' and 'test' (images, labels) pairs, "
+                        "as data.fashion_mnist_tensors() returns")
+    unknown = set(recipe or {}) - set(RECIPE)
+    if unknown:
+        raise TypeError(f"unknown recipe setting(s) {sorted(unknown)}; a recipe has {sorted(RECIPE)}")
+    return {**RECIPE, **(recipe or {})}
+
+
+def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: float | None,
+               data: dict, *, epochs: int | None = None, recipe: dict[str, Any] | None = None,
+               device: str = "cpu", progress: bool = False, threads: int | None = 1,
+               clock: str = "cpu") -> dict[str, Any]:
+    """Seed, build, train with the course's ``fit`` for ``time_budget`` seconds (or ``epochs``
+    epochs when ``time_budget`` is None) on ``threads`` torch threads, counting seconds on ``clock``
+    ("cpu": this process's CPU seconds, ``time.process_time``; "wall": wall-clock seconds). Keep the
+    epoch with the best validation accuracy, then score the test set ONCE, on that model.
+
+    ``spec``: a name in ``CONFIGS`` or a (family, config) pair (e.g. a student's own configuration).
+    ``data``: {"train", "val", "test"} -> (images [N, 1, 28, 28], labels [N]).
+    Returns a record: name, family, config, params, macs, seed, seconds (training and validation,
+    on ``clock``: what the budget counted), wall_seconds (the whole fit call), epochs (completed,
+    fractional), steps, best_epoch, val_accuracy (of the kept model), final_val_accuracy,
+    test_accuracy, time_budget, clock, threads, recipe, device, load_average (the machine's 1-minute
+    load before the run) and history (per epoch: epoch, loss, val_accuracy, seconds).
+    """
+    name, family, config = _lookup(spec)
+    recipe = _check_run(seed, time_budget, epochs, data, recipe, threads, clock)
+    counts, load = count(family, config), _load_average()
+    with _torch_threads(threads):
+        seed_everything(seed)
+        model = build(family, config)
+        wall = time.perf_counter()
+        history, best = _train(model, data, seed=seed, time_budget=time_budget, epochs=epochs,
+                               recipe=recipe, device=device, progress=progress, clock=clock)
+        wall = time.perf_counter() - wall
+        test_accuracy = evaluate(model, *data["test"])
+        used = torch.get_num_threads()
+    done = history["epoch"][-1]
+    return dict(name=name, family=family, config=config, **counts, seed=seed,
+                seconds=sum(history["seconds"]), wall_seconds=wall, epochs=done,
+                steps=round(done * math.ceil(len(data["train"][1]) / recipe["batch_size"])),
+                best_epoch=best["epoch"], val_accuracy=best["val_accuracy"],
+                final_val_accuracy=history["val_accuracy"][-1], test_accuracy=test_accuracy,
+                time_budget=time_budget, clock=clock, threads=used, recipe=recipe, device=device,
+                load_average=load,
+                history={k: history[k] for k in ("epoch", "loss", "val_accuracy", "seconds")})
+
+
+def _load_average() -> float | None:
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+
+
+# --- where it ran, and the committed results -----------------------------------------------------------
+
+def machine(threads_per_run: int = 1) -> dict[str, Any]:
+    """What a results file should say about where it ran: CPU model, cores, threads per run, torch,
+    Python, platform, CUDA device (None without one)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return dict(cpu=cpu, cores=os.cpu_count(), threads_per_run=threads_per_run, torch=torch.__version__,
+                python=platform.python_version(), platform=platform.platform(),
+                cuda=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
+
+
+def protocol_text(time_budget: float, jobs: int, cores: int | None) -> str:
+    """The measurement protocol in one sentence, as the results file, README and notebook state it."""
+    at_a_time = {1: "one run at a time", 2: "two runs at a time"}.get(jobs, f"{jobs} runs at a time")
+    return (f"the same budget of {time_budget:g} CPU-seconds on one core per run; {at_a_time} on the "
+            f"{cores}-core machine")
+
+
+RESULTS_KEYS = ("command", "machine", "protocol", "configs", "records", "invocations", "total_seconds")
+
+
+def load_results(path: str | Path = RESULTS) -> dict[str, Any]:
+    """The results file ``benchmarks/compare_models.py`` wrote (committed at ``data/results/``),
+    checked to hold every key a reader needs (``RESULTS_KEYS``) and every record's ``REQUIRED`` keys."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found; run python benchmarks/compare_models.py "
+                                f"--out {path} to make it")
+    results = json.loads(path.read_text(encoding="utf-8"))
+    missing = [k for k in RESULTS_KEYS if k not in results]
+    if missing:
+        raise ValueError(f"{path} is not a compare_models.py results file: it lacks {missing}")
+    for i, r in enumerate(results["records"]):
+        if not REQUIRED <= set(r):
+            raise ValueError(f"{path}: record {i} lacks {sorted(REQUIRED - set(r))}")
+    return results

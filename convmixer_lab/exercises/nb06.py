@@ -1,0 +1,272 @@
+"""Exercises of notebook 06 (are patches all you need?). Expected answers come from the package:
+MACs from ``compare.describe``, statistics from the committed results (``compare.load_results``,
+read when an answer is checked, so the exercises follow the file if it is re-made)."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from functools import lru_cache
+from typing import Any
+
+from convmixer_lab.compare import (
+    BUDGET,
+    CONFIGS,
+    LIVE_BUDGET,
+    LIVE_RESULTS,
+    RECIPE,
+    REQUIRED,
+    TOLERANCE,
+    describe,
+    load_results,
+    run_config,
+)
+from convmixer_lab.exercises.core import (
+    Exercise,
+    NotAnswered,
+    call_answer,
+    choice_exercise,
+    function_exercise,
+    prediction_exercise,
+    register,
+)
+
+MAC_RATIO = describe("convmixer-p2")["macs"] / describe("convmixer")["macs"]
+_P2, _P4 = CONFIGS["convmixer-p2"][1], CONFIGS["convmixer"][1]
+
+
+def _is_number(answer: Any) -> bool:
+    return isinstance(answer, (int, float)) and not isinstance(answer, bool)
+
+
+# --- 06.1 predict: same parameters, how much more compute? ------------------------------------------
+
+def _mac_ratio_ok(answer: Any) -> bool:
+    return _is_number(answer) and abs(answer / MAC_RATIO - 1) <= 0.15
+
+
+def _mac_ratio_feedback(answer: Any) -> str:
+    if not _is_number(answer):
+        return f"expected a number (how many times more MACs), got {type(answer).__name__}"
+    if abs(answer - 1) < 0.2:
+        return ("the parameters are nearly the same, but the compute is not: every mixer layer runs once "
+                "per patch, and p=2 makes many more patches")
+    if abs(answer - 2) < 0.3:
+        return "halving p doubles the patches along each side of the grid: count both sides"
+    return "too large" if answer > MAC_RATIO else "too small"
+
+
+prediction_exercise(
+    "06.1",
+    text=f"ConvMixer-{_P4['dim']}/{_P4['depth']} with p={_P4['patch_size']} and ConvMixer-{_P2['dim']}/"
+         f"{_P2['depth']} with p={_P2['patch_size']} (both k={_P4['kernel_size']}) have almost the same "
+         "number of parameters. Predict: how many times more multiply-accumulates (MACs) does the "
+         f"p={_P2['patch_size']} model need for one 28x28 image? (within 15%)",
+    expected=MAC_RATIO,
+    is_correct=_mac_ratio_ok,
+    feedback=_mac_ratio_feedback,
+    hint="A mixer layer costs (k*k + h) * h MACs per patch. How many patches does each grid have?",
+    solution=f"About {MAC_RATIO:.1f}x: p=2 gives a 14x14 grid (196 patches), p=4 a 7x7 grid (49), "
+             "4x as many; the widths differ a little, and the stem costs the same in both.",
+)
+
+
+# --- 06.2 compute: the standard error of a mean ----------------------------------------------------
+
+_SEED_CASES = [(89.5, 90.1, 90.4), (91.0, 91.0, 92.5, 90.2), (85.0, 87.0)]
+
+
+def standard_error(values: list[float]) -> float:
+    """Reference for 06.2: the sample standard deviation over sqrt(n), how uncertain a mean of
+    n independent runs is."""
+    return statistics.stdev(values) / math.sqrt(len(values))
+
+
+_SEM_NEAR_MISSES = {
+    "it returns the standard deviation itself; divide it by sqrt(n)": statistics.stdev,
+    "it divides by n; the standard error divides by sqrt(n)": lambda v: statistics.stdev(v) / len(v),
+    "use the SAMPLE standard deviation (n - 1 in its denominator, statistics.stdev)":
+        lambda v: statistics.pstdev(v) / math.sqrt(len(v)),
+}
+
+
+def _sem_ok(func: Any) -> bool:
+    return all(math.isclose(float(call_answer(func, list(case))), standard_error(list(case)), rel_tol=1e-6)
+               for case in _SEED_CASES)
+
+
+def _sem_feedback(func: Any) -> str:
+    case = list(_SEED_CASES[0])
+    got = float(call_answer(func, case))  # it ran without error: is_correct called it on every case
+    for why, wrong in _SEM_NEAR_MISSES.items():
+        if math.isclose(got, wrong(case), rel_tol=1e-6):
+            return why
+    return f"standard_error({case}) returned {got:.4g}, expected {standard_error(case):.4g}"
+
+
+function_exercise(
+    "06.2",
+    text="Write standard_error(values): values is a list of accuracies of one configuration, one per "
+         "seed; return how uncertain their MEAN is, the standard error of the mean.",
+    is_correct=_sem_ok, reference=standard_error, feedback=_sem_feedback,
+    hint="The sample standard deviation s (statistics.stdev, n - 1 in its denominator) divided by the "
+         "square root of the number of values.",
+    solution="return statistics.stdev(values) / math.sqrt(len(values))",
+)
+
+
+# --- 06.3 why: a 0.2-point difference ---------------------------------------------------------------
+
+choice_exercise(
+    "06.3",
+    text="Suppose configuration A reaches 91.4% mean test accuracy and B 91.2%, over 3 seeds each, and "
+         "each configuration's seeds scatter with a sample standard deviation of about 0.3 points. "
+         "What may you conclude?",
+    options={"a": "A is better than B: its mean is higher.",
+             "b": "Nothing yet: the difference is smaller than the noise of the means (standard error of "
+                  "the difference about 0.24 points), so more seeds or a larger difference are needed.",
+             "c": "A and B are equally good: the difference is too small to matter.",
+             "d": "B is better: a smaller mean with the same spread means B is more stable."},
+    answer="b",
+    why_not={"a": "a higher mean from 3 noisy runs can come from lucky seeds; 0.2 points is less than one "
+                  "standard error of the difference, sqrt(0.3^2/3 + 0.3^2/3) = 0.24",
+             "c": "not finding a difference is not showing there is none; with more seeds a real "
+                  "0.2-point difference could still appear",
+             "d": "the spreads are the same, so neither is more stable, and a lower mean is not a merit"},
+    solution="(b). The means' standard errors are 0.3/sqrt(3) = 0.17 each; the difference's is "
+             "sqrt(0.17^2 + 0.17^2) = 0.24, larger than the 0.2 difference. Say 'no evidence either way'.",
+    hint="Compare the difference with the standard error of the difference of two means.",
+)
+
+
+# --- 06.4 experiment: your own configuration, fairly ------------------------------------------------
+
+VERDICTS = ("below", "inside", "above")
+
+
+@lru_cache(maxsize=1)
+def live_range() -> tuple[float, float]:
+    """Lowest and highest test accuracy of the committed runs at the live budget (``LIVE_RESULTS``)."""
+    accuracies = [r["test_accuracy"] for r in load_results(LIVE_RESULTS)["records"]]
+    return min(accuracies), max(accuracies)
+
+
+def _where(record: dict[str, Any]) -> str:
+    low, high = live_range()
+    acc = record["test_accuracy"]
+    return "below" if acc < low else "above" if acc > high else "inside"
+
+
+def _unfair(record: Any) -> str | None:
+    """Why ``record`` is not a fair run next to the live pair (None when it is)."""
+    if not isinstance(record, dict) or not REQUIRED <= set(record):
+        return "expected the record that ex.run(my_config, data) returned"
+    if record.get("name") in CONFIGS or any([record["family"], record["config"]] == list(spec)
+                                            for spec in CONFIGS.values()):
+        return "that is one of the committed configurations; change something and make it your own"
+    if abs(record["params"] - BUDGET) > TOLERANCE * BUDGET:
+        return (f"{record['params']:,} parameters is {record['params'] / BUDGET:.0%} of the budget; a fair "
+                f"comparison stays within {TOLERANCE:.0%} of {BUDGET:,} (compare.closest_width finds a "
+                "width)")
+    if record.get("time_budget") != LIVE_BUDGET:
+        return f"it did not train for the same budget, {LIVE_BUDGET:g} CPU-seconds, as the live pair"
+    if record.get("recipe") != RECIPE or record.get("clock") != "cpu" or record.get("threads") != 1:
+        return "it did not use the same recipe, clock and one thread as the others (use ex.run)"
+    return None
+
+
+def _record_and_verdict(answer: Any) -> tuple[Any, Any]:
+    if not (isinstance(answer, dict) and set(answer) == {"record", "verdict"}):
+        raise TypeError("answer with dict(record=my_record, verdict=my_verdict)")
+    return answer["record"], answer["verdict"]
+
+
+def _experiment_ok(answer: Any) -> bool:
+    record, verdict = _record_and_verdict(answer)
+    if record is None or record is ... or verdict is ... or verdict is None:
+        raise NotAnswered
+    return _unfair(record) is None and verdict in VERDICTS and verdict == _where(record)
+
+
+def _experiment_feedback(answer: Any) -> str:
+    record, verdict = _record_and_verdict(answer)
+    why = _unfair(record)
+    if why:
+        return why
+    if verdict not in VERDICTS:
+        return f"my_verdict must be 'below', 'inside' or 'above', got {verdict!r}"
+    low, high = live_range()
+    return (f"your run scored {record['test_accuracy']:.2%} and the committed runs range "
+            f"{low:.2%}-{high:.2%}: look again")
+
+
+class ConfigExperiment(Exercise):
+    """06.4: ``run(spec, data)`` trains the student's configuration exactly like the live pair, and
+    prints what it reached. The same configuration, seed and data again reuse that run (the cell is
+    run a second time to answer, and should not train again)."""
+
+    def run(self, spec: Any, data: dict, seed: int = 0) -> dict[str, Any] | None:
+        if spec is ... or spec is None:
+            print(f"Exercise {self.key}: not answered yet - write your configuration in place of the ...")
+            return None
+        key = (repr(spec), seed, id(data))
+        runs = self.__dict__.setdefault("_runs", {})
+        if key in runs:
+            print("(the same configuration as before: its run is reused)")
+        else:
+            runs.clear()  # keep one run: the data it refers to may be gone otherwise
+            runs[key] = run_config(spec, seed, LIVE_BUDGET, data)
+        record = runs[key]
+        print(f"your configuration: {record['params']:,} parameters, test accuracy "
+              f"{record['test_accuracy']:.2%} after {record['epochs']:.2f} epochs")
+        return record
+
+
+EXAMPLE = ("vit", dict(CONFIGS["vit"][1], depth=2, dim=44))  # a configuration of one's own
+
+
+def _example_answer() -> dict[str, Any]:
+    """A fair record of ``EXAMPLE`` (not trained: it scores 0%, so its verdict is 'below')."""
+    record = dict(name=None, family=EXAMPLE[0], config=EXAMPLE[1], **describe(EXAMPLE), seed=0,
+                  seconds=LIVE_BUDGET, epochs=0.5, val_accuracy=0.0, test_accuracy=0.0,
+                  time_budget=LIVE_BUDGET, recipe=dict(RECIPE), clock="cpu", threads=1)
+    return dict(record=record, verdict="below")
+
+
+register(ConfigExperiment(
+    key="06.4",
+    text=f"Design a configuration of your own: any family, within {TOLERANCE:.0%} of the {BUDGET:,}-"
+         f"parameter budget, not one of CONFIGS. Train it with ex.run (the live pair's {LIVE_BUDGET:g} "
+         "CPU-seconds, same recipe), add it to the plot, and say where its test accuracy landed "
+         "against the committed runs at that budget: 'below', 'inside' or 'above' their range. "
+         "Answer with dict(record=my_record, verdict=my_verdict).",
+    is_correct=_experiment_ok, feedback=_experiment_feedback,
+    hint_text="compare.describe((family, config)) gives the parameters before you train; "
+              "compare.closest_width(family, config) the width that meets the budget.",
+    solution_text=f"For example {EXAMPLE!r} ({describe(EXAMPLE)['params']:,} parameters). The verdict "
+                  "is read off the plot: compare your star with the committed runs' range.",
+    answer=_example_answer(), kind="experiment"))
+
+
+# --- 06.5 why: CPU-seconds ----------------------------------------------------------------------------
+
+choice_exercise(
+    "06.5",
+    text="The results were made with a time budget counted in the CPU-seconds of each run's own process "
+         "(time.process_time), one thread per run, rather than in wall-clock seconds. Why?",
+    options={"a": "CPU-seconds pass faster than wall-clock seconds, so more runs fit in an hour.",
+             "b": "On a shared machine other programs take turns on the cores; a wall-clock budget would "
+                  "give a run fewer training steps whenever the machine is busy, CPU-seconds count only "
+                  "the run's own work.",
+             "c": "CPU-seconds make every run bit-for-bit identical on every machine.",
+             "d": "Python cannot measure wall-clock time precisely enough."},
+    answer="b",
+    why_not={"a": "a CPU-second is never shorter than a wall-clock second for one thread; a busy machine "
+                  "makes the runs take LONGER in wall-clock time, not shorter",
+             "c": "the number of steps is planned from the measured speed, which differs between machines "
+                  "(and a little between runs), so runs are fair, not identical",
+             "d": "time.perf_counter measures wall-clock time to well under a microsecond; precision is "
+                  "not the problem, other load is"},
+    solution="(b): the budget should buy every configuration the same amount of its own computation, "
+             "however busy the machine is.",
+)

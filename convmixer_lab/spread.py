@@ -1,0 +1,138 @@
+"""Statistics of runs repeated over seeds: one row per configuration (mean, sample std, standard
+error, range), the difference between two configurations with its standard error, and the interval
+where one more run (a new seed) should land.
+
+    rows = summarize(records)                 # records: dicts with name, family, config, params, ...
+    difference(rows, "convmixer", "vit")      # {"difference", "standard_error", "ratio", ...}
+    prediction_interval([0.90, 0.91, 0.93])   # (low, high) for one new seed, 95% by default
+    t_quantile(0.975, 2)                      # 4.3027: Student's t, no SciPy needed
+
+Why they matter (notebook 06): n runs that differ only in their seed scatter by about s (the
+sample standard deviation); their mean is uncertain by about s / sqrt(n) (the standard error of the
+mean). Two means closer than about twice the standard error of their difference say nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from functools import lru_cache
+from typing import Any
+
+from convmixer_lab.checks import check_choice, check_int, check_number
+
+__all__ = ["difference", "format_differences", "format_summary", "prediction_interval", "summarize",
+           "t_quantile"]
+
+METRICS = ("val_accuracy", "test_accuracy", "seconds", "epochs")
+
+
+@lru_cache(maxsize=64)
+def t_quantile(p: float, df: int) -> float:
+    """The ``p`` quantile of Student's t distribution with ``df`` degrees of freedom (bisection on
+    its CDF, integrated with Simpson's rule; |error| < 1e-6 for p in [0.5, 0.999], df >= 1)."""
+    p = check_number("p", p, minimum=0.5, maximum=0.999)
+    df = check_int("df", df, minimum=1)
+    scale = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
+
+    def cdf(t: float, n: int = 4000) -> float:
+        xs = [t * i / n for i in range(n + 1)]
+        ys = [scale * (1 + x * x / df) ** (-(df + 1) / 2) for x in xs]
+        return 0.5 + t / (3 * n) * (ys[0] + ys[-1] + 4 * sum(ys[1:-1:2]) + 2 * sum(ys[2:-1:2]))
+
+    low, high = 0.0, 1.0
+    while cdf(high) < p:
+        high *= 2
+    for _ in range(50):
+        mid = (low + high) / 2
+        low, high = (mid, high) if cdf(mid) < p else (low, mid)
+    return (low + high) / 2
+
+
+def prediction_interval(values: list[float], level: float = 0.95) -> tuple[float, float]:
+    """Where ONE new run (a new seed) should land with probability ``level``, if runs scatter
+    normally: mean +- t((1 + level) / 2, n - 1) * s * sqrt(1 + 1/n), s the sample std of ``values``."""
+    if len(values) < 2:
+        raise ValueError(f"a prediction interval needs at least 2 values, got {len(values)}")
+    mean, s, n = statistics.fmean(values), statistics.stdev(values), len(values)
+    half = t_quantile((1 + level) / 2, n - 1) * s * math.sqrt(1 + 1 / n)
+    return mean - half, mean + half
+
+
+def _spread(values: list[float], prefix: str) -> dict[str, float | None]:
+    """mean, sample standard deviation (n - 1 in the denominator; None for one value), standard error
+    of the mean (std / sqrt(n)), min, max."""
+    std = statistics.stdev(values) if len(values) > 1 else None
+    return {f"{prefix}_mean": statistics.fmean(values), f"{prefix}_std": std,
+            f"{prefix}_sem": None if std is None else std / math.sqrt(len(values)),
+            f"{prefix}_min": min(values), f"{prefix}_max": max(values)}
+
+
+def summarize(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per configuration (records grouped by name, or by family and config when unnamed),
+    in order of first appearance: name, family, config, params, macs, n, seeds, and for
+    val_accuracy, test_accuracy, seconds and epochs their mean, sample std, sem, min and max."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        key = r.get("name") or json.dumps([r["family"], r["config"]], sort_keys=True)
+        groups.setdefault(key, []).append(r)
+    rows = []
+    for key, group in groups.items():
+        first = group[0]
+        if any(r["params"] != first["params"] or r["config"] != first["config"] for r in group):
+            raise ValueError(f"records named {key!r} disagree on config or params; they are not one "
+                             "configuration")
+        row = dict(name=first.get("name"), family=first["family"], config=first["config"],
+                   params=first["params"], macs=first["macs"], n=len(group), seeds=[r["seed"] for r in group])
+        for metric in METRICS:
+            row.update(_spread([float(r[metric]) for r in group], metric))
+        rows.append(row)
+    return rows
+
+
+def difference(rows: list[dict[str, Any]], a: str, b: str, metric: str = "test_accuracy") -> dict[str, Any]:
+    """How far apart configurations ``a`` and ``b`` (names in ``rows``, from ``summarize``) are on
+    ``metric``: the difference of the means, its standard error sqrt(sem_a^2 + sem_b^2), their ratio
+    (about 2 or more before a difference means much) and whether the min-max ranges overlap."""
+    by_name = {r["name"]: r for r in rows}
+    for name in (a, b):
+        check_choice("name", name, by_name)
+    ra, rb = by_name[a], by_name[b]
+    if ra[f"{metric}_sem"] is None or rb[f"{metric}_sem"] is None:
+        raise ValueError(f"{a!r} and {b!r} need at least 2 seeds each for a standard error")
+    diff = ra[f"{metric}_mean"] - rb[f"{metric}_mean"]
+    se = math.hypot(ra[f"{metric}_sem"], rb[f"{metric}_sem"])
+    overlap = ra[f"{metric}_min"] <= rb[f"{metric}_max"] and rb[f"{metric}_min"] <= ra[f"{metric}_max"]
+    return dict(a=a, b=b, metric=metric, difference=diff, standard_error=se,
+                ratio=diff / se if se else math.inf, ranges_overlap=overlap)
+
+
+def format_differences(rows: list[dict[str, Any]], names: list[str], baseline: str,
+                       metric: str = "test_accuracy") -> str:
+    """``difference(rows, name, baseline)`` for each of ``names``, one line each, in points (%)."""
+    lines = []
+    for name in names:
+        d = difference(rows, name, baseline, metric)
+        lines.append(f"{name:16s} - {baseline}: {100 * d['difference']:+6.2f} points, standard error "
+                     f"{100 * d['standard_error']:.2f}, ratio {d['ratio']:+6.1f}, ranges overlap: "
+                     f"{'yes' if d['ranges_overlap'] else 'no'}")
+    return "\n".join(lines)
+
+
+def format_summary(rows: list[dict[str, Any]]) -> str:
+    """The summary as fixed-width text: accuracies in %, the spread as the sample std and the
+    min-max range over the seeds, mean CPU-seconds and epochs."""
+    lines = [f"{'name':<16}{'params':>8}{'n':>3}{'test mean':>10}{'± std':>7}{'range':>14}"
+             f"{'val mean':>9}{'± std':>7}{'epochs':>7}{'seconds':>8}"]
+    for r in rows:
+        std = {m: "" if r[f"{m}_std"] is None else f"{100 * r[f'{m}_std']:.2f}"
+               for m in ("test_accuracy", "val_accuracy")}
+        span = f"{100 * r['test_accuracy_min']:.2f}-{100 * r['test_accuracy_max']:.2f}"
+        lines.append(f"{r['name'] or r['family']:<16}{r['params']:>8,}{r['n']:>3}"
+                     f"{100 * r['test_accuracy_mean']:>10.2f}{std['test_accuracy']:>7}{span:>14}"
+                     f"{100 * r['val_accuracy_mean']:>9.2f}{std['val_accuracy']:>7}"
+                     f"{r['epochs_mean']:>7.1f}{r['seconds_mean']:>8.1f}")
+    return "\n".join(lines)
+
+

@@ -1,0 +1,114 @@
+"""Statistics over seeds: summarize (mean, sample std, standard error, range), difference, Student's t
+quantile against closed forms, the prediction interval for one new seed, the text table."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+import pytest
+
+from convmixer_lab.spread import (
+    difference,
+    format_differences,
+    format_summary,
+    prediction_interval,
+    summarize,
+    t_quantile,
+)
+
+
+def record(name, seed, val, test, params=100, family="convmixer", config=None):
+    return dict(name=name, family=family, config=config or {"dim": 1}, params=params, macs=10, seed=seed,
+                seconds=2.0 + seed, epochs=1.5, val_accuracy=val, test_accuracy=test)
+
+
+def test_summarize_mean_sample_std_sem_min_max():
+    rows = summarize([record("a", 0, 0.90, 0.89), record("b", 0, 0.50, 0.40), record("a", 1, 0.92, 0.91),
+                      record("a", 2, 0.94, 0.90)])
+    assert [r["name"] for r in rows] == ["a", "b"]
+    a, b = rows
+    assert a["n"] == 3 and a["seeds"] == [0, 1, 2] and a["params"] == 100
+    assert a["val_accuracy_mean"] == pytest.approx(0.92)
+    assert a["val_accuracy_std"] == pytest.approx(0.02)  # sample std: sqrt((0.02^2 + 0 + 0.02^2) / 2)
+    assert a["val_accuracy_std"] == pytest.approx(statistics.stdev([0.90, 0.92, 0.94]))
+    assert a["val_accuracy_sem"] == pytest.approx(0.02 / math.sqrt(3))
+    assert (a["val_accuracy_min"], a["val_accuracy_max"]) == (0.90, 0.94)
+    assert a["test_accuracy_mean"] == pytest.approx(0.90) and a["seconds_mean"] == pytest.approx(3.0)
+    assert b["n"] == 1 and b["val_accuracy_std"] is None and b["val_accuracy_sem"] is None
+    assert b["val_accuracy_mean"] == 0.50
+
+
+def test_summarize_groups_unnamed_records_by_family_and_config():
+    rows = summarize([record(None, 0, 0.8, 0.8, config={"dim": 2}),
+                      record(None, 1, 0.6, 0.6, config={"dim": 2}),
+                      record(None, 0, 0.7, 0.7, config={"dim": 3})])
+    assert [r["n"] for r in rows] == [2, 1]
+    assert rows[0]["val_accuracy_mean"] == pytest.approx(0.7) and rows[0]["config"] == {"dim": 2}
+    with pytest.raises(ValueError, match="disagree on config or params"):
+        summarize([record("a", 0, 0.9, 0.9, params=100), record("a", 1, 0.9, 0.9, params=101)])
+
+
+def test_format_summary_shows_test_mean_std_range_and_validation():
+    rows = summarize([record("a", 0, 0.90, 0.89), record("a", 1, 0.92, 0.91), record("a", 2, 0.94, 0.90),
+                      record("b", 0, 0.50, 0.40)])
+    lines = format_summary(rows).splitlines()
+    assert lines[0].split() == ["name", "params", "n", "test", "mean", "±", "std", "range", "val", "mean",
+                                "±", "std", "epochs", "seconds"]
+    assert lines[1].split() == ["a", "100", "3", "90.00", "1.00", "89.00-91.00", "92.00", "2.00", "1.5",
+                                "3.0"]
+    assert lines[2].split() == ["b", "100", "1", "40.00", "40.00-40.00", "50.00", "1.5", "2.0"]
+
+
+def test_difference_of_two_configurations():
+    rows = summarize([record("a", s, 0.9, t) for s, t in enumerate((0.914, 0.911, 0.917))]
+                     + [record("b", s, 0.9, t) for s, t in enumerate((0.912, 0.909, 0.915))]
+                     + [record("c", s, 0.9, t) for s, t in enumerate((0.80, 0.81))])
+    d = difference(rows, "a", "b")
+    sem = statistics.stdev([0.914, 0.911, 0.917]) / math.sqrt(3)  # the same spread in a and b
+    assert d["difference"] == pytest.approx(0.002)
+    assert d["standard_error"] == pytest.approx(math.sqrt(2) * sem)
+    assert d["ratio"] == pytest.approx(0.002 / (math.sqrt(2) * sem)) and d["ranges_overlap"] is True
+    far = difference(rows, "a", "c")
+    assert far["ranges_overlap"] is False and far["ratio"] > 10
+    assert difference(rows, "c", "a")["difference"] == pytest.approx(-far["difference"])
+    with pytest.raises(ValueError, match="name must be one of 'a', 'b', 'c'"):
+        difference(rows, "a", "vit")
+    assert format_differences(rows, ["b", "c"], "a").splitlines() == [
+        f"b                - a:  -0.20 points, standard error {100 * math.sqrt(2) * sem:.2f}, ratio   -0.8, "
+        "ranges overlap: yes",
+        f"c                - a: -10.90 points, standard error {100 * far['standard_error']:.2f}, ratio "
+        f"{-far['ratio']:+6.1f}, ranges overlap: no"]
+    single = summarize([record("x", 0, 0.9, 0.9), record("a", 0, 0.9, 0.9), record("a", 1, 0.9, 0.8)])
+    with pytest.raises(ValueError, match="need at least 2 seeds each"):
+        difference(single, "a", "x")
+
+
+@pytest.mark.parametrize("p", [0.6, 0.9, 0.975, 0.995])
+def test_t_quantile_matches_the_closed_forms_for_1_and_2_degrees_of_freedom(p):
+    assert t_quantile(p, 1) == pytest.approx(math.tan(math.pi * (p - 0.5)), abs=1e-6)  # Cauchy
+    assert t_quantile(p, 2) == pytest.approx((2 * p - 1) / math.sqrt(2 * p * (1 - p)), abs=1e-6)
+
+
+def test_t_quantile_tends_to_the_normal_quantile():
+    assert t_quantile(0.975, 100_000) == pytest.approx(statistics.NormalDist().inv_cdf(0.975), abs=1e-4)
+    assert t_quantile(0.975, 10) == pytest.approx(2.228139, abs=1e-6)  # printed t tables
+    assert t_quantile(0.95, 30) == pytest.approx(1.697261, abs=1e-6)
+    assert t_quantile(0.5, 3) == pytest.approx(0.0, abs=1e-9)
+    assert t_quantile(0.975, 4) > t_quantile(0.975, 10) > t_quantile(0.975, 100)  # heavier tails, fewer df
+    with pytest.raises(ValueError, match="df must be a positive int"):
+        t_quantile(0.975, 0)
+    with pytest.raises(ValueError, match="p must be >= 0.5"):
+        t_quantile(0.2, 3)
+
+
+def test_prediction_interval_for_one_new_seed():
+    values = [0.90, 0.91, 0.93]
+    low, high = prediction_interval(values)
+    half = t_quantile(0.975, 2) * statistics.stdev(values) * math.sqrt(1 + 1 / 3)
+    assert (low, high) == pytest.approx((statistics.fmean(values) - half, statistics.fmean(values) + half))
+    assert high - low == pytest.approx(2 * 4.302653 * 0.0152753 * 1.1547005, rel=1e-5)
+    narrow = prediction_interval(values, level=0.5)
+    assert low < narrow[0] < narrow[1] < high
+    with pytest.raises(ValueError, match="needs at least 2 values"):
+        prediction_interval([0.9])
