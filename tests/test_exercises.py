@@ -23,6 +23,8 @@ from convmixer_lab.exercises.core import (
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 load_all()  # every notebook's exercises, for the tables below
+# the made-up exercises below print texts no notebook shows: they need no Chinese (tests/conftest.py)
+pytestmark = pytest.mark.usefixtures("private_texts")
 
 
 def make_int_exercise() -> Exercise:

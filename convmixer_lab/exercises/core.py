@@ -21,6 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from convmixer_lab.i18n import tr
+
 SOLUTION_MARKER = "# SOLUTION"
 KINDS = ("compute", "predict", "experiment", "why")
 
@@ -48,7 +50,7 @@ class Exercise:
             raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
 
     def question(self) -> None:
-        print(f"Exercise {self.key}: {self.text}")
+        print(tr("Exercise {key}: {text}", key=self.key, text=tr(self.text)))
 
     def verdict(self, answer: Any) -> tuple[bool | None, str]:
         """(None, "") for a placeholder (``...``, ``None``, or a function that returns one);
@@ -60,8 +62,10 @@ class Exercise:
         except NotAnswered:
             return None, ""
         except Exception as err:  # a wrong type or a broken function is feedback, not a crash
-            return False, f"checking your answer raised {type(err).__name__}: {err}"
-        return ok, "" if ok else (self.feedback(answer) or "").rstrip(" .")
+            return False, tr("checking your answer raised {error}: {message}", error=type(err).__name__,
+                             message=err)
+        reason = "" if ok else self.feedback(answer)
+        return ok, tr(reason).rstrip(" .。") if reason else ""
 
     def check(self, answer: Any) -> bool:
         """Print a verdict for ``answer`` and return whether it is correct.
@@ -70,19 +74,21 @@ class Exercise:
         """
         ok, extra = self.verdict(answer)
         if ok is None:
-            print(f"Exercise {self.key}: not answered yet - replace the ... with your answer.")
+            print(tr("Exercise {key}: not answered yet - replace the ... with your answer.", key=self.key))
         elif ok:
-            print(f"Exercise {self.key}: correct!")
+            print(tr("Exercise {key}: correct!", key=self.key))
+        elif extra:
+            print(tr("Exercise {key}: not quite - {reason}. Try again, or call .hint().", key=self.key,
+                     reason=extra))
         else:
-            print(f"Exercise {self.key}: not quite{' - ' + extra if extra else ''}. "
-                  f"Try again, or call .hint().")
+            print(tr("Exercise {key}: not quite. Try again, or call .hint().", key=self.key))
         return bool(ok)
 
     def hint(self) -> None:
-        print(f"Hint for {self.key}: {self.hint_text}")
+        print(tr("Hint for {key}: {text}", key=self.key, text=tr(self.hint_text)))
 
     def solution(self) -> None:
-        print(f"Solution for {self.key}: {self.solution_text}")
+        print(tr("Solution for {key}: {text}", key=self.key, text=tr(self.solution_text)))
 
 
 @dataclass
@@ -103,7 +109,7 @@ class ChoiceExercise(Exercise):
     def question(self) -> None:
         super().question()
         for letter, statement in self.options.items():
-            print(f"  ({letter}) {statement}")
+            print(f"  ({letter}) {tr(statement)}")
 
     def check(self, answer: Any) -> bool:
         if isinstance(answer, str):
@@ -123,24 +129,29 @@ class PredictionExercise(Exercise):
         """Record a prediction (a placeholder ``...`` is "not answered yet")."""
         if value is ... or value is None:
             self.prediction = None
-            print(f"Exercise {self.key}: not answered yet - write your prediction in place of the ..., "
-                  "then run the cells below.")
+            print(tr("Exercise {key}: not answered yet - write your prediction in place of the ..., "
+                     "then run the cells below.", key=self.key))
             return
         self.prediction = value
-        print(f"Exercise {self.key}: prediction recorded ({value!r}). Now run the next cells and see.")
+        print(tr("Exercise {key}: prediction recorded ({value}). Now run the next cells and see.",
+                 key=self.key, value=repr(value)))
 
     def reveal(self, measured: Any) -> bool:
         """Print the measurement next to the prediction, with a verdict; return whether it was right."""
         if self.prediction is None:
-            print(f"Exercise {self.key}: measured {measured!r}; you have not made a prediction yet.")
+            print(tr("Exercise {key}: measured {measured}; you have not made a prediction yet.",
+                     key=self.key, measured=repr(measured)))
             return False
-        print(f"Exercise {self.key}: you predicted {self.prediction!r}, the cell measured {measured!r}.")
+        print(tr("Exercise {key}: you predicted {prediction}, the cell measured {measured}.", key=self.key,
+                 prediction=repr(self.prediction), measured=repr(measured)))
         ok, extra = self.verdict(self.prediction)
         if ok:
-            print(f"Exercise {self.key}: your prediction was right.")
+            print(tr("Exercise {key}: your prediction was right.", key=self.key))
+        elif extra:
+            print(tr("Exercise {key}: not what you predicted - {reason}. ex.solution() explains why.",
+                     key=self.key, reason=extra))
         else:
-            print(f"Exercise {self.key}: not what you predicted{' - ' + extra if extra else ''}. "
-                  "ex.solution() explains why.")
+            print(tr("Exercise {key}: not what you predicted. ex.solution() explains why.", key=self.key))
         return bool(ok)
 
 
@@ -194,7 +205,7 @@ def too_big_or_small(expected: float) -> Callable[[Any], str | None]:
     def say(answer: Any) -> str | None:
         if _is_number(answer):
             return "too large" if answer > expected else "too small"
-        return f"expected a number, got {type(answer).__name__}"
+        return tr("expected a number, got {type}", type=type(answer).__name__)
     return say
 
 
@@ -203,7 +214,7 @@ def shape_feedback(expected: tuple[int, ...], names: str) -> Callable[[Any], str
     def say(answer: Any) -> str | None:
         if isinstance(answer, (tuple, list)) and len(answer) == len(expected):
             return None
-        return f"expected {len(expected)} numbers {names}"
+        return tr("expected {count} numbers {names}", count=len(expected), names=tr(names))
     return say
 
 
@@ -265,8 +276,8 @@ def choice_exercise(key: str, text: str, options: dict[str, str], answer: str,
     return register(ChoiceExercise(
         key=key, text=text, is_correct=lambda letter: letter == answer,
         hint_text=hint or "Rule out the options you can show are false, one by one.",
-        solution_text=solution, feedback=lambda letter: why_not.get(letter, "choose one of "
-                                                                    + ", ".join(options)),
+        solution_text=solution, feedback=lambda letter: why_not.get(letter) or tr(
+            "choose one of {letters}", letters=", ".join(options)),
         answer=answer, kind="why", options=options, why_not=why_not))
 
 

@@ -27,7 +27,16 @@ from convmixer_lab.i18n.catalogue import ZH
 LANGUAGES = ("en", "zh")
 _language = "en"
 
-__all__ = ["LANGUAGES", "ZH", "get_language", "set_language", "tr"]
+__all__ = ["LANGUAGES", "SEEN", "ZH", "Translated", "get_language", "set_language", "tr"]
+
+# Every English text ``tr`` has been asked for in this process (tests/test_i18n.py checks that each
+# has its Chinese; the package's own tests drive every exercise and widget, so they fill it).
+SEEN: set[str] = set()
+
+
+class Translated(str):
+    """A text ``tr`` already put into the current language. ``tr`` passes it through unchanged, so a
+    message built from translated parts (a checker's reason inside a verdict) is translated once."""
 
 
 def set_language(language: str) -> None:
@@ -41,9 +50,12 @@ def get_language() -> str:
     return _language
 
 
-def tr(text: str, **fields: Any) -> str:
+def tr(text: str, /, **fields: Any) -> Translated:
     """``text`` in the current language, with ``fields`` filled in (``str.format``). An English text
     missing from the catalogue is printed in English (the tests make sure none is missing)."""
+    if isinstance(text, Translated):
+        return text
+    SEEN.add(text)
     if _language == "zh":
         text = ZH.get(text, text)
-    return text.format(**fields) if fields else text
+    return Translated(text.format(**fields) if fields else text)
