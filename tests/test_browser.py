@@ -1,10 +1,12 @@
 """The course in a real JupyterLab, in a real browser.
 
-For every notebook in notebooks/: JupyterLab (started from this environment on a free 127.0.0.1
-port, random token, private config/runtime/settings folders) opens it in headless Chromium, the
-notebook is run with Run > Run All Cells, and the test checks what a student would see: every code
-cell ran, no cell shows an error, every figure rendered as an image, every widget rendered (no
-"Error displaying widget"), and moving a slider with the keyboard changes a label or a figure.
+For every notebook in notebooks/, and the Chinese twin of notebook 01 (notebooks/zh/): JupyterLab
+(started from this environment on a free 127.0.0.1 port, random token, private config/runtime/settings
+folders) opens it in headless Chromium, the notebook is run with Run > Run All Cells, and the test
+checks what a student would see: every code cell ran, no cell shows an error, every figure rendered as
+an image, every widget rendered (no "Error displaying widget"), and moving a slider with the keyboard
+changes a label or a figure. In the Chinese twin, the markdown and the package's printed texts
+(exercises, explorers) show Chinese.
 
 Screenshots of each notebook go to build/screenshots/<notebook>/ (git-ignored) before anything is
 asserted, so a failure can be looked at. Needs Debian's `chromium` (or CHROMIUM=/path/to/chrome);
@@ -33,6 +35,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+# One Chinese twin (the others share its code and machinery; the twins' drift test covers them all).
+CHINESE = REPO / "notebooks" / "zh" / "01_patch_embedding.ipynb"
+CHINESE_TEXTS = ("分块嵌入", "练习 01.")  # a markdown term, and an exercise's printed verdict
 SCREENSHOTS = REPO / "build" / "screenshots"
 RUN_TIMEOUT_S = 1200  # the training notebook runs about a minute alone; CI machines can be slow
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-extensions",
@@ -181,9 +186,9 @@ def chromium() -> str:
 def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """JupyterLab serving a copy of notebooks/ (the UI run never touches the committed files)."""
     root = tmp_path_factory.mktemp("lab-root")
-    (root / "notebooks").mkdir()
-    for notebook in NOTEBOOKS:
-        shutil.copy2(notebook, root / "notebooks" / notebook.name)
+    (root / "notebooks" / "zh").mkdir(parents=True)
+    for notebook in [*NOTEBOOKS, CHINESE]:
+        shutil.copy2(notebook, root / notebook.relative_to(REPO))
     with jupyter_lab(root, tmp_path_factory.mktemp("lab-home")) as server:
         yield server
 
@@ -289,14 +294,16 @@ def move_first_slider(page, folder: Path) -> str | None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("notebook", [*NOTEBOOKS, CHINESE],
+                         ids=lambda p: "/".join(p.relative_to(REPO / "notebooks").with_suffix("").parts))
 def test_notebook_in_jupyterlab(notebook: Path, lab: Lab, page) -> None:
     figures, widget_views = stored_counts(notebook)
-    folder = SCREENSHOTS / notebook.stem
+    where = notebook.relative_to(REPO / "notebooks").as_posix()
+    folder = SCREENSHOTS / where.removesuffix(".ipynb").replace("/", "-")
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     try:
-        page.goto(f"{lab.url}/lab/tree/notebooks/{notebook.name}?reset&token={lab.token}")
+        page.goto(f"{lab.url}/lab/tree/notebooks/{where}?reset&token={lab.token}")
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator", timeout=120_000)
         # Collapse the file browser (click its current tab) for wider screenshots.
         page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()
@@ -308,30 +315,34 @@ def test_notebook_in_jupyterlab(notebook: Path, lab: Lab, page) -> None:
             page.wait_for_function(f"({RUN_STATE_JS})().done", timeout=RUN_TIMEOUT_S * 1000, polling=500)
         except Exception:
             take_screenshots(page, folder)
-            pytest.fail(f"{notebook.name} still running after {RUN_TIMEOUT_S} s: "
+            pytest.fail(f"{where} still running after {RUN_TIMEOUT_S} s: "
                         f"{page.evaluate(RUN_STATE_JS)}")
         seconds = time.perf_counter() - start
         (folder / "run-all-seconds.txt").write_text(f"{seconds:.1f}\n", encoding="utf-8")
-        print(f"{notebook.name}: Run All Cells took {seconds:.1f} s in the browser")
+        print(f"{where}: Run All Cells took {seconds:.1f} s in the browser")
         if widget_views:  # widgets render asynchronously after the kernel is idle
             with contextlib.suppress(Exception):
                 page.wait_for_function(f"({OUTPUTS_JS})().widgets.length >= {widget_views}", timeout=30_000)
         state, seen = page.evaluate(RUN_STATE_JS), page.evaluate(OUTPUTS_JS)
         take_screenshots(page, folder)
 
-        assert not seen["errors"], f"{notebook.name}: cells show errors: {seen['errors']}"
+        assert not seen["errors"], f"{where}: cells show errors: {seen['errors']}"
         not_run = [i for i, p in enumerate(state["prompts"]) if not p[1:-2].isdigit()]
-        assert not not_run, f"{notebook.name}: code cells {not_run} did not run: {state['prompts']}"
-        assert all(img["ok"] for img in seen["images"]), f"{notebook.name}: broken images {seen['images']}"
+        assert not not_run, f"{where}: code cells {not_run} did not run: {state['prompts']}"
+        assert all(img["ok"] for img in seen["images"]), f"{where}: broken images {seen['images']}"
         assert len(seen["images"]) >= figures, \
-            f"{notebook.name}: {len(seen['images'])} figures rendered, the stored notebook has {figures}"
+            f"{where}: {len(seen['images'])} figures rendered, the stored notebook has {figures}"
         broken = [w for w in seen["widgets"] if not w["ok"]]
-        assert not broken, f"{notebook.name}: widgets did not render: {broken}"
+        assert not broken, f"{where}: widgets did not render: {broken}"
         assert len(seen["widgets"]) >= widget_views, \
-            f"{notebook.name}: {len(seen['widgets'])} widgets rendered; {widget_views} are stored"
+            f"{where}: {len(seen['widgets'])} widgets rendered; {widget_views} are stored"
+        if notebook == CHINESE:
+            shown = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)").inner_text()
+            absent = [text for text in CHINESE_TEXTS if text not in shown]
+            assert not absent, f"{where}: the page shows no {absent}"
         if page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .widget-slider .noUi-handle").count():
             problem = move_first_slider(page, folder)
-            assert problem is None, f"{notebook.name}: {problem}"
+            assert problem is None, f"{where}: {problem}"
     finally:
         page.goto("about:blank")
         lab.shut_down_kernels()
