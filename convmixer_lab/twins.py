@@ -36,7 +36,8 @@ from convmixer_lab.nbtools import execute_notebook, read_notebook, write_noteboo
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 TWIN_FOLDER = "zh"
 IGNORE_OUTPUT = "NBVAL_IGNORE_OUTPUT"
-_NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?(?:e[-+]?\d+)?", re.IGNORECASE)
+# a number as printed: 294912, 1,179,648, -0.25, 3e-05 (a comma after it is punctuation, not part of it)
+_NUMBER = re.compile(r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?", re.IGNORECASE)
 _TEXT_MIMES = ("text/plain",)
 
 

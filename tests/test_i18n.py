@@ -15,7 +15,7 @@ from convmixer_lab.exercises.core import ChoiceExercise, PredictionExercise
 from convmixer_lab.i18n import SEEN, ZH, Translated, get_language, set_language, tr
 
 FIELD = re.compile(r"\{(\w*)[^{}]*\}")
-NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")  # 1,179,648 is one number; "3, 4" two
 
 
 @pytest.fixture
