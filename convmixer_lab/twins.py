@@ -36,8 +36,9 @@ from convmixer_lab.nbtools import execute_notebook, read_notebook, write_noteboo
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 TWIN_FOLDER = "zh"
 IGNORE_OUTPUT = "NBVAL_IGNORE_OUTPUT"
-# a number as printed: 294912, 1,179,648, -0.25, 3e-05 (a comma after it is punctuation, not part of it)
-_NUMBER = re.compile(r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?", re.IGNORECASE)
+# a number as printed: 294912, 1,179,648, 0.25, 3e-05 (a comma after it is punctuation; a sign is
+# left out, so "stride-1" and "stride 1" print the same number)
+_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?", re.IGNORECASE)
 _TEXT_MIMES = ("text/plain",)
 
 
