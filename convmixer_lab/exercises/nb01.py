@@ -23,6 +23,7 @@ from convmixer_lab.exercises.core import (
     function_exercise,
     prediction_exercise,
 )
+from convmixer_lab.i18n import tr
 
 # --- 01.1: the stem's MACs when p goes from 7 to 14 (h = 768, a 224x224 image) ------------------
 
@@ -49,7 +50,8 @@ def _is_number(answer: Any) -> bool:
 
 def _mac_ratio_feedback(answer: Any) -> str:
     if not _is_number(answer):
-        return f"predict one number, MACs at p = 14 divided by MACs at p = 7, got {type(answer).__name__}"
+        return tr("predict one number, MACs at p = 14 divided by MACs at p = 7, got {type}",
+                  type=type(answer).__name__)
     if math.isclose(answer, MAC_RATIO * _PER_VALUE):
         return (f"each output value does cost {_PER_VALUE} times more MACs (3*14*14 instead of 3*7*7), "
                 f"but there are {_FEWER} times fewer patches ({_P14['grid']}x{_P14['grid']} instead of "
@@ -57,9 +59,9 @@ def _mac_ratio_feedback(answer: Any) -> str:
     if math.isclose(answer, MAC_RATIO / _FEWER):
         return (f"there are {_FEWER} times fewer patches, but each output value costs {_PER_VALUE} times "
                 f"more MACs (3*14*14 instead of 3*7*7 numbers to multiply). {_AFTER[0].upper()}{_AFTER[1:]}")
-    side = "too large" if answer > MAC_RATIO else "too small"
-    return (f"{side}: MACs = (MACs per output value) x (number of output values); work out how each "
-            f"factor changes from p = 7 to p = 14")
+    side = tr("too large" if answer > MAC_RATIO else "too small")
+    return tr("{side}: MACs = (MACs per output value) x (number of output values); work out how each "
+              "factor changes from p = 7 to p = 14", side=side)
 
 
 prediction_exercise(
@@ -194,12 +196,13 @@ def _patchify_feedback(func: Any) -> str | None:
         except Exception:  # check() already reported it (or the answer is a placeholder)
             return None
         if shortcuts := forbidden_used(used, _SHORTCUTS):
-            return (f"your function calls {', '.join(shortcuts)}: the exercise asks you to cut the patches "
-                    "yourself, with reshape and permute (unfold is what your result is compared with)")
+            return tr("your function calls {calls}: the exercise asks you to cut the patches yourself, "
+                      "with reshape and permute (unfold is what your result is compared with)",
+                      calls=", ".join(shortcuts))
         got, want = torch.as_tensor(got), _unfold_patches(x, p)
         if got.shape != want.shape:
-            return (f"for x of shape {tuple(x.shape)} and p = {p} the result must be [N, L, C*p*p] = "
-                    f"{tuple(want.shape)}, got {tuple(got.shape)}")
+            return tr("for x of shape {x_shape} and p = {p} the result must be [N, L, C*p*p] = {want}, "
+                      "got {got}", x_shape=tuple(x.shape), p=p, want=tuple(want.shape), got=tuple(got.shape))
         if not torch.equal(got, want):
             return _patchify_mistake(got, want)
     return None
