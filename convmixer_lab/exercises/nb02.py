@@ -29,6 +29,7 @@ from convmixer_lab.exercises.core import (
     function_exercise,
     prediction_exercise,
 )
+from convmixer_lab.i18n import tr
 from convmixer_lab.separable import combined_weight, nearest_separable, relative_error
 
 # The notebook's setting: h = 8 channels, k = 9, p = 7 on a 224x224 photo (a 32x32 grid).
@@ -65,6 +66,8 @@ def _footprint_feedback(answer: Any) -> str:
         says.append(f"side: the depthwise {K}x{K} kernel spreads the value over {width}x{width} pixels, "
                     f"and the 1x1 pointwise step adds no width"
                     + (" (it would not stay at one pixel)" if side == 1 else ""))
+    if len(says) == 2:  # both wrong: each part is a catalogue text, joined as one reason
+        return tr("{first}; {second}", first=tr(says[0]), second=tr(says[1]))
     return "; ".join(says)
 
 
@@ -129,7 +132,7 @@ _FAR = GRID - 1                    # the corner patch's distance to the far edge
 
 def _corner_feedback(answer: Any) -> str:
     if not isinstance(answer, int) or isinstance(answer, bool):
-        return f"predict a whole number of layers, got {type(answer).__name__}"
+        return tr("predict a whole number of layers, got {type}", type=type(answer).__name__)
     if answer == CENTRE_LAYERS:
         return (f"{CENTRE_LAYERS} layers are enough for the centre patch, which is at most {GRID // 2} "
                 f"patches from an edge; the corner patch is {_FAR} patches from the far edge")
@@ -236,14 +239,15 @@ def _pointwise_feedback(func: Any) -> str | None:
         except Exception:  # check() already reported it (or the answer is a placeholder)
             return None
         if convolutions := forbidden_used(used, CONVOLUTIONS):
-            return (f"your function calls {', '.join(convolutions)}: the exercise asks for the per-pixel "
-                    "linear map itself, without a convolution (the convolution is what your result is "
-                    "compared with)")
+            return tr("your function calls {names}: the exercise asks for the per-pixel linear map itself, "
+                      "without a convolution (the convolution is what your result is compared with)",
+                      names=", ".join(convolutions))
         got, want = torch.as_tensor(got), _conv_pointwise(z, weight, bias)
         if got.shape != want.shape:
-            hint = (" (channels last: move them back with permute(0, 3, 1, 2))"
+            hint = (tr(" (channels last: move them back with permute(0, 3, 1, 2))")
                     if tuple(got.shape) == tuple(want.permute(0, 2, 3, 1).shape) else "")
-            return f"the result must be [N, C_out, H, W] = {tuple(want.shape)}, got {tuple(got.shape)}{hint}"
+            return tr("the result must be [N, C_out, H, W] = {expected}, got {got}{hint}",
+                      expected=tuple(want.shape), got=tuple(got.shape), hint=hint)
         if not torch.allclose(got, want, atol=1e-5):
             return _pointwise_mistake(got, z, weight, bias)
     return None
