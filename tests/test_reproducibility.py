@@ -1,12 +1,15 @@
-"""The notebooks' stored outputs do not depend on how many threads torch uses.
+"""The Chinese twins under strict nbval, with ONE torch thread: the course's outputs do not depend on
+how many threads torch uses.
 
-The normal test run checks every notebook under strict nbval with torch's default thread count
-(2 on CI's 2-core machine), against outputs stored by a separate execution
-(``python -m convmixer_lab.nbtools``): so two executions on one machine already agree whenever
-the suite passes. This test adds a third execution with ONE thread: it runs the same nbval check
-(same options, from pyproject.toml) in a subprocess whose kernels inherit ``OMP_NUM_THREADS=1``.
-A small probe notebook whose stored output is "1" runs in the same call, so the test fails if the
-variable did not reach the kernels (it would then prove nothing).
+The normal test run checks every English notebook under strict nbval with torch's default thread
+count (2 on CI's 2-core machine), against outputs stored by a separate execution
+(``python -m convmixer_lab.nbtools``). The Chinese twins (notebooks/zh/) run the same code and must
+print the same numbers and draw the same figures as the English (tests/test_twins.py). This test
+runs the twins under the same strict nbval (same options, from pyproject.toml) in a subprocess whose
+kernels inherit ``OMP_NUM_THREADS=1``: so one execution checks both that the Chinese edition runs as
+stored and that one thread gives the numbers two threads gave. (The main run skips notebooks/zh/, see
+``norecursedirs`` in pyproject.toml, so the twins run once.) A small probe notebook whose stored
+output is "1" runs in the same call, so the test fails if the variable did not reach the kernels.
 """
 
 from __future__ import annotations
@@ -34,9 +37,10 @@ def probe_notebook(path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_notebooks_pass_nbval_with_one_torch_thread(tmp_path):
-    notebooks = sorted(str(p) for p in (ROOT / "notebooks").glob("*.ipynb"))
-    assert notebooks, "no notebooks found in notebooks/"
+def test_chinese_twins_pass_nbval_with_one_torch_thread(tmp_path):
+    notebooks = sorted(str(p) for p in (ROOT / "notebooks" / "zh").glob("*.ipynb"))
+    english = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    assert len(notebooks) == len(english) > 0, "every English notebook needs its twin in notebooks/zh/"
     probe = tmp_path / "threads_probe.ipynb"
     probe_notebook(probe)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
