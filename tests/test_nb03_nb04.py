@@ -316,6 +316,77 @@ NEAR_MISSES = {  # name: (builder, words the feedback must contain)
 }
 
 
+class Apply(nn.Module):  # a function between the layers, e.g. x * 2
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, x):
+        return self.fn(x)
+
+
+def edited(edit):
+    """A builder of the paper's model as make() builds it (an nn.Sequential: stem conv, GELU, BN, the
+    layers, pooling, flatten, Linear), with its list of modules changed by ``edit(modules, dim)``: it
+    returns the new list, or None after changing the modules in place."""
+    def build(dim, depth, kernel_size=9, patch_size=7, num_classes=1000, in_channels=3):
+        modules = list(make()(dim, depth, kernel_size, patch_size, num_classes, in_channels))
+        return nn.Sequential(*(edit(modules, dim) or modules))
+    return build
+
+
+def _double(x):
+    return 2 * x
+
+
+def _dict_in_layer_0(m, dim):
+    m[3].extra = {"a": nn.Conv2d(dim, dim, 1)}
+
+
+def _pointwise(conv):
+    def edit(m, dim):
+        m[3][1] = conv(dim)
+    return edit
+
+
+def _dilated_depthwise(m, dim):
+    m[3][0].fn[0] = nn.Conv2d(dim, dim, 5, groups=dim, padding="same", dilation=2)
+
+
+NEAR_MISSES.update({  # the checker's other sentences (each is printed, so each has its Chinese)
+    "not callable": (42, "expected a class or function that builds the model, got int"),
+    "a plain dict in a layer": (edited(_dict_in_layer_0), "self.extra (in 3) is a plain Python dict"),
+    "BatchNorm on the images first": (edited(lambda m, dim: [nn.BatchNorm2d(m[0].in_channels), *m]),
+                                      "the stem convolution is missing: expected a convolution, found a "
+                                      "BatchNorm"),
+    "stem only": (edited(lambda m, dim: m[:3]), "found nothing more"),
+    "a second Linear": (edited(lambda m, dim: [*m, nn.Linear(m[-1].out_features, 2)]), "runs another Linear"),
+    "stem kernel 1": (edited(lambda m, dim: [nn.Conv2d(m[0].in_channels, dim, 1, stride=m[0].stride),
+                                             *m[1:]]), "expected (8, 3, 3, 3): the stem is nn.Conv2d("),
+    "pointwise kernel 3": (edited(_pointwise(lambda dim: nn.Conv2d(dim, dim, 3, padding=1))),
+                           "a pointwise convolution is nn.Conv2d(dim, dim"),
+    "pointwise in_channels dim + 1": (edited(_pointwise(lambda dim: nn.Conv2d(dim + 1, dim, 1))),
+                                      "built for 9 input channels but receives 8 (input shape [2, 8, 5, 5]): "
+                                      "every convolution after the stem maps dim channels to dim"),
+    "BatchNorm2d(dim + 1)": (make(norm=lambda dim: nn.BatchNorm2d(dim + 1)),
+                             "the stem BatchNorm is BatchNorm2d(9) but receives 8 channels"),
+    "BatchNorm without affine": (make(norm=lambda dim: nn.BatchNorm2d(dim, affine=False)),
+                                 "BatchNorm2d(8, affine=False), expected BatchNorm2d(8)"),
+    "a GroupNorm too": (edited(lambda m, dim: [*m[:3], nn.GroupNorm(1, dim), *m[3:]]),
+                        "parameters in GroupNorm"),
+    "dilated depthwise": (edited(_dilated_depthwise), "gives a different output"),
+    "images doubled": (edited(lambda m, dim: [Apply(_double), *m]), "should receive the images as they are"),
+    "layer 0's input doubled": (edited(lambda m, dim: [*m[:3], Apply(_double), *m[3:]]),
+                                "receives a different input than in the package's model; compare the order"),
+    "pooled features doubled": (edited(lambda m, dim: [*m[:-1], Apply(_double), m[-1]]),
+                                "should receive the average of each channel"),
+    "classifier gets 3 numbers": (edited(lambda m, dim: [*m[:-1], Apply(lambda x: x[:, :3]), m[-1]]),
+                                  "received shape [2, 3]; expected [2, 8], one vector of dim numbers"),
+    "extra residual in the last layer": (edited(lambda m, dim: [*m[:-4], Residual(m[-4]), *m[-3:]]),
+                                         "the last layer adds its input z again"),
+})
+
+
 @pytest.mark.parametrize("name", sorted(NEAR_MISSES))
 def test_build_check_names_what_differs(name, capsys):
     build, words = NEAR_MISSES[name]

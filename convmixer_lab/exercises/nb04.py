@@ -24,6 +24,7 @@ from convmixer_lab.exercises.core import (
     register,
     too_big_or_small,
 )
+from convmixer_lab.i18n import tr
 from convmixer_lab.model import ConvMixer, ConvMixerLayer, PatchEmbedding, Residual
 
 
@@ -223,11 +224,12 @@ class GradedHintsExercise(Exercise):
     def hint(self) -> None:
         level = min(self.given, len(self.hints) - 1)
         self.given += 1
-        print(f"Hint {level + 1} of {len(self.hints)} for {self.key}: {self.hints[level]}")
+        print(tr("Hint {n} of {total} for {key}: {text}", n=level + 1, total=len(self.hints), key=self.key,
+                 text=tr(self.hints[level])))
         if level == len(self.hints) - 1:
-            print(f"That was the last hint for {self.key}; ex.solution() prints a whole answer.")
+            print(tr("That was the last hint for {key}; ex.solution() prints a whole answer.", key=self.key))
         else:
-            print(f"Call ex.hint() again for hint {level + 2}.")
+            print(tr("Call ex.hint() again for hint {n}.", n=level + 2))
 
 
 BUILD_HINTS = (
