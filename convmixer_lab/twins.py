@@ -2,6 +2,7 @@
 
     python -m convmixer_lab.twins sync [NOTEBOOK ...]   # carry code, then re-run the twin
     python -m convmixer_lab.twins check [NOTEBOOK ...]  # list every difference (the tests do the same)
+    python -m convmixer_lab.twins mark NOTEBOOK --cells ID [ID ...]  # "these twin cells are re-translated"
 
 A twin has the same cells as its English notebook, in the same order, with the same ids. Its code
 cells are the English ones, except the language line of the first code cell (``set_language("en")``
@@ -17,7 +18,9 @@ text (``metadata["translation"]["source_sha256"]``). ``check`` reports, naming n
 ``sync`` rebuilds a twin from its English notebook: code cells are carried over, markdown cells keep
 their translation (paired by cell id; a changed English cell keeps its old translation and is reported
 stale until re-translated; a new one arrives in English, marked untranslated), and the twin is then
-executed so its outputs hold the Chinese texts. Keeping up costs only the translation.
+executed so its outputs hold the Chinese texts. Keeping up costs only the translation: edit the
+Chinese of each cell ``check`` reports (in JupyterLab or any editor), then ``mark`` those cells, which
+records the current English text's sha256 in each (it refuses a cell whose text is still the English).
 """
 
 from __future__ import annotations
@@ -156,13 +159,42 @@ def sync(english_path: str | Path, execute: bool = True) -> Path:
     return target
 
 
+def mark(english_path: str | Path, cell_ids: list[str]) -> Path:
+    """Record in the twin's markdown cells ``cell_ids`` that they translate the current English text."""
+    english_path = Path(english_path)
+    english = {c.get("id"): c for c in read_notebook(english_path).cells if c.cell_type == "markdown"}
+    target = twin_path(english_path)
+    twin = read_notebook(target)
+    cells = {c.get("id"): c for c in twin.cells if c.cell_type == "markdown"}
+    for cell_id in cell_ids:
+        if cell_id not in english or cell_id not in cells:
+            raise ValueError(f"cell_ids: {cell_id!r} is not a markdown cell of {english_path.name} and its "
+                             "twin; `python -m convmixer_lab.twins check` names the cells to re-translate")
+        if cells[cell_id].source == english[cell_id].source:
+            raise ValueError(f"cell_ids: the twin's cell {cell_id!r} still holds the English text; "
+                             "translate it first, then mark it")
+        cells[cell_id].metadata["translation"] = {"source_sha256": source_sha256(english[cell_id].source)}
+    write_notebook(twin, target)
+    return target
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m convmixer_lab.twins",
                                      description="Keep the Chinese twins (notebooks/zh/) in step.")
-    parser.add_argument("command", choices=("sync", "check"))
+    parser.add_argument("command", choices=("sync", "check", "mark"))
     parser.add_argument("notebooks", nargs="*", help="English notebooks (default: all in notebooks/)")
     parser.add_argument("--no-execute", action="store_true", help="sync: do not re-run the twins")
+    parser.add_argument("--cells", nargs="+", default=[], metavar="ID",
+                        help="mark: the ids of the twin's re-translated markdown cells")
     args = parser.parse_args(argv)
+    if args.command == "mark":
+        if len(args.notebooks) != 1 or not args.cells:
+            parser.error("mark takes one English notebook and --cells ID [ID ...]")
+        try:
+            print(f"marked {len(args.cells)} cell(s) of {mark(args.notebooks[0], args.cells)}")
+        except (ValueError, OSError) as err:
+            parser.error(str(err))
+        return 0
     paths = [Path(p) for p in args.notebooks] or english_notebooks()
     problems = []
     for path in paths:

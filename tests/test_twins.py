@@ -87,3 +87,27 @@ def test_every_committed_twin_is_in_step(english):
     twin = twin_path(english)
     assert twin.exists(), f"no Chinese twin for {english.name}: run `python -m convmixer_lab.twins sync`"
     assert differences(read_notebook(english), read_notebook(twin), english.name) == []
+
+
+def test_mark_records_a_retranslation_and_refuses_an_untranslated_cell(tmp_path, capsys):
+    from convmixer_lab.nbtools import write_notebook
+    from convmixer_lab.twins import main
+
+    nb = english()
+    nb.cells[0].source += " Changed."  # the English moved on: the old translation is stale
+    (tmp_path / "zh").mkdir()
+    write_notebook(nb, tmp_path / "01.ipynb")
+    write_notebook(translated(english()), tmp_path / "zh" / "01.ipynb")
+    assert any("re-translate" in p for p in differences(nb, read_notebook(tmp_path / "zh" / "01.ipynb")))
+    assert main(["mark", str(tmp_path / "01.ipynb"), "--cells", "intro"]) == 0
+    assert differences(nb, read_notebook(tmp_path / "zh" / "01.ipynb")) == []
+
+    twin = read_notebook(tmp_path / "zh" / "01.ipynb")
+    twin.cells[0].source = nb.cells[0].source  # English text left in the twin
+    write_notebook(twin, tmp_path / "zh" / "01.ipynb")
+    before = (tmp_path / "zh" / "01.ipynb").read_bytes()
+    for cells, says in ((["intro"], "still holds the English text"), (["grid"], "not a markdown cell")):
+        with pytest.raises(SystemExit) as stop:
+            main(["mark", str(tmp_path / "01.ipynb"), "--cells", *cells])
+        assert stop.value.code == 2 and says in capsys.readouterr().err
+    assert (tmp_path / "zh" / "01.ipynb").read_bytes() == before
