@@ -40,6 +40,7 @@ import torch.nn as nn
 from convmixer_lab.checks import check_choice, check_int, check_number
 from convmixer_lab.counting import conv_macs, convmixer_params
 from convmixer_lab.files import REPO_ROOT
+from convmixer_lab.i18n import pad, tr
 from convmixer_lab.model import ConvMixer, ConvMixerLayer
 from convmixer_lab.peers import (
     MLPMixer,
@@ -224,8 +225,10 @@ def describe(name: str | tuple[str, dict[str, Any]]) -> dict[str, int]:
 
 
 def config_table(names: tuple[str, ...] | None = None) -> str:
-    """The configurations as fixed-width text: name, family, parameters (and % of the budget), MACs."""
-    lines = [f"{'name':<16}{'family':<11}{'params':>9}{'budget':>8}{'MACs':>12}  config"]
+    """The configurations as fixed-width text: name, family, parameters (and % of the budget), MACs.
+    Headings in the current language (``i18n.tr``), padded by display width."""
+    lines = [pad(tr("name"), 16) + pad(tr("family"), 11) + pad(tr("params"), 9, ">")
+             + pad(tr("budget"), 8, ">") + f"{'MACs':>12}  " + tr("config")]
     for name in names or tuple(CONFIGS):
         family, config = CONFIGS[name]
         c = count(family, config)

@@ -20,6 +20,7 @@ import torch
 import torch.nn as nn
 
 from convmixer_lab.checks import check_choice, check_int, check_positive_int
+from convmixer_lab.i18n import pad, tr
 from convmixer_lab.model import BLOCKS, ConvMixer
 from convmixer_lab.threads import one_thread
 
@@ -261,15 +262,18 @@ def _renamed(first: Stage, count: int) -> Stage:
 def format_table(rows: list[Stage], group: bool = True) -> str:
     """The stage table as fixed-width text (what notebook 04 prints). With ``group`` (the default),
     identical consecutive layers share one row: ``mixer_layers.0-19, each ... x 20``; the total
-    still counts every layer."""
+    still counts every layer. Headings and the words among the stage names are in the current
+    language (``i18n.tr``), padded by display width so the columns line up in Chinese too."""
     rows = _check_rows(rows)
     pairs = group_repeats(rows) if group else [(r, 1) for r in rows]
-    lines = [f"{'stage':<26}{'output shape':>16}{'params':>14}{'MACs':>16}"]
+    lines = [pad(tr("stage"), 26) + pad(tr("output shape"), 16, ">") + pad(tr("params"), 14, ">")
+             + f"{'MACs':>16}"]
     for r, n in pairs:
-        name = f"{r.name}, each" if n > 1 else r.name
+        name = tr("{name}, each", name=r.name) if n > 1 else tr("input") if r.name == "input" else r.name
         shape = "x".join(str(s) for s in r.output_shape)
-        lines.append(f"{name:<26}{shape:>16}{r.params:>14,}{r.macs:>16,}" + (f"  x {n}" if n > 1 else ""))
-    lines.append(f"{'total':<26}{'':>16}{sum(r.params for r in rows):>14,}"
+        repeat = f"  x {n}" if n > 1 else ""
+        lines.append(pad(name, 26) + f"{shape:>16}{r.params:>14,}{r.macs:>16,}{repeat}")
+    lines.append(pad(tr("total"), 26) + f"{'':>16}{sum(r.params for r in rows):>14,}"
                  f"{sum(r.macs for r in rows):>16,}")
     return "\n".join(lines)
 

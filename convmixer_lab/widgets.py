@@ -14,6 +14,9 @@ set a slider's ``value``, then read ``summary`` (HTML), ``text`` (the same numbe
                             or corner) -> the area of the photo that patch's embedding depends on,
                             and the depth from which it sees the whole image
 
+Every label and text the widget shows goes through ``i18n.tr`` (Chinese in the Chinese twins);
+errors from ``checks`` and ``counting`` stay in English, and the figures keep English labels.
+
 A builder refuses a bad starting value (naming the argument and the slider's range); a slider
 setting the numbers refuse (a patch larger than the image, groups that do not divide the channels)
 is explained in ``message`` instead. Figures are drawn on a bare ``matplotlib.figure.Figure``,
@@ -41,6 +44,7 @@ from convmixer_lab.counting import (
     receptive_field_box,
 )
 from convmixer_lab.data import sample_photo
+from convmixer_lab.i18n import pad, tr
 
 SLIDER_STYLE = {"description_width": "130px"}
 SLIDER_LAYOUT = widgets.Layout(width="480px")
@@ -63,10 +67,10 @@ def _png(fig: Figure) -> bytes:
 
 
 def _slider(name: str, description: str, value: int, lo: int, hi: int, step: int = 1) -> widgets.IntSlider:
-    """A slider for argument ``name``, refusing a start ``value`` outside [lo, hi] (a slider would
-    silently clamp it)."""
+    """A slider for argument ``name``, labelled ``description`` (in the current language), refusing
+    a start ``value`` outside [lo, hi] (a slider would silently clamp it)."""
     check_int(name, value, minimum=lo, maximum=hi, hint=f"the '{description}' slider runs from {lo} to {hi}")
-    return widgets.IntSlider(value=value, min=lo, max=hi, step=step, description=description,
+    return widgets.IntSlider(value=value, min=lo, max=hi, step=step, description=tr(description),
                              style=SLIDER_STYLE, layout=SLIDER_LAYOUT)
 
 
@@ -96,7 +100,7 @@ class _Explorer(widgets.VBox):
         self.figure = Figure(figsize=figsize, dpi=DPI)
         self.text = ""
         body = [widgets.HBox([self.image, self.summary])] if side_by_side else [self.summary, self.image]
-        super().__init__(children=[widgets.HTML(title), *sliders.values(), self.message, *body])
+        super().__init__(children=[widgets.HTML(tr(title)), *sliders.values(), self.message, *body])
         for s in sliders.values():
             s.observe(self._update, names="value")
         self._update()
@@ -110,7 +114,7 @@ class _Explorer(widgets.VBox):
         try:
             numbers = self.numbers(**values)
         except ValueError as err:  # refused setting: say why in the widget, keep the old figure
-            self._show(f"refused: {err}", _note(str(err), REFUSED))
+            self._show(tr("refused: {reason}", reason=err), _note(str(err), REFUSED))
             return
         self.figure.clear()  # figure first, so it has been sent by the time the numbers change
         self.draw(self.figure.add_subplot(), numbers, **values)
@@ -144,18 +148,24 @@ class _Explorer(widgets.VBox):
 
 # --- notebook 01: patch size explorer ---------------------------------------------------------
 
+LABEL_WIDTH = 20  # the patch explorer's labels, in monospace columns (a Chinese character is two)
+
+
 def format_patch_stats(dim: int, patch_size: int, image_size: int) -> str:
     """``counting.patch_stats`` of a 3-channel image as the few lines the explorer shows."""
     s = patch_stats(3, dim, patch_size, image_size)
     g, p = s["grid"], patch_size
+    stem = tr("{total} (conv {conv} + BatchNorm {norm})", total=f"{s['stem_params']:,}",
+              conv=f"{s['stem_conv_params']:,}", norm=f"{s['stem_params'] - s['stem_conv_params']:,}")
+    rows = [("number of patches:", f"{g} x {g} = {s['patches']:,}"),
+            ("values per patch:", f"3 x {p} x {p} = {s['values_per_patch']:,}"),
+            ("embedding shape:", f"{list(s['embedding_shape'])}"),
+            ("stem parameters:", stem),
+            ("stem MACs / image:", f"{s['stem_macs']:,}")]
     return "\n".join([
-        f"image {image_size}x{image_size}x3, patch {p}x{p}: {image_size} // {p} = {g} patches per side",
-        f"number of patches:  {g} x {g} = {s['patches']:,}",
-        f"values per patch:   3 x {p} x {p} = {s['values_per_patch']:,}",
-        f"embedding shape:    {list(s['embedding_shape'])}",
-        f"stem parameters:    {s['stem_params']:,} "
-        f"(conv {s['stem_conv_params']:,} + BatchNorm {s['stem_params'] - s['stem_conv_params']:,})",
-        f"stem MACs / image:  {s['stem_macs']:,}",
+        tr("image {size}x{size}x{c}, patch {p}x{p}: {size} // {p} = {grid} patches per side",
+           size=image_size, c=3, p=p, grid=g),
+        *(pad(tr(label), LABEL_WIDTH) + value for label, value in rows),
     ])
 
 
@@ -184,9 +194,9 @@ class PatchSizeExplorer(_Explorer):
         if not stats["ignored_pixels"]:
             return ""
         g = stats["grid"]
-        return (f"{image_size} is not a multiple of {patch_size}: the stem uses {g}x{g} patches "
-                f"({g * patch_size} pixels) and ignores the last {stats['ignored_pixels']} pixel "
-                f"rows and columns (shaded red).")
+        return tr("{size} is not a multiple of {p}: the stem uses {grid}x{grid} patches ({used} pixels) "
+                  "and ignores the last {ignored} pixel rows and columns (shaded red).",
+                  size=image_size, p=patch_size, grid=g, used=g * patch_size, ignored=stats["ignored_pixels"])
 
 
 def patch_size_explorer(dim: int = 768, patch_size: int = 7, image_size: int = 224) -> PatchSizeExplorer:
@@ -201,11 +211,13 @@ def format_conv_counts(c_in: int, c_out: int, k: int, groups: int) -> str:
     n = conv_counts(c_in, c_out, k, groups)
     share = 100 * n["separable"] / n["standard"]
     return "\n".join([
-        f"standard  {k}x{k}, {c_in} -> {c_out}:  {k}*{k}*{c_in}*{c_out} = {n['standard']:,}",
-        f"depthwise {k}x{k}, groups={c_in}:  {k}*{k}*{c_in} = {n['depthwise']:,}",
-        f"pointwise 1x1, {c_in} -> {c_out}:  {c_in}*{c_out} = {n['pointwise']:,}",
-        f"separable (depthwise + pointwise): {n['separable']:,} = {share:.1f}% of standard",
-        f"grouped   {k}x{k}, groups={groups}:  {k}*{k}*({c_in}/{groups})*{c_out} = {n['grouped']:,}",
+        pad(tr("standard"), 10) + f"{k}x{k}, {c_in} -> {c_out}:  {k}*{k}*{c_in}*{c_out} = {n['standard']:,}",
+        pad(tr("depthwise"), 10) + f"{k}x{k}, groups={c_in}:  {k}*{k}*{c_in} = {n['depthwise']:,}",
+        pad(tr("pointwise"), 10) + f"1x1, {c_in} -> {c_out}:  {c_in}*{c_out} = {n['pointwise']:,}",
+        tr("separable (depthwise + pointwise): {params} = {share}% of standard",
+           params=f"{n['separable']:,}", share=f"{share:.1f}"),
+        pad(tr("grouped"), 10) + f"{k}x{k}, groups={groups}:  {k}*{k}*({c_in}/{groups})*{c_out} = "
+                                 f"{n['grouped']:,}",
     ])
 
 
@@ -244,6 +256,7 @@ def conv_param_explorer(c_in: int = 256, c_out: int = 512, k: int = 3, groups: i
 # --- notebook 02: receptive field explorer ------------------------------------------------------
 
 POSITIONS = ("centre", "corner")  # which patch the receptive field explorer follows
+PATCH_NAMES = {"centre": "centre patch", "corner": "corner patch"}  # their labels (English keys for tr)
 
 
 def _patch_at(position: str, grid: int) -> tuple[int, int]:
@@ -256,9 +269,10 @@ def _whole_grid_depths(grid: int, kernel_size: int) -> str:
     try:
         centre, corner = layers_to_see_all(grid, kernel_size), layers_to_see_all(grid, kernel_size, 0, 0)
     except ValueError:  # k = 1: the field never grows
-        return f"with k = {kernel_size} the field never grows: no depth lets a patch see the whole grid"
-    return (f"the whole {grid}x{grid} grid: the centre patch sees it from d = {centre} on, "
-            f"the corner patch from d = {corner} on")
+        return tr("with k = {k} the field never grows: no depth lets a patch see the whole grid",
+                  k=kernel_size)
+    return tr("the whole {grid}x{grid} grid: the centre patch sees it from d = {centre} on, "
+              "the corner patch from d = {corner} on", grid=grid, centre=centre, corner=corner)
 
 
 def format_receptive_field(depth: int, kernel_size: int, patch_size: int = 7, image_size: int = 224,
@@ -270,12 +284,17 @@ def format_receptive_field(depth: int, kernel_size: int, patch_size: int = 7, im
     row, col = _patch_at(position, grid)
     top, left, bottom, right = receptive_field_box(depth, kernel_size, row, col, grid)
     seen = (bottom - top + 1) * (right - left + 1)
+    field = ("receptive field: 1 + {depth} * ({k} - 1) = {patches} patches = {pixels} pixels wide"
+             if patches != 1 else
+             "receptive field: 1 + {depth} * ({k} - 1) = {patches} patch = {pixels} pixels wide")
     return "\n".join([
-        f"after {depth} layer(s) of {kernel_size}x{kernel_size} depthwise convolutions (p = {patch_size}):",
-        f"receptive field: 1 + {depth} * ({kernel_size} - 1) = {patches} patch{'es' * (patches != 1)} "
-        f"= {pixels} pixels wide",
-        f"{position} patch (row {row}, col {col}) sees rows {top}-{bottom}, columns {left}-{right}: "
-        f"{seen:,} of {grid * grid:,} patches ({100 * seen / grid ** 2:.1f}%)",
+        tr("after {depth} layer(s) of {k}x{k} depthwise convolutions (p = {p}):",
+           depth=depth, k=kernel_size, p=patch_size),
+        tr(field, depth=depth, k=kernel_size, patches=patches, pixels=pixels),
+        tr("{patch} (row {row}, col {col}) sees rows {top}-{bottom}, columns {left}-{right}: "
+           "{seen} of {total} patches ({share}%)", patch=tr(PATCH_NAMES[position]), row=row, col=col,
+           top=top, bottom=bottom, left=left, right=right, seen=f"{seen:,}", total=f"{grid * grid:,}",
+           share=f"{100 * seen / grid ** 2:.1f}"),
         _whole_grid_depths(grid, kernel_size),
     ])
 
@@ -292,8 +311,8 @@ class ReceptiveFieldExplorer(_Explorer):
         self.depth_slider = _slider("depth", "layers d", depth, 0, 8)
         self.kernel_slider = _slider("kernel_size", "kernel size k", kernel_size, 1, 15, step=2)
         self.position_buttons = widgets.ToggleButtons(
-            options=[(f"{name} patch", name) for name in POSITIONS],
-            value=check_choice("position", position, POSITIONS), description="which patch",
+            options=[(tr(PATCH_NAMES[name]), name) for name in POSITIONS],
+            value=check_choice("position", position, POSITIONS), description=tr("which patch"),
             style=SLIDER_STYLE)
         super().__init__("<b>Receptive field explorer</b>: how much of the photo one patch embedding "
                          "(red) depends on after d ConvMixer layers (yellow).",

@@ -1,10 +1,14 @@
 """The explorers of notebooks 01 and 02, driven without a browser: move a slider, read the widget."""
 
+import re
+import unicodedata
+
 import matplotlib.pyplot as plt
 import pytest
 import torch.nn as nn
 
 from convmixer_lab import widgets as w
+from convmixer_lab.i18n import set_language
 
 
 def grid_lines(explorer: w.PatchSizeExplorer) -> tuple[int, int]:
@@ -182,3 +186,116 @@ def test_receptive_field_explorer_refuses_even_kernels_and_bad_arguments():
         w.receptive_field_explorer(kernel_size=4)
     with pytest.raises(ValueError, match="position must be one of 'centre', 'corner', got 'edge'"):
         w.receptive_field_explorer(position="edge")
+
+
+# --- the explorers in Chinese (the Chinese twins select set_language("zh")) -----------------------
+
+# The numbers a text prints, in order (the twins check compares them between the editions). A comma
+# belongs to a number only between digit groups: English "row 16, col" and Chinese "第 16 行，" both print 16.
+NUMBER = re.compile(r"[-+]?\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?", re.IGNORECASE)
+
+
+@pytest.fixture
+def chinese():
+    set_language("zh")
+    yield
+    set_language("en")
+
+
+def columns(text: str) -> int:
+    """Monospace columns of ``text``: a Chinese (wide or fullwidth) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def english_text(build, **sliders) -> str:
+    """The text of the same explorer at the same setting, in English."""
+    set_language("en")
+    try:
+        e = build()
+        for name, value in sliders.items():
+            getattr(e, name).value = value
+        return e.text
+    finally:
+        set_language("zh")
+
+
+def test_patch_explorer_in_chinese(chinese):
+    e = w.patch_size_explorer()
+    assert e.children[0].value == "<b>分块嵌入探索器</b>：拖动滑块，网格和数字会跟着变化。"
+    assert [e.dim_slider.description, e.patch_slider.description, e.image_slider.description] == [
+        "嵌入维度 h", "图像块大小 p", "图像大小（像素）"]
+    lines = e.text.splitlines()
+    assert lines == ["图像 224x224x3，图像块 7x7：每边 224 // 7 = 32 个图像块",
+                     "图像块个数：        32 x 32 = 1,024",
+                     "每块数值个数：      3 x 7 x 7 = 147",
+                     "嵌入形状：          [1, 768, 32, 32]",
+                     "嵌入层参数量：      115,200（卷积 113,664 + BatchNorm 1,536）",
+                     "嵌入层每图 MACs：   115,605,504"]
+    for line in lines[1:]:  # every value starts in column 20, as in English
+        label = line[:len(line) - len(line.split("  ")[-1].lstrip())]
+        assert columns(label) == 20, line
+    assert "图像块个数：" in e.summary.value
+    assert repr(e) == "PatchSizeExplorer(dim=768, patch_size=7, image_size=224)"  # code names stay
+    assert NUMBER.findall(e.text) == NUMBER.findall(english_text(w.patch_size_explorer))
+    e.patch_slider.value = 9
+    assert ("224 不是 9 的整数倍：嵌入层只用 24x24 个图像块（216 像素），"
+            "最后 8 行和列像素被忽略（红色阴影部分）。" in e.message.value)
+    e.image_slider.value = 28
+    e.patch_slider.value = 40
+    assert e.text == ("不能这样设置：patch_size=40 is larger than the 28-pixel image: the stem needs "
+                      "at least one whole patch; choose patch_size <= 28")  # the check's error: English
+    assert "choose patch_size &lt;= 28" in e.message.value
+
+
+def test_conv_explorer_in_chinese(chinese):
+    e = w.conv_param_explorer()
+    assert e.children[0].value == "<b>卷积参数量探索器</b>：标准卷积、深度卷积、逐点卷积对比（不含偏置）。"
+    assert [s.description for s in (e.c_in_slider, e.c_out_slider, e.kernel_slider, e.groups_slider)] == [
+        "输入通道数 c_in", "输出通道数 c_out", "卷积核大小 k", "分组数 g"]
+    lines = e.text.splitlines()
+    assert lines == ["标准卷积  3x3, 256 -> 512:  3*3*256*512 = 1,179,648",
+                     "深度卷积  3x3, groups=256:  3*3*256 = 2,304",
+                     "逐点卷积  1x1, 256 -> 512:  256*512 = 131,072",
+                     "深度可分离（深度 + 逐点）：133,376 = 标准卷积的 11.3%",
+                     "分组卷积  3x3, groups=1:  3*3*(256/1)*512 = 1,179,648"]
+    assert {columns(line[:line.index("x") - 1]) for line in lines if "  " in line} == {10}  # k x k at 10
+    assert NUMBER.findall(e.text) == NUMBER.findall(english_text(w.conv_param_explorer))
+    assert e.figure.axes[0].get_title() == "3x3 convolution, 256 -> 512 channels (log scale)"  # English
+    e.groups_slider.value = 3
+    assert e.text.startswith("不能这样设置：groups=3 must divide both c_in=256 and c_out=512")
+
+
+def test_receptive_field_explorer_in_chinese(chinese):
+    e = w.receptive_field_explorer()
+    assert e.children[0].value.startswith("<b>感受野探索器</b>：经过 d 层 ConvMixer 之后")
+    assert [e.depth_slider.description, e.kernel_slider.description] == ["层数 d", "卷积核大小 k"]
+    assert e.position_buttons.description == "选择图像块"
+    assert e.position_buttons.options == (("中心图像块", "centre"), ("角落图像块", "corner"))
+    assert e.text.splitlines() == [
+        "经过 1 层 9x9 深度卷积（p = 7）之后：",
+        "感受野：1 + 1 * (9 - 1) = 9 个图像块 = 63 像素宽",
+        "中心图像块（第 16 行，第 16 列）看到第 12-20 行、第 12-20 列：81 / 1,024 个图像块（7.9%）",
+        "整个 32x32 网格：中心图像块从 d = 4 起能看全，角落图像块从 d = 8 起"]
+    assert NUMBER.findall(e.text) == NUMBER.findall(english_text(w.receptive_field_explorer))
+    e.depth_slider.value = 4
+    e.position_buttons.value = "corner"
+    assert "角落图像块（第 0 行，第 0 列）看到第 0-16 行、第 0-16 列：289 / 1,024 个图像块（28.2%）" in e.text
+    assert e.figure.axes[0].get_title() == "corner patch after d = 4: depends on\n289 of 1,024 patches"
+    e.depth_slider.value = 0
+    assert "感受野：1 + 0 * (9 - 1) = 1 个图像块 = 7 像素宽" in e.text
+    e.kernel_slider.value = 1
+    assert e.text.endswith("k = 1 时感受野不会增长：再多的层也不能让一个图像块看到整个网格")
+    e.kernel_slider.value = 4
+    assert e.text == ("不能这样设置：kernel_size must be odd (ConvMixer's kernels are), got 4; "
+                      "the slider offers 1, 3, ..., 15")
+
+
+def test_explorers_built_after_switching_back_speak_english():
+    set_language("zh")
+    try:
+        w.conv_param_explorer()
+    finally:
+        set_language("en")
+    e = w.conv_param_explorer()
+    assert e.children[0].value.startswith("<b>Convolution parameter explorer</b>")
+    assert e.text.startswith("standard  3x3, 256 -> 512:") and e.kernel_slider.description == "kernel size k"

@@ -19,6 +19,7 @@ labels in both editions.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from convmixer_lab.checks import check_choice
@@ -27,7 +28,7 @@ from convmixer_lab.i18n.catalogue import ZH
 LANGUAGES = ("en", "zh")
 _language = "en"
 
-__all__ = ["LANGUAGES", "SEEN", "ZH", "Translated", "get_language", "set_language", "tr"]
+__all__ = ["LANGUAGES", "SEEN", "ZH", "Translated", "get_language", "pad", "set_language", "tr"]
 
 # Every English text ``tr`` has been asked for in this process (tests/test_i18n.py checks that each
 # has its Chinese; the package's own tests drive every exercise and widget, so they fill it).
@@ -59,3 +60,16 @@ def tr(text: str, /, **fields: Any) -> Translated:
     if _language == "zh":
         text = ZH.get(text, text)
     return Translated(text.format(**fields) if fields else text)
+
+
+def pad(text: str, width: int, align: str = "<") -> str:
+    """``text`` padded with spaces to ``width`` columns of a monospace font, counting a Chinese
+    character (East Asian wide or fullwidth, e.g. 参 or ，) as two columns and a combining mark as
+    none, so Chinese table columns line up. ``align``: "<" left, ">" right, "^" centred. For ASCII
+    text it is ``format(text, f"{align}{width}")``; a text wider than ``width`` is returned as it is."""
+    align = check_choice("align", align, ("<", ">", "^"))
+    shown = sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+                for ch in text)
+    spaces = max(0, width - shown)
+    left = {"<": 0, ">": spaces, "^": spaces // 2}[align]
+    return " " * left + text + " " * (spaces - left)

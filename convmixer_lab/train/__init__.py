@@ -46,6 +46,7 @@ from convmixer_lab.checkpoint import (
     save_checkpoint,
 )
 from convmixer_lab.checks import check_int, check_number, check_positive_int
+from convmixer_lab.i18n import tr
 
 __all__ = ["HISTORY_KEYS", "SEED_MAX", "CheckpointError", "CheckpointWriteError", "OneCycle",
            "checkpoint_state", "epoch_line", "evaluate", "fit", "fit_settings", "load_checkpoint",
@@ -387,9 +388,11 @@ def restore(state: Mapping[str, Any], model: nn.Module, optimizer: torch.optim.O
 
 
 def epoch_line(row: Mapping[str, float]) -> str:
-    """One epoch of a history as text without timings (the same on every machine)."""
-    return (f"epoch {row['epoch']:.2f}: loss {row['loss']:.4f}, train accuracy "
-            f"{row['train_accuracy']:.2%}, val accuracy {row['val_accuracy']:.2%}")
+    """One epoch of a history as text without timings (the same on every machine), in the current
+    language (``i18n.tr``)."""
+    return tr("epoch {epoch}: loss {loss}, train accuracy {train}, val accuracy {val}",
+              epoch=f"{row['epoch']:.2f}", loss=f"{row['loss']:.4f}", train=f"{row['train_accuracy']:.2%}",
+              val=f"{row['val_accuracy']:.2%}")
 
 
 def print_epoch(row: Mapping[str, float]) -> None:
