@@ -14,7 +14,10 @@ set is scored once per run, at the end (``compare.run_config``).
 The file is rewritten atomically after every finished run: an interrupted run keeps what it
 finished, and the same command again skips the finished (configuration, seed) pairs. A file made
 under a different protocol (budget, clock, threads, recipe, data, or a configuration's definition)
-is never mixed with new runs: the script refuses unless ``--overwrite`` (which starts it afresh).
+is never mixed with new runs: the script refuses unless ``--overwrite`` (which starts it afresh); so is a
+file holding a configuration ``compare.CONFIGS`` no longer defines (renamed or removed). ``notes`` in the
+file is a list of plain sentences for what happened to it afterwards (e.g. a renamed configuration);
+the script keeps them and never writes them.
 """
 
 from __future__ import annotations
@@ -87,9 +90,11 @@ def refusal(path: Path, old: dict[str, Any], new_protocol: dict[str, Any]) -> st
     differ = [k for k in COMPARED if old["protocol"].get(k) != new_protocol[k]]
     changed = sorted({r["name"] for r in old["records"]
                       if r["name"] in CONFIGS and list(CONFIGS[r["name"]]) != old["configs"].get(r["name"])})
-    if differ or changed:
+    gone = sorted({r["name"] for r in old["records"] if r["name"] not in CONFIGS})  # renamed or removed
+    if differ or changed or gone:
         what = ", ".join([f"{k} ({old['protocol'].get(k)!r} there, {new_protocol[k]!r} now)" for k in differ]
-                         + [f"the definition of {n}" for n in changed])
+                         + [f"the definition of {n}" for n in changed]
+                         + [f"{n} (no longer in compare.CONFIGS)" for n in gone])
         return (f"{path} holds runs made under a different protocol: {what}. Use another --out, or "
                 "--overwrite to start that file afresh")
     return None
@@ -108,7 +113,7 @@ def start_file(args: argparse.Namespace, new_protocol: dict[str, Any], command: 
             sys.exit(f"compare_models: {reason}")
         return old
     return dict(what="notebook 06: ConvMixer vs ViT, MLP-Mixer, ResNet and ConvMixer ablations at one "
-                     "parameter budget and one time budget", command=command, date=None,
+                     "parameter budget and one time budget", notes=[], command=command, date=None,
                 machine=machine(threads_per_run=1), protocol=new_protocol,
                 configs={name: list(spec) for name, spec in CONFIGS.items()}, records=[], invocations=[],
                 total_seconds=0.0)

@@ -60,9 +60,11 @@ BUDGET = 50_000
 TOLERANCE = 0.05  # every configuration has BUDGET * (1 +- TOLERANCE) parameters
 IMAGE_SIZE = 28
 FAMILIES = ("convmixer", "vit", "mlpmixer", "resnet")
-# The one recipe every configuration is trained with (keyword arguments of train.fit).
+# The one recipe every configuration is trained with (keyword arguments of train.fit) ...
 RECIPE: dict[str, Any] = dict(batch_size=128, lr=0.01, weight_decay=0.05, label_smoothing=0.1,
                               augment=False)
+# ... and what train.fit always uses, whatever its arguments (tests/test_compare.py checks it).
+FIT_FIXED: dict[str, str] = dict(optimizer="AdamW", schedule="one-cycle")
 # The clocks a time budget can count in: this process's CPU seconds, or wall-clock seconds.
 CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
 # What every record holds (a results file's reader checks them).
@@ -199,7 +201,9 @@ CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
     "convmixer-k7": _convmixer(85, kernel_size=7),   # on a 7x7 grid, the centre patch sees all
     "convmixer-wide": _convmixer(144, depth=2),      # wider and shallower
     "convmixer-deep": _convmixer(70, depth=8),       # narrower and deeper
-    "convmixer-seed": _convmixer(102, block="seed"),  # the tutorial's block (one BatchNorm)
+    # the tutorial's block (model.SeedConvMixerLayer, block="seed" after the seed tutorial): ONE
+    # BatchNorm used after both convolutions, the residual around both (notebook 04)
+    "convmixer-tutorial": _convmixer(102, block="seed"),
     "convmixer-nores": _convmixer(101, residual=False),  # no residual (same parameters)
 }
 PEERS = ("convmixer", "vit", "mlpmixer", "resnet")
@@ -227,13 +231,13 @@ def describe(name: str | tuple[str, dict[str, Any]]) -> dict[str, int]:
 def config_table(names: tuple[str, ...] | None = None) -> str:
     """The configurations as fixed-width text: name, family, parameters (and % of the budget), MACs.
     Headings in the current language (``i18n.tr``), padded by display width."""
-    lines = [pad(tr("name"), 16) + pad(tr("family"), 11) + pad(tr("params"), 9, ">")
+    lines = [pad(tr("name"), 20) + pad(tr("family"), 11) + pad(tr("params"), 9, ">")
              + pad(tr("budget"), 8, ">") + f"{'MACs':>12}  " + tr("config")]
     for name in names or tuple(CONFIGS):
         family, config = CONFIGS[name]
         c = count(family, config)
         shown = {k: v for k, v in config.items() if k not in ("num_classes", "in_channels", "image_size")}
-        lines.append(f"{name:<16}{family:<11}{c['params']:>9,}{c['params'] / BUDGET:>8.1%}"
+        lines.append(f"{name:<20}{family:<11}{c['params']:>9,}{c['params'] / BUDGET:>8.1%}"
                      f"{c['macs']:>12,}  {shown}")
     return "\n".join(lines)
 

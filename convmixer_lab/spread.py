@@ -3,13 +3,17 @@ error, range), the difference between two configurations with its standard error
 where one more run (a new seed) should land.
 
     rows = summarize(records)                 # records: dicts with name, family, config, params, ...
-    difference(rows, "convmixer", "vit")      # {"difference", "standard_error", "ratio", ...}
+    difference(rows, "convmixer", "vit")      # {"difference", "standard_error", "ratio", "df", "t", "clear"}
     prediction_interval([0.90, 0.91, 0.93])   # (low, high) for one new seed, 95% by default
     t_quantile(0.975, 2)                      # 4.3027: Student's t, no SciPy needed
+    at_epoch(records, 1.0)                    # {name: [val_accuracy after epoch 1 of each run]}
 
 Why they matter (notebook 06): n runs that differ only in their seed scatter by about s (the
 sample standard deviation); their mean is uncertain by about s / sqrt(n) (the standard error of the
-mean). Two means closer than about twice the standard error of their difference say nothing.
+mean). A difference of two means counts as clear when it exceeds t times the standard error of the
+difference, t = t_quantile(0.975, df) with Welch's degrees of freedom df (a two-sided test at 5%):
+with 3 seeds each df is 2 to 4, so t is 4.30 to 2.78; the familiar "about 2" (1.96) holds only
+for many runs.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from typing import Any
 from convmixer_lab.checks import check_choice, check_int, check_number
 from convmixer_lab.i18n import pad, tr
 
-__all__ = ["difference", "format_differences", "format_summary", "prediction_interval", "summarize",
-           "t_quantile"]
+__all__ = ["at_epoch", "difference", "format_differences", "format_summary", "prediction_interval",
+           "summarize", "t_quantile", "welch_df"]
 
 METRICS = ("val_accuracy", "test_accuracy", "seconds", "epochs")
 
@@ -92,10 +96,25 @@ def summarize(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def difference(rows: list[dict[str, Any]], a: str, b: str, metric: str = "test_accuracy") -> dict[str, Any]:
+def welch_df(sem_a: float, n_a: int, sem_b: float, n_b: int) -> int:
+    """Welch-Satterthwaite degrees of freedom of a difference of two means with standard errors
+    ``sem_a``, ``sem_b`` from ``n_a``, ``n_b`` runs: (va + vb)^2 / (va^2 / (n_a - 1) + vb^2 / (n_b - 1))
+    with v = sem^2, rounded DOWN (the stricter side). It lies between min(n_a, n_b) - 1 (one spread
+    dominates) and n_a + n_b - 2 (equal spreads); with no spread at all, n_a + n_b - 2."""
+    va, vb = sem_a**2, sem_b**2
+    if va + vb == 0:
+        return n_a + n_b - 2
+    df = (va + vb) ** 2 / (va**2 / (n_a - 1) + vb**2 / (n_b - 1))
+    return max(1, math.floor(df + 1e-9))
+
+
+def difference(rows: list[dict[str, Any]], a: str, b: str, metric: str = "test_accuracy",
+               level: float = 0.95) -> dict[str, Any]:
     """How far apart configurations ``a`` and ``b`` (names in ``rows``, from ``summarize``) are on
-    ``metric``: the difference of the means, its standard error sqrt(sem_a^2 + sem_b^2), their ratio
-    (about 2 or more before a difference means much) and whether the min-max ranges overlap."""
+    ``metric``: the difference of the means, its standard error sqrt(sem_a^2 + sem_b^2), their ratio,
+    Welch's degrees of freedom ``df`` (``welch_df``), ``t`` = t_quantile((1 + level) / 2, df), and
+    ``clear``: |ratio| > t (Welch's two-sided t-test at 1 - ``level``: seed noise alone would make a
+    gap this large less often than that). Also whether the min-max ranges overlap."""
     by_name = {r["name"]: r for r in rows}
     for name in (a, b):
         check_choice("name", name, by_name)
@@ -104,9 +123,27 @@ def difference(rows: list[dict[str, Any]], a: str, b: str, metric: str = "test_a
         raise ValueError(f"{a!r} and {b!r} need at least 2 seeds each for a standard error")
     diff = ra[f"{metric}_mean"] - rb[f"{metric}_mean"]
     se = math.hypot(ra[f"{metric}_sem"], rb[f"{metric}_sem"])
+    df = welch_df(ra[f"{metric}_sem"], ra["n"], rb[f"{metric}_sem"], rb["n"])
+    t = t_quantile((1 + level) / 2, df)
+    ratio = diff / se if se else math.copysign(math.inf, diff) if diff else 0.0
     overlap = ra[f"{metric}_min"] <= rb[f"{metric}_max"] and rb[f"{metric}_min"] <= ra[f"{metric}_max"]
-    return dict(a=a, b=b, metric=metric, difference=diff, standard_error=se,
-                ratio=diff / se if se else math.inf, ranges_overlap=overlap)
+    return dict(a=a, b=b, metric=metric, difference=diff, standard_error=se, ratio=ratio, df=df, t=t,
+                clear=abs(ratio) > t, ranges_overlap=overlap)
+
+
+def at_epoch(records: list[dict[str, Any]], epoch: float = 1.0,
+             metric: str = "val_accuracy") -> dict[str, list[float]]:
+    """Per configuration (``name``), each run's ``metric`` at the end of epoch ``epoch`` of its
+    history (after every training image was seen ``epoch`` times); runs that stopped before it are
+    left out, and so are configurations none of whose runs reached it."""
+    check_number("epoch", epoch, minimum=0, strict=True)
+    found: dict[str, list[float]] = {}
+    for r in records:
+        history = r["history"]
+        if epoch in history["epoch"]:
+            value = history[metric][history["epoch"].index(epoch)]
+            found.setdefault(r.get("name") or r["family"], []).append(value)
+    return found
 
 
 def format_differences(rows: list[dict[str, Any]], names: list[str], baseline: str,
@@ -117,7 +154,7 @@ def format_differences(rows: list[dict[str, Any]], names: list[str], baseline: s
     for name in names:
         d = difference(rows, name, baseline, metric)
         lines.append(tr("{name} - {baseline}: {difference} points, standard error {error}, ratio {ratio}, "
-                        "ranges overlap: {overlap}", name=pad(name, 16), baseline=baseline,
+                        "ranges overlap: {overlap}", name=pad(name, 18), baseline=baseline,
                         difference=f"{100 * d['difference']:+6.2f}", error=f"{100 * d['standard_error']:.2f}",
                         ratio=f"{d['ratio']:+6.1f}", overlap=tr("yes") if d["ranges_overlap"] else tr("no")))
     return "\n".join(lines)
@@ -127,7 +164,7 @@ def format_summary(rows: list[dict[str, Any]]) -> str:
     """The summary as fixed-width text: accuracies in %, the spread as the sample std and the
     min-max range over the seeds, mean CPU-seconds and epochs. Headings in the current language
     (``i18n.tr``), padded by display width so the columns line up in Chinese too."""
-    heads = [("name", 16), ("params", 8), ("n", 3), ("test mean", 10), ("± std", 7), ("range", 14),
+    heads = [("name", 19), ("params", 8), ("n", 3), ("test mean", 10), ("± std", 7), ("range", 14),
              ("val mean", 9), ("± std", 7), ("epochs", 7), ("seconds", 8)]
     lines = ["".join(pad(tr(head) if head != "n" else head, width, "<" if head == "name" else ">")
                      for head, width in heads)]
@@ -135,7 +172,7 @@ def format_summary(rows: list[dict[str, Any]]) -> str:
         std = {m: "" if r[f"{m}_std"] is None else f"{100 * r[f'{m}_std']:.2f}"
                for m in ("test_accuracy", "val_accuracy")}
         span = f"{100 * r['test_accuracy_min']:.2f}-{100 * r['test_accuracy_max']:.2f}"
-        lines.append(f"{r['name'] or r['family']:<16}{r['params']:>8,}{r['n']:>3}"
+        lines.append(f"{r['name'] or r['family']:<19}{r['params']:>8,}{r['n']:>3}"
                      f"{100 * r['test_accuracy_mean']:>10.2f}{std['test_accuracy']:>7}{span:>14}"
                      f"{100 * r['val_accuracy_mean']:>9.2f}{std['val_accuracy']:>7}"
                      f"{r['epochs_mean']:>7.1f}{r['seconds_mean']:>8.1f}")

@@ -12,12 +12,13 @@ import time
 import pytest
 import torch
 
-from convmixer_lab import ConvMixer, ConvMixerLayer, compare
+from convmixer_lab import ConvMixer, ConvMixerLayer, compare, train
 from convmixer_lab.budget import RESERVE
 from convmixer_lab.compare import (
     ABLATIONS,
     BUDGET,
     CONFIGS,
+    FIT_FIXED,
     PEERS,
     REQUIRED,
     RESULTS_KEYS,
@@ -81,7 +82,8 @@ def test_the_comparison_covers_what_issue_12_asks():
     assert sorted(CONFIGS[n][1]["patch_size"] for n in ABLATIONS if changed[n] == {"patch_size"}) == [2, 7]
     assert sorted(CONFIGS[n][1]["kernel_size"] for n in ABLATIONS if changed[n] == {"kernel_size"}) == [5, 7]
     assert sorted(CONFIGS[n][1]["depth"] for n in ABLATIONS if changed[n] == {"depth"}) == [2, 8]
-    assert [n for n in ABLATIONS if changed[n] == {"block"}] == ["convmixer-seed"]
+    assert [n for n in ABLATIONS if changed[n] == {"block"}] == ["convmixer-tutorial"]
+    assert CONFIGS["convmixer-tutorial"][1]["block"] == "seed"  # the tutorial's block, not a random seed
     assert [n for n in ABLATIONS if changed[n] == {"residual"}] == ["convmixer-nores"]
 
 
@@ -148,6 +150,9 @@ def test_config_table_lists_every_configuration():
     table = config_table()
     assert len(table.splitlines()) == len(CONFIGS) + 1
     assert "49,803" in table and "convmixer-nores" in table and "6,187,064" in table
+    start = table.splitlines()[0].index("family")  # the longest name still leaves the columns aligned
+    families = [line[start:start + 11].strip() for line in table.splitlines()[1:]]
+    assert families == [family for family, _ in CONFIGS.values()]
 
 
 def test_run_config_record(data):
@@ -326,3 +331,25 @@ def test_fit_s_default_clock_is_wall_time_and_a_bad_clock_is_refused(data):
     assert inspect.signature(fit).parameters["budget_clock"].default is time.perf_counter
     with pytest.raises(TypeError, match="budget_clock must be a function that returns seconds"):
         fit(build(*TINY), data["train"], data["val"], epochs=1, budget_clock=3.0, device="cpu")
+
+
+def test_fit_always_uses_adamw_and_the_one_cycle_schedule_as_fit_fixed_says(data, monkeypatch):
+    """Notebook 06 prints FIT_FIXED as part of the recipe; fit must really use them."""
+    made = []
+
+    class RecordingAdamW(torch.optim.AdamW):
+        def __init__(self, *args, **kwargs):
+            made.append("AdamW")
+            super().__init__(*args, **kwargs)
+
+    class RecordingOneCycle(train.OneCycle):
+        def __init__(self, *args, **kwargs):
+            made.append("one-cycle")
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(torch.optim, "AdamW", RecordingAdamW)
+    monkeypatch.setattr(train, "OneCycle", RecordingOneCycle)
+    fit(build(*TINY), data["train"], data["val"], epochs=1, device="cpu", progress=False,
+        **{k: v for k, v in compare.RECIPE.items() if k != "augment"})
+    assert FIT_FIXED == {"optimizer": "AdamW", "schedule": "one-cycle"}
+    assert made == [FIT_FIXED["optimizer"], FIT_FIXED["schedule"]]

@@ -61,6 +61,7 @@ def test_a_fresh_run_writes_every_pair_and_where_it_ran(data, tmp_path):
     assert protocol["text"].startswith("the same budget of 0.3 CPU-seconds on one core per run; one run at")
     [invocation] = stored["invocations"]
     assert invocation["runs_added"] == 4 and invocation["finished"] is True
+    assert stored["notes"] == []  # a place for later notes (e.g. a renamed configuration); none written
     assert stored["total_seconds"] == invocation["seconds"] > 0
 
 
@@ -121,6 +122,21 @@ def test_a_file_made_under_another_protocol_is_refused_unless_overwrite(data, tm
     run(data, out, "--overwrite", seeds=("1",), configs=["convmixer-p7"], **change)
     stored = load_results(out)
     assert [r["seed"] for r in stored["records"]] == [1] and len(stored["invocations"]) == 1
+
+
+def test_a_file_holding_a_configuration_no_longer_defined_is_refused(data, tmp_path):
+    """E.g. a file made before 'convmixer-seed' was renamed 'convmixer-tutorial': new runs would land
+    under the new name beside the old ones, two names for one configuration."""
+    out = tmp_path / "r.json"
+    run(data, out, seeds=("0",), configs=["convmixer-p7"])
+    stored = json.loads(out.read_text())
+    stored["records"][0]["name"] = "convmixer-seed"
+    stored["configs"]["convmixer-seed"] = stored["configs"].pop("convmixer-p7")
+    out.write_text(json.dumps(stored))
+    before = out.read_bytes()
+    with pytest.raises(SystemExit, match=re.escape("convmixer-seed (no longer in compare.CONFIGS)")):
+        run(data, out, seeds=("1",), configs=["convmixer-p7"])
+    assert out.read_bytes() == before
 
 
 def test_a_file_that_is_not_results_is_refused_unless_overwrite(data, tmp_path):

@@ -124,21 +124,21 @@ def test_stage_table_ungrouped_in_chinese(chinese):
 def test_config_table_in_english_is_unchanged():
     lines = compare.config_table(("convmixer", "resnet")).splitlines()
     assert lines == [
-        "name            family        params  budget        MACs  config",
-        "convmixer       convmixer     49,803   99.6%   2,257,754  "
+        "name                family        params  budget        MACs  config",
+        "convmixer           convmixer     49,803   99.6%   2,257,754  "
         "{'dim': 101, 'depth': 4, 'kernel_size': 3, 'patch_size': 4, 'block': 'paper', 'residual': True}",
-        "resnet          resnet        51,555  103.1%   6,187,064  {'width': 13, 'depth': 1, 'stages': 3}"]
+        "resnet              resnet        51,555  103.1%   6,187,064  {'width': 13, 'depth': 1, 'stages': 3}"]
 
 
 def test_config_table_in_chinese_lines_up(chinese):
     lines = compare.config_table(("convmixer", "vit", "resnet")).splitlines()
-    assert lines[0] == "名称" + " " * 12 + "模型族" + " " * 5 + "   参数量  占预算        MACs  配置"
-    assert lines[3] == ("resnet          resnet        51,555  103.1%   6,187,064  "
+    assert lines[0] == "名称" + " " * 16 + "模型族" + " " * 5 + "   参数量  占预算        MACs  配置"
+    assert lines[3] == ("resnet              resnet        51,555  103.1%   6,187,064  "
                         "{'width': 13, 'depth': 1, 'stages': 3}")
-    assert token_ends(lines[0]) == [4, 22, 36, 44, 56, 62]
+    assert token_ends(lines[0]) == [4, 26, 40, 48, 60, 66]
     for line in lines[1:]:
-        assert token_ends(line)[:5] == [len(line.split()[0]), 16 + len(line.split()[1]), 36, 44, 56], line
-        assert width(line[:line.index("{")]) == width(lines[0][:lines[0].index("配置")]) == 58
+        assert token_ends(line)[:5] == [len(line.split()[0]), 20 + len(line.split()[1]), 40, 48, 60], line
+        assert width(line[:line.index("{")]) == width(lines[0][:lines[0].index("配置")]) == 62
 
 
 # --- spread.format_summary and format_differences (notebook 06) ---------------------------------------
@@ -146,34 +146,34 @@ def test_config_table_in_chinese_lines_up(chinese):
 def test_summary_in_english_is_unchanged():
     lines = format_summary(summarize(RECORDS)).splitlines()
     assert lines == [
-        "name              params  n test mean  ± std         range val mean  ± std epochs seconds",
-        "convmixer         49,803  3     90.00   1.00   89.00-91.00    92.00   2.00    1.5    58.5",
-        "vit               49,803  2     82.00   1.41   81.00-83.00    81.00   1.41    1.5    58.0"]
+        "name                 params  n test mean  ± std         range val mean  ± std epochs seconds",
+        "convmixer            49,803  3     90.00   1.00   89.00-91.00    92.00   2.00    1.5    58.5",
+        "vit                  49,803  2     82.00   1.41   81.00-83.00    81.00   1.41    1.5    58.0"]
 
 
 def test_summary_in_chinese_lines_up(chinese):
     lines = format_summary(summarize(RECORDS)).splitlines()
-    assert lines[0] == ("名称" + " " * 12 + "  参数量  n  测试均值±标准差" + " " * 10 + "范围 验证均值±标准差"
+    assert lines[0] == ("名称" + " " * 15 + "  参数量  n  测试均值±标准差" + " " * 10 + "范围 验证均值±标准差"
                         + "   轮数    秒数")
-    assert lines[1] == ("convmixer         49,803  3     90.00   1.00   89.00-91.00    92.00   2.00"
+    assert lines[1] == ("convmixer            49,803  3     90.00   1.00   89.00-91.00    92.00   2.00"
                         "    1.5    58.5")
     # "测试均值±标准差" is one token ending where the test std column ends (37 + 7), and so on
-    assert token_ends(lines[0]) == [4, 24, 27, 44, 58, 74, 81, 89]
+    assert token_ends(lines[0]) == [4, 27, 30, 47, 61, 77, 84, 92]
     for line in lines[1:]:
-        assert token_ends(line)[1:] == [24, 27, 37, 44, 58, 67, 74, 81, 89], line
+        assert token_ends(line)[1:] == [27, 30, 40, 47, 61, 70, 77, 84, 92], line
 
 
 def test_differences_in_english_are_unchanged():
     rows = summarize(RECORDS)
     assert format_differences(rows, ["vit"], "convmixer") == (
-        "vit              - convmixer:  -8.00 points, standard error 1.15, ratio   -6.9, ranges overlap: no")
+        "vit                - convmixer:  -8.00 points, standard error 1.15, ratio   -6.9, ranges overlap: no")
 
 
 def test_differences_in_chinese(chinese):
     rows = summarize(RECORDS + [record("wide", 0, 0.91, 0.90), record("wide", 1, 0.93, 0.92)])
     assert format_differences(rows, ["vit", "wide"], "convmixer").splitlines() == [
-        "vit              - convmixer：相差  -8.00 个百分点，标准误 1.15，比值   -6.9，范围重叠：否",
-        "wide             - convmixer：相差  +1.00 个百分点，标准误 1.15，比值   +0.9，范围重叠：是"]
+        "vit                - convmixer：相差  -8.00 个百分点，标准误 1.15，比值   -6.9，范围重叠：否",
+        "wide               - convmixer：相差  +1.00 个百分点，标准误 1.15，比值   +0.9，范围重叠：是"]
 
 
 # --- train.epoch_line / print_epoch --------------------------------------------------------------------

@@ -18,17 +18,20 @@ from matplotlib.container import BarContainer  # noqa: E402
 
 from convmixer_lab import plot  # noqa: E402
 from convmixer_lab.compare import (  # noqa: E402
+    ABLATIONS,
     BUDGET,
     CONFIGS,
     LIVE_BUDGET,
     LIVE_RESULTS,
+    PEERS,
     RECIPE,
     REQUIRED,
+    closest_width,
     describe,
     load_results,
 )
 from convmixer_lab.exercises import exercise, nb06  # noqa: E402
-from convmixer_lab.spread import summarize  # noqa: E402
+from convmixer_lab.spread import at_epoch, difference, prediction_interval, summarize, t_quantile  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -102,6 +105,12 @@ def test_06_2_refuses_near_misses_with_a_reason(func, reason, capsys):
     assert not ok and out.startswith("Exercise 06.2: not quite - ") and reason in out
 
 
+def test_06_2_the_hint_nudges_without_giving_the_formula():
+    hint = exercise("06.2").hint_text
+    assert "sqrt" not in hint and "stdev(" not in hint and "/" not in hint
+    assert "n - 1" in hint and "Section 5" in hint
+
+
 def test_06_2_a_blank_body_is_not_answered_yet(capsys):
     def standard_error(values):
         return ...
@@ -112,11 +121,25 @@ def test_06_2_a_blank_body_is_not_answered_yet(capsys):
 
 # --- 06.3 and 06.5: why --------------------------------------------------------------------------------
 
-def test_06_3_the_numbers_in_its_text_agree():
+def test_06_3_the_numbers_in_its_solution_agree():
     ex = exercise("06.3")
     se = math.sqrt(0.3**2 / 3 + 0.3**2 / 3)
-    assert f"{se:.2f}" == "0.24" and "0.24" in ex.options["b"] and 0.2 < se  # the difference is < 1 SE
-    assert ex.answer == "b" and set(ex.why_not) == {"a", "c", "d"}
+    assert f"{0.3 / math.sqrt(3):.2f}" == "0.17" and f"{se:.2f}" == "0.24" and f"{0.2 / se:.1f}" == "0.8"
+    assert [f"{t_quantile(0.975, df):.2f}" for df in (4, 2)] == ["2.78", "4.30"]
+    for number in ("0.17", "0.24", "ratio 0.8", "2.78 to 4.30"):
+        assert number in ex.solution_text
+    assert "0.24" in ex.why_not["a"] and not any("0.24" in option for option in ex.options.values())
+    assert ex.answer == "c" and set(ex.why_not) == {"a", "b", "d"}
+
+
+@pytest.mark.parametrize("key", ["06.3", "06.5"])
+def test_choice_options_do_not_give_the_answer_away_by_their_length(key):
+    lengths = [len(option) for option in exercise(key).options.values()]
+    assert max(lengths) <= 1.15 * min(lengths)
+
+
+def test_the_two_choice_questions_have_different_answers():
+    assert (exercise("06.3").answer, exercise("06.5").answer) == ("c", "d")
 
 
 @pytest.mark.parametrize("key", ["06.3", "06.5"])
@@ -140,17 +163,35 @@ def answer(record, verdict):
     return dict(record=record, verdict=verdict)
 
 
-def test_06_4_the_reference_answer_is_fair_and_its_verdict_follows_the_committed_range(capsys):
+def test_06_4_compares_with_the_prediction_interval_of_the_record_s_own_family(capsys):
     reference = exercise("06.4").answer
     record = reference["record"]
     assert REQUIRED <= set(record) and abs(record["params"] - BUDGET) <= 0.05 * BUDGET
     assert verdict("06.4", reference, capsys) == (True, "Exercise 06.4: correct!")
-    low, high = nb06.live_range()
-    committed = [r["test_accuracy"] for r in load_results(LIVE_RESULTS)["records"]]
-    assert (low, high) == (min(committed), max(committed))
-    middle = fair_record(test_accuracy=(low + high) / 2)
-    assert verdict("06.4", answer(middle, "inside"), capsys)[0]
+    committed = {}
+    for r in load_results(LIVE_RESULTS)["records"]:
+        committed.setdefault(r["family"], []).append(r["test_accuracy"])
+    assert sorted(committed) == ["convmixer", "vit"] and all(len(v) == 3 for v in committed.values())
+    assert nb06.live_intervals() == {f: prediction_interval(v) for f, v in committed.items()}
+    low, high = nb06.live_intervals()["vit"]
+    assert verdict("06.4", answer(fair_record(test_accuracy=(low + high) / 2), "inside"), capsys)[0]
     assert verdict("06.4", answer(fair_record(test_accuracy=min(1.0, high + 0.01)), "above"), capsys)[0]
+    # the same accuracy is judged against the record's OWN family: inside ViT's interval, below ConvMixer's
+    c_low, _ = nb06.live_intervals()["convmixer"]
+    probe = (low + high) / 2
+    assert low < probe < high and probe < c_low
+    mine = ("convmixer", dict(CONFIGS["convmixer"][1], depth=6, dim=closest_width(
+        "convmixer", dict(CONFIGS["convmixer"][1], depth=6))))
+    as_convmixer = fair_record(family="convmixer", config=mine[1], **describe(mine),
+                               test_accuracy=probe)
+    assert verdict("06.4", answer(as_convmixer, "below"), capsys)[0]
+    assert verdict("06.4", answer(fair_record(test_accuracy=probe), "inside"), capsys)[0]
+
+
+def test_06_4_the_solution_s_width_is_what_closest_width_gives():
+    family, config = nb06.EXAMPLE
+    assert config["dim"] == closest_width(family, {**config, "dim": 4}) == 44
+    assert "dim=44" in exercise("06.4").solution_text and "read off" not in exercise("06.4").solution_text
 
 
 def vit_with(**changes):
@@ -170,7 +211,10 @@ def vit_with(**changes):
     (answer(fair_record(recipe=dict(RECIPE, lr=0.02)), "below"), "did not use the same recipe, clock"),
     (answer(fair_record(clock="wall"), "below"), "did not use the same recipe, clock and one thread"),
     (answer(fair_record(threads=2), "below"), "did not use the same recipe, clock and one thread"),
-    (answer(fair_record(), "inside"), "your run scored 0.00% and the committed runs range"),
+    (answer(fair_record(), "inside"),
+     "your run scored 0.00%, and a new seed of the committed vit configuration is expected in"),
+    (answer(fair_record(family="resnet", config=dict(CONFIGS["resnet"][1], depth=2)), "below"),
+     "only the convmixer and vit families have committed runs at 12 CPU-seconds"),
     (answer(fair_record(), "lower"), "my_verdict must be 'below', 'inside' or 'above', got 'lower'"),
     (answer({"test_accuracy": 0.9}, "below"), "expected the record that ex.run(my_config, data) returned"),
     ((fair_record(), "below"), "answer with dict(record=my_record, verdict=my_verdict)"),
@@ -203,6 +247,9 @@ def test_06_4_run_trains_like_the_live_pair_once_per_configuration(monkeypatch, 
     ex.run(spec, data, seed=1)
     ex.run(("vit", vit_with(depth=2, dim=48)), data)
     assert [c[0][1] for c in calls] == [0, 1, 0] and len(calls) == 3  # another seed or config: a new run
+    with pytest.raises(ValueError, match="my_config: only the convmixer and vit families have committed"):
+        ex.run(("mlpmixer", dict(CONFIGS["mlpmixer"][1], depth=3)), data)
+    assert len(calls) == 3  # refused before any training
 
 
 # --- figures -------------------------------------------------------------------------------------------
@@ -223,17 +270,30 @@ ROWS = summarize(RECORDS)
 
 
 def test_accuracy_size_points_draws_means_with_std_and_extra_stars():
-    fig = plot.accuracy_size_points(ROWS, extra={"yours": RECORDS[0], "not run": None},
-                                    budget=(47_500, 52_500), title="T")
+    extra = {"convmixer, today": RECORDS[0], "yours": dict(RECORDS[3], name=None), "not run": None}
+    fig = plot.accuracy_size_points(ROWS, extra=extra, budget=(47_500, 52_500), title="T")
     left, right = fig.axes
-    assert fig._suptitle.get_text() == "T" and right.get_xscale() == "log"
+    assert fig._suptitle.get_text() == "T" and right.get_xscale() == "linear"
     assert left.get_xlabel() == "parameters" and "± std" in left.get_ylabel()
-    assert right.get_xlabel().startswith("MACs per 28x28 image")
+    assert right.get_xlabel() == "MACs per 28x28 image"
     stars = [line for line in left.lines if line.get_marker() == "*"]
-    assert len(stars) == 1 and list(stars[0].get_ydata()) == [89.0]  # the one record; None skipped
+    assert [list(s.get_ydata()) for s in stars] == [[89.0], [84.0]]  # the two records; None skipped
+    assert stars[0].get_color() == left.containers[0].lines[0].get_color()  # today's convmixer: its colour
+    assert stars[1].get_color() == "black"                                   # one's own: black
     means = sorted(round(float(c.lines[0].get_ydata()[0]), 6) for c in left.containers)
     assert means == [84.0, 85.0, 90.0]
-    assert [t.get_text() for t in left.texts] == ["convmixer", "vit", "convmixer-p2", "yours"]
+    assert len(left.texts) == 0 and [t.get_text() for t in left.get_legend().get_texts()] == [
+        "convmixer", "vit", "convmixer-p2", "convmixer, today", "yours", "parameter budget"]
+    low, high = left.get_xlim()  # the band's edges show: room on both sides
+    assert low < 47_500 and high > 52_500 and (52_500 - 47_500) / (high - low) < 0.7
+    fig.canvas.draw()
+    for ax in (left, right):
+        shown = [t for t in ax.get_xticklabels() if t.get_text() and low <= t.get_position()[0] <= high
+                 or ax is right and t.get_text()]
+        assert 2 <= len(shown) <= 6
+        boxes = [t.get_window_extent() for t in shown]
+        assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:]))  # tick labels do not touch
+    assert all(t.get_text().endswith("M") for t in right.get_xticklabels() if t.get_text())
     with pytest.raises(ValueError, match="rows must hold at least one row"):
         plot.accuracy_size_points([])
     with pytest.raises(ValueError, match="metric must be one of"):
@@ -252,26 +312,40 @@ def test_accuracy_time_curves_one_line_per_run_and_one_point_per_run():
         plot.accuracy_time_curves(RECORDS, names=["resnet"])
 
 
-def test_ablation_bars_means_error_bars_seed_dots_and_the_baseline_band():
-    fig = plot.ablation_bars(ROWS, RECORDS, baseline="convmixer", title="A")
+def test_ablation_bars_draw_differences_from_zero_with_the_test_s_interval():
+    fig = plot.ablation_bars(ROWS, RECORDS, baseline="convmixer", title="A", window=10.0)
     ax = fig.axes[0]
     [bars] = [c for c in ax.containers if isinstance(c, BarContainer)]
-    assert [round(p.get_height(), 6) for p in bars] == [90.0, 84.0, 85.0]
+    assert [p.get_y() for p in bars] == [0.0, 0.0]  # every bar starts at zero, the baseline
+    assert [round(p.get_height(), 6) for p in bars] == [-6.0, -5.0]  # vit, convmixer-p2 minus convmixer
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["vit", "convmixer-p2"]
+    tests = [difference(ROWS, n, "convmixer") for n in ("vit", "convmixer-p2")]
+    [segments] = bars.errorbar.lines[2]
+    halves = [(seg[1][1] - seg[0][1]) / 2 for seg in segments.get_segments()]
+    assert halves == pytest.approx([100 * d["t"] * d["standard_error"] for d in tests])
     dots = [line for line in ax.lines if line.get_marker() == "o"]
-    assert [list(d.get_ydata()) for d in dots] == [[89.0, 90.0, 91.0], [84.0, 85.0, 83.0], [85.0, 84.0, 86.0]]
-    assert [t.get_text() for t in ax.texts] == ["90.00", "84.00", "85.00"]
-    assert ax.get_title() == "A" and ax.get_ylabel().endswith("mean ± std")
-    assert ax.get_ylim()[0] == pytest.approx(82.0)  # 8 points below the baseline's mean
+    assert [[round(v, 6) for v in d.get_ydata()] for d in dots] == [[-6.0, -5.0, -7.0], [-5.0, -6.0, -4.0]]
+    assert ax.get_title() == "A" and ax.get_ylabel() == "test accuracy: difference from convmixer (points)"
+    assert len(ax.texts) == 0  # nothing cut at the default window
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["clear: the interval misses zero", "not clear: the interval crosses zero", "one seed"]
+    assert [d["clear"] for d in tests] == [True, True]
     with pytest.raises(ValueError, match="baseline must be one of"):
         plot.ablation_bars(ROWS, baseline="resnet")
+    with pytest.raises(ValueError, match="window must be"):
+        plot.ablation_bars(ROWS, window=0)
 
 
-def test_ablation_bars_cut_a_bar_far_below_the_baseline_and_say_so():
-    collapsed = [record("convmixer-seed", s, a) for s, a in enumerate((0.51, 0.53, 0.63))]
-    fig = plot.ablation_bars(summarize(RECORDS + collapsed), RECORDS + collapsed, window=5.0)
+def test_ablation_bars_cut_a_bar_far_below_zero_and_say_so():
+    collapsed = [record("convmixer-tutorial", s, a) for s, a in enumerate((0.51, 0.53, 0.63))]
+    rows = summarize(RECORDS + collapsed)
+    fig = plot.ablation_bars(rows, RECORDS + collapsed, window=5.0)
     ax = fig.axes[0]
-    assert ax.get_ylim()[0] == pytest.approx(85.0)
-    assert ax.texts[-1].get_text() == "cut: 55.7 ± 6.4" and ax.texts[1].get_text() == "cut: 84.0 ± 1.0"
+    assert ax.get_ylim()[0] == pytest.approx(-5.0)
+    tests = [difference(rows, n, "convmixer") for n in ("vit", "convmixer-p2", "convmixer-tutorial")]
+    assert [t.get_text() for t in ax.texts] == [  # every bar whose interval leaves the axis is labelled
+        f"cut: {100 * d['difference']:.1f} ± {100 * d['t'] * d['standard_error']:.1f}" for d in tests]
+    assert ax.texts[-1].get_text() == "cut: -34.3 ± 16.2" and ax.texts[-1].get_fontsize() >= 8
 
 
 def test_seed_points_every_seed_mean_and_standard_error():
@@ -320,3 +394,87 @@ def test_the_committed_results_follow_the_protocol(path, budget, names, seeds):
         assert r["threads"] == 1 and r["clock"] == "cpu" and r["device"] == "cpu"
         assert r["val_accuracy"] == max(r["history"]["val_accuracy"])  # the kept epoch is the best one
     assert results["total_seconds"] > 0 and results["machine"]["threads_per_run"] == 1
+
+
+# --- what notebook 06's prose says about the committed results (moved from its cells) -------------------
+
+@pytest.fixture(scope="module")
+def committed():
+    results = load_results()
+    rows = summarize(results["records"])
+    return results, rows, {r["name"]: r for r in rows}
+
+
+def test_section_8_the_families_and_the_ablations(committed):
+    _, rows, by_name = committed
+    order = sorted(PEERS, key=lambda n: by_name[n]["test_accuracy_mean"], reverse=True)
+    assert order == ["convmixer", "resnet", "mlpmixer", "vit"]
+    leads = [difference(rows, "convmixer", n) for n in order[1:]]
+    assert all(d["clear"] and not d["ranges_overlap"] for d in leads)
+    assert difference(rows, "resnet", "vit")["clear"]  # the ResNet was ahead of the ViT ...
+    assert not difference(rows, "resnet", "mlpmixer")["clear"]  # ... "that last gap is not clear"
+    clear = {n for n in ABLATIONS if difference(rows, n, "convmixer")["clear"]}
+    assert clear == {"convmixer-p2", "convmixer-k5", "convmixer-k7", "convmixer-deep", "convmixer-tutorial"}
+    assert all(difference(rows, n, "convmixer")["difference"] < 0 for n in clear)  # all of them lower
+    assert by_name["convmixer-p2"]["epochs_max"] < 0.5
+    # "with many runs, about 2": the flat rule would call these two 'clear' where t does not
+    assert {n for n in ABLATIONS if abs(difference(rows, n, "convmixer")["ratio"]) > 2} == clear
+
+
+def test_section_8_same_patches_and_patch_size_through_compute(committed):
+    _, rows, by_name = committed
+    mean = {n: round(100 * r["test_accuracy_mean"], 2) for n, r in by_name.items()}
+    same = ("convmixer", "mlpmixer", "vit", "convmixer-tutorial")
+    assert [mean[n] for n in same] == [89.71, 86.82, 82.87, 55.56]
+    assert {CONFIGS[n][1]["patch_size"] for n in same} == {4}
+    by_p = [by_name[n] for n in ("convmixer-p2", "convmixer", "convmixer-p7")]
+    assert [round(r["epochs_mean"], 1) for r in by_p] == [0.4, 1.6, 4.6]
+    assert [round(100 * r["test_accuracy_mean"], 2) for r in by_p] == [85.25, 89.71, 90.03]  # follows epochs
+    assert not difference(rows, "convmixer-p7", "convmixer")["clear"]
+    names = ("convmixer-k5", "convmixer-k7", "convmixer-deep", "vit", "resnet", "mlpmixer")
+    epochs = {n: round(by_name[n]["epochs_mean"], 1) for n in names}
+    assert epochs == {"convmixer-k5": 1.3, "convmixer-k7": 1.2, "convmixer-deep": 1.5, "vit": 1.0,
+                      "resnet": 0.8, "mlpmixer": 1.8}
+    vit = by_name["vit"]
+    assert by_name["resnet"]["epochs_max"] < 1
+    assert (round(vit["epochs_min"], 2), round(vit["epochs_max"], 2)) == (0.94, 1.0)
+    macs = {n: describe(n)["macs"] for n in ("convmixer", "convmixer-k5", "convmixer-k7")}
+    assert max(macs.values()) / min(macs.values()) < 1.02  # "almost the same MACs per image"
+
+
+def test_section_6_after_one_epoch(committed):
+    results, _, _ = committed
+    after = at_epoch(results["records"], 1.0)
+    names = ("convmixer", "convmixer-k5", "convmixer-k7", "convmixer-deep", "convmixer-p7")
+    base, k5, k7, deep, p7 = (after[n] for n in names)
+    assert all(len(v) == 3 for v in (base, k5, k7, deep, p7))
+    assert min(k5) > max(base)                                 # every k=5 run ahead of every baseline run
+    assert min(k7) > sorted(base)[1] and max(k7) > max(base)   # k=7: at the top of the range or above
+    assert statistics.fmean(deep) < statistics.fmean(base)     # the deeper model was not ahead
+    assert max(p7) < min(base)                                 # p=7 behind after one epoch
+
+
+def test_section_4_the_wall_clock_minutes(committed):
+    results, _, _ = committed
+    records = results["records"]
+    cpu, wall = sum(r["seconds"] for r in records), sum(r["wall_seconds"] for r in records)
+    loads = [r["load_average"] for r in records]
+    budget, cores = results["protocol"]["time_budget"], results["machine"]["cores"]
+    assert round(len(records) * budget / cores / 60) == 18 and round(results["total_seconds"] / 60) == 58
+    assert round(wall / cpu, 1) == 3.1 and round(wall / 2 / 60) == 54 and min(loads) > 3
+
+
+def test_section_8_the_ranking_depends_on_the_budget(committed):
+    _, rows, _ = committed
+    live = summarize(load_results(LIVE_RESULTS)["records"])
+    gaps = {LIVE_BUDGET: difference(live, "convmixer", "vit")["difference"],
+            60: difference(rows, "convmixer", "vit")["difference"]}
+    assert {b: round(100 * g, 1) for b, g in gaps.items()} == {LIVE_BUDGET: 22.8, 60: 6.8}
+    assert gaps[LIVE_BUDGET] > 2 * gaps[60] > 0
+
+
+def test_the_results_files_note_the_rename(committed):
+    for results in (committed[0], load_results(LIVE_RESULTS)):
+        assert "convmixer-seed" not in results["configs"] and "convmixer-tutorial" in results["configs"]
+        assert not any(r["name"] == "convmixer-seed" for r in results["records"])
+        assert any("renamed 'convmixer-tutorial'" in note for note in results["notes"])

@@ -9,12 +9,14 @@ import statistics
 import pytest
 
 from convmixer_lab.spread import (
+    at_epoch,
     difference,
     format_differences,
     format_summary,
     prediction_interval,
     summarize,
     t_quantile,
+    welch_df,
 )
 
 
@@ -75,9 +77,9 @@ def test_difference_of_two_configurations():
     with pytest.raises(ValueError, match="name must be one of 'a', 'b', 'c'"):
         difference(rows, "a", "vit")
     assert format_differences(rows, ["b", "c"], "a").splitlines() == [
-        f"b                - a:  -0.20 points, standard error {100 * math.sqrt(2) * sem:.2f}, ratio   -0.8, "
-        "ranges overlap: yes",
-        f"c                - a: -10.90 points, standard error {100 * far['standard_error']:.2f}, ratio "
+        f"b                  - a:  -0.20 points, standard error {100 * math.sqrt(2) * sem:.2f}, "
+        "ratio   -0.8, ranges overlap: yes",
+        f"c                  - a: -10.90 points, standard error {100 * far['standard_error']:.2f}, ratio "
         f"{-far['ratio']:+6.1f}, ranges overlap: no"]
     single = summarize([record("x", 0, 0.9, 0.9), record("a", 0, 0.9, 0.9), record("a", 1, 0.9, 0.8)])
     with pytest.raises(ValueError, match="need at least 2 seeds each"):
@@ -112,3 +114,42 @@ def test_prediction_interval_for_one_new_seed():
     assert low < narrow[0] < narrow[1] < high
     with pytest.raises(ValueError, match="needs at least 2 values"):
         prediction_interval([0.9])
+
+
+def test_welch_df_lies_between_its_bounds_and_matches_the_formula():
+    assert welch_df(0.1, 3, 0.1, 3) == 4  # equal spreads: n_a + n_b - 2
+    assert welch_df(1.0, 3, 0.001, 3) == 2  # one spread dominates: min(n) - 1
+    va, vb = 0.31**2 / 3, 0.22**2 / 3
+    exact = (va + vb) ** 2 / (va**2 / 2 + vb**2 / 2)
+    assert 3 < exact < 4 and welch_df(0.31 / 3**0.5, 3, 0.22 / 3**0.5, 3) == 3  # rounded down
+    assert welch_df(0.0, 3, 0.0, 5) == 6
+
+
+def test_difference_is_clear_only_beyond_t_standard_errors():
+    """The criterion notebook 06 teaches: |ratio| > t_quantile(0.975, Welch df), not a flat 2."""
+    def rows_for(gap):
+        a = (0.900, 0.910, 0.920)
+        return summarize([record("a", s, 0.9, t) for s, t in enumerate(a)]
+                         + [record("b", s, 0.9, t + gap) for s, t in enumerate(a)])
+
+    se = math.sqrt(2) * statistics.stdev([0.900, 0.910, 0.920]) / math.sqrt(3)
+    t = t_quantile(0.975, 4)
+    assert round(t, 2) == 2.78
+    for ratio, clear in [(2.5, False), (2.7, False), (2.9, True), (-3.0, True)]:
+        d = difference(rows_for(ratio * se), "b", "a")
+        assert d["df"] == 4 and d["t"] == pytest.approx(t) and d["ratio"] == pytest.approx(ratio)
+        assert d["clear"] is clear  # 2.5 standard errors: "about twice" would say clear, t does not
+    tight = summarize([record(n, s, 0.9, 0.9) for n in "ab" for s in range(3)])
+    assert difference(tight, "a", "b")["ratio"] == 0.0 and difference(tight, "a", "b")["clear"] is False
+
+
+def test_at_epoch_reads_each_run_s_history():
+    def run(name, epochs, accuracies):
+        return dict(name=name, family="convmixer", history=dict(epoch=epochs, val_accuracy=accuracies))
+
+    records = [run("a", [1.0, 1.6], [0.80, 0.85]), run("a", [1.0, 1.4], [0.82, 0.84]),
+               run("b", [0.9], [0.70]), run("c", [1.0, 2.0, 2.5], [0.6, 0.7, 0.75])]
+    assert at_epoch(records, 1.0) == {"a": [0.80, 0.82], "c": [0.6]}  # b never finished an epoch
+    assert at_epoch(records, 2.0) == {"c": [0.7]}
+    with pytest.raises(ValueError, match="epoch must be"):
+        at_epoch(records, 0)

@@ -30,6 +30,7 @@ from convmixer_lab.exercises.core import (
     prediction_exercise,
     register,
 )
+from convmixer_lab.spread import prediction_interval
 
 MAC_RATIO = describe("convmixer-p2")["macs"] / describe("convmixer")["macs"]
 _P2, _P4 = CONFIGS["convmixer-p2"][1], CONFIGS["convmixer"][1]
@@ -109,8 +110,9 @@ function_exercise(
     text="Write standard_error(values): values is a list of accuracies of one configuration, one per "
          "seed; return how uncertain their MEAN is, the standard error of the mean.",
     is_correct=_sem_ok, reference=standard_error, feedback=_sem_feedback,
-    hint="The sample standard deviation s (statistics.stdev, n - 1 in its denominator) divided by the "
-         "square root of the number of values.",
+    hint="Two steps. First: how far do single runs scatter around their mean (which function of the "
+         "statistics module divides by n - 1)? Then: does a mean of n runs scatter more or less than one "
+         "run, and by what factor? Section 5 says.",
     solution="return statistics.stdev(values) / math.sqrt(len(values))",
 )
 
@@ -122,20 +124,20 @@ choice_exercise(
     text="Suppose configuration A reaches 91.4% mean test accuracy and B 91.2%, over 3 seeds each, and "
          "each configuration's seeds scatter with a sample standard deviation of about 0.3 points. "
          "What may you conclude?",
-    options={"a": "A is better than B: its mean is higher.",
-             "b": "Nothing yet: the difference is smaller than the noise of the means (standard error of "
-                  "the difference about 0.24 points), so more seeds or a larger difference are needed.",
-             "c": "A and B are equally good: the difference is too small to matter.",
-             "d": "B is better: a smaller mean with the same spread means B is more stable."},
-    answer="b",
-    why_not={"a": "a higher mean from 3 noisy runs can come from lucky seeds; 0.2 points is less than one "
-                  "standard error of the difference, sqrt(0.3^2/3 + 0.3^2/3) = 0.24",
-             "c": "not finding a difference is not showing there is none; with more seeds a real "
+    options={"a": "A is better than B, because its mean over the seeds is higher.",
+             "b": "A and B are equally good, because the gap is too small to matter.",
+             "c": "Nothing yet: seed noise alone could easily make a gap this size.",
+             "d": "B is better, because a lower mean with the same spread is steadier."},
+    answer="c",
+    why_not={"a": "a higher mean from 3 noisy runs can come from lucky seeds; the standard error of the "
+                  "difference, sqrt(0.3^2/3 + 0.3^2/3) = 0.24 points, is larger than the 0.2-point gap",
+             "b": "not finding a difference is not showing there is none; with more seeds a real "
                   "0.2-point difference could still appear",
              "d": "the spreads are the same, so neither is more stable, and a lower mean is not a merit"},
-    solution="(b). The means' standard errors are 0.3/sqrt(3) = 0.17 each; the difference's is "
-             "sqrt(0.17^2 + 0.17^2) = 0.24, larger than the 0.2 difference. Say 'no evidence either way'.",
-    hint="Compare the difference with the standard error of the difference of two means.",
+    solution="(c). The means' standard errors are 0.3/sqrt(3) = 0.17 points each; the difference's is "
+             "sqrt(0.17^2 + 0.17^2) = 0.24 points, larger than the 0.2-point gap (ratio 0.8, where 3 seeds "
+             "each need a ratio above t, 2.78 to 4.30). Say 'no evidence either way'.",
+    hint="Compare the gap with the standard error of the difference of two means, and that ratio with t.",
 )
 
 
@@ -145,16 +147,28 @@ VERDICTS = ("below", "inside", "above")
 
 
 @lru_cache(maxsize=1)
-def live_range() -> tuple[float, float]:
-    """Lowest and highest test accuracy of the committed runs at the live budget (``LIVE_RESULTS``)."""
-    accuracies = [r["test_accuracy"] for r in load_results(LIVE_RESULTS)["records"]]
-    return min(accuracies), max(accuracies)
+def live_intervals() -> dict[str, tuple[float, float]]:
+    """Per family with committed runs at the live budget (``LIVE_RESULTS``: one configuration per
+    family): the 95% prediction interval for the test accuracy of one new seed of that configuration
+    (``spread.prediction_interval`` over its committed seeds)."""
+    accuracies: dict[str, list[float]] = {}
+    for r in load_results(LIVE_RESULTS)["records"]:
+        accuracies.setdefault(r["family"], []).append(r["test_accuracy"])
+    return {family: prediction_interval(values) for family, values in accuracies.items()}
 
 
 def _where(record: dict[str, Any]) -> str:
-    low, high = live_range()
+    low, high = live_intervals()[record["family"]]
     acc = record["test_accuracy"]
     return "below" if acc < low else "above" if acc > high else "inside"
+
+
+def _family_refused(family: Any) -> str | None:
+    """Why a configuration of ``family`` cannot be compared here (None when it can)."""
+    if family in live_intervals():
+        return None
+    return (f"only the {' and '.join(live_intervals())} families have committed runs at "
+            f"{LIVE_BUDGET:g} CPU-seconds to compare with; choose one of them")
 
 
 def _unfair(record: Any) -> str | None:
@@ -164,6 +178,8 @@ def _unfair(record: Any) -> str | None:
     if record.get("name") in CONFIGS or any([record["family"], record["config"]] == list(spec)
                                             for spec in CONFIGS.values()):
         return "that is one of the committed configurations; change something and make it your own"
+    if _family_refused(record["family"]):
+        return _family_refused(record["family"])
     if abs(record["params"] - BUDGET) > TOLERANCE * BUDGET:
         return (f"{record['params']:,} parameters is {record['params'] / BUDGET:.0%} of the budget; a fair "
                 f"comparison stays within {TOLERANCE:.0%} of {BUDGET:,} (compare.closest_width finds a "
@@ -195,9 +211,9 @@ def _experiment_feedback(answer: Any) -> str:
         return why
     if verdict not in VERDICTS:
         return f"my_verdict must be 'below', 'inside' or 'above', got {verdict!r}"
-    low, high = live_range()
-    return (f"your run scored {record['test_accuracy']:.2%} and the committed runs range "
-            f"{low:.2%}-{high:.2%}: look again")
+    low, high = live_intervals()[record["family"]]
+    return (f"your run scored {record['test_accuracy']:.2%}, and a new seed of the committed "
+            f"{record['family']} configuration is expected in {low:.2%}-{high:.2%}: look again")
 
 
 class ConfigExperiment(Exercise):
@@ -209,6 +225,8 @@ class ConfigExperiment(Exercise):
         if spec is ... or spec is None:
             print(f"Exercise {self.key}: not answered yet - write your configuration in place of the ...")
             return None
+        if isinstance(spec, tuple) and spec and _family_refused(spec[0]):
+            raise ValueError(f"my_config: {_family_refused(spec[0])}")
         key = (repr(spec), seed, id(data))
         runs = self.__dict__.setdefault("_runs", {})
         if key in runs:
@@ -235,38 +253,44 @@ def _example_answer() -> dict[str, Any]:
 
 register(ConfigExperiment(
     key="06.4",
-    text=f"Design a configuration of your own: any family, within {TOLERANCE:.0%} of the {BUDGET:,}-"
-         f"parameter budget, not one of CONFIGS. Train it with ex.run (the live pair's {LIVE_BUDGET:g} "
-         "CPU-seconds, same recipe), add it to the plot, and say where its test accuracy landed "
-         "against the committed runs at that budget: 'below', 'inside' or 'above' their range. "
-         "Answer with dict(record=my_record, verdict=my_verdict).",
+    text=f"Design a configuration of your own in the ConvMixer or ViT family (the two with committed runs "
+         f"at {LIVE_BUDGET:g} CPU-seconds), within {TOLERANCE:.0%} of the {BUDGET:,}-parameter budget, "
+         "not one of CONFIGS. Train it with ex.run (the live pair's budget and recipe) and say where its "
+         "test accuracy landed against the 95% prediction interval printed above for its family's "
+         "committed configuration: 'below', 'inside' or 'above'. Answer with "
+         "dict(record=my_record, verdict=my_verdict).",
     is_correct=_experiment_ok, feedback=_experiment_feedback,
-    hint_text="compare.describe((family, config)) gives the parameters before you train; "
-              "compare.closest_width(family, config) the width that meets the budget.",
-    solution_text=f"For example {EXAMPLE!r} ({describe(EXAMPLE)['params']:,} parameters). The verdict "
-                  "is read off the plot: compare your star with the committed runs' range.",
+    hint_text="Change one thing of CONFIGS['convmixer'][1] or CONFIGS['vit'][1] (depth, kernel size, "
+              "heads ...), then let compare.closest_width(family, config) choose the width; "
+              "compare.describe((family, config)) counts the parameters before you train.",
+    solution_text=f"For example {EXAMPLE!r} ({describe(EXAMPLE)['params']:,} parameters; dim=44 is what "
+                  "compare.closest_width gives for a 2-layer ViT). Compare your run's test accuracy with "
+                  "the prediction interval of its family: 'inside' means one run cannot tell your change "
+                  "from a new seed of the committed configuration; 'below' or 'above' means it moved the "
+                  "accuracy by more than seed noise would in 19 runs of 20, if runs scatter normally.",
     answer=_example_answer(), kind="experiment"))
 
 
-# --- 06.5 why: CPU-seconds ----------------------------------------------------------------------------
+# --- 06.5 why: CPU-seconds on a busy machine ---------------------------------------------------------
 
 choice_exercise(
     "06.5",
-    text="The results were made with a time budget counted in the CPU-seconds of each run's own process "
-         "(time.process_time), one thread per run, rather than in wall-clock seconds. Why?",
-    options={"a": "CPU-seconds pass faster than wall-clock seconds, so more runs fit in an hour.",
-             "b": "On a shared machine other programs take turns on the cores; a wall-clock budget would "
-                  "give a run fewer training steps whenever the machine is busy, CPU-seconds count only "
-                  "the run's own work.",
-             "c": "CPU-seconds make every run bit-for-bit identical on every machine.",
-             "d": "Python cannot measure wall-clock time precisely enough."},
-    answer="b",
-    why_not={"a": "a CPU-second is never shorter than a wall-clock second for one thread; a busy machine "
-                  "makes the runs take LONGER in wall-clock time, not shorter",
-             "c": "the number of steps is planned from the measured speed, which differs between machines "
-                  "(and a little between runs), so runs are fair, not identical",
-             "d": "time.perf_counter measures wall-clock time to well under a microsecond; precision is "
-                  "not the problem, other load is"},
-    solution="(b): the budget should buy every configuration the same amount of its own computation, "
-             "however busy the machine is.",
+    text="Other programs kept the shared machine busy while the committed runs trained (section 4 "
+         "printed its load averages). Each run's time budget counted the CPU-seconds of its own process. "
+         "What did that load do to a run?",
+    options={"a": "It trained fewer steps: its budget ran out while others held the core.",
+             "b": "Nothing at all: a CPU-second budget makes runs identical under any load.",
+             "c": "It trained more steps: a CPU-second lasts longer on a busy machine.",
+             "d": "It took longer by the wall clock, yet still got its full CPU-time budget."},
+    answer="d",
+    why_not={"a": "that is what a wall-clock budget would do; time.process_time does not count the time "
+                  "another program holds the core, so the budget waits with the run",
+             "b": "not quite nothing: sharing a core also slows each step a little (caches, memory), and "
+                  "CPU-seconds do count that, so one configuration completed different numbers of epochs "
+                  "on different seeds",
+             "c": "a CPU-second is one second of the run's own computation, busy machine or not; what grows "
+                  "is the wall-clock time around it"},
+    solution="(d): the budget waits while other programs hold the core, so a run lasts longer by the wall "
+             "clock but gets the same CPU time; only the slowdown of sharing (caches, memory) still "
+             "changes its number of steps a little.",
 )

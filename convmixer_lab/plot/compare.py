@@ -1,9 +1,12 @@
 """Figures of notebook 06 (are patches all you need?): accuracy against size and against time, the
-ablations as bars with error bars, and the seeds of a few configurations side by side.
+ablations as differences from the baseline, and the seeds of a few configurations side by side.
 
 Each takes the rows of ``spread.summarize`` and/or the records of ``compare.run_config`` (or of the
-committed results file); accuracies are drawn in %. Error bars are the sample standard deviation over
-the seeds (say so in the axis label), so a reader sees the seed-to-seed scatter, not a smaller number.
+committed results file); accuracies are drawn in %. Each figure says which error bar it draws, in its
+axis label or legend: ``accuracy_size_points`` the sample standard deviation over the seeds (how far
+single runs scatter), ``seed_points`` the standard error of the mean (how uncertain a mean is), and
+``ablation_bars`` t times the standard error of a difference (the interval ``spread.difference``
+tests: a difference is clear when it does not cross zero).
 """
 
 from __future__ import annotations
@@ -15,9 +18,13 @@ from typing import Any
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from convmixer_lab.checks import check_choice
+from convmixer_lab.checks import check_choice, check_number
 from convmixer_lab.plot._common import COLORS, check_nonempty, subplots
+from convmixer_lab.spread import difference
 
 FAMILY_COLORS = dict(zip(("convmixer", "vit", "mlpmixer", "resnet"), COLORS))
 METRICS = {"test_accuracy": "test accuracy (%)", "val_accuracy": "validation accuracy (%)"}
@@ -33,36 +40,52 @@ def _std(row: dict[str, Any], metric: str) -> float:
 
 def _size_panel(ax: Axes, rows: list[dict[str, Any]], extra: dict[str, dict[str, Any]], key: str,
                 metric: str) -> None:
+    """Rows as coloured dots with +- std bars, extra runs as stars (the colour of the row with the same
+    name, black for a configuration of one's own); every label goes to the legend, none beside a point."""
+    colors = {_label(row): COLORS[i % len(COLORS)] for i, row in enumerate(rows)}
     for row in rows:
         ax.errorbar(row[key], 100 * row[f"{metric}_mean"], yerr=_std(row, metric), fmt="o", capsize=3,
-                    color=FAMILY_COLORS.get(row["family"], COLORS[4]))
-        ax.annotate(_label(row), (row[key], 100 * row[f"{metric}_mean"]), fontsize=7,
-                    xytext=(4, 3), textcoords="offset points")
+                    color=colors[_label(row)], label=_label(row), zorder=3)
     for label, record in extra.items():
-        ax.plot(record[key], 100 * record[metric], "*", markersize=12, color="black")
-        ax.annotate(label, (record[key], 100 * record[metric]), fontsize=7, xytext=(6, -10),
-                    textcoords="offset points")
+        color = colors.get(record.get("name") or "", "black")
+        ax.plot(record[key], 100 * record[metric], "*", markersize=13, color=color, alpha=0.8,
+                markeredgecolor="black", label=label, zorder=2)
+
+
+def _ticks(ax: Axes, scale: float, unit: str) -> None:
+    """At most 5 ticks on the x axis, written in ``scale`` units (e.g. 1e6 and "M": "2.5M")."""
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value / scale:g}{unit}"))
 
 
 def accuracy_size_points(rows: list[dict[str, Any]], extra: dict[str, dict[str, Any] | None] | None = None,
                          metric: str = "test_accuracy", budget: tuple[float, float] | None = None,
                          title: str = "Accuracy vs size") -> Figure:
     """Mean accuracy (+- sample std over the seeds) of every row against its parameters (left) and
-    its MACs per image (right, log scale), coloured by family. ``extra``: single runs by label
-    ({"yours": record, ...}, e.g. a student's own configuration) drawn as black stars; None records
-    are skipped. ``budget``: the (low, high) parameter range every configuration must sit in, shaded."""
+    its MACs per image (right, in millions), one colour per row, named in the legend.
+    ``extra``: single runs by label ({"yours": record, ...}, e.g. a student's own configuration) drawn as
+    stars, in the colour of the row of the same configuration (black for one of one's own); None
+    records are skipped. ``budget``: the (low, high) parameter range every configuration must sit in,
+    shaded, with room on both sides so the band's edges show."""
     check_nonempty("rows", rows, "row from spread.summarize")
     check_choice("metric", metric, METRICS)
     extra = {label: r for label, r in (extra or {}).items() if r is not None}
     fig, (left, right) = subplots(1, 2, figsize=(10, 3.8), sharey=True)
-    if budget is not None:
-        left.axvspan(*budget, color="0.92", label="parameter budget")
-        left.legend(fontsize=7, loc="lower left")
     _size_panel(left, rows, extra, "params", metric)
     _size_panel(right, rows, extra, "macs", metric)
-    right.set_xscale("log")
-    left.set(title="against parameters", xlabel="parameters", ylabel=f"{METRICS[metric]}, ± std")
-    right.set(title="against compute", xlabel="MACs per 28x28 image (log scale)")
+    if budget is not None:
+        low, high = budget
+        xs = [r["params"] for r in rows] + [r["params"] for r in extra.values()]
+        pad = 0.4 * (high - low)
+        left.axvspan(low, high, color="0.92", zorder=0, label="parameter budget")
+        left.set_xlim(min(low, *xs) - pad, max(high, *xs) + pad)
+    _ticks(left, 1e3, "k")
+    _ticks(right, 1e6, "M")
+    left.set(title="against parameters", xlabel="parameters", ylabel=f"{METRICS[metric]}, mean ± std")
+    right.set(title="against compute", xlabel="MACs per 28x28 image")
+    handles = dict(zip(*reversed(left.get_legend_handles_labels())))
+    order = [_label(r) for r in rows] + list(extra) + ["parameter budget"] * (budget is not None)
+    left.legend([handles[label] for label in order], order, fontsize=7, loc="best")
     fig.suptitle(title)
     fig.tight_layout()
     return fig
@@ -96,39 +119,55 @@ def accuracy_time_curves(records: list[dict[str, Any]], names: list[str] | None 
     return fig
 
 
+def _differences(rows: list[dict[str, Any]], records: list[dict[str, Any]], names: list[str], baseline: str,
+                 metric: str, level: float) -> tuple[list[dict[str, Any]], list[float], list[list[float]]]:
+    """``spread.difference`` of each name against ``baseline``, its t * SE in points, and each seed of each
+    name minus the baseline's mean, in points."""
+    base_mean = 100 * next(r for r in rows if _label(r) == baseline)[f"{metric}_mean"]
+    tests = [difference(rows, n, baseline, metric, level) for n in names]
+    errs = [100 * d["t"] * d["standard_error"] for d in tests]
+    dots = [[100 * r[metric] - base_mean for r in records if _label(r) == n] for n in names]
+    return tests, errs, dots
+
+
 def ablation_bars(rows: list[dict[str, Any]], records: list[dict[str, Any]] = (), baseline: str = "convmixer",
                   metric: str = "test_accuracy", title: str = "ConvMixer ablations",
-                  window: float = 8.0) -> Figure:
-    """One bar per row: the mean accuracy (written at its foot), an error bar of +- one sample std over the
-    seeds, and each seed's own run as a dot (from ``records``). The ``baseline`` row's mean is a dashed
-    line, its min-max range a grey band. The y axis shows ``window`` points below the baseline's
-    mean: a bar that ends below it is cut, and says so ("cut: ...")."""
+                  window: float = 8.0, level: float = 0.95) -> Figure:
+    """One bar per row other than ``baseline``: the difference of its mean accuracy from the baseline's
+    (in points), drawn from zero, which is the baseline; an error bar of +- t * SE, the interval that
+    ``spread.difference`` tests at ``level`` (clear differences, whose interval misses zero, in colour,
+    the others grey); and each seed's accuracy minus the baseline's mean as a dot (from ``records``).
+    The y axis reaches at most ``window`` points below zero: a bar or interval that goes further is cut
+    at the axis and labelled with its value ("cut: -34.1 ± 16.9")."""
     check_nonempty("rows", rows, "row from spread.summarize")
     check_choice("metric", metric, METRICS)
+    window = check_number("window", window, minimum=0, strict=True)
     by_name = {_label(r): r for r in rows}
     check_choice("baseline", baseline, by_name)
-    base = by_name[baseline]
-    bottom = 100 * base[f"{metric}_mean"] - window
+    names = [n for n in by_name if n != baseline]
+    check_nonempty("rows other than the baseline", names, "row")
+    tests, errs, dots = _differences(rows, records, names, baseline, metric, level)
+    diffs = [100 * d["difference"] for d in tests]
+    seeds = [v for ds in dots for v in ds]
+    bottom = max(-window, min([d - e for d, e in zip(diffs, errs)] + seeds) - 0.5)
     fig, ax = subplots(figsize=(10, 4.2))
-    names = list(by_name)
-    means = [100 * by_name[n][f"{metric}_mean"] for n in names]
-    colors = ["0.55" if n == baseline else FAMILY_COLORS.get(by_name[n]["family"], COLORS[4]) for n in names]
-    ax.axhspan(100 * base[f"{metric}_min"], 100 * base[f"{metric}_max"], color="0.85", zorder=0,
-               label=f"{baseline}: range over its seeds")
-    ax.axhline(100 * base[f"{metric}_mean"], color="0.3", linestyle="--", linewidth=1,
-               label=f"{baseline}: mean")
-    ax.bar(names, means, yerr=[_std(by_name[n], metric) for n in names], capsize=4, color=colors, alpha=0.8)
-    for i, (n, mean) in enumerate(zip(names, means)):
-        dots = [100 * r[metric] for r in records if _label(r) == n]
-        ax.plot([i] * len(dots), dots, "o", color="black", markersize=3, label="one seed" if i == 0 else None)
-        cut = mean < bottom
-        ax.annotate(f"cut: {mean:.1f} ± {_std(by_name[n], metric):.1f}" if cut else f"{mean:.2f}",
-                    (i, bottom), xytext=(0, 4), textcoords="offset points", ha="center", fontsize=7,
-                    color="darkred" if cut else "white")
-    ax.set_ylim(bottom, min(100.0, max(means) + 0.35 * window))
-    ax.set(title=title, xlabel="configuration", ylabel=f"{METRICS[metric]}: mean ± std")
-    ax.tick_params(axis="x", labelrotation=30, labelsize=8)
-    ax.legend(fontsize=7, loc="upper right", ncol=3)
+    colors = [COLORS[0] if d["clear"] else "0.75" for d in tests]
+    ax.bar(names, diffs, yerr=errs, capsize=4, color=colors, alpha=0.85)
+    ax.axhline(0.0, color="0.2", linewidth=1)
+    for i, (ds, diff, err) in enumerate(zip(dots, diffs, errs)):
+        ax.plot([i] * len(ds), ds, "o", color="black", markersize=3)
+        if diff - err < bottom:
+            ax.annotate(f"cut: {diff:.1f} ± {err:.1f}", (i, bottom), xytext=(0, 6), ha="center",
+                        textcoords="offset points", fontsize=8, color="darkred",
+                        bbox=dict(boxstyle="round,pad=0.2", facecolor="white", edgecolor="darkred"))
+    ax.set_ylim(bottom, max([d + e for d, e in zip(diffs, errs)] + seeds + [0.0]) + 0.5)
+    ax.set(title=title, xlabel="configuration",
+           ylabel=f"{METRICS[metric].removesuffix(' (%)')}: difference from {baseline} (points)")
+    ax.tick_params(axis="x", labelrotation=20, labelsize=8)
+    ax.legend(handles=[Patch(color=COLORS[0], alpha=0.85, label="clear: the interval misses zero"),
+                       Patch(color="0.75", alpha=0.85, label="not clear: the interval crosses zero"),
+                       Line2D([], [], marker="o", linestyle="", color="black", markersize=3,
+                              label="one seed")], fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     return fig
 
