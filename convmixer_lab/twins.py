@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-execute", action="store_true", help="sync: do not re-run the twins")
     parser.add_argument("--cells", nargs="+", default=[], metavar="ID",
                         help="mark: the ids of the twin's re-translated markdown cells")
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)  # options may come before or after the notebooks
     if args.command == "mark":
         if len(args.notebooks) != 1 or not args.cells:
             parser.error("mark takes one English notebook and --cells ID [ID ...]")

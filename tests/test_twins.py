@@ -111,3 +111,14 @@ def test_mark_records_a_retranslation_and_refuses_an_untranslated_cell(tmp_path,
             main(["mark", str(tmp_path / "01.ipynb"), "--cells", *cells])
         assert stop.value.code == 2 and says in capsys.readouterr().err
     assert (tmp_path / "zh" / "01.ipynb").read_bytes() == before
+
+
+def test_options_may_come_before_the_notebooks(tmp_path, capsys):
+    from convmixer_lab.nbtools import write_notebook
+    from convmixer_lab.twins import main
+
+    write_notebook(english(), tmp_path / "01.ipynb")
+    assert main(["sync", "--no-execute", str(tmp_path / "01.ipynb")]) == 0
+    assert (tmp_path / "zh" / "01.ipynb").exists()
+    assert main(["check", str(tmp_path / "01.ipynb")]) == 1  # carried, not yet translated
+    assert "is not translated yet" in capsys.readouterr().out
