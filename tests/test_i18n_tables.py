@@ -127,7 +127,8 @@ def test_config_table_in_english_is_unchanged():
         "name                family        params  budget        MACs  config",
         "convmixer           convmixer     49,803   99.6%   2,257,754  "
         "{'dim': 101, 'depth': 4, 'kernel_size': 3, 'patch_size': 4, 'block': 'paper', 'residual': True}",
-        "resnet              resnet        51,555  103.1%   6,187,064  {'width': 13, 'depth': 1, 'stages': 3}"]
+        "resnet              resnet        51,555  103.1%   6,187,064  "
+        "{'width': 13, 'depth': 1, 'stages': 3}"]
 
 
 def test_config_table_in_chinese_lines_up(chinese):
@@ -166,7 +167,8 @@ def test_summary_in_chinese_lines_up(chinese):
 def test_differences_in_english_are_unchanged():
     rows = summarize(RECORDS)
     assert format_differences(rows, ["vit"], "convmixer") == (
-        "vit                - convmixer:  -8.00 points, standard error 1.15, ratio   -6.9, ranges overlap: no")
+        "vit                - convmixer:  -8.00 points, standard error 1.15, ratio   -6.9, "
+        "ranges overlap: no")
 
 
 def test_differences_in_chinese(chinese):
