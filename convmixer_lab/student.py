@@ -12,12 +12,16 @@ A placeholder is what ``Exercise.check`` reports as "not answered yet", so a cop
 bottom. Cells tagged ``instructor`` (the answers to "Check your understanding") are left out.
 Outputs and execution counts are cleared (and saved widget state dropped); questions,
 hints and checks stay. Subfolders of SRC (the Chinese twins in notebooks/zh/) are mirrored into
-OUTDIR (student/zh/). Each copy is written with ``files.atomic_write``.
+OUTDIR (student/zh/). The files the notebooks link to beside them (``SHARED_FILES``: the glossary,
+SRC/GLOSSARY.md) are copied unchanged into OUTDIR, so a copy's links work there as in SRC
+(student/NN.ipynb links GLOSSARY.md, student/zh/NN.ipynb ../GLOSSARY.md). Each copy is written with
+``files.atomic_write``.
 
 Nothing the instructor or a student made is overwritten without ``--force``: OUTDIR is refused when
 it is SRC or inside it, inside the course's notebooks/ (nbval and JupyterLab would pick the copies
 up), or when it holds a notebook that is not a fresh student copy (``# SOLUTION`` lines, stored
-outputs, or not readable as a notebook).
+outputs, or not readable as a notebook), or a shared file (GLOSSARY.md) that differs from SRC's (edited
+there, or copied from an older glossary).
 """
 
 from __future__ import annotations
@@ -33,12 +37,13 @@ import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
 from convmixer_lab.exercises import SOLUTION_MARKER
-from convmixer_lab.files import REPO_ROOT
+from convmixer_lab.files import REPO_ROOT, atomic_write
 from convmixer_lab.nbtools import read_notebook, write_notebook
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 STUDENT_DIR = REPO_ROOT / "student"
 INSTRUCTOR_TAG = "instructor"  # a cell with this tag (answers for the instructor) is left out of copies
+SHARED_FILES = ("GLOSSARY.md",)  # files beside the notebooks that their links need, copied unchanged
 
 # `name = expr`, `obj.attr = expr` or `name: type = expr` (not `==`, not `+=`).
 _ASSIGNMENT = re.compile(r"(?P<target>[A-Za-z_][\w.]*(?:\s*:\s*[^=]+?)?)\s*=(?!=)")
@@ -154,10 +159,29 @@ def _contents_refusal(outdir: Path, subfolders: set[Path]) -> str | None:
     return None
 
 
+def shared_files(notebooks: str | Path) -> dict[str, bytes]:
+    """The ``SHARED_FILES`` that ``notebooks`` holds, name -> content (a name it lacks is left out)."""
+    notebooks = Path(notebooks)
+    return {name: (notebooks / name).read_bytes() for name in SHARED_FILES if (notebooks / name).is_file()}
+
+
+def _shared_refusal(outdir: Path, shared: dict[str, bytes], notebooks: Path) -> str | None:
+    """Why a shared file already in ``outdir`` must not be replaced (None: it is absent, or the same
+    as the one in ``notebooks``, so nothing would be lost)."""
+    for name, content in shared.items():
+        existing = outdir / name
+        if existing.is_dir():
+            return f"holds a folder {name}, where the copy of {notebooks / name} goes"
+        if existing.exists() and existing.read_bytes() != content:
+            return (f"holds {name}, which differs from {notebooks / name} (edited there, or a copy of "
+                    "an older version: to keep it, move it away first)")
+    return None
+
+
 def make_student_copies(outdir: str | Path = STUDENT_DIR, notebooks: str | Path = NOTEBOOKS_DIR,
                         force: bool = False) -> list[Path]:
     """Write a student copy of every notebook in ``notebooks`` (and its subfolders, mirrored) into
-    ``outdir``; return their paths.
+    ``outdir``, and copy the ``SHARED_FILES`` it holds (GLOSSARY.md) there; return the paths written.
 
     Every copy is built before any is written, so a bad solution line leaves nothing half done.
     Without ``force``, an ``outdir`` that could hold instructor notebooks or a student's work is
@@ -171,8 +195,10 @@ def make_student_copies(outdir: str | Path = STUDENT_DIR, notebooks: str | Path 
     same = outdir.resolve() == notebooks.resolve()
     sources = instructor_notebooks(notebooks, skip=None if same else outdir)
     targets = [outdir / path.relative_to(notebooks) for path in sources]
+    shared = shared_files(notebooks)
     if not force and why is None:
-        why = _contents_refusal(outdir, {target.parent.relative_to(outdir) for target in targets})
+        why = (_contents_refusal(outdir, {target.parent.relative_to(outdir) for target in targets})
+               or _shared_refusal(outdir, shared, notebooks))
     if why:
         raise ValueError(f"outdir {outdir} {why}; student copies there would overwrite or mix with "
                          "it. Pass another folder (e.g. student/), or --force (force=True) to write "
@@ -181,7 +207,9 @@ def make_student_copies(outdir: str | Path = STUDENT_DIR, notebooks: str | Path 
               for path in sources]
     for nb, target in zip(copies, targets):
         write_notebook(nb, target)
-    return targets
+    for name, content in shared.items():
+        atomic_write(outdir / name, content)
+    return targets + [outdir / name for name in shared]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,7 @@ from nbclient import NotebookClient
 from convmixer_lab.exercises import SOLUTION_MARKER
 from convmixer_lab.student import (
     INSTRUCTOR_TAG,
+    NOTEBOOKS_DIR,
     main,
     make_student_copies,
     placeholder,
@@ -21,6 +22,8 @@ from convmixer_lab.student import (
 )
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+GLOSSARY = "GLOSSARY.md"
+_LINK = re.compile(r"\]\(([^()\s]+)\)")  # the target of a markdown link [text](target)
 CELL_TIMEOUT_S = 1200  # the training notebook's long cell, on a slow machine
 
 
@@ -151,6 +154,83 @@ def test_copies_never_replace_instructor_notebooks_or_a_students_work(tmp_path, 
     assert nbformat.read(out / "zh" / "01_a.ipynb", as_version=4).cells[1].execution_count is None
 
 
+def _glossary_course(src: Path) -> None:
+    """A small course in ``src``: a glossary, a notebook and its twin, each linking the glossary."""
+    (src / "zh").mkdir(parents=True)
+    (src / GLOSSARY).write_text("| English | 中文 |\n| --- | --- |\n| patch | 图像块 |\n", encoding="utf-8")
+    for path, link in ((src / "01_a.ipynb", GLOSSARY), (src / "zh" / "01_a.ipynb", f"../{GLOSSARY}")):
+        nb = _instructor_notebook()
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"[Glossary]({link})"))
+        nbformat.write(nb, path)
+
+
+def test_the_glossary_is_copied_so_the_copies_links_work(tmp_path, capsys):
+    src, out = tmp_path / "notebooks", tmp_path / "student"
+    _glossary_course(src)
+    assert main([str(out), "--notebooks", str(src)]) == 0
+    assert capsys.readouterr().out.count("wrote ") == 3
+    assert sorted(_folder_state(out)) == ["01_a.ipynb", GLOSSARY, "zh/01_a.ipynb"]
+    assert (out / GLOSSARY).read_bytes() == (src / GLOSSARY).read_bytes()
+    for copy in (out / "01_a.ipynb", out / "zh" / "01_a.ipynb"):
+        (link,) = _LINK.findall(nbformat.read(copy, as_version=4).cells[-1].source)
+        assert (copy.parent / link).resolve() == (out / GLOSSARY).resolve()
+    # the same glossary again: nothing would be lost, so it is replaced without --force
+    assert make_student_copies(out, src)[-1] == out / GLOSSARY
+    assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_changed_glossary_in_outdir_is_never_replaced_without_force(tmp_path, capsys):
+    src, out = tmp_path / "notebooks", tmp_path / "student"
+    _glossary_course(src)
+    make_student_copies(out, src)
+    (out / GLOSSARY).write_text("my own notes\n", encoding="utf-8")  # someone edited the copy
+    (src / "01_a.ipynb").unlink()  # and the course changed: no copy may be written either
+    nbformat.write(_instructor_notebook(), src / "02_b.ipynb")
+    before = _folder_state(tmp_path)
+    with pytest.raises(ValueError, match=r"outdir .*student holds GLOSSARY.md, which differs from "
+                                         r".*notebooks.GLOSSARY.md \(edited there, or a copy of an older "
+                                         r"version: to keep it, move it away first\).*--force"):
+        make_student_copies(out, src)
+    with pytest.raises(SystemExit) as exit_info:
+        main([str(out), "--notebooks", str(src)])
+    assert exit_info.value.code == 2 and "holds GLOSSARY.md, which differs" in capsys.readouterr().err
+    assert _folder_state(tmp_path) == before  # nothing written, not even the new notebook's copy
+    (out / GLOSSARY).unlink()
+    (out / GLOSSARY).mkdir()
+    with pytest.raises(ValueError, match="holds a folder GLOSSARY.md, where the copy of .*GLOSSARY.md goes"):
+        make_student_copies(out, src)
+    (out / GLOSSARY).rmdir()
+    (out / GLOSSARY).write_text("my own notes\n", encoding="utf-8")
+    assert main([str(out), "--notebooks", str(src), "--force"]) == 0  # with the flag it is replaced
+    assert (out / GLOSSARY).read_bytes() == (src / GLOSSARY).read_bytes()
+    assert (out / "02_b.ipynb").is_file()
+
+
+def _relative_links(nb: nbformat.NotebookNode) -> list[str]:
+    """The targets of the markdown links of ``nb`` that point at a file (no URL, no #anchor)."""
+    return [target.split("#")[0] for cell in nb.cells if cell.cell_type == "markdown"
+            for target in _LINK.findall(cell.source)
+            if not target.startswith(("http://", "https://", "#", "mailto:"))]
+
+
+def test_the_real_copies_keep_every_link_that_works_in_the_course(tmp_path):
+    """Every relative link that opens a file from an instructor notebook (the glossary, the other
+    edition) opens the same file from its student copy; the glossary itself is copied unchanged."""
+    copies = make_student_copies(tmp_path / "student", NOTEBOOKS_DIR)
+    out = tmp_path / "student"
+    assert out / GLOSSARY in copies
+    assert (out / GLOSSARY).read_bytes() == (NOTEBOOKS_DIR / GLOSSARY).read_bytes()
+    checked = 0
+    for copy in (c for c in copies if c.suffix == ".ipynb"):
+        source = NOTEBOOKS_DIR / copy.relative_to(out)
+        for link in _relative_links(nbformat.read(source, as_version=4)):
+            target = (source.parent / link).resolve()
+            if target.is_relative_to(NOTEBOOKS_DIR.resolve()) and target.exists():
+                assert (copy.parent / link).exists(), f"{copy.relative_to(out)}: {link} does not open"
+                checked += 1
+    assert checked >= len(NOTEBOOKS)  # at least every English notebook's link to the glossary
+
+
 # --- the real notebooks -------------------------------------------------------------------------
 
 def _solution_lines(nb: nbformat.NotebookNode) -> dict[int, list[str]]:
@@ -172,7 +252,8 @@ def _stdout(cell: nbformat.NotebookNode) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("instructor", NOTEBOOKS, ids=lambda p: p.stem)
 def test_student_copy(instructor: Path, tmp_path: Path) -> None:
-    (copy_path,) = [p for p in make_student_copies(tmp_path, instructor.parent) if p.name == instructor.name]
+    copy_path = tmp_path / instructor.name  # (its twin, zh/ with the same name, is copied too)
+    assert copy_path in make_student_copies(tmp_path, instructor.parent)
     original = nbformat.read(instructor, as_version=4)
     # the copy leaves out the instructor's answers (cells tagged instructor); compare the rest cell by cell
     original.cells = [c for c in original.cells if INSTRUCTOR_TAG not in c.metadata.get("tags", [])]
