@@ -31,7 +31,7 @@ test: $(STAMP)  ## ruff, the package tests and every notebook under strict nbval
 	$(PY) -m ruff check convmixer_lab tests benchmarks
 	$(PY) -m pytest
 
-student: $(STAMP)  ## student copies of every notebook (and notebooks/zh/) in student/: solutions replaced by ..., outputs cleared
+student: $(STAMP)  ## student copies of every notebook (and notebooks/zh/, and the glossary) in student/: solutions replaced by ..., outputs cleared
 	$(PY) -m convmixer_lab.student student
 
 clean:  ## remove build outputs (keeps .venv)
