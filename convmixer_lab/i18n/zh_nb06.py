@@ -9,8 +9,8 @@ ZH: dict[str, str] = {
     "ConvMixer-101/4 with p=4 and ConvMixer-103/4 with p=2 (both k=3) have almost the same number of "
     "parameters. Predict: how many times more multiply-accumulates (MACs) does the p=2 model need for one "
     "28x28 image? (within 15%)":
-        "p=4 的 ConvMixer-101/4 和 p=2 的 ConvMixer-103/4（两者都是 k=3）参数量几乎相同。预测：处理一张 "
-        "28x28 的图像，p=2 的模型需要的乘加运算（MACs）是前者的多少倍？（误差在 15% 以内）",
+        "ConvMixer-101/4 取 p=4，ConvMixer-103/4 取 p=2，两者都是 k=3，参数量几乎相同。"
+        "预测：p=2 的模型处理一张 28x28 的图像，需要的乘加运算（MACs）是前者的多少倍？（误差在 15% 以内）",
     "A mixer layer costs (k*k + h) * h MACs per patch. How many patches does each grid have?":
         "一个混合层在每个图像块上要做 (k*k + h) * h 次乘加运算（MACs）。两种网格各有多少个图像块？",
     "About 4.0x: p=2 gives a 14x14 grid (196 patches), p=4 a 7x7 grid (49), 4x as many; the widths differ "
@@ -85,9 +85,10 @@ ZH: dict[str, str] = {
     "interval printed above for its family's committed configuration: 'below', 'inside' or 'above'. "
     "Answer with dict(record=my_record, verdict=my_verdict).":
         "在 ConvMixer 或 ViT 模型族中设计一个你自己的配置（只有这两个模型族有预算为 12 CPU 秒的已提交运行），"
-        "参数量与 50,000 的参数预算相差不超过 5%，且不能是 CONFIGS 中的配置。用 ex.run 训练它（预算和训练方案"
-        "与现场训练的那一对模型相同），然后说出它的测试准确率落在哪里：相对于上面为其模型族的已提交配置打印的 "
-        "95% 预测区间，是 'below'（低于）、'inside'（之内）还是 'above'（高于）。"
+        "参数量与参数预算相差不超过 5%（预算为 50,000 个参数），且不能是 CONFIGS 中的配置。"
+        "用 ex.run 训练它（预算和训练方案与现场训练的那一对模型相同），然后说出它的测试准确率落在哪里："
+        "相对于上面为其模型族的已提交配置打印的 95% 预测区间，是 'below'（低于）、'inside'（之内）"
+        "还是 'above'（高于）。"
         "用 dict(record=my_record, verdict=my_verdict) 作答。",
     "Change one thing of CONFIGS['convmixer'][1] or CONFIGS['vit'][1] (depth, kernel size, heads ...), "
     "then let compare.closest_width(family, config) choose the width; compare.describe((family, config)) "
