@@ -30,6 +30,7 @@ from convmixer_lab.exercises.core import (
     prediction_exercise,
     register,
 )
+from convmixer_lab.i18n import tr
 from convmixer_lab.spread import prediction_interval
 
 MAC_RATIO = describe("convmixer-p2")["macs"] / describe("convmixer")["macs"]
@@ -48,7 +49,7 @@ def _mac_ratio_ok(answer: Any) -> bool:
 
 def _mac_ratio_feedback(answer: Any) -> str:
     if not _is_number(answer):
-        return f"expected a number (how many times more MACs), got {type(answer).__name__}"
+        return tr("expected a number (how many times more MACs), got {type}", type=type(answer).__name__)
     if abs(answer - 1) < 0.2:
         return ("the parameters are nearly the same, but the compute is not: every mixer layer runs once "
                 "per patch, and p=2 makes many more patches")
@@ -102,7 +103,8 @@ def _sem_feedback(func: Any) -> str:
     for why, wrong in _SEM_NEAR_MISSES.items():
         if math.isclose(got, wrong(case), rel_tol=1e-6):
             return why
-    return f"standard_error({case}) returned {got:.4g}, expected {standard_error(case):.4g}"
+    return tr("standard_error({case}) returned {got:.4g}, expected {expected:.4g}", case=case, got=got,
+              expected=standard_error(case))
 
 
 function_exercise(
@@ -167,8 +169,8 @@ def _family_refused(family: Any) -> str | None:
     """Why a configuration of ``family`` cannot be compared here (None when it can)."""
     if family in live_intervals():
         return None
-    return (f"only the {' and '.join(live_intervals())} families have committed runs at "
-            f"{LIVE_BUDGET:g} CPU-seconds to compare with; choose one of them")
+    return tr("only the {families} families have committed runs at {budget:g} CPU-seconds to compare with; "
+              "choose one of them", families=tr(" and ").join(live_intervals()), budget=LIVE_BUDGET)
 
 
 def _unfair(record: Any) -> str | None:
@@ -181,11 +183,13 @@ def _unfair(record: Any) -> str | None:
     if _family_refused(record["family"]):
         return _family_refused(record["family"])
     if abs(record["params"] - BUDGET) > TOLERANCE * BUDGET:
-        return (f"{record['params']:,} parameters is {record['params'] / BUDGET:.0%} of the budget; a fair "
-                f"comparison stays within {TOLERANCE:.0%} of {BUDGET:,} (compare.closest_width finds a "
-                "width)")
+        return tr("{params:,} parameters is {share:.0%} of the budget; a fair comparison stays within "
+                  "{tolerance:.0%} of {budget:,} (compare.closest_width finds a width)",
+                  params=record["params"], share=record["params"] / BUDGET, tolerance=TOLERANCE,
+                  budget=BUDGET)
     if record.get("time_budget") != LIVE_BUDGET:
-        return f"it did not train for the same budget, {LIVE_BUDGET:g} CPU-seconds, as the live pair"
+        return tr("it did not train for the same budget, {budget:g} CPU-seconds, as the live pair",
+                  budget=LIVE_BUDGET)
     if record.get("recipe") != RECIPE or record.get("clock") != "cpu" or record.get("threads") != 1:
         return "it did not use the same recipe, clock and one thread as the others (use ex.run)"
     return None
@@ -193,7 +197,7 @@ def _unfair(record: Any) -> str | None:
 
 def _record_and_verdict(answer: Any) -> tuple[Any, Any]:
     if not (isinstance(answer, dict) and set(answer) == {"record", "verdict"}):
-        raise TypeError("answer with dict(record=my_record, verdict=my_verdict)")
+        raise TypeError(tr("answer with dict(record=my_record, verdict=my_verdict)"))
     return answer["record"], answer["verdict"]
 
 
@@ -210,10 +214,11 @@ def _experiment_feedback(answer: Any) -> str:
     if why:
         return why
     if verdict not in VERDICTS:
-        return f"my_verdict must be 'below', 'inside' or 'above', got {verdict!r}"
+        return tr("my_verdict must be 'below', 'inside' or 'above', got {verdict!r}", verdict=verdict)
     low, high = live_intervals()[record["family"]]
-    return (f"your run scored {record['test_accuracy']:.2%}, and a new seed of the committed "
-            f"{record['family']} configuration is expected in {low:.2%}-{high:.2%}: look again")
+    return tr("your run scored {accuracy:.2%}, and a new seed of the committed {family} configuration is "
+              "expected in {low:.2%}-{high:.2%}: look again", accuracy=record["test_accuracy"],
+              family=record["family"], low=low, high=high)
 
 
 class ConfigExperiment(Exercise):
@@ -223,20 +228,22 @@ class ConfigExperiment(Exercise):
 
     def run(self, spec: Any, data: dict, seed: int = 0) -> dict[str, Any] | None:
         if spec is ... or spec is None:
-            print(f"Exercise {self.key}: not answered yet - write your configuration in place of the ...")
+            print(tr("Exercise {key}: not answered yet - write your configuration in place of the ...",
+                     key=self.key))
             return None
         if isinstance(spec, tuple) and spec and _family_refused(spec[0]):
             raise ValueError(f"my_config: {_family_refused(spec[0])}")
         key = (repr(spec), seed, id(data))
         runs = self.__dict__.setdefault("_runs", {})
         if key in runs:
-            print("(the same configuration as before: its run is reused)")
+            print(tr("(the same configuration as before: its run is reused)"))
         else:
             runs.clear()  # keep one run: the data it refers to may be gone otherwise
             runs[key] = run_config(spec, seed, LIVE_BUDGET, data)
         record = runs[key]
-        print(f"your configuration: {record['params']:,} parameters, test accuracy "
-              f"{record['test_accuracy']:.2%} after {record['epochs']:.2f} epochs")
+        print(tr("your configuration: {params:,} parameters, test accuracy {accuracy:.2%} after "
+                 "{epochs:.2f} epochs", params=record["params"], accuracy=record["test_accuracy"],
+                 epochs=record["epochs"]))
         return record
 
 
