@@ -63,6 +63,25 @@ def test_training_curves_draw_the_validation_accuracy_labelled_validation():
         plot.training_curves({})
 
 
+def test_training_curves_tick_whole_epochs_and_draw_the_floor():
+    h = dict(epoch=[1, 2, 3], loss=[0.98, 0.78, 0.72], train_accuracy=[0.79, 0.88, 0.91],
+             val_accuracy=[0.86, 0.88, 0.90], seconds=[3.0] * 3)
+    fig = plot.training_curves({"run": h}, floor=0.5)
+    fig.canvas.draw()
+    left, right = fig.axes
+    for ax in (left, right):
+        ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+        assert ticks == [1.0, 2.0, 3.0]  # no 1.5 or 2.5 epochs
+    floor = [line for line in left.lines if list(line.get_ydata()) == [0.5, 0.5]]
+    assert len(floor) == 1 and floor[0].get_linestyle() == "--"
+    assert left.get_ylim()[0] < 0.5 < left.get_ylim()[1]
+    assert "lowest possible (0.50)" in [t.get_text() for t in left.get_legend().get_texts()]
+    plain = plot.training_curves({"run": h})
+    assert len(plain.axes[0].lines) == 1  # no floor unless asked
+    with pytest.raises(TypeError, match="floor must be a number"):
+        plot.training_curves({"run": h}, floor="0.5")
+
+
 def test_training_curves_refuse_a_history_without_val_accuracy():
     """The old call, with the validation accuracy passed under "test_accuracy", is refused by name."""
     h = dict(epoch=[1], loss=[1.0], train_accuracy=[0.5], test_accuracy=[0.6])

@@ -5,7 +5,7 @@
     05.2  predict     the share of the shared BatchNorm's running statistics that comes from its 1st input
     05.3  why         why the running training accuracy trails the validation accuracy in epoch 1
     05.4  experiment  p = 2 and k = 7 against the small preset: cost and accuracy after a short run
-    05.5  why         why a setting must not be chosen by its test accuracy
+    05.5  why         why the number of epochs must not be chosen by watching the test accuracy
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def shared_norm_weight(steps: int = 300) -> float:
 
 FLOOR = smoothing_floor()
 WEIGHT = shared_norm_weight()
+WEIGHT_TOLERANCE = 0.012  # 05.2 accepts 0.47 and 0.48 around 9/19, not 0.45 or "half each"
 
 
 def _experiment(ex: ChoiceExercise) -> ChoiceExercise:
@@ -59,20 +60,39 @@ def _experiment(ex: ChoiceExercise) -> ChoiceExercise:
 
 # --- 05.1: the lowest loss with label smoothing --------------------------------------------------
 
+_TRUE_P = 1 - SMOOTHING + SMOOTHING / CLASSES  # the smoothed target on the true class (0.91)
+_OTHER_P = SMOOTHING / CLASSES                   # ... and on each other class (0.01)
+PLAIN_LOSS = -math.log(_TRUE_P)  # -ln 0.91: the cross-entropy WITHOUT smoothing of a model saying 0.91
+TRUE_TERM = -_TRUE_P * math.log(_TRUE_P)                      # the floor's true-class term alone
+OTHER_TERMS = -(CLASSES - 1) * _OTHER_P * math.log(_OTHER_P)  # the floor's other-class terms together
+
+# (value, tolerance, why): natural wrong answers to 05.1, checked in this order
+_FLOOR_NEAR_MISSES = [
+    (0.0, 0.004, "0 is the floor WITHOUT label smoothing; with it the target itself is uncertain "
+                 f"({_TRUE_P:.2f} on the true class, {_OTHER_P:.2f} on each other one), and a loss that "
+                 "compares with an uncertain target cannot reach 0"),
+    (TRUE_TERM, 0.003, f"{TRUE_TERM:.3f} is only the true class's term, {_TRUE_P:.2f} * ln(1/{_TRUE_P:.2f}); "
+                       f"the {CLASSES - 1} other classes' terms, {_OTHER_P:.2f} * ln(1/{_OTHER_P:.2f}) each, "
+                       "add the rest"),
+    (PLAIN_LOSS, 0.005, f"-ln {_TRUE_P:.2f} = {PLAIN_LOSS:.3f} is the plain cross-entropy, with the whole "
+                        "target on the true class; the loss against the smoothed target also has "
+                        f"{CLASSES - 1} terms {_OTHER_P:.2f} * ln(1/p) for the other classes, and they add "
+                        "the most"),
+    (SMOOTHING, 0.004, f"{SMOOTHING} is the smoothing eps, the share of the target moved off the true class; "
+                       "the loss is a cross-entropy, -sum(target * ln(probabilities)), measured in nats "
+                       "(units of the natural logarithm ln)"),
+    (OTHER_TERMS, 0.006, f"{OTHER_TERMS:.3f} is only the {CLASSES - 1} other classes' terms; the true "
+                         f"class's term, {_TRUE_P:.2f} * ln(1/{_TRUE_P:.2f}), adds a little more"),
+    (round(math.log(CLASSES), 2), 0.004, f"ln {CLASSES} = {math.log(CLASSES):.2f} is the loss of a uniform "
+                                         "guess, where training starts, not its floor"),
+]
+
+
 def _floor_feedback(answer: Any) -> str:
     if not isinstance(answer, (int, float)) or isinstance(answer, bool):
         return f"predict one number (a loss), got {type(answer).__name__}"
-    near = {0.0: "0 is the floor WITHOUT label smoothing; with it the target itself is uncertain "
-                 f"({1 - SMOOTHING + SMOOTHING / CLASSES:.2f} on the true class, {SMOOTHING / CLASSES:.2f} "
-                 "on each other one), and a loss that compares with an uncertain target cannot reach 0",
-            SMOOTHING: f"{SMOOTHING} is the smoothing eps, the share of the target moved off the true class; "
-                       "the loss is a cross-entropy, -sum(target * log(probabilities)), in nats",
-            SMOOTHING * (CLASSES - 1) / CLASSES: "that is the target's mass on the wrong classes, "
-                                                 "eps * (K - 1) / K, not a loss",
-            round(math.log(CLASSES), 2): f"ln {CLASSES} = {math.log(CLASSES):.2f} is the loss of a uniform "
-                                         "guess, where training starts, not its floor"}
-    for value, why in near.items():
-        if math.isclose(answer, value, abs_tol=0.004):
+    for value, tolerance, why in _FLOOR_NEAR_MISSES:
+        if math.isclose(answer, value, abs_tol=tolerance):
             return why
     side = "too large" if answer > FLOOR else "too small"
     return (f"{side}: the loss is lowest when the model's probabilities equal the smoothed target; "
@@ -82,9 +102,9 @@ def _floor_feedback(answer: Any) -> str:
 prediction_exercise(
     "05.1",
     text=f"Predict, then run. fit trains with label smoothing {SMOOTHING} over {CLASSES} classes: the "
-         f"target of an image is {1 - SMOOTHING + SMOOTHING / CLASSES:.2f} on its class and "
-         f"{SMOOTHING / CLASSES:.2f} on each of the others. What is the LOWEST training loss a model "
-         "can reach, whatever its weights? Predict a number (2 decimals are enough).",
+         f"target of an image is {_TRUE_P:.2f} on its class and {_OTHER_P:.2f} on each of the others. "
+         "What is the LOWEST training loss a model can reach, whatever its weights? Predict a number "
+         "(2 decimals are enough).",
     expected=round(FLOOR, 2),
     is_correct=close_to(FLOOR, rel=0, abs_tol=0.03),
     feedback=_floor_feedback,
@@ -107,6 +127,9 @@ def _weight_feedback(answer: Any) -> str:
     if math.isclose(answer, 0.9, abs_tol=0.02):
         return ("0.9 is what each update keeps of the old value; follow two updates in a row: the 1st "
                 "input goes in with 0.1, then everything is multiplied by 0.9 before the 2nd goes in")
+    if math.isclose(answer, 0.5, abs_tol=0.005):
+        return ("close, but not half each: the two updates are not symmetric. Which input is written "
+                "last, and so has been shrunk by 0.9 fewer times?")
     if math.isclose(answer, 1 - WEIGHT, abs_tol=0.02):
         return ("that is the 2nd input's weight: it is written last, so it weighs a little more; "
                 "the 1st input's share is the rest")
@@ -125,7 +148,7 @@ prediction_exercise(
          "the pointwise one). Once they settle, the stored value is about w * (1st input's statistic) + "
          "(1 - w) * (2nd input's). Predict w (a number between 0 and 1).",
     expected=round(WEIGHT, 2),
-    is_correct=close_to(WEIGHT, rel=0, abs_tol=0.035),
+    is_correct=close_to(WEIGHT, rel=0, abs_tol=WEIGHT_TOLERANCE),
     feedback=_weight_feedback,
     hint="Settled means unchanged after a whole step: r = 0.9 * (0.9 * r + 0.1 * a) + 0.1 * b. "
          "Solve for r and read off the factor in front of a.",
@@ -140,21 +163,24 @@ choice_exercise(
     "05.3",
     text="In the first epoch of the training run, the training accuracy printed is BELOW the validation "
          "accuracy, although the model never trains on the validation images. Why?",
-    options={"a": "The validation images are easier than the training images.",
-             "b": "The training accuracy is counted batch by batch during the epoch, each batch by the "
-                  "model as it was at that step (early batches by a barely trained model); the validation "
-                  "accuracy is measured once, after the epoch, by the model at its end.",
-             "c": "The model overfits the training images.",
-             "d": "Label smoothing lowers the training accuracy."},
-    answer="b",
-    why_not={"a": "the validation split is 500 images of each class drawn at random from the same 60,000 "
-                  "training images: the same kind of images, balanced like the training set.",
-             "c": "overfitting shows the other way round: a model that memorises its training images "
+    options={"a": "The validation images are easier: the split was chosen to hold the clearest, most "
+                  "typical images of each of the 10 classes.",
+             "b": "The model overfits from the first epoch on: it memorises its training images, and that "
+                  "lowers its accuracy on those images.",
+             "c": "Label smoothing lowers the training accuracy: with only 0.91 of the target on the true "
+                  "class, fewer answers count as right.",
+             "d": "Training accuracy is counted while the model learns, early batches by a barely trained "
+                  "model; validation scores the final model."},
+    answer="d",
+    why_not={"a": "the validation split is 500 images of each class drawn at random (with a fixed seed) "
+                  "from the same 60,000 training images: the same kind of images, balanced like the "
+                  "training set.",
+             "b": "overfitting shows the other way round: a model that memorises its training images "
                   "scores HIGHER on them than on held-out images.",
-             "d": "label smoothing changes the loss's target, not which logit is largest, so it does not "
-                  "change how an accuracy is counted."},
+             "c": "label smoothing changes the loss's target, not which logit is largest; in both "
+                  "accuracies an answer counts as right when the true class has the largest logit."},
     hint="When, and by which version of the model, is each of the two accuracies measured?",
-    solution="(b). fit's training accuracy is a running count over the epoch's batches (train_one_epoch "
+    solution="(d). fit's training accuracy is a running count over the epoch's batches (train_one_epoch "
              "adds up the correct predictions as it trains), so epoch 1 averages over a model that starts "
              "at chance; the validation accuracy is measured after the epoch (in eval mode), by the model "
              "as it ends the epoch. Later epochs change less within the epoch, and the gap closes.",
@@ -179,65 +205,71 @@ _GRID2, _GRID4 = 28 // 2, 28 // _SMALL["patch_size"]
 
 _experiment(choice_exercise(
     "05.4",
-    text=f"Experiment. The cell above trains the small preset (p={_SMALL['patch_size']}, "
-         f"k={_SMALL['kernel_size']}) and two variants that each change ONE thing, p=2 or k=7, for one "
-         "epoch on the same few thousand images, and prints their parameters, MACs per image and "
-         "validation accuracy (the next cell, their training time on your machine). Which statement does "
-         "the experiment support?",
-    options={"a": "p=2 is the better choice: smaller patches keep more detail, so it reached the highest "
-                  "validation accuracy.",
-             "b": "p=2 costs more because it has more parameters than p=4.",
-             "c": f"p=2 has slightly FEWER parameters yet about {MAC_RATIO_P2:.1f}x the MACs (a "
-                  f"{_GRID2}x{_GRID2} grid instead of {_GRID4}x{_GRID4}), and after this short run it is "
-                  f"the least accurate of the three; k=7 costs about {MAC_RATIO_K7:.1f}x the MACs and "
-                  "did better than k=3.",
-             "d": f"k=7 costs 49/9 = {49 / 9:.1f}x the MACs of k=3, since every kernel is 49 weights "
-                  "instead of 9."},
-    answer="c",
-    why_not={"a": "read the accuracy column: after one short epoch p=2 is below p=4. Detail may pay off "
+    text=f"Experiment. The experiment cell trains the small preset (p={_SMALL['patch_size']}, "
+         f"k={_SMALL['kernel_size']}) and two variants that each change ONE thing, p=2 or k=7, once each "
+         "(seed 0), for one epoch on the same few thousand images, and prints their parameters, MACs per "
+         "image and validation accuracy, then the seed spread of section 5 (the cell after it, their "
+         "training time on your machine). Which statement does the experiment support?",
+    options={"a": f"p=2 has slightly fewer parameters yet about {MAC_RATIO_P2:.1f}x the MACs and scored "
+                  "lowest in this one run; k=7's lead over k=3 is about the seed spread.",
+             "b": "p=2 is the better choice: smaller patches keep more detail, and in this one run it "
+                  "reached the highest validation accuracy of the three.",
+             "c": "p=2 needs more MACs because it has more parameters than p=4: more weights to multiply "
+                  "for every image, and so more work per image.",
+             "d": f"k=7 costs 49/9 = {49 / 9:.1f}x the MACs of k=3, since every depthwise kernel has 49 "
+                  "weights instead of 9, and it is the most accurate setting."},
+    answer="a",
+    why_not={"b": "read the accuracy column: after one short epoch p=2 is below p=4. Detail may pay off "
                   "with longer training (the reference model uses p=2), but this run does not show it.",
-             "b": f"the parameters column says the opposite: the stem's filters shrink from "
+             "c": f"the parameters column says the opposite: the stem's filters shrink from "
                   f"{_SMALL['patch_size']}x{_SMALL['patch_size']} to 2x2 pixels ({_params(**_P2):,} vs "
                   f"{_params():,} parameters); the cost comes from the number of patches every layer "
                   "processes.",
-             "d": "only the depthwise convolution grows with k; the pointwise convolution, h x h MACs at "
-                  "every patch, does not change and is most of the work."},
+             "d": f"only the depthwise convolution grows with k (k=7 costs {MAC_RATIO_K7:.1f}x in all); the "
+                  "pointwise convolution, h x h MACs at every patch, does not change and is most of the "
+                  "work. And one run per setting cannot crown the most accurate one."},
     hint="Compare the columns one by one: what grows with p=2, what with k=7? The grid is 28/p patches on "
-         "a side, and every mixer layer works at every patch.",
-    solution=f"(c). Parameters do not set the cost: p=2 has fewer ({_params(**_P2):,} vs {_params():,}) "
+         "a side, and every mixer layer works at every patch. Then compare the accuracy gaps with the "
+         "seed spread printed beside them.",
+    solution=f"(a). Parameters do not set the cost: p=2 has fewer ({_params(**_P2):,} vs {_params():,}) "
              f"but {_GRID2 * _GRID2} patches instead of {_GRID4 * _GRID4}, so about {MAC_RATIO_P2:.1f}x "
-             f"the MACs; k=7 grows only the depthwise part ({MAC_RATIO_K7:.1f}x in all). One epoch on "
-             "a few thousand images is a short run: what p=2 buys in detail is not visible yet, while "
-             "k=7 widens what every layer sees (7x7 patches around each patch, on a 7x7 grid). A longer "
-             "run could rank them differently.",
+             f"the MACs; k=7 grows only the depthwise part ({MAC_RATIO_K7:.1f}x in all). The accuracies "
+             "come from one run each: in section 5 the seed alone moved the small preset's eval-mode "
+             "accuracy by several points, so a gap of that size ranks nothing. One epoch on a few thousand "
+             "images is also a short run: what p=2 buys in detail is not visible yet, and a longer run, or "
+             "more seeds, could rank them differently.",
 ))
 
-# --- 05.5: choosing by the test set ----------------------------------------------------------------
+# --- 05.5: choosing the number of epochs by the test set -------------------------------------------
 
 choice_exercise(
     "05.5",
-    text="You want the best (p, k) for a long run. A classmate proposes: train each setting, score each "
-         "on the TEST set, keep the best one and report its test accuracy. What is wrong with that?",
-    options={"a": "Nothing: the test set has 10,000 images, twice the validation split, so it picks "
-                  "more reliably.",
-             "b": "Scoring a model on the test set changes its weights.",
-             "c": "The reported number is the best of several test scores, kept because it was high on "
-                  "exactly these images: it overstates the accuracy on new images, and the test set no "
-                  "longer measures anything independently. Choose on the validation split; score the "
-                  "test set once, at the end.",
-             "d": "The test set's classes are balanced differently from the training set's."},
-    answer="c",
-    why_not={"a": "more images make each measurement less noisy, but the problem is the choice: the "
-                  "maximum of several noisy scores is biased upward, whatever their size. The data that "
-                  "choose cannot also give the final, honest score.",
-             "b": "evaluate runs the model in eval mode without gradients: no weight and no running "
-                  "statistic changes. The harm is in the choice, not in the weights.",
-             "d": "both are balanced: 6,000 training and 1,000 test images of every class (printed at the "
-                  "top of the notebook)."},
-    hint="Suppose every setting were equally good. Would the best of their test scores still look better "
-         "than the others?",
-    solution="(c). With several settings, the best test score is partly the best luck on those 10,000 "
-             "images; reporting it is optimistic, and every further choice made with the test set makes "
-             "it more so. The validation split exists to make the choices (epochs, p, k, the block); the "
-             "test set is scored once, at the end, for the one model chosen.",
+    text="A classmate trains a model for 40 epochs, scores the TEST set after every epoch, and reports the "
+         "epoch with the highest test accuracy, and that accuracy, as the result. No test image was ever "
+         "trained on. What is wrong with the reported number?",
+    options={"a": "Nothing: no test image was trained on, so each epoch's test score, the highest one "
+                  "included, is a fair estimate for new images.",
+             "b": "It is the best of 40 noisy scores on the same images, so it likely overstates the "
+                  "accuracy on new images; let validation pick the epoch.",
+             "c": "Scoring the test set after every epoch leaks it into training: BatchNorm's running "
+                  "statistics take in the test images each time.",
+             "d": "Nothing, as long as the test set is large: with 10,000 images each test score is exact, "
+                  "so the best epoch really is the best one."},
+    answer="b",
+    why_not={"a": "each score alone would be fair if nothing were chosen by it; the reported one was kept "
+                  "BECAUSE it was the highest on these images, so part of its height is luck on exactly "
+                  "these images.",
+             "c": "evaluate scores in eval mode, without gradients: BatchNorm reads its running statistics "
+                  "and does not update them, and no weight changes. The harm is in the choice, not in the "
+                  "weights.",
+             "d": "10,000 images make each score less noisy, not exact; and the highest of many noisy "
+                  "scores is biased upward however small the noise, so the best epoch's score still "
+                  "overstates."},
+    hint="Suppose the model stopped improving after epoch 20 and later epochs differ only by chance. "
+         "Which epoch's score gets reported, and why is it high?",
+    solution="(b). Watching the test set to pick the epoch is choosing by test accuracy, like choosing p or "
+             "k by it: the reported score is the highest of 40 noisy measurements on the same 10,000 "
+             "images, partly luck, so it overstates the accuracy on new images, and the test set no longer "
+             "measures anything independently. Pick the epoch (or fix the number of epochs in advance) with "
+             "the validation split, then score the test set once, at the end.",
 )

@@ -7,8 +7,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-from convmixer_lab.checks import check_positive_int
+from convmixer_lab.checks import check_number, check_positive_int
 from convmixer_lab.plot._common import COLORS, as_array, check_nonempty, check_pair, subplots
 
 CURVE_KEYS = ("epoch", "loss", "train_accuracy", "val_accuracy")  # what training_curves reads
@@ -39,11 +40,14 @@ def fashion_examples(images: object, labels: object, class_names: list[str], per
 
 
 def training_curves(histories: dict[str, dict[str, list[float]]],
-                    title: str = "Learning curves") -> Figure:
+                    title: str = "Learning curves", floor: float | None = None) -> Figure:
     """Training loss (left) and accuracies (right) per epoch, one colour per run: the running
     training accuracy dashed, the validation accuracy (``val_accuracy``, as ``train.fit`` stores it)
-    solid. The test set is not drawn: it is scored once, at the end."""
+    solid. The test set is not drawn: it is scored once, at the end. Epoch ticks are whole numbers;
+    ``floor`` (e.g. the lowest loss label smoothing allows) is drawn as a dashed grey line."""
     check_nonempty("histories", histories, "run name mapped to a history from train.fit")
+    if floor is not None:
+        check_number("floor", floor)
     for name, h in histories.items():
         missing = [key for key in CURVE_KEYS if key not in h]
         if missing:
@@ -56,9 +60,12 @@ def training_curves(histories: dict[str, dict[str, list[float]]],
                    label=f"{name}: train (running)")
         right.plot(h["epoch"], [100 * a for a in h["val_accuracy"]], "o-", color=color,
                    label=f"{name}: validation")
+    if floor is not None:
+        left.axhline(floor, color="0.5", linestyle="--", linewidth=1, label=f"lowest possible ({floor:.2f})")
     left.set(title="training loss", xlabel="epoch", ylabel="cross-entropy (label smoothing)")
     right.set(title="accuracy", xlabel="epoch", ylabel="accuracy (%)")
     for ax in (left, right):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs only
         ax.legend(fontsize=7)
     fig.suptitle(title)
     fig.tight_layout()
