@@ -5,9 +5,9 @@ ZH: dict[str, str] = {
     "Predict, then run. fit trains with label smoothing 0.1 over 10 classes: the target of an image is 0.91 "
     "on its class and 0.01 on each of the others. What is the LOWEST training loss a model can reach, "
     "whatever its weights? Predict a number (2 decimals are enough).":
-        "先预测，再运行。fit 在 10 个类别上用 0.1 的标签平滑来训练：一张图像的目标在它自己的类别上是 0.91"
-        "，在其他每个类别上是 0.01。无论权重取什么值，模型能达到的训练损失最低是多少？预测一个数（保留 2 "
-        "位小数就够了）。",
+        "先预测，再运行。fit 训练时使用 0.1 的标签平滑，共有 10 个类别：一张图像的目标在它自己的类别上是 "
+        "0.91，在其他每个类别上是 0.01。无论权重取什么值，模型能达到的训练损失最低是多少？预测一个数（保留 "
+        "2 位小数就够了）。",
     "Cross-entropy -sum(q * log p) is smallest when the model's probabilities p equal the target q; the "
     "smallest value is then -sum(q * log q). Two kinds of terms: one for the true class, 9 equal ones for "
     "the others.":
@@ -69,8 +69,8 @@ ZH: dict[str, str] = {
         "0.1 是动量，也就是一次更新的权重；而存储的值已经经历了许多次更新",
     "0.9 is what each update keeps of the old value; follow two updates in a row: the 1st input goes in "
     "with 0.1, then everything is multiplied by 0.9 before the 2nd goes in":
-        "0.9 是每次更新保留下来的旧值比例；把连续两次更新跟一遍：第 1 个输入以 0.1 的权重写入，然后在第 2 "
-        "个输入写入之前，整个值先乘以 0.9",
+        "0.9 是每次更新保留下来的旧值比例；把连续两次更新跟一遍：第 1 个输入以 0.1 的权重写入，然后整个值"
+        "先乘以 0.9，第 2 个输入才写入",
     "close, but not half each: the two updates are not symmetric. Which input is written last, and so has "
     "been shrunk by 0.9 fewer times?":
         "很接近，但不是各占一半：两次更新并不对称。哪个输入是最后写入的，因而少乘了一次 0.9？",
@@ -103,8 +103,8 @@ ZH: dict[str, str] = {
         "的模型。",
     "the validation split is 500 images of each class drawn at random (with a fixed seed) from the same "
     "60,000 training images: the same kind of images, balanced like the training set.":
-        "验证集是（用固定的随机种子）从同样的 60,000 张训练图像中为每个类别随机抽出的 500 张图像：图像是同"
-        "一种，各类别也和训练集一样均衡。",
+        "验证集是每个类别 500 张图像，（用固定的随机种子）从同样的 60,000 张训练图像中随机抽出：图像是同一"
+        "种，各类别也和训练集一样均衡。",
     "overfitting shows the other way round: a model that memorises its training images scores HIGHER on "
     "them than on held-out images.":
         "过拟合的表现正好相反：记住了训练图像的模型，在这些图像上的得分比在留出的图像上更高。",
@@ -144,8 +144,8 @@ ZH: dict[str, str] = {
         "p=2 需要更多乘加运算，是因为它的参数比 p=4 多：每张图像要乘的权重更多，所以每张图像的计算量更大。",
     "k=7 costs 49/9 = 5.4x the MACs of k=3, since every depthwise kernel has 49 weights instead of 9, and it "
     "is the most accurate setting.":
-        "k=7 的乘加运算是 k=3 的 49/9 = 5.4 倍，因为每个深度卷积核有 49 个权重而不是 9 个；而且它是最准确"
-        "的设置。",
+        "k=7 需要 49/9 = 5.4 倍的乘加运算（与 k=3 相比），因为每个深度卷积核有 49 个权重而不是 9 个；"
+        "而且它是最准确的设置。",
     "read the accuracy column: after one short epoch p=2 is below p=4. Detail may pay off with longer "
     "training (the reference model uses p=2), but this run does not show it.":
         "看准确率那一列：只训练短短一轮之后，p=2 低于 p=4。训练得更久，细节也许会带来好处（参考模型用的就"
@@ -217,8 +217,8 @@ ZH: dict[str, str] = {
     "it overstates the accuracy on new images, and the test set no longer measures anything independently. "
     "Pick the epoch (or fix the number of epochs in advance) with the validation split, then score the "
     "test set once, at the end.":
-        "(b)。盯着测试集来挑轮次，就是按测试准确率做选择，和按它挑 p 或 k 一样：报告的分数是在同样 10,000 "
-        "张图像上40 次带噪声的测量中最高的那次，其中有一部分是运气，所以它高估了模型在新图像上的准确率，测"
-        "试集也就不再能独立地衡量任何东西。应该用验证集来挑轮次（或者事先定好训练几轮），最后只在测试集上"
-        "评一次分。",
+        "(b)。盯着测试集来挑轮次，就是按测试准确率做选择，和按它挑 p 或 k 一样：报告的分数是 40 次带噪声的"
+        "测量中最高的那次，测的都是同样的 10,000 张图像，其中有一部分是运气，所以它高估了模型在新图像上的"
+        "准确率，测试集也就不再能独立地衡量任何东西。应该用验证集来挑轮次（或者事先定好训练几轮），最后只"
+        "在测试集上评一次分。",
 }
