@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from convmixer_lab.counting import count_parameters, total_macs
 from convmixer_lab.exercises.core import ChoiceExercise, choice_exercise, close_to, prediction_exercise
+from convmixer_lab.i18n import tr
 from convmixer_lab.presets import MODELS, fashion_convmixer
 
 CLASSES, SMOOTHING = 10, 0.1  # Fashion-MNIST's classes; fit's label smoothing
@@ -90,13 +91,13 @@ _FLOOR_NEAR_MISSES = [
 
 def _floor_feedback(answer: Any) -> str:
     if not isinstance(answer, (int, float)) or isinstance(answer, bool):
-        return f"predict one number (a loss), got {type(answer).__name__}"
+        return tr("predict one number (a loss), got {type}", type=type(answer).__name__)
     for value, tolerance, why in _FLOOR_NEAR_MISSES:
         if math.isclose(answer, value, abs_tol=tolerance):
             return why
-    side = "too large" if answer > FLOOR else "too small"
-    return (f"{side}: the loss is lowest when the model's probabilities equal the smoothed target; "
-            "it is then the target's entropy")
+    side = tr("too large" if answer > FLOOR else "too small")
+    return tr("{side}: the loss is lowest when the model's probabilities equal the smoothed target; "
+              "it is then the target's entropy", side=side)
 
 
 prediction_exercise(
@@ -121,7 +122,7 @@ prediction_exercise(
 
 def _weight_feedback(answer: Any) -> str:
     if not isinstance(answer, (int, float)) or isinstance(answer, bool):
-        return f"predict one number between 0 and 1, got {type(answer).__name__}"
+        return tr("predict one number between 0 and 1, got {type}", type=type(answer).__name__)
     if math.isclose(answer, 0.1, abs_tol=0.02):
         return "0.1 is the momentum: the weight of ONE update; the stored value has taken many updates"
     if math.isclose(answer, 0.9, abs_tol=0.02):
@@ -136,8 +137,8 @@ def _weight_feedback(answer: Any) -> str:
     if answer <= 0.02 or answer >= 0.98:
         return ("the running statistic keeps 90% of its old value at every call, so it remembers "
                 "many calls back, of both inputs")
-    side = "too large" if answer > WEIGHT else "too small"
-    return f"{side}: write the stored value after one 1st-input update and one 2nd-input update"
+    side = tr("too large" if answer > WEIGHT else "too small")
+    return tr("{side}: write the stored value after one 1st-input update and one 2nd-input update", side=side)
 
 
 prediction_exercise(
