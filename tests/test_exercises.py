@@ -18,6 +18,7 @@ from convmixer_lab.exercises.core import (
     equals_int,
     equals_shape,
     register,
+    shape_feedback,
     too_big_or_small,
 )
 
@@ -234,3 +235,23 @@ def test_notebook_exercise_cells(path):
         assert ".solution()" not in src, f"{path.name} calls .solution() in a stored cell"
         if "ex.check(" in src or "ex.predict(" in src:
             assert SOLUTION_MARKER in src, f"{path.name}: a check cell without a {SOLUTION_MARKER} line"
+
+
+def test_verdicts_without_a_reason(capsys):
+    """A checker that says nothing about a wrong answer still gets a verdict, without a dash."""
+    ex = PredictionExercise(key="99.7", text="Predict 6 * 7.", is_correct=equals_int(42), hint_text="",
+                            solution_text="42", answer=42, kind="predict")
+    ex.predict(40)
+    assert ex.reveal(42) is False
+    assert capsys.readouterr().out.splitlines()[-1] == \
+        "Exercise 99.7: not what you predicted. ex.solution() explains why."
+
+
+def test_a_shape_with_the_wrong_number_of_entries_is_named(capsys):
+    names = "(channels, height, width)"
+    ex = Exercise(key="99.8", text="The output's shape?", is_correct=equals_shape((8, 16, 16)),
+                  hint_text="", solution_text="(8, 16, 16)", feedback=shape_feedback((8, 16, 16), names))
+    assert ex.check((8, 16)) is False
+    assert capsys.readouterr().out.strip() == (
+        "Exercise 99.8: not quite - expected 3 numbers (channels, height, width). "
+        "Try again, or call .hint().")
