@@ -5,7 +5,7 @@ parameter budget and one time budget, over several seeds.
     build(family, config)             -> nn.Module              seeded by the caller
     describe("vit")                   -> {"params": ..., "macs": ...}
     run_config("vit", seed=0, time_budget=60, data=fashion_mnist_tensors())  -> one record
-    summarize(records)                -> one row per configuration (spread.py: mean, std, sem, range)
+    spread.summarize(records)         -> one row per configuration (mean, std, sem, range)
     load_results()                    -> the committed data/results/compare_models.json
 
 The budget is ``BUDGET`` = 50,000 parameters (each configuration within ``TOLERANCE``, its width the
@@ -53,7 +53,6 @@ from convmixer_lab.peers import (
     vit_macs,
     vit_params,
 )
-from convmixer_lab.spread import difference, format_summary, prediction_interval, summarize  # noqa: F401
 from convmixer_lab.train import evaluate, fit, seed_everything
 
 BUDGET = 50_000
