@@ -1,164 +1,100 @@
-"""The exercise machinery: ``Exercise``, the answer checkers, and the registry behind ``exercise(key)``.
+"""The exercise machinery: one ``Exercise`` class, the answer checkers, and the registry.
 
-Each notebook's exercises live in their own module (``nb01`` ... ``nb05``), which registers them
-here when the package is imported. Every exercise has a ``kind`` (``KINDS``):
+An exercise is declared once, with ``define`` (content lives in ``nb01`` ... ``nb06``; every text in
+``convmixer_lab/texts/nbNN.toml`` under ids that start with the exercise's key)::
 
-    "compute"     work out a number, a shape or a function (``Exercise``)
-    "predict"     write a prediction, then a cell measures it (``PredictionExercise``:
-                  ``ex.predict(value)`` before the measuring cell, ``ex.reveal(measured)`` after)
-    "experiment"  change one thing, run it, and interpret what changed (any exercise class; the
-                  notebook cell holds the experiment, the check asks about its result)
-    "why"         a conceptual question answered by a letter (``ChoiceExercise``), each wrong
-                  option explained
+    define("03.1", kind="compute", answer=1_179_648)                  # a number: exact, too large/small
+    define("01.3", kind="why", answer="b", options="abcd")            # a letter; texts NN.M.option.a ...
+    define("01.1", kind="predict", answer=4.0, is_correct=close_to(4.0))
+
+The kinds (``KINDS``):
+
+    "compute"     work out a number, a shape or a function
+    "predict"     write a prediction, then a cell measures it: ``ex.predict(value)`` before the
+                  measuring cell, ``ex.reveal(measured)`` after
+    "experiment"  change one thing, run it, and interpret what changed
+    "why"         a conceptual question answered by a letter, each wrong option explained
+
+Text ids of exercise ``NN.M`` (all formatted with the exercise's ``fields``): ``NN.M.question``,
+``NN.M.solution``, ``NN.M.hint`` (or ``NN.M.hint.1`` ... ``NN.M.hint.<hints>`` for hints that say
+more at each call; a choice question without its own hint gets ``core.choice_hint``); for a choice,
+``NN.M.option.<letter>`` for every option and ``NN.M.wrong.<letter>`` for every wrong one. A
+checker's ``feedback`` returns a text from ``t`` (or None).
+
+Every answer is judged by its value: numpy scalars, 0-d tensors and arrays, ``Fraction`` and
+``Decimal`` are numbers; NaN is not; a shape is a sequence of integers (an array counts).
 """
 
 from __future__ import annotations
 
 import importlib
 import math
+import numbers
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from convmixer_lab.i18n import tr
+import numpy as np
+import torch
+
+from convmixer_lab.texts import Text, has, t
 
 SOLUTION_MARKER = "# SOLUTION"
 KINDS = ("compute", "predict", "experiment", "why")
+FLOAT32_REL = 4 * float(np.finfo(np.float32).eps)  # a float32 result this close to the answer is right
 
 
 class NotAnswered(Exception):
-    """Raised by a checker when the answer is still a placeholder (e.g. a function that
-    returns ``...`` or ``None``)."""
+    """Raised by a checker when the answer is still a placeholder (e.g. a function that returns
+    ``...`` or ``None``)."""
 
 
-@dataclass
-class Exercise:
-    """One exercise: ``is_correct(answer) -> bool`` decides; texts explain."""
+# --- reading an answer by its value ---------------------------------------------------------------
 
-    key: str
-    text: str
-    is_correct: Callable[[Any], bool]
-    hint_text: str
-    solution_text: str
-    feedback: Callable[[Any], str | None] = field(default=lambda answer: None)
-    answer: Any = None  # a reference answer ``check`` accepts (a value or a function); tests use it
-    kind: str = "compute"  # one of KINDS
-
-    def __post_init__(self) -> None:
-        if self.kind not in KINDS:
-            raise ValueError(f"kind must be one of {KINDS}, got {self.kind!r}")
-
-    def question(self) -> None:
-        print(tr("Exercise {key}: {text}", key=self.key, text=tr(self.text)))
-
-    def verdict(self, answer: Any) -> tuple[bool | None, str]:
-        """(None, "") for a placeholder (``...``, ``None``, or a function that returns one);
-        otherwise (whether ``answer`` is correct, what is wrong with it: "" when nothing is said)."""
-        if answer is ... or answer is None:
-            return None, ""
-        try:
-            ok = bool(self.is_correct(answer))
-        except NotAnswered:
-            return None, ""
-        except Exception as err:  # a wrong type or a broken function is feedback, not a crash
-            return False, tr("checking your answer raised {error}: {message}", error=type(err).__name__,
-                             message=err)
-        reason = "" if ok else self.feedback(answer)
-        return ok, tr(reason).rstrip(" .。") if reason else ""
-
-    def check(self, answer: Any) -> bool:
-        """Print a verdict for ``answer`` and return whether it is correct.
-
-        A placeholder is "not answered yet", never an error, so a student copy runs top to bottom.
-        """
-        ok, extra = self.verdict(answer)
-        if ok is None:
-            print(tr("Exercise {key}: not answered yet - replace the ... with your answer.", key=self.key))
-        elif ok:
-            print(tr("Exercise {key}: correct!", key=self.key))
-        elif extra:
-            print(tr("Exercise {key}: not quite - {reason}. Try again, or call .hint().", key=self.key,
-                     reason=extra))
-        else:
-            print(tr("Exercise {key}: not quite. Try again, or call .hint().", key=self.key))
-        return bool(ok)
-
-    def hint(self) -> None:
-        print(tr("Hint for {key}: {text}", key=self.key, text=tr(self.hint_text)))
-
-    def solution(self) -> None:
-        print(tr("Solution for {key}: {text}", key=self.key, text=tr(self.solution_text)))
+def _scalar(answer: Any) -> Any:
+    """A 0-d tensor or array, or a one-element numpy scalar, as a Python value; anything else as is."""
+    if isinstance(answer, torch.Tensor) and answer.dim() == 0:
+        return answer.item()
+    if isinstance(answer, (np.ndarray, np.generic)) and answer.ndim == 0:
+        return answer.item()
+    return answer
 
 
-@dataclass
-class ChoiceExercise(Exercise):
-    """A "why" question answered by one letter. ``options`` maps letters to statements;
-    ``why_not`` explains, for every wrong letter, what is wrong with it (printed as feedback)."""
-
-    options: dict[str, str] = field(default_factory=dict)
-    why_not: dict[str, str] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        wrong = set(self.options) - {self.answer}
-        if self.answer not in self.options or set(self.why_not) != wrong:
-            raise ValueError(f"exercise {self.key}: answer must be one of the options, and why_not must "
-                             f"explain exactly the wrong ones {sorted(wrong)}")
-
-    def question(self) -> None:
-        super().question()
-        for letter, statement in self.options.items():
-            print(f"  ({letter}) {tr(statement)}")
-
-    def check(self, answer: Any) -> bool:
-        if isinstance(answer, str):
-            answer = answer.strip().strip("()").lower()
-        return super().check(answer)
+def as_number(answer: Any) -> float | None:
+    """``answer`` as a float when it is a real number (int, float, numpy scalar, 0-d tensor or array,
+    ``Fraction``, ``Decimal``); None for anything else, for ``True``/``False`` and for NaN."""
+    value = _scalar(answer)
+    if isinstance(value, bool) or not isinstance(value, (numbers.Real, Decimal)):
+        return None
+    number = float(value)
+    return None if math.isnan(number) else number
 
 
-@dataclass
-class PredictionExercise(Exercise):
-    """Predict, then run: ``predict(value)`` records the student's prediction before a cell
-    measures the quantity; ``reveal(measured)`` compares the two. ``is_correct`` judges a value
-    against the expected measurement (``answer``), which the package computes."""
-
-    prediction: Any = None
-
-    def predict(self, value: Any) -> None:
-        """Record a prediction (a placeholder ``...`` is "not answered yet")."""
-        if value is ... or value is None:
-            self.prediction = None
-            print(tr("Exercise {key}: not answered yet - write your prediction in place of the ..., "
-                     "then run the cells below.", key=self.key))
-            return
-        self.prediction = value
-        print(tr("Exercise {key}: prediction recorded ({value}). Now run the next cells and see.",
-                 key=self.key, value=repr(value)))
-
-    def reveal(self, measured: Any) -> bool:
-        """Print the measurement next to the prediction, with a verdict; return whether it was right."""
-        if self.prediction is None:
-            print(tr("Exercise {key}: measured {measured}; you have not made a prediction yet.",
-                     key=self.key, measured=repr(measured)))
-            return False
-        print(tr("Exercise {key}: you predicted {prediction}, the cell measured {measured}.", key=self.key,
-                 prediction=repr(self.prediction), measured=repr(measured)))
-        ok, extra = self.verdict(self.prediction)
-        if ok:
-            print(tr("Exercise {key}: your prediction was right.", key=self.key))
-        elif extra:
-            print(tr("Exercise {key}: not what you predicted - {reason}. ex.solution() explains why.",
-                     key=self.key, reason=extra))
-        else:
-            print(tr("Exercise {key}: not what you predicted. ex.solution() explains why.", key=self.key))
-        return bool(ok)
+def is_number(answer: Any) -> bool:
+    """Whether ``answer`` is a real number (see ``as_number``)."""
+    return as_number(answer) is not None
 
 
-# --- checkers: each turns an expected value into ``is_correct(answer) -> bool`` -----------------
+def is_float32(answer: Any) -> bool:
+    """Whether ``answer`` was computed in float32 (a numpy float32 or a float32 tensor)."""
+    return getattr(answer, "dtype", None) in (np.float32, torch.float32)
 
-def _is_number(answer: Any) -> bool:
-    return isinstance(answer, (int, float)) and not isinstance(answer, bool)
+
+def as_integers(answer: Any) -> tuple[int, ...] | None:
+    """``answer`` as a tuple of integers when it is a sequence (tuple, list, ``torch.Size``, 1-d array
+    or tensor) of whole numbers; None otherwise (``(8.9, 9.7)`` and ``("8", "9")`` are not ``(8, 9)``)."""
+    if isinstance(answer, (torch.Tensor, np.ndarray)):
+        if answer.ndim != 1:
+            return None
+        answer = answer.tolist()
+    if not isinstance(answer, (tuple, list)):
+        return None
+    values = [as_number(a) for a in answer]
+    if any(v is None or not v.is_integer() for v in values):
+        return None
+    return tuple(int(v) for v in values)  # type: ignore[arg-type]
 
 
 def call_answer(func: Any, *args: Any) -> Any:
@@ -171,63 +107,201 @@ def call_answer(func: Any, *args: Any) -> Any:
     return result
 
 
+# --- checkers: each turns an expected value into ``is_correct(answer) -> bool`` -----------------
+
 def equals_int(expected: int) -> Callable[[Any], bool]:
-    """Exact integer answers (``1_179_648``); floats that are whole numbers are accepted."""
+    """Exact integer answers (``1_179_648``); a whole number in any numeric type is accepted."""
     def ok(answer: Any) -> bool:
-        return _is_number(answer) and float(answer) == float(expected)
+        return as_number(answer) == float(expected)
     return ok
 
 
 def close_to(expected: float, rel: float = 1e-3, abs_tol: float = 0.0) -> Callable[[Any], bool]:
-    """Numeric answers within a relative tolerance."""
+    """Numeric answers within a relative tolerance (at least float32's precision for a float32 answer)."""
     def ok(answer: Any) -> bool:
-        return _is_number(answer) and math.isclose(float(answer), float(expected), rel_tol=rel,
-                                                   abs_tol=abs_tol)
+        value = as_number(answer)
+        tol = max(rel, FLOAT32_REL) if is_float32(answer) else rel
+        return value is not None and math.isclose(value, float(expected), rel_tol=tol, abs_tol=abs_tol)
     return ok
 
 
 def equals_shape(expected: tuple[int, ...]) -> Callable[[Any], bool]:
-    """Shapes given as a tuple, list or torch.Size."""
+    """Shapes (or pairs) given as a tuple, list, ``torch.Size`` or 1-d array of integers."""
     def ok(answer: Any) -> bool:
-        return isinstance(answer, (tuple, list)) and tuple(int(a) for a in answer) == tuple(expected)
+        return as_integers(answer) == tuple(expected)
     return ok
 
 
-def same_function(reference: Callable[..., Any], cases: list[tuple[Any, ...]],
-                  rel: float = 1e-9) -> Callable[[Any], bool]:
-    """A student's function is correct when it agrees with ``reference`` on every case."""
-    def ok(func: Any) -> bool:
-        return all(close_to(reference(*case), rel=rel)(call_answer(func, *case)) for case in cases)
-    return ok
-
-
-def too_big_or_small(expected: float) -> Callable[[Any], str | None]:
-    def say(answer: Any) -> str | None:
-        if _is_number(answer):
-            return "too large" if answer > expected else "too small"
-        return tr("expected a number, got {type}", type=type(answer).__name__)
+def too_big_or_small(expected: float) -> Callable[[Any], Text]:
+    """Feedback for a number: too large, too small, or not a number at all."""
+    def say(answer: Any) -> Text:
+        value = as_number(answer)
+        if value is None:
+            return not_a_number(answer)
+        return t("core.too_large" if value > expected else "core.too_small")
     return say
 
 
-def shape_feedback(expected: tuple[int, ...], names: str) -> Callable[[Any], str | None]:
-    """Feedback for a shape answer with the wrong number of entries (``names`` lists them)."""
-    def say(answer: Any) -> str | None:
-        if isinstance(answer, (tuple, list)) and len(answer) == len(expected):
-            return None
-        return tr("expected {count} numbers {names}", count=len(expected), names=tr(names))
-    return say
+def not_a_number(answer: Any) -> Text:
+    """The feedback for an answer that should have been a number."""
+    if isinstance(_scalar(answer), float) and math.isnan(_scalar(answer)):
+        return t("core.nan")
+    return t("core.expected_number", type=type(answer).__name__)
 
 
-# --- the registry ------------------------------------------------------------------------------
+def _no_feedback(answer: Any) -> None:
+    return None
+
+
+# --- the exercise ------------------------------------------------------------------------------------
+
+@dataclass(eq=False)
+class Exercise:
+    """One exercise. ``is_correct(answer) -> bool`` decides, ``feedback(answer)`` says what is wrong
+    (a text, or None), ``answer`` is a reference answer that ``check`` accepts (tests use it),
+    ``fields`` are the numbers its texts show, ``options`` the letters of a choice question,
+    ``hints`` the number of graded hints (0: one hint, ``NN.M.hint``)."""
+
+    key: str
+    kind: str
+    answer: Any
+    is_correct: Callable[[Any], bool]
+    feedback: Callable[[Any], str | None] = _no_feedback
+    fields: dict[str, Any] = field(default_factory=dict)
+    options: str = ""
+    hints: int = 0
+    prediction: Any = None
+    hints_given: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"exercise {self.key}: kind must be one of {KINDS}, got {self.kind!r}")
+        if self.options and self.answer not in self.options:
+            raise ValueError(f"exercise {self.key}: answer {self.answer!r} is not one of the options "
+                             f"{self.options!r}")
+
+    def text(self, role: str, **more: Any) -> Text:
+        """This exercise's text ``NN.M.<role>``, formatted with its fields (and ``more``)."""
+        return t(f"{self.key}.{role}", **self.fields, **more)
+
+    def question(self) -> None:
+        print(t("core.question", key=self.key, text=self.text("question")))
+        for letter in self.options:
+            print(f"  ({letter}) {self.text(f'option.{letter}')}")
+
+    def verdict(self, answer: Any) -> tuple[bool | None, str]:
+        """(None, "") for a placeholder (``...``, ``None``, or a function that returns one);
+        otherwise (whether ``answer`` is correct, what is wrong with it: "" when nothing is said)."""
+        if answer is ... or answer is None:
+            return None, ""
+        if self.options:
+            answer = self._letter(answer)
+        try:
+            ok = bool(self.is_correct(answer))
+        except NotAnswered:
+            return None, ""
+        except Exception as err:  # a wrong type or a broken function is feedback, not a crash
+            return False, t("core.raised", error=type(err).__name__, message=err)
+        reason = None if ok else self.feedback(answer)
+        return ok, str(reason).rstrip(" .。") if reason else ""
+
+    def _letter(self, answer: Any) -> Any:
+        return answer.strip().strip("()").lower() if isinstance(answer, str) else answer
+
+    def check(self, answer: Any) -> bool:
+        """Print a verdict for ``answer`` and return whether it is correct. A placeholder is "not
+        answered yet", never an error, so a student copy runs top to bottom."""
+        ok, reason = self.verdict(answer)
+        if ok is None:
+            print(t("core.not_answered", key=self.key))
+        elif ok:
+            print(t("core.correct", key=self.key))
+        else:
+            print(t("core.not_quite_because" if reason else "core.not_quite", key=self.key, reason=reason))
+        return bool(ok)
+
+    def hint(self) -> None:
+        if not self.hints:
+            text = self.text("hint") if has(f"{self.key}.hint") else t("core.choice_hint")
+            print(t("core.hint", key=self.key, text=text))
+            return
+        level = min(self.hints_given, self.hints - 1) + 1
+        self.hints_given += 1
+        print(t("core.graded_hint", n=level, total=self.hints, key=self.key, text=self.text(f"hint.{level}")))
+        if level == self.hints:
+            print(t("core.last_hint", key=self.key))
+        else:
+            print(t("core.next_hint", n=level + 1))
+
+    def solution(self) -> None:
+        print(t("core.solution", key=self.key, text=self.text("solution")))
+
+    def predict(self, value: Any) -> None:
+        """Record a prediction before the measuring cell (a placeholder ``...`` is "not answered yet")."""
+        self._predicting()
+        self.prediction = None if value is ... else value
+        if self.prediction is None:
+            print(t("core.predict_first", key=self.key))
+        else:
+            print(t("core.prediction_recorded", key=self.key, value=repr(value)))
+
+    def reveal(self, measured: Any) -> bool:
+        """Print the measurement next to the prediction, with a verdict; return whether it was right."""
+        self._predicting()
+        if self.prediction is None:
+            print(t("core.measured_no_prediction", key=self.key, measured=repr(measured)))
+            return False
+        print(t("core.you_predicted", key=self.key, prediction=repr(self.prediction), measured=repr(measured)))
+        ok, reason = self.verdict(self.prediction)
+        if ok:
+            print(t("core.prediction_right", key=self.key))
+        else:
+            print(t("core.prediction_wrong_because" if reason else "core.prediction_wrong", key=self.key,
+                    reason=reason))
+        return bool(ok)
+
+    def _predicting(self) -> None:
+        if self.kind != "predict":
+            raise TypeError(f"exercise {self.key} is a {self.kind!r} exercise: predict() and reveal() "
+                            "belong to 'predict' exercises; answer it with check()")
+
+
+# --- declaring and finding exercises ------------------------------------------------------------
 
 EXERCISES: dict[str, Exercise] = {}
 
 
-def register(ex: Exercise) -> Exercise:
-    if ex.key in EXERCISES:
-        raise ValueError(f"exercise key {ex.key!r} is registered twice")
-    EXERCISES[ex.key] = ex
+def define(key: str, kind: str, answer: Any, *, is_correct: Callable[[Any], bool] | None = None,
+           feedback: Callable[[Any], str | None] | None = None, fields: dict[str, Any] | None = None,
+           options: str = "", hints: int = 0) -> Exercise:
+    """Declare and register exercise ``key``: its kind, its reference answer, and how it is judged.
+
+    A choice question (``options="abcd"``) is right for ``answer`` alone; a wrong letter gets its
+    ``NN.M.wrong.<letter>`` text, anything else ``core.choose_one``. A number ``answer`` is judged
+    exactly (an int) or within 0.1% (a float), with too large/too small feedback, unless
+    ``is_correct``/``feedback`` say otherwise."""
+    if options:
+        is_correct = is_correct or (lambda letter: letter == answer)
+        feedback = feedback or _choice_feedback(key, options, fields or {})
+    elif is_correct is None and is_number(answer):
+        is_correct = equals_int(answer) if isinstance(answer, int) else close_to(answer)
+        feedback = feedback or too_big_or_small(answer)
+    if is_correct is None:
+        raise ValueError(f"exercise {key}: give is_correct= for an answer of type {type(answer).__name__}")
+    ex = Exercise(key=key, kind=kind, answer=answer, is_correct=is_correct, feedback=feedback or _no_feedback,
+                  fields=dict(fields or {}), options=options, hints=hints)
+    if key in EXERCISES:
+        raise ValueError(f"exercise key {key!r} is defined twice")
+    EXERCISES[key] = ex
     return ex
+
+
+def _choice_feedback(key: str, options: str, fields: dict[str, Any]) -> Callable[[Any], Text]:
+    def say(letter: Any) -> Text:
+        if isinstance(letter, str) and len(letter) == 1 and letter in options:
+            return t(f"{key}.wrong.{letter}", **fields)
+        return t("core.choose_one", letters=", ".join(options))
+    return say
 
 
 def _notebook_modules() -> list[str]:
@@ -252,51 +326,3 @@ def exercise(key: str) -> Exercise:
         return EXERCISES[key]
     except KeyError:
         raise KeyError(f"no exercise {key!r}; known keys: {sorted(load_all())}") from None
-
-
-def number_exercise(key: str, text: str, expected: int, hint: str, solution: str,
-                    kind: str = "compute") -> Exercise:
-    """Register an exercise whose answer is one exact number (says "too large"/"too small")."""
-    return register(Exercise(key=key, text=text, is_correct=equals_int(expected), hint_text=hint,
-                             solution_text=solution, feedback=too_big_or_small(expected),
-                             answer=expected, kind=kind))
-
-
-def shape_exercise(key: str, text: str, expected: tuple[int, ...], names: str, hint: str,
-                   solution: str) -> Exercise:
-    """Register an exercise whose answer is a shape; ``names`` says what its entries are."""
-    return register(Exercise(key=key, text=text, is_correct=equals_shape(expected), hint_text=hint,
-                             solution_text=solution, feedback=shape_feedback(expected, names),
-                             answer=expected))
-
-
-def choice_exercise(key: str, text: str, options: dict[str, str], answer: str,
-                    why_not: dict[str, str], solution: str, hint: str = "") -> ChoiceExercise:
-    """Register a "why" question: one correct letter among ``options``, each wrong one explained."""
-    return register(ChoiceExercise(
-        key=key, text=text, is_correct=lambda letter: letter == answer,
-        hint_text=hint or "Rule out the options you can show are false, one by one.",
-        solution_text=solution, feedback=lambda letter: why_not.get(letter) or tr(
-            "choose one of {letters}", letters=", ".join(options)),
-        answer=answer, kind="why", options=options, why_not=why_not))
-
-
-def prediction_exercise(key: str, text: str, expected: Any, hint: str, solution: str,
-                        is_correct: Callable[[Any], bool] | None = None,
-                        feedback: Callable[[Any], str | None] | None = None) -> PredictionExercise:
-    """Register a predict-then-run exercise; ``expected`` is what the measuring cell will show
-    (an exact int by default, with "too large"/"too small" feedback)."""
-    return register(PredictionExercise(
-        key=key, text=text, is_correct=is_correct or equals_int(expected), hint_text=hint,
-        solution_text=solution, feedback=feedback or too_big_or_small(expected), answer=expected,
-        kind="predict"))
-
-
-def function_exercise(key: str, text: str, is_correct: Callable[[Any], bool], reference: Callable[..., Any],
-                      hint: str, solution: str, feedback: Callable[[Any], str | None] | None = None,
-                      kind: str = "compute") -> Exercise:
-    """Register an exercise whose answer is a function (or a module class), checked by ``is_correct``;
-    ``reference`` is a correct answer (tests check that it passes); ``feedback`` says what is wrong."""
-    return register(Exercise(key=key, text=text, is_correct=is_correct, hint_text=hint,
-                             solution_text=solution, feedback=feedback or (lambda answer: None),
-                             answer=reference, kind=kind))
