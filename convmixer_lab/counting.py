@@ -112,6 +112,12 @@ def conv_macs(c_in: int, c_out: int, k: int, out_h: int, out_w: int, groups: int
     return (c_in // groups) * k * k * c_out * out_h * out_w
 
 
+def mixer_layer_macs(dim: int, kernel_size: int, grid: int) -> int:
+    """MACs of one ConvMixer layer (depthwise k x k + pointwise 1x1, h = dim) on a grid x grid map
+    of patch embeddings, for one image: (k*k + h) * h * grid * grid."""
+    return conv_macs(dim, dim, kernel_size, grid, grid, groups=dim) + conv_macs(dim, dim, 1, grid, grid)
+
+
 def patch_stats(in_channels: int = 3, dim: int = 768, patch_size: int = 7,
                 image_size: int = 224) -> dict[str, object]:
     """What the stem ``Conv2d(c, h, kernel_size=p, stride=p)`` + GELU + BatchNorm does to an
