@@ -89,8 +89,9 @@ define("02.3", "predict", CORNER_LAYERS, feedback=_corner_feedback, fields=_F3)
 
 _C3, _C9 = conv_counts(256, 512, 3), conv_counts(256, 512, 9)
 define("02.4", "why", "b", options="abcd",
-       fields={"standard_ratio": _C9["standard"] // _C3["standard"], "separable3": _C3["separable"],
-               "separable9": _C9["separable"], "depthwise3": _C3["depthwise"], "depthwise9": _C9["depthwise"]})
+       fields={"standard_ratio": _C9["standard"] // _C3["standard"],
+               "separable3": _C3["separable"], "separable9": _C9["separable"],
+               "depthwise3": _C3["depthwise"], "depthwise9": _C9["depthwise"]})
 
 # --- 02.5: a pointwise convolution by hand ----------------------------------------------------------
 
@@ -118,7 +119,8 @@ def _pointwise_mistake(got: torch.Tensor, z: torch.Tensor, weight: torch.Tensor,
     """What is wrong with ``got`` (right shape, wrong values)."""
     if torch.allclose(got, _conv_pointwise(z, weight, torch.zeros_like(bias)), atol=1e-5):
         return t("02.5.no_bias")
-    if weight.shape[0] == weight.shape[1] and torch.allclose(got, _conv_pointwise(z, weight.T, bias), atol=1e-5):
+    square = weight.shape[0] == weight.shape[1]
+    if square and torch.allclose(got, _conv_pointwise(z, weight.T, bias), atol=1e-5):
         return t("02.5.transposed")
     return t("02.5.not_linear")
 
