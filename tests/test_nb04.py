@@ -409,6 +409,13 @@ def test_build_check_names_what_differs(name, capsys):
     assert words in refused_with("04.4", build, capsys)
 
 
+def refused_with_zh(build, capsys) -> str:
+    assert exercise("04.4").check(build) is False
+    out = capsys.readouterr().out
+    assert out.startswith("练习 04.4：还不对——"), out
+    return out
+
+
 @pytest.mark.parametrize("name,words", [
     ("residual around both convolutions", "残差绕过了两个卷积（教程的放法）"),
     ("depth ignored", "第 1 层的深度卷积缺失：第 0 层的第二个 BatchNorm（BN2）之后应该是一个卷积"),
@@ -424,13 +431,6 @@ def test_build_check_speaks_chinese(name, words, capsys):
     finally:
         set_language("en")
     assert words in out, out
-
-
-def refused_with_zh(build, capsys) -> str:
-    assert exercise("04.4").check(build) is False
-    out = capsys.readouterr().out
-    assert out.startswith("练习 04.4：还不对——"), out
-    return out
 
 
 class HandGELU(nn.Module):  # GELU written out by its formula: the same function, other roundings
