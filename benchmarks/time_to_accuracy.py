@@ -22,7 +22,7 @@ from model_speed import cpu_name
 
 from convmixer_lab.data import fashion_mnist_tensors
 from convmixer_lab.presets import MODELS, PRESET_NAMES, RECIPES, fashion_convmixer
-from convmixer_lab.train import evaluate, fit, seed_everything
+from convmixer_lab.train import Settings, evaluate, fit, seed_everything
 
 
 def main() -> None:
@@ -67,8 +67,9 @@ def main() -> None:
     print(f"preset {args.preset}: ConvMixer-{s['dim']}/{s['depth']} p={s['patch_size']} "
           f"k={s['kernel_size']}, {s['epochs']} epochs of {steps_per_epoch} steps (batch "
           f"{s['batch_size']}), lr {s['lr']}, augment {s['augment']}; target {args.target:.0%}", flush=True)
-    fit(model, (xtr, ytr), None, epochs=s["epochs"], batch_size=s["batch_size"], lr=s["lr"],
-        augment=s["augment"], device="cpu", progress=False, on_step=on_step)
+    fit(model, (xtr, ytr), None, Settings(epochs=s["epochs"], batch_size=s["batch_size"], lr=s["lr"],
+                                          augment=s["augment"]),
+        device="cpu", progress=False, on_step=on_step)
     report(rows, args.target, steps_per_epoch)
 
 

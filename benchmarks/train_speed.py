@@ -30,7 +30,7 @@ from tutorial_convmixer import ConvMixer as TutorialConvMixer
 from convmixer_lab import ConvMixer
 from convmixer_lab.data import load_fashion_mnist, to_tensor
 from convmixer_lab.presets import MODELS, RECIPES, fashion_convmixer
-from convmixer_lab.train import fit
+from convmixer_lab.train import Settings, fit
 
 SMALL = {**MODELS["small"], **RECIPES["small"]}
 
@@ -62,8 +62,8 @@ def steps_per_second(case: str, images: torch.Tensor, labels: torch.Tensor) -> f
     torch.manual_seed(0)
     model = build(case)
     start = time.perf_counter()
-    fit(model, (images, labels), None, epochs=1, batch_size=s["batch_size"], lr=s["lr"],
-        augment=s["augment"], device="cpu", progress=False)
+    fit(model, (images, labels), None, Settings(epochs=1, batch_size=s["batch_size"], lr=s["lr"],
+                                                augment=s["augment"]), device="cpu", progress=False)
     seconds = time.perf_counter() - start
     return -(-len(images) // s["batch_size"]) / seconds
 

@@ -53,7 +53,7 @@ from convmixer_lab.peers import (
     vit_macs,
     vit_params,
 )
-from convmixer_lab.train import evaluate, fit, seed_everything
+from convmixer_lab.train import Settings, evaluate, fit, seed_everything
 
 BUDGET = 50_000
 TOLERANCE = 0.05  # every configuration has BUDGET * (1 +- TOLERANCE) parameters
@@ -267,9 +267,9 @@ def _train(model: nn.Module, data: dict, *, seed: int, time_budget: float | None
             best.update(val_accuracy=row["val_accuracy"], epoch=row["epoch"],
                         state=copy.deepcopy(model.state_dict()))
 
-    history = fit(model, data["train"], data["val"], epochs=epochs or 1, seed=seed, device=device,
-                  time_budget=time_budget, progress=progress, on_epoch=keep_best,
-                  budget_clock=CLOCKS[clock], **recipe)
+    settings = Settings(epochs=epochs or 1, seed=seed, time_budget=time_budget, clock=CLOCKS[clock], **recipe)
+    history = fit(model, data["train"], data["val"], settings, device=device, progress=progress,
+                  on_epoch=keep_best)
     model.load_state_dict(best.pop("state"))
     return {key: list(values) for key, values in history.items()}, best
 

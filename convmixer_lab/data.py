@@ -37,9 +37,33 @@ from convmixer_lab.files import REPO_ROOT, atomic_write
 
 DATA_ENV = "CONVMIXER_LAB_DATA"  # the data folder (holds fashion-mnist/ and checkpoints/)
 BUNDLED_DATA_DIR = REPO_ROOT / "data"
-DATA_DIR = Path(os.environ.get(DATA_ENV) or BUNDLED_DATA_DIR).expanduser()  # as at import
+
+
+class DataError(ValueError):
+    """A Fashion-MNIST file is missing, damaged or not what it claims to be."""
+
+
+def data_dir() -> Path:
+    """The data folder: ``$CONVMIXER_LAB_DATA`` (``~`` expanded) if set, else the bundled data/."""
+    value = os.environ.get(DATA_ENV)
+    try:
+        return Path(value).expanduser() if value else BUNDLED_DATA_DIR
+    except RuntimeError:  # ~user of no such user, or no home directory to expand ~ to
+        raise DataError(f"{DATA_ENV}={value!r} cannot be expanded (no such user or home folder); set "
+                        f"{DATA_ENV} to the full path of the data folder") from None
+
+
+def reference_checkpoint() -> Path:
+    """Where the shipped reference model is: checkpoints/reference.pt in ``data_dir()``."""
+    return data_dir() / "checkpoints" / "reference.pt"  # see data/checkpoints/README.md
+
+
+try:  # as at import (the functions above read the variable when called)
+    DATA_DIR = data_dir()
+except DataError:
+    DATA_DIR = Path(os.environ[DATA_ENV])
 FASHION_MNIST_DIR = DATA_DIR / "fashion-mnist"
-REFERENCE_CHECKPOINT = DATA_DIR / "checkpoints" / "reference.pt"  # see data/checkpoints/README.md
+REFERENCE_CHECKPOINT = DATA_DIR / "checkpoints" / "reference.pt"
 FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 # The four official files, unchanged, and their sha256 (data/README.md lists the same values).
 FILES = {
@@ -87,10 +111,6 @@ _NO_DATA = (f"no Fashion-MNIST folder: root= was not given, {DATA_ENV} is not se
             "checkpoints/; convmixer_lab.data.download_fashion_mnist(root) fetches the files")
 
 
-class DataError(ValueError):
-    """A Fashion-MNIST file is missing, damaged or not what it claims to be."""
-
-
 class _TooLarge(Exception):
     """Raised by ``_GzipStream`` when the content passes its limit."""
 
@@ -127,7 +147,7 @@ def fashion_mnist_dir(root: str | Path | None = None, create: bool = False) -> P
     if root is not None:
         folder, given = _as_path("root", root), f"root={str(root)!r}"
     elif os.environ.get(DATA_ENV):
-        folder, given = Path(os.environ[DATA_ENV]).expanduser() / "fashion-mnist", f"{DATA_ENV}"
+        folder, given = data_dir() / "fashion-mnist", f"{DATA_ENV}"
     elif BUNDLED_DATA_DIR.is_dir():
         folder, given = BUNDLED_DATA_DIR / "fashion-mnist", "the bundled data/"
     else:

@@ -17,15 +17,17 @@ from pathlib import Path
 import pytest
 import torch
 
-from convmixer_lab import cli
 from convmixer_lab.data import fashion_mnist_tensors
 from convmixer_lab.presets import fashion_convmixer
 from convmixer_lab.train import (
     CheckpointError,
+    Settings,
+    Trainer,
     checkpoint_state,
-    fit,
+    cli,
     load_checkpoint,
     read_checkpoint_state,
+    save_every_epoch,
     seed_everything,
 )
 
@@ -60,9 +62,10 @@ def run_files(tmp_path_factory) -> dict[str, Path]:
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        fit(model, data["train"], data["val"], epochs=2, batch_size=32, lr=0.01, device="cpu",
-            progress=False, checkpoint_path=base / "unfinished" / "last.pt", on_step=stop,
-            argv=TINY_ARGS + ["--checkpoint-dir", "DIR"])
+        settings = Settings(epochs=2, batch_size=32, lr=0.01)
+        trainer = Trainer(model, data["train"], data["val"], settings, "cpu")
+        trainer.run(False, stop, save_every_epoch(trainer, base / "unfinished" / "last.pt",
+                                                  TINY_ARGS + ["--checkpoint-dir", "DIR"]))
     shutil.copytree(base / "unfinished", base / "finished")
     state = read_checkpoint_state(base / "finished" / "last.pt")
     del state["training"]
@@ -73,7 +76,8 @@ def run_files(tmp_path_factory) -> dict[str, Path]:
 def prepare(kind: str, tmp_path: Path, run_files: dict[str, Path]) -> Path:
     """The checkpoint folder a row trains into (under tmp_path)."""
     folder = tmp_path / "run"
-    if kind in ("finished", "unfinished", "locked", "truncated", "no-training", "mismatched"):
+    if kind in ("finished", "unfinished", "locked", "truncated", "no-training", "mismatched") or \
+            kind.startswith("impossible-"):
         shutil.copytree(run_files["finished" if kind == "finished" else "unfinished"], folder)
     if kind == "locked":  # a live run: this very test process holds the lock
         (folder / "run.lock").write_text(json.dumps({"pid": os.getpid(), "host": socket.gethostname()}))
@@ -88,6 +92,11 @@ def prepare(kind: str, tmp_path: Path, run_files: dict[str, Path]) -> Path:
         state = read_checkpoint_state(folder / "last.pt")
         state["model"] = _weights_of(run_files, dim=8, depth=1, kernel_size=5, patch_size=4)
         torch.save(state, folder / "last.pt")
+    if kind.startswith("impossible-"):  # a stored setting no run can train with
+        key, value = IMPOSSIBLE[kind]
+        state = read_checkpoint_state(folder / "last.pt")
+        state["settings"][key] = value
+        torch.save(state, folder / "last.pt")
     if kind == "empty":
         folder.mkdir()
     if kind == "file":
@@ -101,6 +110,9 @@ def prepare(kind: str, tmp_path: Path, run_files: dict[str, Path]) -> Path:
     return folder
 
 
+IMPOSSIBLE = {"impossible-lr": ("lr", float("nan")), "impossible-epochs": ("epochs", 0),
+              "impossible-batch": ("batch_size", 32.0), "impossible-seed": ("seed", -1),
+              "impossible-n-train": ("n_train", 0)}
 NO_CUDA = not torch.cuda.is_available()
 NO_MPS = not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -188,6 +200,19 @@ CLI_CASES = [
      ["--resume", "last.pt is not a complete PyTorch checkpoint"]),
     ("resume-wrong-weights", "mismatched", ["--checkpoint-dir", "DIR", "--resume"],
      ["--resume", "last.pt", "do not match the architecture"]),
+    ("dir-empty-string", None, ["--checkpoint-dir", ""], ["argument --checkpoint-dir", "an empty path"]),
+    ("one-image-on-a-1x1-grid", None, ["--subset", "1", "--patch-size", "28"],
+     ["--subset 1 with --patch-size 28", "--subset 2 or more"]),
+    ("resume-impossible-lr", "impossible-lr", ["--checkpoint-dir", "DIR", "--resume"],
+     ["--resume", "its stored setting lr must be a finite number, got nan", "--overwrite"]),
+    ("resume-impossible-epochs", "impossible-epochs", ["--checkpoint-dir", "DIR", "--resume"],
+     ["--resume", "stored setting epochs must be a positive int"]),
+    ("resume-impossible-batch", "impossible-batch", ["--checkpoint-dir", "DIR", "--resume"],
+     ["--resume", "stored setting batch_size must be a positive int", "float 32.0"]),
+    ("resume-impossible-seed", "impossible-seed", ["--checkpoint-dir", "DIR", "--resume"],
+     ["--resume", "stored setting seed must be"]),
+    ("resume-impossible-n-train", "impossible-n-train", ["--checkpoint-dir", "DIR", "--resume"],
+     ["--resume", "stored setting n_train must be a positive int"]),
     ("resume-not-resumable", "no-training", ["--checkpoint-dir", "DIR", "--resume"],
      ["--resume", "last.pt is not a complete course checkpoint", "lacks training"]),
 ]
@@ -335,6 +360,10 @@ CHECKPOINT_CASES = [
     ("history-uneven", lambda r: _with(r, history={**_state(r)["history"], "loss": []}), True,
      ["cannot be resumed", "one value per epoch"]),
     ("a-folder", None, False, ["is a folder, not a checkpoint file"]),
+    *[(f"settings-{key}-{value}", lambda r, key=key, value=value: _with(
+        r, settings={**_state(r)["settings"], key: value}), True,
+      ["cannot be resumed", f"setting {key} must"])
+      for key, value in IMPOSSIBLE.values()],
 ]
 
 
@@ -364,3 +393,37 @@ def test_a_bad_checkpoint_is_one_checkpoint_error_naming_the_file(name, make, re
 
 def test_the_table_is_large_enough():
     assert len(CLI_CASES) + len(CHECKPOINT_CASES) >= 25
+
+
+# --- devices and the data folder -------------------------------------------------------------------
+
+@pytest.mark.skipif(torch.cuda.device_count() > 7, reason="8 GPUs here")
+def test_load_checkpoint_on_a_device_this_machine_lacks_is_one_line(run_files):
+    with pytest.raises(ValueError) as info:
+        load_checkpoint(run_files["finished"] / "model.pt", device="cuda:7")
+    message = str(info.value)
+    assert "\n" not in message and "device='cuda:7'" in message and "use device='auto' or 'cpu'" in message
+
+
+def test_a_data_variable_that_cannot_be_expanded_names_it(monkeypatch, tmp_path):
+    monkeypatch.setenv("CONVMIXER_LAB_DATA", "~no_such_user_xyz/data")
+    before = folder_hash(tmp_path)
+    with pytest.raises(ValueError) as info:
+        load_checkpoint(tmp_path / "model.pt")
+    message = str(info.value)
+    assert message.startswith("CONVMIXER_LAB_DATA='~no_such_user_xyz/data' cannot be expanded")
+    assert "\n" not in message
+    assert folder_hash(tmp_path) == before
+
+
+def test_a_data_folder_without_checkpoints_says_so(monkeypatch, tmp_path):
+    from convmixer_lab.data import reference_checkpoint
+
+    (tmp_path / "fashion-mnist").mkdir()
+    monkeypatch.setenv("CONVMIXER_LAB_DATA", str(tmp_path))
+    before = folder_hash(tmp_path)
+    with pytest.raises(FileNotFoundError) as info:
+        load_checkpoint(reference_checkpoint())
+    message = str(info.value)
+    assert f"CONVMIXER_LAB_DATA names {tmp_path}, which lacks checkpoints/reference.pt" in message
+    assert "\n" not in message and folder_hash(tmp_path) == before

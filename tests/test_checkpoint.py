@@ -9,8 +9,12 @@ import pickle
 import pytest
 import torch
 
-from convmixer_lab import checkpoint as checkpoint_module
-from convmixer_lab.checkpoint import (
+from convmixer_lab.data import REFERENCE_CHECKPOINT
+from convmixer_lab.model import ConvMixer
+from convmixer_lab.presets import PRESET_NAMES, fashion_convmixer, model_config
+from convmixer_lab.train import Settings, load_checkpoint, seed_everything
+from convmixer_lab.train import checkpoint as checkpoint_module
+from convmixer_lab.train.checkpoint import (
     SETTINGS_KEYS,
     CheckpointError,
     CheckpointWriteError,
@@ -20,10 +24,6 @@ from convmixer_lab.checkpoint import (
     read_checkpoint_state,
     save_checkpoint,
 )
-from convmixer_lab.data import REFERENCE_CHECKPOINT
-from convmixer_lab.model import ConvMixer
-from convmixer_lab.presets import PRESET_NAMES, fashion_convmixer, model_config
-from convmixer_lab.train import fit_settings, load_checkpoint, seed_everything
 
 HISTORY = dict(epoch=[1.0], loss=[2.0], train_accuracy=[0.1], val_accuracy=[0.2], seconds=[0.5])
 SETTINGS = dict(epochs=1, batch_size=32, lr=0.01, weight_decay=0.05, label_smoothing=0.1, augment=False,
@@ -102,7 +102,7 @@ def test_a_tampered_checkpoint_cannot_run_code(tmp_path, capsys):
 
 
 def test_fit_records_the_settings_a_resumable_checkpoint_needs():
-    assert tuple(fit_settings(64)) == SETTINGS_KEYS
+    assert tuple(Settings().record(64)) == SETTINGS_KEYS
 
 
 def test_check_config_accepts_every_course_model():
@@ -122,3 +122,18 @@ def test_the_reference_checkpoint_keeps_its_layout():
         read_checkpoint_state(REFERENCE_CHECKPOINT, resumable=True)
     model = load_checkpoint(REFERENCE_CHECKPOINT)
     assert all(torch.equal(model.state_dict()[k], v) for k, v in state["model"].items())  # bit-identical
+
+
+def test_a_checkpoint_of_the_tutorial_block_written_as_seed_still_loads(tmp_path):
+    """Before its rename the tutorial's block was called "seed": such a checkpoint loads as the
+    tutorial's block (whichever name this version's model.BLOCKS uses)."""
+    from convmixer_lab.model import BLOCKS
+
+    seed_everything(0)
+    model = fashion_convmixer("small", dim=8, depth=1, block=BLOCKS[1])
+    state = checkpoint_state(model, HISTORY, SETTINGS)
+    state["config"]["block"] = "seed"
+    save_checkpoint(tmp_path / "old.pt", state)
+    loaded = load_checkpoint(tmp_path / "old.pt")
+    assert loaded.config["block"] == BLOCKS[1] and type(loaded.mixer_layers[0]) is type(model.mixer_layers[0])
+    assert all(torch.equal(a, b) for a, b in zip(loaded.state_dict().values(), model.state_dict().values()))

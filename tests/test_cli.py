@@ -9,6 +9,7 @@ import json
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -17,11 +18,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from convmixer_lab import checkpoint as checkpoint_module
-from convmixer_lab.cli import main
 from convmixer_lab.counting import convmixer_params
 from convmixer_lab.data import fashion_mnist_tensors
-from convmixer_lab.train import evaluate, load_checkpoint, read_checkpoint_state
+from convmixer_lab.train import checkpoint as checkpoint_module
+from convmixer_lab.train import evaluate, load_checkpoint, read_checkpoint_state, runfolder
+from convmixer_lab.train.cli import Run, _where, build_parser, main, plan_run
 
 REPO = Path(__file__).resolve().parent.parent
 TINY = ["--dim", "8", "--depth", "1", "--kernel-size", "3", "--patch-size", "4", "--batch-size", "32",
@@ -71,7 +72,8 @@ def test_one_entry_point_and_no_import_cycle():
     words = " ".join(helped.stdout.split())
     assert "shifts" in words and "horizontal flips" in words and "random erasing" in words
     assert "--overwrite" in words and "a flag that contradicts them is refused" in words
-    imported = python("-c", "import sys, convmixer_lab.train; print('convmixer_lab.cli' in sys.modules)")
+    imported = python("-c", "import sys, convmixer_lab.train; "
+                            "print('convmixer_lab.train.cli' in sys.modules)")
     assert imported.stdout.strip() == "False"
     main_module = python("-c", "import runpy, sys; sys.argv = ['x', '--help']; "
                                "runpy.run_module('convmixer_lab.train', run_name='__main__')")
@@ -159,7 +161,7 @@ def test_a_failed_checkpoint_write_ends_in_one_line_and_keeps_the_last_good_one(
 # dies (os._exit: no clean-up, like SIGKILL) right after step KILL_AT.
 KILLED_CLI = textwrap.dedent("""
     import os, sys, torch
-    from convmixer_lab import cli
+    from convmixer_lab.train import cli
     torch.set_num_threads(1)
     kill_at, taken, step = int(sys.argv[1]), [0], torch.optim.AdamW.step
     def reporting_step(self, *args, **kwargs):
@@ -210,3 +212,53 @@ def test_a_killed_time_budgeted_run_resumes_spending_the_budget_once(when, subse
     peak = whole.index(max(whole))
     assert max(whole) > 0.9 * 0.02 and whole[:peak + 1] == sorted(whole[:peak + 1])  # up to the peak once,
     assert whole[peak:] == sorted(whole[peak:], reverse=True)  # then only down: no climb after the resume
+
+
+# --- tests that notice small bugs (issue 19): the run folder and the resume command ---------------
+
+def test_overwrite_clears_both_checkpoints_of_the_previous_run(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    for name in (runfolder.FINAL, runfolder.LAST):  # a stale last.pt beside a finished run
+        (folder / name).write_bytes(b"old")
+    with runfolder.locked(folder, discard=True):
+        assert sorted(p.name for p in folder.iterdir()) == [runfolder.LOCK]
+    assert list(folder.iterdir()) == []
+
+
+def test_a_lock_held_by_another_host_is_respected_and_a_dead_local_one_is_stale(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    dead = 2**22 + 12345  # no such process here
+    (folder / runfolder.LOCK).write_text(json.dumps({"pid": dead, "host": "another-host"}))
+    assert runfolder.contents(folder).running == f"pid {dead} on host another-host"
+    with pytest.raises(runfolder.FolderBusy, match=f"another run \\(pid {dead} on host another-host\\)"):
+        with runfolder.locked(folder):
+            pass
+    (folder / runfolder.LOCK).write_text(json.dumps({"pid": dead, "host": socket.gethostname()}))
+    assert runfolder.contents(folder).running is None
+    with runfolder.locked(folder):
+        pass
+
+
+def test_the_printed_resume_command_drops_overwrite(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / runfolder.LAST).write_bytes(b"x")
+    argv = ["--preset", "small", "--checkpoint-dir", str(folder), "--overwrite"]
+    run = Run(model={}, recipe={}, seed=0, time_budget=None, subset=None, folder=folder, resume_state=None,
+              argv=argv)
+    where = _where(run, argv, 2)
+    assert where.endswith(f"resume with: python -m convmixer_lab.train --preset small --checkpoint-dir "
+                          f"{shlex.quote(str(folder))} --resume") and "--overwrite" not in where
+
+
+def test_resume_trains_with_the_checkpoint_s_seed(tmp_path):
+    """The run resumed takes its seed from the checkpoint when --seed is left out."""
+    folder = tmp_path / "run"
+    started = main(TINY + ["--epochs", "1", "--subset", "64", "--seed", "3", "--checkpoint-dir", str(folder)])
+    assert started == 0
+    (folder / runfolder.FINAL).unlink()
+    args = build_parser().parse_args(TINY + ["--checkpoint-dir", str(folder), "--resume"])
+    run = plan_run(args, [])
+    assert run.seed == 3 and run.resume_state["settings"]["seed"] == 3 and run.subset == 64

@@ -32,6 +32,7 @@ from convmixer_lab.data import (
     read_idx,
     sha256_of,
     to_tensor,
+    train_val_split,
 )
 
 BUNDLED = BUNDLED_DATA_DIR / "fashion-mnist"
@@ -301,3 +302,30 @@ def test_a_gzip_bomb_is_refused_without_being_held_in_memory(tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 8 * 2**20  # output is bounded per step (1 MiB) and in all (the file's limit)
+
+
+# --- tests that notice small bugs (issue 19) -------------------------------------------------------
+
+REAL_VAL_START = [10, 24, 54, 63, 76, 85]  # the first held-out indices of the fixed split
+
+
+def test_the_validation_split_draws_at_random_within_each_class():
+    """500 of each class, drawn at random within the class (not its first 500 images, not across
+    classes), the same every time: a changed draw changes these indices."""
+    labels = np.repeat(np.arange(3), 10)[np.random.default_rng(1).permutation(30)]
+    train, val = train_val_split(labels, per_class=4, seed=7)
+    assert np.bincount(labels[val]).tolist() == [4, 4, 4] and len(train) == 18
+    assert np.intersect1d(train, val).size == 0 and list(val) == sorted(val)
+    firsts = np.concatenate([np.flatnonzero(labels == c)[:4] for c in range(3)])
+    assert set(val) != set(firsts)
+    real = train_val_split(load_fashion_mnist("train", verify=False)[1])[1]
+    assert real[:6].tolist() == REAL_VAL_START and len(real) == 5000
+
+
+def test_the_label_range_check_takes_9_and_refuses_10(tmp_path):
+    folder = fake_split(tmp_path / "ok", n_images=10, n_labels=10)  # labels 0..9
+    assert load_fashion_mnist("test", root=folder, verify=False)[1].max() == 9
+    folder = fake_split(tmp_path / "bad", n_images=3, n_labels=3)
+    write_idx(folder / FILES[("test", "labels")], 2049, (3,), bytes([0, 10, 2]))
+    with pytest.raises(DataError, match="holds label 10 at index 1, but Fashion-MNIST's classes are 0-9"):
+        load_fashion_mnist("test", root=folder, verify=False)

@@ -15,13 +15,14 @@ import pytest
 import torch
 
 from convmixer_lab.augment import augment_batch, draw
-from convmixer_lab.budget import CALIBRATION_STEPS, RESERVE, WARMUP_STEPS, TimeBudget
 from convmixer_lab.data import fashion_mnist_tensors, load_fashion_mnist, to_tensor
 from convmixer_lab.presets import fashion_convmixer
 from convmixer_lab.train import (
     HISTORY_KEYS,
     CheckpointError,
     OneCycle,
+    Settings,
+    Trainer,
     epoch_line,
     evaluate,
     fit,
@@ -30,9 +31,12 @@ from convmixer_lab.train import (
     predict,
     print_epoch,
     read_checkpoint_state,
+    restore,
+    save_every_epoch,
     seed_everything,
     train_one_epoch,
 )
+from convmixer_lab.train.schedule import CALIBRATION_STEPS, RESERVE, WARMUP_STEPS, TimeBudget
 
 REPO = Path(__file__).resolve().parent.parent
 TINY = dict(dim=8, depth=1, kernel_size=3, patch_size=4)
@@ -59,9 +63,18 @@ def tiny_model(seed: int = 0):
     return fashion_convmixer("small", **TINY)
 
 
-def run(model, data, **kw):
-    defaults = dict(epochs=3, batch_size=64, lr=0.02, device="cpu", progress=False)
-    return fit(model, data[0], data[1], **{**defaults, **kw})
+def run(model, data, checkpoint_path=None, resume=False, **kw):
+    """fit, or with ``checkpoint_path`` a Trainer saving after every epoch (``resume``: restored
+    first), as the command line does."""
+    kw = {**dict(epochs=3, batch_size=64, lr=0.02, device="cpu", progress=False), **kw}
+    hooks = {k: kw.pop(k) for k in ("progress", "on_step", "on_epoch") if k in kw}
+    trainer = Trainer(model, data[0], data[1], Settings(**{k: v for k, v in kw.items() if k != "device"}),
+                      kw["device"])
+    if resume:
+        restore(trainer, read_checkpoint_state(checkpoint_path, resumable=True), checkpoint_path)
+    if checkpoint_path is not None:
+        hooks["on_epoch"] = save_every_epoch(trainer, checkpoint_path, then=hooks.get("on_epoch"))
+    return trainer.run(**hooks)
 
 
 def test_history_shape_and_learning(tiny_data):
@@ -88,7 +101,7 @@ def test_train_one_epoch_is_fit_s_epoch(tiny_data):
     generator = seed_everything(0)
     optimizer = torch.optim.AdamW(model.parameters(), lr=0.02, weight_decay=0.05)
     scheduler = OneCycle(optimizer, total_steps=5)
-    stats = train_one_epoch(model, optimizer, *tiny_data[0], batch_size=64, generator=generator,
+    stats = train_one_epoch(model, optimizer, *tiny_data[0], Settings(batch_size=64), generator=generator,
                             scheduler=scheduler)
     assert stats == dict(loss=expected["loss"][0], train_accuracy=expected["train_accuracy"][0], steps=5)
     assert evaluate(model, *tiny_data[1]) == expected["val_accuracy"][0]
@@ -141,15 +154,18 @@ KILLED_RUN = textwrap.dedent("""
     import json, os, sys, torch
     from convmixer_lab.data import fashion_mnist_tensors
     from convmixer_lab.presets import fashion_convmixer
-    from convmixer_lab.train import fit, seed_everything
+    from convmixer_lab.train import (Settings, Trainer, read_checkpoint_state, restore, save_every_epoch,
+                                     seed_everything)
     path, kill_at, resume = sys.argv[1], int(sys.argv[2]), sys.argv[3] == "resume"
     data = fashion_mnist_tensors(subset=300)
     seed_everything(0)
     model = fashion_convmixer("small", dim=8, depth=1, kernel_size=3, patch_size=4)
     on_step = (lambda step, lr: os._exit(9) if step == kill_at else None)
-    h = fit(model, data["train"], (data["val"][0][:200], data["val"][1][:200]), epochs=3, batch_size=64,
-            lr=0.02, device="cpu", progress=False, augment=True, checkpoint_path=path, resume=resume,
-            on_step=on_step)
+    trainer = Trainer(model, data["train"], (data["val"][0][:200], data["val"][1][:200]),
+                      Settings(epochs=3, batch_size=64, lr=0.02, augment=True), "cpu")
+    if resume:
+        restore(trainer, read_checkpoint_state(path, resumable=True), path)
+    h = trainer.run(False, on_step, save_every_epoch(trainer, path))
     print(json.dumps({k: h[k] for k in ("epoch", "loss", "train_accuracy", "val_accuracy")}))
 """)
 
@@ -316,8 +332,8 @@ def test_bad_arguments_to_fit(tiny_data):
         run(tiny_model(), tiny_data, seed=2**32)
     with pytest.raises(ValueError, match="time_budget must be > 0"):
         run(tiny_model(), tiny_data, time_budget=0)
-    with pytest.raises(ValueError, match="resume needs checkpoint_path"):
-        run(tiny_model(), tiny_data, resume=True)
+    with pytest.raises(TypeError, match=r"settings must be a Settings\(...\), got dict"):
+        fit(tiny_model(), *tiny_data, dict(epochs=1))
     with pytest.raises(TypeError, match=r"val must be a pair"):
         fit(tiny_model(), tiny_data[0], tiny_data[1][0])
     with pytest.raises(ValueError, match="same length"):
@@ -359,3 +375,65 @@ def test_the_shipped_reference_checkpoint():
     accuracy = evaluate(model, to_tensor(images), torch.from_numpy(labels))
     assert accuracy == pytest.approx(info["history"]["test_accuracy"][-1], abs=2e-4)  # as logged
     assert round(accuracy, 4) == 0.9501
+
+
+# --- tests that notice small bugs (issue 19) -------------------------------------------------------
+
+def test_the_batch_order_follows_the_seed(tiny_data):
+    """Same initial weights, other seed: another batch order, so other losses; the generator the
+    Trainer batches with is seeded with the run's seed."""
+    a = run(tiny_model(), tiny_data, epochs=1, seed=0)
+    b = run(tiny_model(), tiny_data, epochs=1, seed=1)
+    assert a["loss"] != b["loss"]
+    trainer = Trainer(tiny_model(), *tiny_data, Settings(seed=5), "cpu")
+    assert torch.equal(torch.randperm(50, generator=trainer.generator),
+                       torch.randperm(50, generator=torch.Generator().manual_seed(5)))
+
+
+def test_a_last_batch_of_one_image_on_a_1x1_grid_is_dropped_and_said_once(tiny_data, capsys):
+    """Patch size 28: a 1x1 grid; 129 images at batch size 64 leave one image that BatchNorm cannot
+    take in training mode: the epoch drops it (2 steps, not 3) instead of ending in a traceback."""
+    x, y = tiny_data[0][0][:129], tiny_data[0][1][:129]
+    seed_everything(0)
+    model = fashion_convmixer("small", dim=8, depth=1, kernel_size=3, patch_size=28)
+    history = fit(model, (x, y), tiny_data[1], Settings(epochs=2, batch_size=64), device="cpu",
+                  progress=False)
+    assert history["epoch"] == [1.0, 2.0]
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["129 training images make a last batch of one image at batch size 64, which BatchNorm "
+                   "cannot take in training mode on this model's 1x1 grid: every epoch drops it (as "
+                   "DataLoader's drop_last would)"]
+    seed_everything(0)
+    stats = train_one_epoch(fashion_convmixer("small", **TINY), torch.optim.AdamW(model.parameters()), x, y,
+                            Settings(batch_size=64))
+    assert stats["steps"] == 3  # a 7x7 grid takes a batch of one image: nothing dropped
+    with pytest.raises(ValueError, match="train holds one image"):
+        fit(model, (x[:1], y[:1]), None, device="cpu", progress=False)
+
+
+def test_a_resumed_time_budget_is_spent_once(tiny_data, tmp_path):
+    """A clock that moves one "second" per step: a run interrupted after epoch 1 and resumed takes
+    exactly the steps of an uninterrupted run (the first epoch's seconds counted once, not twice)."""
+    def budgeted(path, resume=False, stop_at=None):
+        clock = FakeClock()
+
+        def tick(step, lr):
+            clock.now += 1.0
+            if step == stop_at:
+                raise KeyboardInterrupt
+
+        model = tiny_model()
+        settings = Settings(batch_size=64, lr=0.02, time_budget=60.0, clock=clock)
+        trainer = Trainer(model, *tiny_data, settings, "cpu")
+        if resume:
+            restore(trainer, read_checkpoint_state(path, resumable=True), path)
+        history = trainer.run(False, tick, save_every_epoch(trainer, path))
+        return history, trainer.scheduler.last_epoch
+
+    whole, steps = budgeted(tmp_path / "a.pt")
+    with pytest.raises(KeyboardInterrupt):
+        budgeted(tmp_path / "b.pt", stop_at=7)
+    assert read_checkpoint_state(tmp_path / "b.pt")["history"]["seconds"] == [5.0]
+    resumed, resumed_steps = budgeted(tmp_path / "b.pt", resume=True)
+    assert resumed_steps == steps == 56 and sum(resumed["seconds"]) == sum(whole["seconds"]) == 56.0
+    assert resumed["epoch"] == whole["epoch"]

@@ -1,4 +1,4 @@
-"""Chinese for the tables and training lines the package prints (counting.format_table, train.epoch_line,
+"""Chinese for the tables and training lines the package prints (counting.format_table,
 compare.config_table, spread.format_summary / format_differences), keyed by the English text.
 
 Headings are padded by display width (``i18n.pad``: a Chinese character takes two columns) to the
@@ -32,7 +32,4 @@ ZH: dict[str, str] = {
         "{name} - {baseline}：相差 {difference} 个百分点，标准误 {error}，比值 {ratio}，范围重叠：{overlap}",
     "yes": "是",
     "no": "否",
-    # train.epoch_line / print_epoch
-    "epoch {epoch}: loss {loss}, train accuracy {train}, val accuracy {val}":
-        "轮次 {epoch}：损失 {loss}，训练准确率 {train}，验证准确率 {val}",
 }

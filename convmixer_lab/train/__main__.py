@@ -1,7 +1,7 @@
-"""``python -m convmixer_lab.train ...``: the trainer's command line (``convmixer_lab/cli.py``)."""
+"""``python -m convmixer_lab.train ...``: the trainer's command line (``train/cli.py``)."""
 
 import sys
 
-from convmixer_lab.cli import main
+from convmixer_lab.train.cli import main
 
 sys.exit(main())

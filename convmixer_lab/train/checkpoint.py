@@ -28,8 +28,11 @@ like any other checkpoint; it cannot be resumed (it has no ``training``).
 from __future__ import annotations
 
 import numbers
+import os
 import pickle
+import random
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,18 +40,19 @@ import torch
 import torch.nn as nn
 
 from convmixer_lab.counting import convmixer_params
+from convmixer_lab.data import DATA_ENV, reference_checkpoint
 from convmixer_lab.files import atomic_write
 from convmixer_lab.model import BLOCKS, ConvMixer
+from convmixer_lab.train.loop import HISTORY_KEYS, Settings, Trainer, pick_device
 
-__all__ = ["HISTORY_KEYS", "SETTINGS_KEYS", "CheckpointError", "CheckpointWriteError", "check_architecture",
-           "check_config",
-           "checkpoint_state", "model_from_state", "read_checkpoint_state", "save_checkpoint"]
+__all__ = ["SETTINGS_KEYS", "CheckpointError", "CheckpointWriteError", "check_architecture", "check_config",
+           "checkpoint_state", "load_checkpoint", "model_from_state", "read_checkpoint_state", "restore",
+           "save_checkpoint", "save_every_epoch"]
 
 REQUIRED = ("config", "model", "history", "settings", "argv")
 OPTIONAL = ("training", "test_accuracy")
 TRAINING_KEYS = ("optimizer", "scheduler", "rng")
-# What train.fit records, and what a resumable checkpoint must hold for a run to continue.
-HISTORY_KEYS = ("epoch", "loss", "train_accuracy", "val_accuracy", "seconds")
+# What a resumable checkpoint must hold for a run to continue (Settings.record).
 SETTINGS_KEYS = ("epochs", "batch_size", "lr", "weight_decay", "label_smoothing", "augment", "seed",
                  "time_budget", "n_train")
 # The largest value each stored configuration entry may take: far above any course model, far below
@@ -106,8 +110,7 @@ def read_checkpoint_state(path: str | Path, *, resumable: bool = False) -> dict[
         raise CheckpointError(f"{path} is a folder, not a checkpoint file; give the file inside it, "
                               f"e.g. {path / 'model.pt'}")
     if not path.exists():
-        raise FileNotFoundError(f"checkpoint {path} does not exist; train one with "
-                                "python -m convmixer_lab.train --checkpoint-dir DIR")
+        raise FileNotFoundError(_missing(path))
     size = path.stat().st_size
     if size == 0:
         raise CheckpointError(f"{path} is empty (0 bytes), not a checkpoint; it was never written "
@@ -117,7 +120,20 @@ def read_checkpoint_state(path: str | Path, *, resumable: bool = False) -> dict[
                               f"may ({MAX_FILE_BYTES // 2**30} GiB); refusing to read it")
     state = _load(path)
     _check_layout(state, path, resumable)
+    if resumable:
+        check_architecture(state, path)  # it is about to be loaded: every weight's shape, one line
     return state
+
+
+def _missing(path: Path) -> str:
+    """Why ``path`` is missing: a data folder without checkpoints/, or no run written there yet."""
+    reference = reference_checkpoint()  # a DataError naming the variable when it cannot be expanded
+    if os.environ.get(DATA_ENV) and path.resolve() == reference.resolve():
+        return (f"checkpoint {path} does not exist: {DATA_ENV} names {reference.parent.parent}, which "
+                f"lacks checkpoints/{reference.name}; copy the repository's data/checkpoints/ there, or "
+                f"unset {DATA_ENV}")
+    return (f"checkpoint {path} does not exist; train one with python -m convmixer_lab.train "
+            "--checkpoint-dir DIR")
 
 
 def _load(path: Path) -> Any:
@@ -148,7 +164,7 @@ def _check_layout(state: Any, path: Path, resumable: bool) -> None:
                                            f"has unknown keys {unknown[:5]}" if unknown else "") if part)
         raise CheckpointError(f"{path} is not a complete course checkpoint: it {what} (expected "
                               f"{', '.join(REQUIRED)}, optionally {', '.join(OPTIONAL)})")
-    check_config(state["config"], path)
+    state["config"] = check_config(state["config"], path)
     if not isinstance(state["model"], dict) or not all(
             isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state["model"].items()):
         raise CheckpointError(f"{path}: 'model' must map parameter names to tensors (a state_dict)")
@@ -174,6 +190,12 @@ def _check_resumable(state: dict[str, Any], path: Path) -> None:
         raise CheckpointError(f"{path}: cannot be resumed: its settings must hold {', '.join(SETTINGS_KEYS)} "
                               f"and its history {', '.join(HISTORY_KEYS)}, one value per epoch each "
                               "(written by another version?)")
+    stored = state["settings"]
+    try:
+        Settings(**{k: stored[k] for k in SETTINGS_KEYS if k != "n_train"}).record(stored["n_train"])
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"{path}: cannot be resumed: its stored setting {e} (the file was edited or "
+                              "damaged); start the run again with --overwrite") from None
 
 
 def _check_history(history: Any, path: Path) -> None:
@@ -196,6 +218,8 @@ def check_config(config: Any, path: str | Path = "checkpoint") -> dict[str, Any]
         value, low = config[key], 0 if key == "num_classes" else 1  # 0 classes: no classifier
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= limit:
             raise CheckpointError(f"{path}: config {key}={value!r} is not an int from {low} to {limit:,}")
+    if config["block"] == "seed" and "tutorial" in BLOCKS:
+        config = {**config, "block": "tutorial"}  # the tutorial's block, written before its rename
     if config["block"] not in BLOCKS:
         raise CheckpointError(f"{path}: config block={config['block']!r} is not one of {BLOCKS}")
     return config
@@ -245,3 +269,55 @@ def check_weights(stored: dict[str, torch.Tensor], expected: dict[str, torch.Ten
     if unexpected:
         parts.append(f"{len(unexpected)} unexpected (e.g. {unexpected[0]})")
     raise CheckpointError(f"{what}: the weights do not match the architecture: {'; '.join(parts)}")
+
+
+def load_checkpoint(path: str | Path, device: str = "cpu") -> nn.Module:
+    """The ConvMixer stored at ``path`` (its config and weights, checked), in eval mode on ``device``."""
+    device = pick_device(device)  # a device this machine lacks: one line, before the file is read
+    return model_from_state(read_checkpoint_state(path), path).to(device).eval()
+
+
+def training_state(trainer: Trainer) -> dict[str, Any]:
+    """What a resumed run needs beyond the weights: optimizer, schedule (with its planned length)
+    and the random-number states."""
+    return dict(optimizer=trainer.optimizer.state_dict(), scheduler=trainer.scheduler.state_dict(),
+                rng=dict(batches=trainer.generator.get_state(), torch=torch.get_rng_state(),
+                         python=random.getstate()))
+
+
+def save_every_epoch(trainer: Trainer, path: str | Path, argv: list[str] | tuple[str, ...] = (),
+                     then: Callable[[dict[str, float]], None] | None = None) -> Callable[[dict], None]:
+    """An ``on_epoch`` for ``trainer.run`` that writes a resumable checkpoint to ``path`` after every
+    epoch, then calls ``then(row)`` if given."""
+    def on_epoch(row: dict[str, float]) -> None:
+        save_checkpoint(path, checkpoint_state(trainer.model, trainer.history, trainer.record(), argv,
+                                               training=training_state(trainer)))
+        if then is not None:
+            then(row)
+    return on_epoch
+
+
+def restore(trainer: Trainer, state: dict[str, Any], path: str | Path = "checkpoint") -> list[str]:
+    """Load a resumable checkpoint ``state`` (``read_checkpoint_state(..., resumable=True)``) into
+    ``trainer``; returns its command line. Refuses (``CheckpointError``, one line) a model or settings
+    that contradict the checkpoint."""
+    for key, value in trainer.record().items():
+        if state["settings"].get(key) != value:
+            raise CheckpointError(f"cannot resume {path}: {key}={value!r} contradicts the checkpoint's "
+                                  f"{key}={state['settings'].get(key)!r}; pass the checkpoint's value")
+    if getattr(trainer.model, "config", None) != state["config"]:
+        raise CheckpointError(f"cannot resume {path}: the model {getattr(trainer.model, 'config', None)} "
+                              f"is not the checkpoint's {state['config']}")
+    trainer.model.load_state_dict(state["model"])
+    rng = state["training"]["rng"]
+    try:
+        trainer.optimizer.load_state_dict(state["training"]["optimizer"])
+        trainer.scheduler.load_state_dict(state["training"]["scheduler"])
+        trainer.generator.set_state(rng["batches"])
+        torch.set_rng_state(rng["torch"])
+        random.setstate(rng["python"])
+    except (KeyError, ValueError, TypeError, RuntimeError) as e:
+        raise CheckpointError(f"cannot resume {path}: its training state does not fit this run "
+                              f"({type(e).__name__}: {str(e).splitlines()[0][:120]})") from None
+    trainer.history = {k: list(state["history"][k]) for k in HISTORY_KEYS}
+    return list(state["argv"])

@@ -1,4 +1,6 @@
-"""A wall-clock budget for training, spent once in total, across interruptions and resumes.
+"""The learning-rate schedule (one-cycle) and the time budget that plans its length.
+
+A wall-clock budget for training, spent once in total, across interruptions and resumes.
 
     budget = TimeBudget(60.0, spent=sum(history["seconds"]))  # seconds already trained count
     budget.start_epoch()
@@ -11,7 +13,7 @@ warm up); the next ``CALIBRATION_STEPS`` are. Their mean time, plus each step's 
 pass, says how many steps fit in what is left of the budget, less a reserve of ``1 - RESERVE`` of the
 whole budget (a slower stretch at the end then still finishes the plan in time).
 **Re-plan.** After every epoch, at the speed that epoch really ran (validation included), since the
-machine's load may change. The trainer hands each plan to its schedule (``train.OneCycle.plan``), which
+machine's load may change. The trainer hands each plan to its schedule (``OneCycle.plan``), which
 bends to the new length without a jump, so the learning rate still ends at zero.
 
 A killed run loses only the epoch it was in: ``spent`` counts the epochs stored in its checkpoint, and
@@ -20,15 +22,55 @@ the resumed run trains for what is left.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
+import torch
+
 from convmixer_lab.checks import check_number
 
-__all__ = ["CALIBRATION_STEPS", "RESERVE", "WARMUP_STEPS", "TimeBudget"]
+__all__ = ["CALIBRATION_STEPS", "RESERVE", "WARMUP_STEPS", "OneCycle", "TimeBudget"]
 
 WARMUP_STEPS, CALIBRATION_STEPS = 5, 20
 RESERVE = 0.95  # plan to finish after 95% of the budget; the last 5% absorbs a slower machine
+
+
+class OneCycle(torch.optim.lr_scheduler.LambdaLR):
+    """One-cycle schedule, as a factor of the peak lr, along the run's progress p (0 at the first
+    step, 1 at ``total_steps``): a linear warm-up from 1/25 to 1 over the first ``pct_start`` of the
+    run, then a cosine down to 0 at the end.
+
+    ``total_steps=None`` holds the factor at 1/25 until the length is known (a time budget plans it
+    after timing the first steps). ``plan(total)`` sets or changes the length mid-run: the progress
+    made so far is kept, and the rest of it is spread over the steps left, so the rate never jumps
+    and still ends at 0. The length and the progress are part of ``state_dict``: a resumed run
+    continues the same schedule."""
+
+    def __init__(self, optimizer: torch.optim.Optimizer, total_steps: int | None,
+                 pct_start: float = 0.25) -> None:
+        self.total_steps, self.pct_start = total_steps, pct_start
+        self.anchor_step, self.anchor_progress = 0, 0.0  # where the current plan took over
+        super().__init__(optimizer, self.factor)
+
+    def progress(self, step: int) -> float:
+        """How far through the run ``step`` is (0..1) under the current plan."""
+        s0, p0, total = self.anchor_step, self.anchor_progress, self.total_steps
+        if total is None:
+            return p0
+        return min(1.0, p0 + (1 - p0) * (step - s0) / max(1, total - s0))
+
+    def factor(self, step: int) -> float:
+        p, warm = self.progress(step), self.pct_start
+        if p < warm:
+            return 1 / 25 + (1 - 1 / 25) * p / warm
+        return 0.5 * (1 + math.cos(math.pi * (p - warm) / (1 - warm)))
+
+    def plan(self, total_steps: int) -> None:
+        """Make the run ``total_steps`` long, keeping the progress made so far."""
+        step = self.last_epoch  # steps taken so far
+        self.anchor_step, self.anchor_progress = step, self.progress(step)
+        self.total_steps = max(int(total_steps), step)
 
 
 class TimeBudget:

@@ -1,4 +1,5 @@
 """The trainer's command line: ``python -m convmixer_lab.train`` (run by ``train/__main__.py``).
+Checkpoints, resume and the folder's lock live here, around the loop: the loop only calls back.
 
     python -m convmixer_lab.train --preset small --time-budget 60 --json
     python -m convmixer_lab.train --preset reference --checkpoint-dir runs/ref [--resume | --overwrite]
@@ -24,26 +25,29 @@ from typing import Any
 
 import torch
 
-from convmixer_lab import runfolder
 from convmixer_lab.augment import AUGMENTATION
-from convmixer_lab.checkpoint import check_architecture
 from convmixer_lab.checks import check_int, check_number
 from convmixer_lab.counting import convmixer_params
 from convmixer_lab.data import VAL_PER_CLASS, fashion_mnist_tensors
 from convmixer_lab.model import BLOCKS
 from convmixer_lab.presets import PRESET_NAMES, fashion_convmixer, model_config, recipe
-from convmixer_lab.train import (
-    SEED_MAX,
+from convmixer_lab.train import runfolder
+from convmixer_lab.train.checkpoint import (
     CheckpointError,
     CheckpointWriteError,
     checkpoint_state,
+    read_checkpoint_state,
+    restore,
+    save_checkpoint,
+    save_every_epoch,
+)
+from convmixer_lab.train.loop import (
+    SEED_MAX,
+    Settings,
+    Trainer,
     epoch_line,
     evaluate,
-    fit,
-    fit_settings,
     pick_device,
-    read_checkpoint_state,
-    save_checkpoint,
     seed_everything,
 )
 
@@ -104,6 +108,12 @@ def _device(text: str) -> str:
     return text
 
 
+def _folder(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path; give the run's folder, e.g. runs/small")
+    return Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="python -m convmixer_lab.train", allow_abbrev=False,
@@ -115,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 ("patch-size", IMAGE_SIZE, "a patch cannot be larger than the 28x28 image"),
                                 ("epochs", None, ""), ("batch-size", None, "")):
         p.add_argument(f"--{flag}", type=_int(1, maximum, hint), help="override the preset's value")
-    p.add_argument("--block", choices=BLOCKS, help="'paper' (default) or the tutorial's 'seed' layer")
+    p.add_argument("--block", choices=BLOCKS, help=f"'paper' (default) or the tutorial's {BLOCKS[1]!r} layer")
     p.add_argument("--lr", type=_positive_number, help="peak learning rate of the one-cycle schedule")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                    help=f"augment the training images: {AUGMENTATION} (default: the preset's)")
@@ -127,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(replaces --epochs)")
     p.add_argument("--subset", type=_int(1, TRAIN_IMAGES), metavar="N",
                    help=f"train on the first N of the {TRAIN_IMAGES:,} training images")
-    p.add_argument("--checkpoint-dir", type=Path, metavar="DIR",
+    p.add_argument("--checkpoint-dir", type=_folder, metavar="DIR",
                    help="write last.pt (resumable, every epoch) and model.pt (at the end) here")
     p.add_argument("--resume", action="store_true",
                    help="continue the unfinished run in DIR with the settings stored in its checkpoint "
@@ -165,6 +175,9 @@ def plan_run(args: argparse.Namespace, argv: list[str]) -> Run:
                          "in DIR, --overwrite discards it")
     state = _check_folder(args) if args.checkpoint_dir is not None else None
     run = _resolve(args, state, argv)
+    if run.subset == 1 and IMAGE_SIZE // run.model["patch_size"] == 1:
+        raise UsageError(f"--subset 1 with --patch-size {run.model['patch_size']}: one image on a 1x1 grid "
+                         "cannot be normalised by BatchNorm in training mode; use --subset 2 or more")
     _check_memory(run, args.device)
     return run
 
@@ -196,7 +209,6 @@ def _check_folder(args: argparse.Namespace) -> dict[str, Any] | None:
         return None
     try:
         state = read_checkpoint_state(folder / runfolder.LAST, resumable=True)
-        check_architecture(state, folder / runfolder.LAST)
     except CheckpointError as e:
         raise UsageError(f"--resume: {e}") from None
     except OSError as e:
@@ -319,37 +331,39 @@ def _where(run: Run, argv: list[str], epochs: int) -> str:
 
 
 def train_and_report(run: Run, args: argparse.Namespace, done: list[int]) -> dict[str, Any]:
-    """Load the data, build the model, ``fit``, score the test set once; the results."""
+    """Load the data, build the model, train (saving last.pt after every epoch), score the test set
+    once; the results."""
     t0 = time.perf_counter()
     data = fashion_mnist_tensors(subset=run.subset)
     seed_everything(run.seed)  # the initial weights follow the seed
     model = fashion_convmixer(run.preset or "small", **run.model)  # every model key given: h, d, k, p, block
     params = sum(p.numel() for p in model.parameters())
-    settings = fit_settings(len(data["train"][0]), **run.recipe, seed=run.seed, time_budget=run.time_budget)
-    last = run.folder / runfolder.LAST if run.folder is not None else None
-    print(f"ConvMixer-{run.model['dim']}/{run.model['depth']} p={run.model['patch_size']} "
-          f"k={run.model['kernel_size']} block={run.model['block']}: {params:,} parameters; device "
-          f"{pick_device(args.device)}; {settings['n_train']:,} training and {len(data['val'][0]):,} "
-          f"validation images; settings {settings}", flush=True)
+    trainer = Trainer(model, data["train"], data["val"], Settings(**run.recipe, seed=run.seed,
+                                                                  time_budget=run.time_budget), args.device)
+    m, settings = run.model, trainer.record()
+    print(f"ConvMixer-{m['dim']}/{m['depth']} p={m['patch_size']} k={m['kernel_size']} block={m['block']}: "
+          f"{params:,} parameters; device {trainer.device}; {settings['n_train']:,} training and "
+          f"{len(data['val'][0]):,} validation images; settings {settings}", flush=True)
     if run.resume_state is not None:
-        print(f"resuming {last} after epoch {done[0]} "
+        restore(trainer, run.resume_state, run.folder / runfolder.LAST)
+        print(f"resuming {run.folder / runfolder.LAST} after epoch {done[0]} "
               f"({sum(run.resume_state['history']['seconds']):.1f} s of training so far)", flush=True)
 
     def report(row: dict[str, float]) -> None:
         done[0] += 1
         print(f"{epoch_line(row)}, {row['seconds']:.1f} s", flush=True)
 
-    history = fit(model, data["train"], data["val"], **run.recipe, seed=run.seed, device=args.device,
-                  time_budget=run.time_budget, progress=not args.no_progress, checkpoint_path=last,
-                  resume=run.resume_state or False, on_epoch=report, argv=run.argv)
+    on_epoch = report if run.folder is None else save_every_epoch(trainer, run.folder / runfolder.LAST,
+                                                                  run.argv, then=report)
+    history = trainer.run(progress=not args.no_progress, on_epoch=on_epoch)
     test_accuracy = evaluate(model, *data["test"])
     if run.folder is not None:
         save_checkpoint(run.folder / runfolder.FINAL, checkpoint_state(
             model, history, settings, run.argv, test_accuracy=test_accuracy))
     result = dict(val_accuracy=history["val_accuracy"][-1], test_accuracy=test_accuracy,
                   train_seconds=sum(history["seconds"]), total_seconds=time.perf_counter() - t0,
-                  params=params, epochs=history["epoch"][-1], device=str(pick_device(args.device)),
-                  preset=run.preset, block=run.model["block"], model=run.model, settings=settings)
+                  params=params, epochs=history["epoch"][-1], device=str(trainer.device),
+                  preset=run.preset, block=m["block"], model=m, settings=settings)
     print(f"test accuracy {test_accuracy:.2%} (val {result['val_accuracy']:.2%}) after "
           f"{result['train_seconds']:.1f} s of training ({result['epochs']} epochs)", flush=True)
     return result
