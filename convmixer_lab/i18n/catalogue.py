@@ -11,7 +11,6 @@ from convmixer_lab.i18n import (
     zh_core,
     zh_nb01,
     zh_nb02,
-    zh_nb03,
     zh_nb04,
     zh_nb05,
     zh_nb06,
@@ -19,7 +18,7 @@ from convmixer_lab.i18n import (
     zh_widgets,
 )
 
-_PARTS = (zh_core, zh_nb01, zh_nb02, zh_nb03, zh_nb04, zh_nb05, zh_nb06, zh_tables, zh_widgets)
+_PARTS = (zh_core, zh_nb01, zh_nb02, zh_nb04, zh_nb05, zh_nb06, zh_tables, zh_widgets)
 
 
 def _join() -> dict[str, str]:
