@@ -276,6 +276,24 @@ def test_06_4_run_trains_like_the_live_pair_once_per_configuration(monkeypatch, 
     assert len(calls) == 3  # refused before any training
 
 
+def test_06_4_chinese_lines_keep_each_number_in_its_place(monkeypatch, capsys):
+    """Two Chinese templates put their fields in another order than the English: each number still
+    lands where it belongs."""
+    fake = dict(params=51_050, test_accuracy=0.7, epochs=0.25)
+    monkeypatch.setattr(nb06, "run_config", lambda *args, **kw: fake)
+    monkeypatch.setattr(nb06, "_RUNS", {})
+    off_budget = fair_record(config=vit_with(depth=2, dim=48), **describe(("vit", vit_with(depth=2, dim=48))))
+    set_language("zh")
+    try:
+        exercise("06.4").run(("vit", vit_with(depth=2, dim=44)), {})
+        assert capsys.readouterr().out == "你的配置：51,050 个参数，训练 0.25 轮后测试准确率为 70.00%\n"
+        assert verdict("06.4", answer(off_budget, "below"), capsys) == (False, (
+            "练习 06.4：还不对——60,298 个参数是预算的 121%；公平的比较要求与 50,000 相差不超过 5%"
+            "（compare.closest_width 能找到合适的宽度）。再试一次，或者调用 .hint() 看提示。"))
+    finally:
+        set_language("en")
+
+
 def convmixer_with(**changes):
     return dict(CONFIGS["convmixer"][1], **changes)
 

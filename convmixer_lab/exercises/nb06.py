@@ -42,11 +42,18 @@ from convmixer_lab.texts import Text, t
 MAC_RATIO = describe("convmixer-p2")["macs"] / describe("convmixer")["macs"]
 WITHIN = 0.15  # a prediction within 15% of the ratio is right
 _P2, _P4 = CONFIGS["convmixer-p2"][1], CONFIGS["convmixer"][1]
-_GRIDS = {f"{name}{p}": value for p, c in (("2", _P2), ("4", _P4)) for name, value in (
-    ("dim", c["dim"]), ("depth", c["depth"]), ("p", c["patch_size"]), ("grid", IMAGE_SIZE // c["patch_size"]),
-    ("patches", (IMAGE_SIZE // c["patch_size"]) ** 2))}
-_RATIO = dict(_GRIDS, k=_P4["kernel_size"], within=WITHIN, ratio=MAC_RATIO,
-              more=_GRIDS["patches2"] / _GRIDS["patches4"])
+
+
+def _grid(config: dict[str, Any], end: str) -> dict[str, int]:
+    """The fields of 06.1's texts for one of the two models (names ending in "2" or "4")."""
+    side = IMAGE_SIZE // config["patch_size"]
+    return {f"dim{end}": config["dim"], f"depth{end}": config["depth"], f"p{end}": config["patch_size"],
+            f"grid{end}": side, f"patches{end}": side * side}
+
+
+_RATIO: dict[str, Any] = dict(**_grid(_P2, "2"), **_grid(_P4, "4"), k=_P4["kernel_size"], within=WITHIN,
+                              ratio=MAC_RATIO)
+_RATIO["more"] = _RATIO["patches2"] / _RATIO["patches4"]
 
 
 def _mac_ratio_ok(answer: Any) -> bool:
