@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 import torch.nn as nn
@@ -19,14 +22,15 @@ from convmixer_lab.counting import (
     count_parameters,
     inputs_seen,
     layers_to_see_all,
+    mixer_layer_macs,
     patch_stats,
     receptive_field,
 )
 from convmixer_lab.data import sample_photo
 from convmixer_lab.exercises import EXERCISES, exercise, nb01, nb02
-from convmixer_lab.exercises.core import ChoiceExercise, PredictionExercise
 from convmixer_lab.model import ConvMixer
 from convmixer_lab.separable import combined_weight, fit_to_standard, nearest_separable, relative_error
+from convmixer_lab.texts import set_language
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NB01, NB02 = NOTEBOOKS / "01_patch_embedding.ipynb", NOTEBOOKS / "02_depthwise_vs_pointwise.ipynb"
@@ -42,6 +46,18 @@ def refused(key: str, answer, reason: str, capsys) -> None:
     ok, out = verdict(key, answer, capsys)
     assert not ok, f"{key} accepted the near miss {answer!r}"
     assert "not quite" in out and reason in out, out
+
+
+def accepted(key: str, answer, capsys) -> None:
+    ok, out = verdict(key, answer, capsys)
+    assert ok and out == f"Exercise {key}: correct!\n", (answer, out)
+
+
+@pytest.fixture
+def chinese():
+    set_language("zh")
+    yield
+    set_language("en")
 
 
 def photo_tensor() -> torch.Tensor:
@@ -71,24 +87,40 @@ def test_01_1_accepts_the_ratio_the_measuring_cell_measures(capsys):
            "grid each ConvMixer layer needs 4 times fewer MACs"),
     (2, "too large: MACs = (MACs per output value) x (number of output values)"),
     (0.5, "too small: MACs ="),
-    ("1", "predict one number"),
+    ("1", "predict one number, MACs at p = 14 divided by MACs at p = 7, got str"),
+    ([1.0], "predict one number, MACs at p = 14 divided by MACs at p = 7, got list"),
+    (float("nan"), "expected a number, got NaN (not a number)"),
+    (np.float32("nan"), "expected a number, got NaN (not a number)"),
+    (np.float64(4.0), "each output value does cost 4 times more MACs"),
 ])
 def test_01_1_near_misses_are_explained(answer, reason, capsys):
     refused("01.1", answer, reason, capsys)
+
+
+@pytest.mark.parametrize("answer", [1, 1.0, np.float64(1.0), np.float32(1.0), np.int64(1), torch.tensor(1.0),
+                                    torch.tensor(1, dtype=torch.int32), np.array(1.0), Fraction(1),
+                                    Decimal("1")])
+def test_01_1_the_right_number_is_right_in_any_numeric_type(answer, capsys):
+    accepted("01.1", answer, capsys)
 
 
 def test_01_1_the_layers_after_the_stem_are_what_a_larger_p_speeds_up():
     """What the cell after 01.1 prints, and what 01.1's feedback and solution say."""
     on_grid = {g: conv_macs(768, 768, 9, g, g, groups=768) + conv_macs(768, 768, 1, g, g) for g in (32, 16)}
     assert (on_grid[32], on_grid[16]) == (667_680_768, 166_920_192)
+    assert on_grid == {g: mixer_layer_macs(768, 9, g) for g in (32, 16)}
     assert on_grid[32] // on_grid[16] == nb01.LAYER_RATIO == 4
     assert count_parameters(nn.Conv2d(3, 768, 14, stride=14)) == 452_352 == 4 * 113_664 - 3 * 768
-    assert "each ConvMixer layer needs 4 times fewer MACs" in exercise("01.1").solution_text
+    assert exercise("01.1").text("solution") == (
+        "1: each output value costs 4x more (3*14*14 vs 3*7*7 MACs), and there are 4x fewer of them "
+        "(256 vs 1,024 patches). Whenever p divides the image side, every pixel is used once per output "
+        "channel: 3 * 224 * 224 * h MACs, whatever p. A larger p does make the network faster, but through "
+        "the layers after the stem: on the 16x16 grid each ConvMixer layer needs 4 times fewer MACs.")
 
 
 def test_01_1_predict_then_reveal(capsys):
     ex = exercise("01.1")
-    assert isinstance(ex, PredictionExercise) and ex.kind == "predict"
+    assert ex.kind == "predict" and not ex.options
     try:
         ex.predict(4)
         assert ex.reveal(nb01.MAC_RATIO) is False
@@ -130,8 +162,8 @@ def test_01_2_the_experiment_shows_what_answer_c_says():
     assert columns_kept(10) == 0                                 # 1 patch + 3 pixels: changes too
     assert columns_kept_at_stride_1(3) == (215, 215) and columns_kept_at_stride_1(7) == (211, 211)
     ex = exercise("01.2")
-    assert isinstance(ex, ChoiceExercise) and ex.kind == "experiment" and ex.answer == "c"
-    assert "multiple of p" in ex.options["c"]
+    assert ex.options == "abcd" and ex.kind == "experiment" and ex.answer == "c"
+    assert "multiple of p" in ex.text("option.c")
 
 
 # --- choice questions: every wrong letter refused with its own reason ----------------------------------
@@ -139,12 +171,16 @@ def test_01_2_the_experiment_shows_what_answer_c_says():
 @pytest.mark.parametrize("key", ["01.2", "01.3", "02.2", "02.4"])
 def test_choice_questions_explain_every_wrong_option(key, capsys):
     ex = exercise(key)
-    assert set(ex.why_not) == set(ex.options) - {ex.answer} and len(ex.options) >= 3
-    for letter, reason in ex.why_not.items():
+    assert len(ex.options) >= 3
+    for letter in ex.options.replace(ex.answer, ""):
+        reason = ex.text(f"wrong.{letter}").rstrip(".")
+        assert len(reason) > 40, reason
         refused(key, letter, reason, capsys)
         refused(key, f"({letter.upper()})", reason, capsys)
-    refused(key, "z", "choose one of", capsys)
-    assert verdict(key, ex.answer, capsys)[0]
+    for not_a_letter in ("z", ["a"], {"a": 1}, 3):  # one line, not a TypeError
+        refused(key, not_a_letter, "choose one of a, b, c, d", capsys)
+    accepted(key, ex.answer, capsys)
+    accepted(key, f" ({ex.answer.upper()}) ", capsys)
 
 
 def test_01_3_the_options_it_rules_out_are_false():
@@ -213,8 +249,22 @@ def test_01_4_shortcuts_give_the_right_numbers_so_only_the_rule_refuses_them():
     assert torch.equal(nb01._reference_patchify(x, 7), want)
 
 
+def patchify_zeroing_its_input(x, p):  # zeros of the right shape, and x zeroed so that unfold(x) agrees
+    n, c, h, w = x.shape
+    x.zero_()
+    return torch.zeros(n, (h // p) * (w // p), c * p * p)
+
+
+def test_01_4_an_answer_that_changes_its_input_in_place_does_not_pass(capsys):
+    x = torch.randn(1, 3, 14, 14)
+    got = patchify_zeroing_its_input(x, 7)
+    assert torch.equal(got, F.unfold(x, 7, stride=7).transpose(1, 2))  # a reference computed afterwards
+    refused("01.4", patchify_zeroing_its_input, "the shape is right but the rows are not x's patches", capsys)
+
+
 def test_01_4_reference_and_placeholder(capsys):
-    assert verdict("01.4", nb01._reference_patchify, capsys)[0]
+    accepted("01.4", nb01._reference_patchify, capsys)
+    accepted("01.4", lambda x, p: nb01._reference_patchify(x.double(), p), capsys)  # judged by value
 
     def blank(x, p):
         ...
@@ -249,7 +299,9 @@ def test_02_1_the_measurement_gives_the_expected_footprint(capsys):
     measured = (int(diff.any(dim=(1, 2)).sum()), int(cols.max() - cols.min()) + 1)
     assert int(rows.max() - rows.min()) + 1 == measured[1]
     assert measured == nb02.FOOTPRINT == (8, 9)
-    assert verdict("02.1", [8, 9], capsys)[0]
+    for answer in ([8, 9], (np.int64(8), 9), np.array([8, 9]), torch.tensor([8, 9]), torch.Size([8, 9]),
+                   (8.0, 9.0)):
+        accepted("02.1", answer, capsys)
 
 
 @pytest.mark.parametrize("answer, reason", [
@@ -259,8 +311,15 @@ def test_02_1_the_measurement_gives_the_expected_footprint(capsys):
     ((8, 17), "the 1x1 pointwise step adds no width"),
     ((8, 32), "the whole 32x32 map changes only in training mode"),
     ((1, 1), "channels: the depthwise step"),
+    ((1, 17), "channels: the depthwise step keeps the change in channel 2, but the pointwise step after it "
+              "mixes channel 2 into all 8 output channels; side: the depthwise 9x9 kernel spreads the value "
+              "over 9x9 pixels, and the 1x1 pointwise step adds no width"),
     (8, "predict a pair (output channels changed, side of the changed square in pixels)"),
     ((8, 9, 9), "predict a pair"),
+    ((8.9, 9.7), "predict a pair"),                  # not truncated to (8, 9)
+    (("8", "9"), "predict a pair"),
+    (np.array([8, 9, 9]), "predict a pair"),
+    ((float("nan"), 9), "predict a pair"),
 ])
 def test_02_1_near_misses_are_explained(answer, reason, capsys):
     refused("02.1", answer, reason, capsys)
@@ -290,7 +349,8 @@ def test_02_3_the_measurement_gives_the_expected_depth(capsys):
     assert corner == {7: 29 * 29, 8: 1024} and centre == {3: 25 * 25, 4: 1024}
     assert nb02.CORNER_LAYERS == layers_to_see_all(32, 9, 0, 0) == 8
     assert nb02.CENTRE_LAYERS == layers_to_see_all(32, 9) == 4
-    assert verdict("02.3", 8, capsys)[0]
+    for answer in (8, 8.0, np.int64(8), torch.tensor(8), Fraction(8), Decimal(8)):
+        accepted("02.3", answer, capsys)
 
 
 @pytest.mark.parametrize("answer, reason", [
@@ -298,7 +358,10 @@ def test_02_3_the_measurement_gives_the_expected_depth(capsys):
     (7, "after 7 layers the field reaches 7 * 4 = 28 patches to the right"),
     (16, "too many: each 9x9 layer widens the field by (k - 1) / 2 = 4 patches on each side"),
     (2, "too few: each 9x9 layer"),
-    ("8", "predict a whole number of layers"),
+    ("8", "predict a whole number of layers, got str"),
+    (7.5, "predict a whole number of layers, got float"),
+    (np.float64(7.0), "after 7 layers the field reaches 7 * 4 = 28 patches"),
+    (float("nan"), "expected a number, got NaN (not a number)"),
 ])
 def test_02_3_near_misses_are_explained(answer, reason, capsys):
     refused("02.3", answer, reason, capsys)
@@ -346,6 +409,19 @@ def test_02_5_near_misses_are_explained(func, reason, capsys):
     refused("02.5", func, reason, capsys)
 
 
+def pointwise_zeroing_its_inputs(z, weight, bias):  # zeros, and z and bias zeroed so that conv2d agrees
+    z.zero_()
+    bias.zero_()
+    return torch.zeros(z.shape[0], weight.shape[0], *z.shape[2:])
+
+
+def test_02_5_an_answer_that_changes_its_inputs_in_place_does_not_pass(capsys):
+    z, weight, bias = torch.randn(1, 3, 4, 4), torch.randn(3, 3), torch.randn(3)
+    got = pointwise_zeroing_its_inputs(z, weight, bias)
+    assert torch.equal(got, F.conv2d(z, weight[:, :, None, None], bias))  # a reference computed afterwards
+    refused("02.5", pointwise_zeroing_its_inputs, "the values are not a per-pixel linear map", capsys)
+
+
 def test_02_5_other_ways_without_a_convolution_are_accepted(capsys):
     def with_einsum(z, weight, bias):
         return torch.einsum("nchw,oc->nohw", z, weight) + bias[:, None, None]
@@ -353,7 +429,48 @@ def test_02_5_other_ways_without_a_convolution_are_accepted(capsys):
     def with_linear(z, weight, bias):
         return F.linear(z.movedim(1, -1), weight, bias).movedim(-1, 1)
 
-    assert verdict("02.5", with_einsum, capsys)[0] and verdict("02.5", with_linear, capsys)[0]
+    def in_float64(z, weight, bias):
+        return nb02._reference_pointwise(z.double(), weight.double(), bias.double())
+
+    for answer in (with_einsum, with_linear, in_float64, nb02._reference_pointwise):
+        accepted("02.5", answer, capsys)
+
+
+# --- in Chinese ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key, answer, says", [
+    ("01.1", 4.0, "练习 01.1：还不对——每个输出值的 MACs 确实变成了 4 倍（3*14*14 而不是 3*7*7），"
+                  "但图像块少了 4 倍（16x16 而不是 32x32）。再试一次"),
+    ("01.1", 2, "太大了：MACs = (每个输出值的 MACs) x (输出值的个数)"),
+    ("01.3", "c", "三个 3x3 层的 MACs 是 stem 层的 32.8 倍"),
+    ("01.4", patchify_unfold_layout,
+     "x 的形状为 (1, 3, 14, 14)、p = 7 时，结果必须是 [N, L, C*p*p] = (1, 4, 147)"),
+    ("02.1", (1, 17), "通道数：深度卷积让改动只留在通道 2, 但它后面的逐点卷积会把通道 2 "
+                      "混入全部 8 个输出通道；边长：深度卷积的 9x9 卷积核把这个值扩散到 9x9 个像素上"),
+    ("02.2", "a", "单元格打印的是：k = 3 时 85%，而 k = 9, 1 时分别为 94% 和 0%"),
+    ("02.3", 7, "7 层之后，感受野只向右延伸了 7 * 4 = 28 个图像块；而最后一列在 31 个图像块之外"),
+    ("02.4", "c", "（133,376 -> 151,808）"),
+    ("02.5", pointwise_channels_last,
+     "你的是 (1, 4, 4, 3)（现在通道在最后一维：用 permute(0, 3, 1, 2) 把它们移回原位）"),
+    ("02.5", pointwise_with_conv2d, "你的函数调用了 conv2d：这道练习要你亲手写出逐像素的线性映射"),
+])
+def test_feedback_in_chinese(key, answer, says, chinese, capsys):
+    ok, out = verdict(key, answer, capsys)
+    assert not ok and out.startswith(f"练习 {key}：还不对——") and says in out, out
+
+
+def test_question_hint_and_solution_in_chinese(chinese, capsys):
+    ex = exercise("02.3")
+    ex.question()
+    ex.hint()
+    ex.solution()
+    assert capsys.readouterr().out.splitlines() == [
+        "练习 02.3：先预测，再运行。取 k = 9 和 p = 7, 这时 32x32 网格正中的图像块经过 4 层就能看到整张图像。"
+        "位于 (行, 列) = (0, 0) 的左上角图像块要经过多少层才能看到整张图像？",
+        "练习 02.3 的提示：感受野每过一层，每一侧扩展 (k - 1) / 2 = 4 个图像块；但在边界附近，"
+        "只有朝向图像内部的那一侧才算数。角落离最远的图像块有多远？",
+        "练习 02.3 的解答：8：角上的图像块要向右、向下各覆盖 31 个图像块；每层扩展 4 个，"
+        "需要 ceil(31 / 4) = 8 层（counting.layers_to_see_all(32, 9, 0, 0)）。"]
 
 
 # --- the numbers the prose states ------------------------------------------------------------------------
@@ -423,9 +540,10 @@ def test_choice_answers_are_not_given_away_by_length_or_position():
     letters = [exercise(key).answer for key in CHOICES]
     assert len(set(letters)) >= 3, letters
     for key in CHOICES:
-        options = exercise(key).options
+        ex = exercise(key)
+        options = {letter: ex.text(f"option.{letter}") for letter in ex.options}
         longest = max(len(text) for text in options.values())
-        assert len(options[exercise(key).answer]) < longest or sum(
+        assert len(options[ex.answer]) < longest or sum(
             len(text) == longest for text in options.values()) > 1, f"{key}: the answer is the longest option"
         assert max(map(len, options.values())) <= 1.3 * min(map(len, options.values())), key
 

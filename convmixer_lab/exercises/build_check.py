@@ -4,28 +4,22 @@
 ``nn.Module``) for each of two settings (``SETTINGS``: the second has one input channel, three
 classes and a different depth, so numbers written into the code instead of the arguments show),
 runs the model on a small batch and records every convolution, BatchNorm and Linear call in the
-order they run. For each setting it checks, in turn:
+order they run. Each call of the paper's model has a role (``paper_roles``: the stem, a mixer
+layer's depthwise conv, BN1, pointwise conv or BN2, the classifier), listed once.
 
-1. the answer builds (a model *instance* instead of the class, a missing ``super().__init__()``);
-2. every layer is visible to PyTorch (not kept in a plain Python list), no BatchNorm1d;
-3. the model runs; if it raises, the error is explained from the call that failed (the classifier's
-   input shape: pooling or flatten missing; a convolution's input channels; a grid that changed size);
-4. no convolution runs twice (``[layer] * depth`` repeats one object) and every BatchNorm once (a
-   shared BatchNorm is the tutorial's layer);
-5. the sequence of calls is stem conv, BN, then per layer depthwise conv, BN1, pointwise conv, BN2,
-   then the classifier;
-6. each call's settings: weight shapes (kernel size, groups), biases, stride, output shapes (padding);
-7. after loading the package model's weights into the student's modules (call by call), every
-   call's input equals the package's (float64, eval mode); the first that differs is explained by
-   trying the usual mistakes on the student's own activations (a missing or misplaced GELU, ReLU
-   for GELU, the residual missing, too early, around both convolutions or the pointwise half, an
-   extra one after BN2, max pooling);
-8. the outputs are equal (to float64 rounding).
+The checks, in turn (section "checks"): the answer builds; every layer is visible to PyTorch, no
+BatchNorm1d; the model runs; no convolution runs twice and every BatchNorm once; the calls have the
+paper's roles in order; each call's settings (weight shapes, biases, stride, output shapes); then,
+with the package model's weights loaded call by call, every call's input and output equal the
+package's (float64, eval mode), and so does the model's output. The first difference found is the
+answer. Where the model raised, or a call's input differs, the section "mistakes" names the likely
+mistake from the student's own values (the classifier's input shape, a convolution's channels, a
+grid that changed size; a missing or misplaced GELU, ReLU for GELU, the residual missing, too early,
+around both convolutions or the pointwise half, an extra one after BN2, max pooling).
 
-It returns ``None`` when the model is the paper's ConvMixer, else one sentence naming the difference.
-The checks never touch the global random state (``torch.random.fork_rng``) and run on one thread.
-Every sentence is a ``tr`` template (the student's names and shapes are its fields), so it prints in
-the current language; the checks themselves look at call positions, never at the printed names.
+It returns ``None`` when the model is the paper's ConvMixer, else one sentence (a text of
+``texts/nb04.toml``, ids ``04.4.*``) naming the difference. The checks never touch the global random
+state (``torch.random.fork_rng``), run on one thread, and look at roles, never at printed names.
 """
 
 from __future__ import annotations
@@ -40,8 +34,8 @@ import torch.nn.functional as F
 from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
 
 from convmixer_lab.exercises.core import NotAnswered
-from convmixer_lab.i18n import tr
 from convmixer_lab.model import ConvMixer
+from convmixer_lab.texts import Text, t
 from convmixer_lab.threads import one_thread
 
 # (config, batch shape): a 5 x 5 grid of 3 x 3 patches; then a 4 x 4 grid of 2 x 2 grey patches
@@ -50,14 +44,43 @@ SETTINGS = (
     (dict(dim=6, depth=3, kernel_size=3, patch_size=2, num_classes=3, in_channels=1), (2, 1, 8, 8)),
 )
 CONFIG, BATCH = SETTINGS[0]
+TOL = dict(rtol=1e-9, atol=1e-9)  # float64 rounding: the same computation in another order
 _KINDS = {nn.Conv2d: "convolution", nn.BatchNorm2d: "BatchNorm", nn.Linear: "Linear"}
-# each kind in a sentence ("expected a convolution", "runs another Linear"): texts for tr
-_A = {"convolution": "a convolution", "BatchNorm": "a BatchNorm", "Linear": "a Linear"}
-_ANOTHER = {"convolution": "another convolution", "BatchNorm": "another BatchNorm",
-            "Linear": "another Linear"}
-_TOL = dict(rtol=1e-9, atol=1e-9)
-_ORDER = ("compare the order of operations with z' = BN1(GELU(DWConv(z))) + z, "
-          "out = BN2(GELU(PWConv(z')))")
+_A = {"convolution": "04.4.a.convolution", "BatchNorm": "04.4.a.BatchNorm", "Linear": "04.4.a.Linear"}
+_ANOTHER = {"convolution": "04.4.another.convolution", "BatchNorm": "04.4.another.BatchNorm",
+            "Linear": "04.4.another.Linear"}
+# each part of the paper's model: the kind of module its call runs, and the text that names it
+PARTS = {"stem": ("convolution", "04.4.role.stem"), "stem_norm": ("BatchNorm", "04.4.role.stem_norm"),
+         "depthwise": ("convolution", "04.4.role.depthwise"), "bn1": ("BatchNorm", "04.4.role.bn1"),
+         "pointwise": ("convolution", "04.4.role.pointwise"), "bn2": ("BatchNorm", "04.4.role.bn2"),
+         "classifier": ("Linear", "04.4.role.classifier")}
+
+
+@dataclass(frozen=True)
+class Role:
+    """What one call of the paper's ConvMixer is: its part (a key of ``PARTS``) and, for a mixer
+    layer's call, the layer (from 0) and the index of the layer's first call (its input is z)."""
+
+    part: str
+    layer: int | None = None
+    first: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return PARTS[self.part][0]
+
+    @property
+    def name(self) -> Text:
+        return t(PARTS[self.part][1], layer=self.layer)
+
+
+def paper_roles(depth: int) -> list[Role]:
+    """The role of each call of the paper's ConvMixer with ``depth`` layers, in the order they run."""
+    roles = [Role("stem"), Role("stem_norm")]
+    for layer in range(depth):
+        first = len(roles)
+        roles += [Role(part, layer, first) for part in ("depthwise", "bn1", "pointwise", "bn2")]
+    return roles + [Role("classifier")]
 
 
 @dataclass
@@ -82,34 +105,13 @@ class ForwardFailed(Exception):
         self.err, self.calls, self.failed = err, calls, failed
 
 
-def roles(depth: int) -> list[str]:
-    """What each call of the paper's ConvMixer is, in order (layers counted from 0), in the current
-    language."""
-    names = [tr("the stem convolution"), tr("the stem BatchNorm")]
-    for i in range(depth):
-        names += [tr("layer {layer}'s depthwise convolution", layer=i),
-                  tr("layer {layer}'s first BatchNorm (BN1)", layer=i),
-                  tr("layer {layer}'s pointwise convolution", layer=i),
-                  tr("layer {layer}'s second BatchNorm (BN2)", layer=i)]
-    return names + [tr("the classifier (nn.Linear)")]
-
-
-_PARTS = ("depthwise", "BN1", "pointwise", "BN2")
-
-
-def part(i: int) -> str:
-    """What call ``i`` of the paper's ConvMixer is, for the checks (the classifier is not asked):
-    "stem", "stem BatchNorm", or the part of a mixer layer ("depthwise", "BN1", "pointwise", "BN2")."""
-    return ("stem", "stem BatchNorm")[i] if i < 2 else _PARTS[(i - 2) % 4]
-
-
 def _same(a: Any, b: Any) -> bool:
     return (isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape == b.shape
-            and torch.allclose(a, b, **_TOL))
+            and torch.allclose(a, b, **TOL))
 
 
-def _copy(t: Any) -> Any:
-    return t.detach().clone() if isinstance(t, torch.Tensor) else t
+def _copy(x: Any) -> Any:
+    return x.detach().clone() if isinstance(x, torch.Tensor) else x
 
 
 def trace(model: nn.Module, x: torch.Tensor) -> tuple[list[Call], Any]:
@@ -149,47 +151,45 @@ def reference(config: dict[str, int] = CONFIG) -> ConvMixer:
     model = model.to_empty(device="cpu").double().to(memory_format=torch.contiguous_format)
     g = torch.Generator().manual_seed(0)
     with torch.no_grad():
-        for name, t in list(model.named_parameters()) + list(model.named_buffers()):
+        for name, x in list(model.named_parameters()) + list(model.named_buffers()):
             if name.endswith("num_batches_tracked"):
-                t.zero_()
+                x.zero_()
             elif name.endswith("running_var"):
-                t.copy_(0.5 + torch.rand(t.shape, generator=g, dtype=t.dtype))
+                x.copy_(0.5 + torch.rand(x.shape, generator=g, dtype=x.dtype))
             else:
-                t.copy_(0.5 * torch.randn(t.shape, generator=g, dtype=t.dtype))
+                x.copy_(0.5 * torch.randn(x.shape, generator=g, dtype=x.dtype))
     return model.eval()
 
 
-# --- building the student's model -----------------------------------------------------------------
+# === checks: what differs from the paper's model (structure, settings, values) ===========================
 
-def _build(build: Any, config: dict[str, int]) -> nn.Module | str:
+def _build(build: Any, config: dict[str, int]) -> nn.Module | Text:
     """The student's model at ``config``, or a sentence saying why it could not be built;
     NotAnswered for a placeholder (a blank class or function)."""
     if isinstance(build, nn.Module):
-        return tr("you passed a model ({model}(...), an instance); pass the class itself, without "
-                  "parentheses, e.g. ex.check(MyConvMixer): the check builds it with its own settings",
-                  model=type(build).__name__)
+        return t("04.4.instance", model=type(build).__name__)
     if not callable(build):
-        return tr("expected a class or function that builds the model, got {type}", type=type(build).__name__)
+        return t("04.4.not_callable", type=type(build).__name__)
     try:
         model = build(**config)
     except Exception as err:
         if "before Module.__init__() call" in str(err):
-            return tr("your __init__ assigns a layer before calling super().__init__(): make "
-                      "super().__init__() the first line of every nn.Module's __init__ (both classes)")
-        args = ", ".join(f"{k}={v}" for k, v in config.items())
-        return tr("calling it with ({args}) raised {error}: {message}", args=args, error=type(err).__name__,
-                  message=err)
+            return t("04.4.no_super")
+        return t("04.4.build_raised", args=_args(config), error=type(err).__name__, message=err)
     if model is ... or model is None:
         raise NotAnswered  # a function whose body is still blank
     if isinstance(model, nn.Module) and "_modules" not in vars(model):
         raise NotAnswered  # nn.Module.__init__ never ran: a class whose body is still blank
     if not isinstance(model, nn.Module):
-        return tr("it returned {type} {value}, not an nn.Module: return the model you built",
-                  type=type(model).__name__, value=f"{model!r:.40}")
+        return t("04.4.not_module", type=type(model).__name__, value=f"{model!r:.40}")
     return model
 
 
-def _hidden(model: nn.Module) -> str | None:
+def _args(config: dict[str, int]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in config.items())
+
+
+def _hidden(model: nn.Module) -> Text | None:
     """Layers kept where PyTorch cannot see them: a plain list, tuple or dict attribute."""
     known = {id(m) for m in model.modules()}
     for path, module in model.named_modules():
@@ -198,314 +198,118 @@ def _hidden(model: nn.Module) -> str | None:
                 continue
             items = value.values() if isinstance(value, dict) else value
             if any(isinstance(v, nn.Module) and id(v) not in known for v in items):
-                where = tr("self.{attr} (in {path})", attr=attr, path=path) if path else f"self.{attr}"
-                return tr("{where} is a plain Python {kind}, and layers kept in a Python {kind} are "
-                          "invisible to PyTorch (.double(), .eval(), .parameters() and the optimizer all "
-                          "miss them): hold them in nn.ModuleList([...]) or nn.Sequential(*[...]) instead",
-                          where=where, kind=type(value).__name__)
+                where = t("04.4.attribute_in", attr=attr, path=path) if path else f"self.{attr}"
+                return t("04.4.hidden", where=where, kind=type(value).__name__)
     return None
 
 
-def _static(model: nn.Module, forbid: tuple[type, ...]) -> str | None:
+def _static(model: nn.Module, forbid: tuple[type, ...]) -> Text | None:
     """What can be seen before running: package parts, hidden layers, the wrong BatchNorm."""
     used = sorted({type(m).__name__ for m in model.modules() if isinstance(m, forbid)})
     if used:
-        return tr("it uses the package's {parts}: build the model yourself from torch.nn parts",
-                  parts=", ".join(used))
+        return t("04.4.package_parts", parts=", ".join(used))
     hidden = _hidden(model)
     if hidden:
         return hidden
     odd = sorted({type(m).__name__ for m in model.modules()
                   if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm3d))})
-    if odd:
-        return tr("it uses {norm}: the patch grid is [N, dim, H, W], so use nn.BatchNorm2d(dim) "
-                  "(BatchNorm1d takes [N, C] or [N, C, L], BatchNorm3d [N, C, D, H, W])", norm=odd[0])
-    return None
+    return t("04.4.batchnorm_dims", norm=odd[0]) if odd else None
 
 
-# --- a forward pass that raised ---------------------------------------------------------------------
-
-def _unseen(model: nn.Module, calls: list[Call]) -> str | None:
+def _unseen(model: nn.Module, calls: list[Call]) -> Text | None:
     known = {id(m) for m in model.modules()}
     hidden = [c for c in calls if id(c.module) not in known]
-    if hidden:
-        return tr("your forward pass calls an nn.{module} that is not part of the model as PyTorch sees "
-                  "it (created inside forward, or kept in a plain Python list or dict): create every layer "
-                  "in __init__ and assign it to self, groups of layers in nn.ModuleList or nn.Sequential",
-                  module=type(hidden[0].module).__name__)
-    return None
+    return t("04.4.unseen", module=type(hidden[0].module).__name__) if hidden else None
 
 
-def _classifier_input(shape: list[int], config: dict[str, int]) -> str:
-    """Why the classifier cannot take its input: pooling or flatten missing."""
-    n, dim, grid = shape[0], config["dim"], None
-    if len(shape) == 4 and shape[2:] == [1, 1]:
-        return tr("the classifier received shape {shape}; expected [{n}, {dim}]: flatten the pooled "
-                  "features (nn.Flatten())", shape=shape, n=n, dim=dim)
-    if len(shape) == 4:
-        grid = f"{shape[2]} x {shape[3]}"
-    elif len(shape) == 2 and shape[1] != dim and shape[1] % dim == 0:
-        grid = tr("{count} positions", count=shape[1] // dim)
-    if grid:
-        return tr("the classifier received shape {shape}; expected [{n}, {dim}]: average each channel over "
-                  "the grid ({grid}) with global average pooling, then flatten", shape=shape, n=n, dim=dim,
-                  grid=grid)
-    return tr("the classifier received shape {shape}; expected [{n}, {dim}], one vector of dim numbers "
-              "per image", shape=shape, n=n, dim=dim)
-
-
-def _failed_call(call: Call, names: list[str], index: int, config: dict[str, int]) -> str | None:
-    """The module that raised: what it was given, against what it is built for."""
-    shape = list(call.inp.shape) if isinstance(call.inp, torch.Tensor) else None
-    if shape is None:
-        return None
-    name = names[index] if index < len(names) else tr("an nn.{module}", module=type(call.module).__name__)
-    if call.kind == "Linear":
-        return _classifier_input(shape, config)
-    if call.kind == "convolution" and len(shape) == 4 and shape[1] != call.module.in_channels:
-        fields = dict(name=name, built=call.module.in_channels, got=shape[1], shape=shape)
-        if index == 0:
-            return tr("{name} is built for {built} input channels but receives {got} (input shape "
-                      "{shape}): use in_channels, not a fixed number", **fields)
-        return tr("{name} is built for {built} input channels but receives {got} (input shape {shape}): "
-                  "every convolution after the stem maps dim channels to dim", **fields)
-    if call.kind == "BatchNorm" and len(shape) == 4 and shape[1] != call.module.num_features:
-        return tr("{name} is BatchNorm2d({built}) but receives {got} channels: use BatchNorm2d(dim)",
-                  name=name, built=call.module.num_features, got=shape[1])
-    return None
-
-
-def _grid_changed(calls: list[Call], names: list[str]) -> str | None:
-    """A convolution after the stem whose output grid differs from its input grid."""
-    for i, call in enumerate(calls[1:], start=1):
-        if call.kind == "convolution" and isinstance(call.out, torch.Tensor) and call.inp.dim() == 4:
-            if call.out.shape[2:] != call.inp.shape[2:]:
-                a, b = tuple(call.inp.shape[2:]), tuple(call.out.shape[2:])
-                name = names[i] if i < len(names) else tr("a convolution after the stem")
-                return tr("{name} turns the {a}x{b} grid into {c}x{d}, so the residual cannot be added: "
-                          "padding=\"same\" keeps the grid", name=name, a=a[0], b=a[1], c=b[0], d=b[1])
-    return None
-
-
-def _failure(model: nn.Module, failed: ForwardFailed, x: torch.Tensor, config: dict[str, int]) -> str:
-    """A sentence explaining why the forward pass raised."""
-    names = roles(config["depth"])
-    calls = failed.calls + ([failed.failed] if failed.failed else [])
-    problem = _unseen(model, calls)
-    if not problem and failed.failed is not None:
-        problem = _failed_call(failed.failed, names, len(failed.calls), config)
-    problem = problem or _grid_changed(failed.calls, names)
-    err = failed.err
-    return problem or tr("running it on a batch of shape {shape} raised {error}: {message}",
-                         shape=list(x.shape), error=type(err).__name__, message=err)
-
-
-# --- the sequence of calls and each module's settings ------------------------------------------------
-
-def _reused(calls: list[Call]) -> str | None:
+def _reused(calls: list[Call]) -> Text | None:
     """One convolution object run twice ([layer] * depth), or one BatchNorm shared by two convolutions."""
     convs = [c.module for c in calls if c.kind == "convolution"]
     repeats = max((convs.count(m) for m in convs), default=0)
     if repeats > 1:
-        return tr("the same layer object is used {count} times (as [layer] * depth does: it repeats one "
-                  "object, it does not copy it), so all positions share one set of weights: build a new "
-                  "layer for each position, e.g. [MyConvMixerLayer(dim, kernel_size) for _ in range(depth)]",
-                  count=repeats)
+        return t("04.4.reused_layer", count=repeats)
     norms = [c.module for c in calls if c.kind == "BatchNorm"]
-    if len(set(map(id, norms))) < len(norms):
-        return tr("one BatchNorm module is used twice (the tutorial's shared norm): give every "
-                  "convolution its own BatchNorm, BN1 after the depthwise and BN2 after the pointwise one")
-    return None
+    return t("04.4.shared_norm") if len(set(map(id, norms))) < len(norms) else None
 
 
-def _structure(calls: list[Call], depth: int) -> str | None:
-    """A reused module, or the first place where the sequence of calls differs from the paper's."""
+def _structure(calls: list[Call], roles: list[Role], depth: int) -> Text | None:
+    """A reused module, or the first call that does not have the paper's role there."""
     problem = _reused(calls)
     if problem:
         return problem
-    expected = ["convolution", "BatchNorm"] + ["convolution", "BatchNorm"] * 2 * depth + ["Linear"]
-    names = roles(depth)
-    found = [c.kind for c in calls]
-    for i, kind in enumerate(expected):
-        got = found[i] if i < len(found) else None
-        if got != kind:
-            fields = dict(name=names[i], kind=tr(_A[kind]), found=tr(_A[got]) if got else tr("nothing more"),
-                          depth=depth, convs=expected.count("convolution"), norms=expected.count("BatchNorm"))
+    kinds = [role.kind for role in roles]
+    for i, role in enumerate(roles):
+        got = calls[i].kind if i < len(calls) else None
+        if got != role.kind:
+            found = t(_A[got]) if got else t("04.4.nothing_more")
+            fields = dict(name=role.name, kind=t(_A[role.kind]), found=found, depth=depth,
+                          convs=kinds.count("convolution"), norms=kinds.count("BatchNorm"))
             if i == 0:
-                return tr("{name} is missing: expected {kind}, found {found} (a ConvMixer with depth={depth} "
-                          "runs {convs} convolutions and {norms} BatchNorms, each convolution followed by "
-                          "GELU and its own BatchNorm)", **fields)
-            return tr("{name} is missing: expected {kind} after {before}, found {found} (a ConvMixer with "
-                      "depth={depth} runs {convs} convolutions and {norms} BatchNorms, each convolution "
-                      "followed by GELU and its own BatchNorm)", before=names[i - 1], **fields)
-    if len(found) > len(expected):
-        return tr("after the classifier your model runs {another}; it should end there",
-                  another=tr(_ANOTHER[found[len(expected)]]))
+                return t("04.4.missing_first", **fields)
+            return t("04.4.missing", before=roles[i - 1].name, **fields)
+    if len(calls) > len(roles):
+        return t("04.4.after_classifier", another=t(_ANOTHER[calls[len(roles)].kind]))
     return None
 
 
-def _conv_settings(mine: Call, ref: Call, name: str, role: str) -> str | None:
-    """``role``: "stem", "depthwise" or "pointwise" (``part``)."""
-    conv, want = mine.module, ref.module
+def _conv_settings(mine: Call, ref: Call, role: Role) -> Text | None:
+    conv, want, name = mine.module, ref.module, role.name
     if conv.weight.shape != want.weight.shape:
         shape, expected = tuple(conv.weight.shape), tuple(want.weight.shape)
-        if role == "depthwise" and shape[1] != 1:
-            why = tr("a depthwise convolution has groups=dim: one k x k kernel per channel")
-        elif role == "depthwise":
-            why = tr("its kernel is {a}x{b}, use kernel_size ({k} here)", a=shape[2], b=shape[3],
-                     k=expected[2])
-        elif role == "pointwise":
-            why = tr("a pointwise convolution is nn.Conv2d(dim, dim, kernel_size=1)")
+        if role.part == "depthwise" and shape[1] != 1:
+            why = t("04.4.why.groups")
+        elif role.part == "depthwise":
+            why = t("04.4.why.kernel", a=shape[2], b=shape[3], k=expected[2])
         else:
-            why = tr("the stem is nn.Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size)")
-        return tr("{name} has weight shape {shape}, expected {expected}: {why}", name=name, shape=shape,
-                  expected=expected, why=why)
+            why = t("04.4.why.pointwise" if role.part == "pointwise" else "04.4.why.stem")
+        return t("04.4.weight_shape", name=name, shape=shape, expected=expected, why=why)
     if conv.bias is None:
-        return tr("{name} has no bias: keep nn.Conv2d's default bias=True, as the paper's model does",
-                  name=name)
+        return t("04.4.no_bias", name=name)
     if conv.stride != want.stride:
-        return tr("{name} has stride {stride}, expected {expected} (stride=patch_size for the stem, "
-                  "1 after it)", name=name, stride=conv.stride, expected=want.stride)
+        return t("04.4.stride", name=name, stride=conv.stride, expected=want.stride)
     if mine.out.shape != ref.out.shape:
-        return tr("{name} outputs shape {shape}, expected {expected}: padding=\"same\" keeps the H x W grid, "
-                  "so the residual can be added", name=name, shape=list(mine.out.shape),
-                  expected=list(ref.out.shape))
+        return t("04.4.out_shape", name=name, shape=list(mine.out.shape), expected=list(ref.out.shape))
     return None
 
 
-def _settings(calls: list[Call], ref_calls: list[Call], names: list[str], config: dict[str, int],
-              grid: int) -> str | None:
+def _settings(calls: list[Call], ref_calls: list[Call], roles: list[Role], config: dict[str, int],
+              grid: int) -> Text | None:
     """The first call whose module is set up differently from the package's."""
-    for i, (call, ref, name) in enumerate(zip(calls, ref_calls, names)):
-        mine, want = call.module, ref.module
+    for call, ref, role in zip(calls, ref_calls, roles):
+        mine, want, name = call.module, ref.module, role.name
         if call.kind == "convolution":
-            problem = _conv_settings(call, ref, name, part(i))
+            problem = _conv_settings(call, ref, role)
             if problem:
                 return problem
         elif call.kind == "BatchNorm" and (mine.num_features != want.num_features or not mine.affine):
-            return tr("{name} is BatchNorm2d({features}, affine={affine}), expected BatchNorm2d({expected}) "
-                      "with its learnable weight and bias", name=name, features=mine.num_features,
-                      affine=mine.affine, expected=want.num_features)
+            return t("04.4.norm_settings", name=name, features=mine.num_features, affine=mine.affine,
+                     expected=want.num_features)
         elif call.kind == "Linear" and (mine.weight.shape != want.weight.shape or mine.bias is None):
             if mine.in_features == config["dim"] * grid * grid:
-                return tr("{name} takes {inputs} = dim x {grid} x {grid} inputs: pool the grid first (global "
-                          "average pooling to [N, dim, 1, 1]), then flatten", name=name,
-                          inputs=mine.in_features, grid=grid)
-            return tr("{name} is {module}, expected Linear(in_features={inputs}, out_features={outputs}, "
-                      "bias=True)", name=name, module=mine, inputs=want.in_features,
-                      outputs=want.out_features)
+                return t("04.4.linear_unpooled", name=name, inputs=mine.in_features, grid=grid)
+            return t("04.4.linear_settings", name=name, module=mine, inputs=want.in_features,
+                     outputs=want.out_features)
     return None
 
 
-def _load(calls: list[Call], ref_calls: list[Call]) -> None:
-    with torch.no_grad():
-        for call, ref in zip(calls, ref_calls):
-            call.module.load_state_dict(ref.module.state_dict())
+def _extra_parameters(model: nn.Module) -> Text | None:
+    extra = {type(m).__name__ for m in model.modules()
+             if type(m) not in _KINDS and any(True for _ in m.parameters(recurse=False))}
+    return t("04.4.extra_parameters", modules=", ".join(sorted(extra))) if extra else None
 
 
-# --- values: which input differs, and why -----------------------------------------------------------
-
-def _layer_input(calls: list[Call], i: int) -> torch.Tensor | None:
-    """The input z of the mixer layer that call ``i`` belongs to (its depthwise conv's input);
-    None for the stem and the classifier."""
-    return calls[2 + 4 * ((i - 2) // 4)].inp if 2 <= i < len(calls) - 1 else None
-
-
-def _next_input(calls: list[Call], i: int, t: torch.Tensor) -> bool:
-    """Does the call after ``i`` receive ``t`` (pooled to [N, C] when that call is the classifier)?"""
-    nxt = calls[i + 1]
-    return _same(nxt.inp, t.mean((2, 3)) if nxt.kind == "Linear" else t)
-
-
-def _explain_norm(calls: list[Call], i: int, name: str, before: str) -> str | None:
-    """A BatchNorm's input differs: the residual too early, GELU missing or after it, ReLU for GELU."""
-    s, prev, z = calls[i].inp, calls[i - 1].out, _layer_input(calls, i)
-    if z is not None and part(i) == "BN1" and any(_same(s, t) for t in (F.gelu(prev) + z, prev + z,
-                                                                         F.gelu(prev + z))):
-        return tr("the residual is added too early, before {name}: z' = BN1(GELU(DWConv(z))) + z adds z "
-                  "after the BatchNorm", name=name)
-    if _same(s, prev):
-        gelu_out = F.gelu(calls[i].out)
-        if _next_input(calls, i, gelu_out) or (z is not None and _next_input(calls, i, gelu_out + z)):
-            return tr("GELU comes after {name}, but the paper's order is convolution -> GELU -> BatchNorm: "
-                      "swap them", name=name)
-        return tr("GELU is missing between {before} and {name} (convolution -> GELU -> BatchNorm)",
-                  before=before, name=name)
-    if _same(s, F.relu(prev)):
-        return tr("{name} receives ReLU(...), but the paper's model (and the package's) uses GELU; only the "
-                  "released ConvMixer-768/32 checkpoint uses ReLU", name=name)
-    return None
-
-
-def _explain_pointwise(calls: list[Call], i: int) -> str | None:
-    """The pointwise convolution receives BN1's output without the residual: where did z go?"""
-    z, pw_in, bn2_out = _layer_input(calls, i), calls[i].inp, calls[i + 1].out
-    if _next_input(calls, i + 1, bn2_out + z):
-        return tr("the residual goes around both convolutions (the tutorial's placement); in the paper "
-                  "it goes around the depthwise part only: the pointwise convolution receives "
-                  "z' = BN1(GELU(DWConv(z))) + z")
-    if _next_input(calls, i + 1, bn2_out + pw_in):
-        return tr("the residual goes around the pointwise half (out = BN2(GELU(PWConv(z'))) + z'); in the "
-                  "paper it goes around the depthwise half: z' = BN1(GELU(DWConv(z))) + z, and nothing "
-                  "is added after BN2")
-    return tr("the residual is missing: the pointwise convolution should receive "
-              "z' = BN1(GELU(DWConv(z))) + z, the first BatchNorm's output plus the layer's input z")
-
-
-def _extra_residual(calls: list[Call], i: int, layer: str) -> str | None:
-    """Call ``i`` (the next layer's depthwise conv, or the classifier) receives BN2's output plus
-    an extra residual: the layer's input z, or z' (the pointwise convolution's input)."""
-    bn2 = i - 1
-    pooled = calls[i].kind == "Linear"
-    for t, what in ((calls[bn2 - 1].inp, "z' (the pointwise convolution's input)"),
-                    (calls[bn2 - 3].inp, "its input z")):
-        if _same(calls[i].inp, (calls[bn2].out + t).mean((2, 3)) if pooled else calls[bn2].out + t):
-            return tr("an extra residual: {layer} adds {what} again after BN2; the paper's layer has one "
-                      "residual only, z' = BN1(GELU(DWConv(z))) + z, and returns BN2's output as it is",
-                      layer=layer, what=tr(what))
-    return None
-
-
-def _explain_residual(calls: list[Call], i: int) -> str | None:
-    """A convolution's input differs: the residual missing, misplaced, or one too many."""
-    s, prev = calls[i].inp, calls[i - 1].out
-    if part(i) == "pointwise" and _same(s, prev):
-        return _explain_pointwise(calls, i)
-    if part(i) == "depthwise" and i >= 6:
-        return _extra_residual(calls, i, tr("layer {layer}", layer=(i - 6) // 4))
-    return None
-
-
-def _explain(calls: list[Call], i: int, names: list[str]) -> str:
-    """Why call ``i`` receives a different input than the package's, from the student's own values."""
-    kind, name = calls[i].kind, names[i]
-    if i == 0:
-        return tr("the stem convolution should receive the images as they are")
-    if kind == "Linear":
-        if _same(calls[i].inp, calls[i - 1].out.amax((2, 3))):
-            return tr("the classifier receives max-pooled features: use global AVERAGE pooling")
-        return (_extra_residual(calls, i, tr("the last layer")) or tr("the classifier should receive the "
-                "average of each channel over the grid (global average pooling, then flatten)"))
-    problem = (_explain_norm(calls, i, name, names[i - 1]) if kind == "BatchNorm"
-               else _explain_residual(calls, i))
-    return problem or tr("{name} receives a different input than in the package's model; " + _ORDER,
-                         name=name)
-
-
-def _values(calls: list[Call], ref_calls: list[Call], names: list[str]) -> str | None:
+def _values(calls: list[Call], ref_calls: list[Call], roles: list[Role]) -> Text | None:
+    """The first call whose input or output differs from the package's (same weights)."""
     for i, (call, ref) in enumerate(zip(calls, ref_calls)):
         if not _same(call.inp, ref.inp):
-            return _explain(calls, i, names)
+            return _explain(calls, roles, i)
         if not _same(call.out, ref.out):
-            return tr("{name} gives a different output from the same input and weights: check its "
-                      "settings ({module})", name=names[i], module=call.module)
+            return t("04.4.different_output", name=roles[i].name, module=call.module)
     return None
 
 
-# --- putting it together ------------------------------------------------------------------------------
-
 def _diagnose(build: Any, forbid: tuple[type, ...], config: dict[str, int],
-              batch: tuple[int, ...]) -> str | None:
+              batch: tuple[int, ...]) -> Text | None:
     model = _build(build, config)
     if isinstance(model, str):
         return model
@@ -514,33 +318,28 @@ def _diagnose(build: Any, forbid: tuple[type, ...], config: dict[str, int],
         return problem
     model = model.double().to(memory_format=torch.contiguous_format).eval()
     x = torch.randn(batch, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
-    ref_calls, ref_out = trace(reference(config), x)
+    roles = paper_roles(config["depth"])
     try:
         calls, out = trace(model, x)
     except ForwardFailed as failed:
-        return _failure(model, failed, x, config)
-    names = roles(config["depth"])
-    problem = (_unseen(model, calls) or _structure(calls, config["depth"])
-               or _settings(calls, ref_calls, names, config, batch[2] // config["patch_size"]))
+        return _failure(model, failed, roles, x, config)
+    ref_calls, ref_out = trace(reference(config), x)
+    problem = (_unseen(model, calls) or _structure(calls, roles, config["depth"])
+               or _settings(calls, ref_calls, roles, config, batch[2] // config["patch_size"])
+               or _extra_parameters(model))
     if problem:
         return problem
-    extra = [type(m).__name__ for m in model.modules()
-             if type(m) not in _KINDS and any(True for _ in m.parameters(recurse=False))]
-    if extra:
-        return tr("your model has parameters in {modules}, which a ConvMixer does not use",
-                  modules=", ".join(sorted(set(extra))))
-    _load(calls, ref_calls)
+    with torch.no_grad():
+        for call, ref in zip(calls, ref_calls):
+            call.module.load_state_dict(ref.module.state_dict())
     calls, out = trace(model, x)
-    problem = _values(calls, ref_calls, names)
-    if problem:
-        return problem
-    if not isinstance(out, torch.Tensor) or not _same(out, ref_out):
-        return tr("every layer matches, but the model does not return the classifier's output: return "
-                  "it as it is, with no softmax or other function after it (the loss applies softmax itself)")
-    return None
+    problem = _values(calls, ref_calls, roles)
+    if not problem and not (isinstance(out, torch.Tensor) and _same(out, ref_out)):
+        return t("04.4.not_the_output")
+    return problem
 
 
-def compare_with_package(build: Callable[..., nn.Module], forbid: tuple[type, ...] = ()) -> str | None:
+def compare_with_package(build: Callable[..., nn.Module], forbid: tuple[type, ...] = ()) -> Text | None:
     """``None`` if ``build`` makes the paper's ConvMixer (same outputs as the package's model with the
     same weights, to float64 rounding, in both ``SETTINGS``), else one sentence saying what differs; a
     model containing a module of a type in ``forbid`` is refused. Raises ``NotAnswered`` for a blank
@@ -549,10 +348,130 @@ def compare_with_package(build: Callable[..., nn.Module], forbid: tuple[type, ..
     with torch.random.fork_rng(devices=[]), one_thread():
         for n, (config, batch) in enumerate(SETTINGS):
             problem = _diagnose(build, forbid, config, batch)
-            if problem and n:
-                args = ", ".join(f"{k}={v}" for k, v in config.items())
-                return tr("built with the check's second setting ({args}): {problem}", args=args,
-                          problem=problem)
             if problem:
-                return problem
+                return t("04.4.second_setting", args=_args(config), problem=problem) if n else problem
+    return None
+
+
+# === mistakes: the likely mistake behind a difference, tried on the student's own values =================
+
+def _failure(model: nn.Module, failed: ForwardFailed, roles: list[Role], x: torch.Tensor,
+             config: dict[str, int]) -> Text:
+    """A sentence explaining why the forward pass raised."""
+    problem = _unseen(model, failed.calls + ([failed.failed] if failed.failed else []))
+    if not problem and failed.failed is not None:
+        problem = _failed_call(failed.failed, roles, len(failed.calls), config)
+    problem = problem or _grid_changed(failed.calls, roles)
+    return problem or t("04.4.forward_raised", shape=list(x.shape), error=type(failed.err).__name__,
+                        message=failed.err)
+
+
+def _failed_call(call: Call, roles: list[Role], i: int, config: dict[str, int]) -> Text | None:
+    """The module that raised (call ``i``): what it was given, against what it is built for."""
+    if not isinstance(call.inp, torch.Tensor):
+        return None
+    shape = list(call.inp.shape)
+    name = roles[i].name if i < len(roles) else t("04.4.an_nn", module=type(call.module).__name__)
+    if call.kind == "Linear":
+        return _classifier_input(shape, config)
+    if call.kind == "convolution" and len(shape) == 4 and shape[1] != call.module.in_channels:
+        return t("04.4.stem_channels" if i == 0 else "04.4.conv_channels", name=name,
+                 built=call.module.in_channels, got=shape[1], shape=shape)
+    if call.kind == "BatchNorm" and len(shape) == 4 and shape[1] != call.module.num_features:
+        return t("04.4.norm_channels", name=name, built=call.module.num_features, got=shape[1])
+    return None
+
+
+def _classifier_input(shape: list[int], config: dict[str, int]) -> Text:
+    """Why the classifier cannot take its input: pooling or flatten missing."""
+    n, dim, grid = shape[0], config["dim"], None
+    if len(shape) == 4 and shape[2:] == [1, 1]:
+        return t("04.4.classifier.flatten", shape=shape, n=n, dim=dim)
+    if len(shape) == 4:
+        grid = f"{shape[2]} x {shape[3]}"
+    elif len(shape) == 2 and shape[1] != dim and shape[1] % dim == 0:
+        grid = t("04.4.positions", count=shape[1] // dim)
+    if grid:
+        return t("04.4.classifier.pool", shape=shape, n=n, dim=dim, grid=grid)
+    return t("04.4.classifier.shape", shape=shape, n=n, dim=dim)
+
+
+def _grid_changed(calls: list[Call], roles: list[Role]) -> Text | None:
+    """A convolution after the stem whose output grid differs from its input grid."""
+    for i, call in enumerate(calls[1:], start=1):
+        if call.kind == "convolution" and isinstance(call.out, torch.Tensor) and call.inp.dim() == 4:
+            (a, b), (c, d) = call.inp.shape[2:], call.out.shape[2:]
+            if (a, b) != (c, d):
+                name = roles[i].name if i < len(roles) else t("04.4.conv_after_stem")
+                return t("04.4.grid_changed", name=name, a=a, b=b, c=c, d=d)
+    return None
+
+
+def _layer_input(calls: list[Call], roles: list[Role], i: int) -> torch.Tensor | None:
+    """The input z of the mixer layer that call ``i`` belongs to; None for the stem and the classifier."""
+    first = roles[i].first
+    return None if first is None else calls[first].inp
+
+
+def _next_input(calls: list[Call], i: int, x: torch.Tensor) -> bool:
+    """Does the call after ``i`` receive ``x`` (pooled to [N, C] when that call is the classifier)?"""
+    nxt = calls[i + 1]
+    return _same(nxt.inp, x.mean((2, 3)) if nxt.kind == "Linear" else x)
+
+
+def _explain(calls: list[Call], roles: list[Role], i: int) -> Text:
+    """Why call ``i`` receives a different input than the package's, from the student's own values."""
+    part = roles[i].part
+    if part == "stem":
+        return t("04.4.stem_input")
+    if part == "classifier":
+        if _same(calls[i].inp, calls[i - 1].out.amax((2, 3))):
+            return t("04.4.max_pooled")
+        return _extra_residual(calls, roles, i) or t("04.4.classifier_input")
+    if part in ("stem_norm", "bn1", "bn2"):
+        problem = _explain_norm(calls, roles, i)
+    elif part == "pointwise" and _same(calls[i].inp, calls[i - 1].out):
+        problem = _explain_pointwise(calls, roles, i)
+    else:
+        problem = _extra_residual(calls, roles, i) if part == "depthwise" else None
+    return problem or t("04.4.different_input", name=roles[i].name)
+
+
+def _explain_norm(calls: list[Call], roles: list[Role], i: int) -> Text | None:
+    """A BatchNorm's input differs: the residual too early, GELU missing or after it, ReLU for GELU."""
+    s, prev, z = calls[i].inp, calls[i - 1].out, _layer_input(calls, roles, i)
+    name = roles[i].name
+    if roles[i].part == "bn1" and any(_same(s, x) for x in (F.gelu(prev) + z, prev + z, F.gelu(prev + z))):
+        return t("04.4.too_early", name=name)
+    if _same(s, prev):
+        gelu_out = F.gelu(calls[i].out)
+        if _next_input(calls, i, gelu_out) or (z is not None and _next_input(calls, i, gelu_out + z)):
+            return t("04.4.gelu_after", name=name)
+        return t("04.4.gelu_missing", before=roles[i - 1].name, name=name)
+    if _same(s, F.relu(prev)):
+        return t("04.4.relu", name=name)
+    return None
+
+
+def _explain_pointwise(calls: list[Call], roles: list[Role], i: int) -> Text:
+    """The pointwise convolution receives BN1's output without the residual: where did z go?"""
+    z, pw_in, bn2_out = _layer_input(calls, roles, i), calls[i].inp, calls[i + 1].out
+    if _next_input(calls, i + 1, bn2_out + z):
+        return t("04.4.around_both")
+    if _next_input(calls, i + 1, bn2_out + pw_in):
+        return t("04.4.around_pointwise")
+    return t("04.4.residual_missing")
+
+
+def _extra_residual(calls: list[Call], roles: list[Role], i: int) -> Text | None:
+    """Call ``i`` (the next layer's depthwise conv, or the classifier) receives the previous layer's BN2
+    output plus an extra residual: that layer's input z, or z' (its pointwise convolution's input)."""
+    bn2 = roles[i - 1]
+    if bn2.part != "bn2":
+        return None
+    layer = t("04.4.last_layer") if roles[i].part == "classifier" else t("04.4.layer", layer=bn2.layer)
+    out = calls[i - 1].out
+    for x, what in ((calls[i - 2].inp, "04.4.z_prime"), (calls[bn2.first].inp, "04.4.z")):
+        if _same(calls[i].inp, (out + x).mean((2, 3)) if roles[i].part == "classifier" else out + x):
+            return t("04.4.extra_residual", layer=layer, what=t(what))
     return None

@@ -198,11 +198,11 @@ class Exercise:
             answer = self._letter(answer)
         try:
             ok = bool(self.is_correct(answer))
+            reason = None if ok else self.feedback(answer)
         except NotAnswered:
             return None, ""
         except Exception as err:  # a wrong type or a broken function is feedback, not a crash
             return False, t("core.raised", error=type(err).__name__, message=err)
-        reason = None if ok else self.feedback(answer)
         return ok, str(reason).rstrip(" .。") if reason else ""
 
     def _letter(self, answer: Any) -> Any:

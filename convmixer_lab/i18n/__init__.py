@@ -45,7 +45,7 @@ def set_language(language: str) -> None:
     """Print the package's texts in ``language``: "en" (English) or "zh" (Simplified Chinese)."""
     global _language
     _language = check_choice("language", language, LANGUAGES)
-    texts.set_language(_language)  # while notebooks still select it here: the texts' language too
+    texts.set_language(_language)  # the texts by id (convmixer_lab/texts) follow, until i18n goes
 
 
 def get_language() -> str:

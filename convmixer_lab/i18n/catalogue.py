@@ -9,15 +9,12 @@ from __future__ import annotations
 
 from convmixer_lab.i18n import (
     zh_core,
-    zh_nb01,
-    zh_nb02,
-    zh_nb04,
     zh_nb05,
     zh_tables,
     zh_widgets,
 )
 
-_PARTS = (zh_core, zh_nb01, zh_nb02, zh_nb04, zh_nb05, zh_tables, zh_widgets)
+_PARTS = (zh_core, zh_nb05, zh_tables, zh_widgets)
 
 
 def _join() -> dict[str, str]:
