@@ -7,13 +7,17 @@ from __future__ import annotations
 import math
 import random
 import statistics
+from decimal import Decimal
+from fractions import Fraction
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+import torch  # noqa: E402
 from matplotlib.container import BarContainer  # noqa: E402
 
 from convmixer_lab import plot  # noqa: E402
@@ -32,6 +36,7 @@ from convmixer_lab.compare import (  # noqa: E402
 )
 from convmixer_lab.exercises import exercise, nb06  # noqa: E402
 from convmixer_lab.spread import at_epoch, difference, prediction_interval, summarize, t_quantile  # noqa: E402
+from convmixer_lab.texts import set_language  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -53,7 +58,8 @@ def test_06_1_the_expected_ratio_comes_from_the_package():
     assert nb06.MAC_RATIO == expected and 3.9 < expected < 4.2  # 4x the patches, widths 103 vs 101
 
 
-@pytest.mark.parametrize("answer", [4, 4.0, nb06.MAC_RATIO, 3.6, 4.6])
+@pytest.mark.parametrize("answer", [4, 4.0, nb06.MAC_RATIO, 3.6, 4.6, np.float32(4.0), np.int64(4),
+                                    torch.tensor(4.0), Fraction(9, 2), Decimal("4.04")])
 def test_06_1_accepts_answers_within_15_percent(answer, capsys):
     assert verdict("06.1", answer, capsys) == (True, "Exercise 06.1: correct!")
 
@@ -63,8 +69,12 @@ def test_06_1_accepts_answers_within_15_percent(answer, capsys):
     (2, "halving p doubles the patches along each side"),                 # only one side counted
     (16, "too large"),                                                     # (p ratio)^4
     (3.0, "too small"),
-    ("4", "expected a number"),
-    (True, "expected a number"),
+    ("4", "expected a number (how many times more MACs), got str"),
+    (True, "expected a number (how many times more MACs), got bool"),
+    ([4, 4], "expected a number (how many times more MACs), got list"),
+    (float("nan"), "expected a number, got NaN (not a number)"),
+    (np.float32(1.0), "the parameters are nearly the same"),               # judged by value, any type
+    (torch.tensor(16), "too large"),
 ])
 def test_06_1_refuses_near_misses_with_a_reason(answer, reason, capsys):
     ok, out = verdict("06.1", answer, capsys)
@@ -98,15 +108,26 @@ def test_06_2_reference_and_a_rewritten_correct_answer(capsys):
     (lambda v: statistics.pstdev(v) / math.sqrt(len(v)), "use the SAMPLE standard deviation"),
     (statistics.fmean, "standard_error([89.5, 90.1, 90.4]) returned 90, expected 0.2646"),
     (lambda: 0.1, "raised TypeError: <lambda>() takes 0 positional arguments but 1 was given"),
-    (lambda v: "0.26", "standard_error([89.5, 90.1, 90.4]) returned 0.26, expected 0.2646"),
+    (lambda v: "0.26", "expected a number, got str"),                     # a text is not a number
+    (lambda v: float("nan"), "expected a number, got NaN"),
+    (lambda v: np.float32(statistics.stdev(v)), "it returns the standard deviation itself"),
 ])
 def test_06_2_refuses_near_misses_with_a_reason(func, reason, capsys):
     ok, out = verdict("06.2", func, capsys)
     assert not ok and out.startswith("Exercise 06.2: not quite - ") and reason in out
 
 
+@pytest.mark.parametrize("func", [
+    nb06.standard_error,
+    lambda v: np.float32(statistics.stdev(v) / math.sqrt(len(v))),  # float32: right within its precision
+    lambda v: torch.tensor(v, dtype=torch.float64).std() / len(v) ** 0.5,  # a 0-d tensor
+])
+def test_06_2_right_answers_of_any_numeric_type(func, capsys):
+    assert verdict("06.2", func, capsys) == (True, "Exercise 06.2: correct!")
+
+
 def test_06_2_the_hint_nudges_without_giving_the_formula():
-    hint = exercise("06.2").hint_text
+    hint = exercise("06.2").text("hint")
     assert "sqrt" not in hint and "stdev(" not in hint and "/" not in hint
     assert "n - 1" in hint and "Section 5" in hint
 
@@ -127,14 +148,14 @@ def test_06_3_the_numbers_in_its_solution_agree():
     assert f"{0.3 / math.sqrt(3):.2f}" == "0.17" and f"{se:.2f}" == "0.24" and f"{0.2 / se:.1f}" == "0.8"
     assert [f"{t_quantile(0.975, df):.2f}" for df in (4, 2)] == ["2.78", "4.30"]
     for number in ("0.17", "0.24", "ratio 0.8", "2.78 to 4.30"):
-        assert number in ex.solution_text
-    assert "0.24" in ex.why_not["a"] and not any("0.24" in option for option in ex.options.values())
-    assert ex.answer == "c" and set(ex.why_not) == {"a", "b", "d"}
+        assert number in ex.text("solution")
+    assert "0.24" in ex.text("wrong.a") and not any("0.24" in ex.text(f"option.{o}") for o in ex.options)
+    assert (ex.answer, ex.options, ex.kind) == ("c", "abcd", "why")
 
 
 @pytest.mark.parametrize("key", ["06.3", "06.5"])
 def test_choice_options_do_not_give_the_answer_away_by_their_length(key):
-    lengths = [len(option) for option in exercise(key).options.values()]
+    lengths = [len(exercise(key).text(f"option.{letter}")) for letter in exercise(key).options]
     assert max(lengths) <= 1.15 * min(lengths)
 
 
@@ -146,11 +167,12 @@ def test_the_two_choice_questions_have_different_answers():
 def test_why_exercises_explain_every_wrong_letter(key, capsys):
     ex = exercise(key)
     assert verdict(key, f"({ex.answer.upper()})", capsys) == (True, f"Exercise {key}: correct!")
-    for letter, reason in ex.why_not.items():
+    for letter in ex.options.replace(ex.answer, ""):
         ok, out = verdict(key, letter, capsys)
-        assert not ok and reason in out
-    ok, out = verdict(key, "e", capsys)
-    assert not ok and "choose one of a, b, c, d" in out
+        assert not ok and ex.text(f"wrong.{letter}") in out
+    for odd in ("e", ["c"], {"c": 1}, 3):  # a list or a dict gets one line, not a TypeError
+        assert verdict(key, odd, capsys) == (False, f"Exercise {key}: not quite - choose one of a, b, c, d. "
+                                                    "Try again, or call .hint().")
 
 
 # --- 06.4: the experiment ------------------------------------------------------------------------------
@@ -191,7 +213,8 @@ def test_06_4_compares_with_the_prediction_interval_of_the_record_s_own_family(c
 def test_06_4_the_solution_s_width_is_what_closest_width_gives():
     family, config = nb06.EXAMPLE
     assert config["dim"] == closest_width(family, {**config, "dim": 4}) == 44
-    assert "dim=44" in exercise("06.4").solution_text and "read off" not in exercise("06.4").solution_text
+    solution = exercise("06.4").text("solution")
+    assert "dim=44" in solution and "read off" not in solution
 
 
 def vit_with(**changes):
@@ -235,6 +258,7 @@ def test_06_4_run_trains_like_the_live_pair_once_per_configuration(monkeypatch, 
     calls = []
     fake = dict(params=51_050, test_accuracy=0.7, epochs=0.25)
     monkeypatch.setattr(nb06, "run_config", lambda *args, **kw: calls.append((args, kw)) or fake)
+    monkeypatch.setattr(nb06, "_RUNS", {})
     ex = exercise("06.4")
     assert ex.run(..., data={}) is None and "not answered yet" in capsys.readouterr().out
     spec, data = ("vit", vit_with(depth=2, dim=44)), {"d": 1}
@@ -245,11 +269,86 @@ def test_06_4_run_trains_like_the_live_pair_once_per_configuration(monkeypatch, 
     assert ex.run(spec, data) is fake and len(calls) == 1  # run again: reused, not retrained
     assert capsys.readouterr().out.startswith("(the same configuration as before: its run is reused)")
     ex.run(spec, data, seed=1)
-    ex.run(("vit", vit_with(depth=2, dim=48)), data)
+    ex.run(("vit", vit_with(depth=2, dim=44, heads=2)), data)
     assert [c[0][1] for c in calls] == [0, 1, 0] and len(calls) == 3  # another seed or config: a new run
     with pytest.raises(ValueError, match="my_config: only the convmixer and vit families have committed"):
         ex.run(("mlpmixer", dict(CONFIGS["mlpmixer"][1], depth=3)), data)
     assert len(calls) == 3  # refused before any training
+
+
+def test_06_4_chinese_lines_keep_each_number_in_its_place(monkeypatch, capsys):
+    """Two Chinese templates put their fields in another order than the English: each number still
+    lands where it belongs."""
+    fake = dict(params=51_050, test_accuracy=0.7, epochs=0.25)
+    monkeypatch.setattr(nb06, "run_config", lambda *args, **kw: fake)
+    monkeypatch.setattr(nb06, "_RUNS", {})
+    off_budget = fair_record(config=vit_with(depth=2, dim=48), **describe(("vit", vit_with(depth=2, dim=48))))
+    set_language("zh")
+    try:
+        exercise("06.4").run(("vit", vit_with(depth=2, dim=44)), {})
+        assert capsys.readouterr().out == "你的配置：51,050 个参数，训练 0.25 轮后测试准确率为 70.00%\n"
+        assert verdict("06.4", answer(off_budget, "below"), capsys) == (False, (
+            "练习 06.4：还不对——60,298 个参数是预算的 121%；公平的比较要求与 50,000 相差不超过 5%"
+            "（compare.closest_width 能找到合适的宽度）。再试一次，或者调用 .hint() 看提示。"))
+    finally:
+        set_language("en")
+
+
+def convmixer_with(**changes):
+    return dict(CONFIGS["convmixer"][1], **changes)
+
+
+@pytest.mark.parametrize("spec,line", [
+    (("convmixer", convmixer_with(dim=8000, depth=20)),  # 1.28 billion parameters: refused, never built
+     "my_config: 1,282,632,010 parameters is 2565264% of the budget; a fair comparison stays within 5% of "
+     "50,000 (compare.closest_width finds a width)"),
+    (("vit", vit_with(heads=0)), "my_config: heads must be a positive int (>= 1), got 0"),
+    (("convmixer", convmixer_with(kernel_size=0)), "my_config: kernel_size must be a positive int (>= 1)"),
+    (("convmixer", convmixer_with(depth=-1)), "my_config: depth must be a positive int (>= 1), got -1"),
+    (("convmixer", convmixer_with(dim=100.5)), "my_config: dim must be a positive int (>= 1), got float"),
+    (("vit", vit_with(dim=37)), "my_config: heads=4 must divide dim=37"),
+    (("convmixer", convmixer_with(width=3)), "unexpected keyword argument 'width'"),
+    (("vit",), "my_config: spec must be a name in CONFIGS or a (family, config dict) pair"),
+    ("vit", "my_config: that is one of the committed configurations; change something"),
+    (("vit", CONFIGS["vit"][1]), "my_config: that is one of the committed configurations"),
+    (("resnet", dict(CONFIGS["resnet"][1], depth=2)), "my_config: only the convmixer and vit families have"),
+    ((["vit"], {}), "my_config: only the convmixer and vit families have"),
+])
+def test_06_4_run_refuses_impossible_or_unfair_settings_in_one_line_before_building(spec, line, monkeypatch):
+    monkeypatch.setattr(nb06, "run_config", lambda *args, **kw: pytest.fail("run_config was called"))
+    monkeypatch.setattr(nb06, "_RUNS", {})
+    with pytest.raises(ValueError) as refused:
+        exercise("06.4").run(spec, {"train": None, "val": None, "test": None})
+    assert line in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_06_4_run_uses_the_command_line_s_memory_check(monkeypatch, capsys):
+    """A ConvMixer within the budget whose activations need more memory than the training command
+    line allows on this machine is refused before anything is built; with more memory, it trains."""
+    config = convmixer_with(patch_size=1, dim=closest_width("convmixer", convmixer_with(patch_size=1)))
+    need, _ = nb06.training_memory({k: config[k] for k in nb06.MODEL_KEYS}, RECIPE["batch_size"])
+    assert 2**30 < need < 8 * 2**30
+    assert abs(describe(("convmixer", config))["params"] - BUDGET) < 0.05 * BUDGET
+    calls = []
+    monkeypatch.setattr(nb06, "run_config", lambda *args, **kw: calls.append(args) or dict(
+        params=1, test_accuracy=0.5, epochs=0.1))
+    monkeypatch.setattr(nb06, "_RUNS", {})
+    monkeypatch.setattr(nb06, "memory_limit", lambda device: (2**30, "1 GiB"))
+    refusal = (rf"^my_config: training it would need about {need / 2**30:.1f} GiB at the live pair's batch "
+               r"size, more than the 1\.0 GiB the training command line allows on this machine")
+    with pytest.raises(ValueError, match=refusal):
+        exercise("06.4").run(("convmixer", config), {})
+    assert calls == []
+    monkeypatch.setattr(nb06, "memory_limit", lambda device: (need, "just enough"))
+    exercise("06.4").run(("convmixer", config), {})
+    assert len(calls) == 1 and calls[0][0] == ("convmixer", config)
+    set_language("zh")
+    try:
+        monkeypatch.setattr(nb06, "memory_limit", lambda device: (2**30, "1 GiB"))
+        with pytest.raises(ValueError, match=f"^my_config: 训练它大约需要 {need / 2**30:.1f} GiB 内存"):
+            exercise("06.4").run(("convmixer", config), {})
+    finally:
+        set_language("en")
 
 
 # --- figures -------------------------------------------------------------------------------------------

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from convmixer_lab.i18n import (
     zh_core,
-    zh_nb03,
     zh_nb05,
-    zh_nb06,
     zh_tables,
     zh_widgets,
 )
 
-_PARTS = (zh_core, zh_nb03, zh_nb05, zh_nb06, zh_tables, zh_widgets)
+_PARTS = (zh_core, zh_nb05, zh_tables, zh_widgets)
 
 
 def _join() -> dict[str, str]:
