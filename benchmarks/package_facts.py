@@ -86,15 +86,17 @@ def main() -> None:
     trees = {module_name(p): ast.parse(p.read_text(encoding="utf-8")) for p in sorted(PACKAGE.rglob("*.py"))}
     known = set(trees)
     # a package's __init__ that only re-exports is not an arrow back up: count arrows between modules
-    graph = {m: imports(m, tree, known) - {p for p in known if m.startswith(p + ".")} for m, tree in trees.items()}
+    graph = {m: imports(m, tree, known) - {p for p in known if m.startswith(p + ".")}
+             for m, tree in trees.items()}
     funcs = functions(trees)
     print(f"package: {lines(PACKAGE):,} lines of Python in {len(trees)} modules; "
-          f"text files: {sum(len(p.read_text(encoding='utf-8').splitlines()) for p in PACKAGE.rglob('*.toml')):,} "
+          f"text files: {sum(len(p.read_text('utf-8').splitlines()) for p in PACKAGE.rglob('*.toml')):,} "
           f"lines of TOML; tests: {lines(ROOT / 'tests'):,} lines")
     longest = max(funcs)
     most = max(funcs, key=lambda f: f[1])
     print(f"longest function: {longest[2]} ({longest[0]} lines); most parameters: {most[2]} ({most[1]})")
-    print(f"functions over 40 lines: {sum(f[0] > 40 for f in funcs)}; over 8 parameters: {sum(f[1] > 8 for f in funcs)}")
+    print(f"functions over 40 lines: {sum(f[0] > 40 for f in funcs)}; "
+          f"over 8 parameters: {sum(f[1] > 8 for f in funcs)}")
     print(f"import graph: {len(graph)} modules, {sum(len(v) for v in graph.values())} import arrows")
     # at the level of the package's parts (a module, or a subpackage with everything in it), an import
     # runs back up when two parts import each other, directly or through others

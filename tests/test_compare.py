@@ -11,9 +11,9 @@ import time
 
 import pytest
 import torch
+from convmixer_lab.budget import RESERVE
 
 from convmixer_lab import ConvMixer, ConvMixerLayer, compare, train
-from convmixer_lab.budget import RESERVE
 from convmixer_lab.compare import (
     ABLATIONS,
     BUDGET,

@@ -84,7 +84,8 @@ def test_right_numbers_are_right_in_any_numeric_type(made_up, answer):
 
 
 def test_a_whole_number_is_not_truncated():
-    assert not equals_int(7)(7.9) and not equals_int(7)(np.float64(7.9)) and not equals_int(7)(torch.tensor(7.9))
+    assert not equals_int(7)(7.9) and not equals_int(7)(np.float64(7.9))
+    assert not equals_int(7)(torch.tensor(7.9))
     assert equals_int(7)(7.0)
 
 
@@ -134,14 +135,16 @@ def test_question_hint_solution_print_the_key_and_the_fields(made_up, capsys):
         "Exercise 99.6: Predict 6 * 7 = 42.", "Solution for 99.6: 42", "Hint for 99.1: Multiply."]
 
 
+LAST_HINT = "That was the last hint for 99.7; ex.solution() prints a whole answer."
+
+
 def test_graded_hints_say_more_at_each_call_then_repeat_the_last(made_up, capsys):
     ex = made_up["graded"]
     for _ in range(3):
         ex.hint()
     assert capsys.readouterr().out.splitlines() == [
         "Hint 1 of 2 for 99.7: first", "Call ex.hint() again for hint 2.",
-        "Hint 2 of 2 for 99.7: second", "That was the last hint for 99.7; ex.solution() prints a whole answer.",
-        "Hint 2 of 2 for 99.7: second", "That was the last hint for 99.7; ex.solution() prints a whole answer."]
+        "Hint 2 of 2 for 99.7: second", LAST_HINT, "Hint 2 of 2 for 99.7: second", LAST_HINT]
 
 
 def test_call_answer():
@@ -211,7 +214,8 @@ def test_define_refuses_duplicates_bad_kinds_and_answers_outside_the_options(mad
 
 
 @pytest.mark.parametrize("answer,says", [
-    ("a", "the sea is not a mirror of the sky"), ("c", "that would make it red"), ("d", "choose one of a, b, c"),
+    ("a", "the sea is not a mirror of the sky"), ("c", "that would make it red"),
+    ("d", "choose one of a, b, c"),
     (["b"], "choose one of a, b, c"), ({"b": 1}, "choose one of a, b, c"), ("ab", "choose one of a, b, c"),
     (2, "choose one of a, b, c")], ids=repr)
 def test_a_choice_explains_each_wrong_answer_in_one_line(made_up, capsys, answer, says):
@@ -305,7 +309,8 @@ def test_every_registered_exercise(key, capsys):
         assert ex.check(wrong) is False, f"exercise {key} accepts a wrong answer"
     out = capsys.readouterr().out
     for letter in ex.options.replace(ex.answer, "") if ex.options else "":
-        assert ex.check(letter) is False and ex.text(f"wrong.{letter}").rstrip(" .") in capsys.readouterr().out
+        reason = ex.text(f"wrong.{letter}").rstrip(" .")
+        assert ex.check(letter) is False and reason in capsys.readouterr().out
     assert f"Exercise {key}: correct!" in out and f"Exercise {key}: not answered yet" in out
 
 

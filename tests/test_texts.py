@@ -38,8 +38,8 @@ def _literals() -> tuple[set[str], list[tuple[str, str]]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 constants.add(node.value)
-            if (isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", None)) == "t"
-                    and node.args and isinstance(node.args[0], ast.Constant)):
+            name = getattr(getattr(node, "func", None), "id", getattr(getattr(node, "func", None), "attr", None))
+            if isinstance(node, ast.Call) and name == "t" and node.args and isinstance(node.args[0], ast.Constant):
                 calls.append((str(path.relative_to(PACKAGE)), node.args[0].value))
     return constants, calls
 
@@ -71,7 +71,8 @@ def test_both_languages_have_the_same_fields_in_the_same_order_and_the_same_numb
         if (sorted(_fields(en)) != sorted(_fields(zh))) or (not order_free and _fields(en) != _fields(zh)):
             wrong.append(f"{key}: fields {_fields(en)} vs {_fields(zh)}")
         if _numbers(en) != _numbers(zh):
-            wrong.append(f"{key}: numbers {sorted(_numbers(en).elements())} vs {sorted(_numbers(zh).elements())}")
+            wrong.append(f"{key}: numbers {sorted(_numbers(en).elements())} "
+                         f"vs {sorted(_numbers(zh).elements())}")
     assert not wrong, "\n".join(wrong)
 
 
@@ -92,6 +93,6 @@ def test_every_text_is_used():
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_every_text_formats(language):
-    for key, e in entries().items():
+    for e in entries().values():
         fields = {name: 1 for name in _fields(e["en"])}
         e.get(language, e["en"]).format(**fields)

@@ -251,7 +251,8 @@ class Exercise:
         if self.prediction is None:
             print(t("core.measured_no_prediction", key=self.key, measured=repr(measured)))
             return False
-        print(t("core.you_predicted", key=self.key, prediction=repr(self.prediction), measured=repr(measured)))
+        print(t("core.you_predicted", key=self.key, prediction=repr(self.prediction),
+                measured=repr(measured)))
         ok, reason = self.verdict(self.prediction)
         if ok:
             print(t("core.prediction_right", key=self.key))

@@ -10,7 +10,6 @@ import statistics
 from functools import lru_cache
 from typing import Any
 
-from convmixer_lab.cli import MODEL_KEYS, memory_limit, training_memory
 from convmixer_lab.compare import (
     BUDGET,
     CONFIGS,
@@ -36,6 +35,7 @@ from convmixer_lab.exercises.core import (
 from convmixer_lab.presets import model_config
 from convmixer_lab.spread import prediction_interval
 from convmixer_lab.texts import Text, t
+from convmixer_lab.train.cli import MODEL_KEYS, memory_limit, training_memory
 
 # --- 06.1 predict: same parameters, how much more compute? ------------------------------------------
 
