@@ -38,7 +38,8 @@ def _literals() -> tuple[set[str], list[tuple[str, str]]]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 constants.add(node.value)
-            name = getattr(getattr(node, "func", None), "id", getattr(getattr(node, "func", None), "attr", None))
+            func = getattr(node, "func", None)
+            name = getattr(func, "id", getattr(func, "attr", None))
             if isinstance(node, ast.Call) and name == "t" and node.args and isinstance(node.args[0], ast.Constant):
                 calls.append((str(path.relative_to(PACKAGE)), node.args[0].value))
     return constants, calls
