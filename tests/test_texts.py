@@ -40,7 +40,8 @@ def _literals() -> tuple[set[str], list[tuple[str, str]]]:
                 constants.add(node.value)
             func = getattr(node, "func", None)
             name = getattr(func, "id", getattr(func, "attr", None))
-            if isinstance(node, ast.Call) and name == "t" and isinstance((node.args or [None])[0], ast.Constant):
+            first = node.args[0] if isinstance(node, ast.Call) and node.args else None
+            if name == "t" and isinstance(first, ast.Constant):
                 calls.append((str(path.relative_to(PACKAGE)), node.args[0].value))
     return constants, calls
 
