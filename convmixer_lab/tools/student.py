@@ -28,40 +28,60 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
+import functools
+import hashlib
 import json
-import re
 import sys
 from pathlib import Path
 
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
-from convmixer_lab.exercises import SOLUTION_MARKER
-from convmixer_lab.files import REPO_ROOT, atomic_write
-from convmixer_lab.nbtools import read_notebook, write_notebook
+from convmixer_lab.files import atomic_write
+from convmixer_lab.repo import REPO_ROOT
+from convmixer_lab.tools.nbtools import read_notebook, refuse
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 STUDENT_DIR = REPO_ROOT / "student"
+SOLUTION_MARKER = "# SOLUTION"  # ends every line of an instructor notebook that a copy leaves out
 INSTRUCTOR_TAG = "instructor"  # a cell with this tag (answers for the instructor) is left out of copies
 SHARED_FILES = ("GLOSSARY.md",)  # files beside the notebooks that their links need, copied unchanged
+MANIFEST = ".student-copies.json"  # in OUTDIR: the sha256 of every file this tool wrote there
 
-# `name = expr`, `obj.attr = expr` or `name: type = expr` (not `==`, not `+=`).
-_ASSIGNMENT = re.compile(r"(?P<target>[A-Za-z_][\w.]*(?:\s*:\s*[^=]+?)?)\s*=(?!=)")
-_RETURN = re.compile(r"return\b")
+
+def _unanswered(target: ast.expr, top: bool = True) -> str:
+    """A value that ``target = value`` takes and that leaves every name it binds unanswered (...)."""
+    if not isinstance(target, (ast.Tuple, ast.List)):
+        return "..."
+    items = [_unanswered(e, top=False) for e in target.elts if not isinstance(e, ast.Starred)]
+    joined = ", ".join(items) + ("," if len(items) == 1 else "")
+    return joined if top and items else f"({joined})"
 
 
 def placeholder(line: str) -> str:
-    """The student version of one line of code that ends in ``# SOLUTION``."""
+    """The student version of one line of code that ends in ``# SOLUTION``: the statement stays
+    runnable and leaves the answer unanswered (``...``)."""
     code = line.rstrip()
     if not code.endswith(SOLUTION_MARKER):
         raise ValueError(f"line must end with {SOLUTION_MARKER!r}, got {line!r}")
     code = code[: -len(SOLUTION_MARKER)].rstrip()
     body = code.lstrip()
     indent = code[: len(code) - len(body)]
-    if _RETURN.match(body):
+    try:
+        (statement,) = ast.parse(body).body
+    except (SyntaxError, ValueError):
+        return f"{indent}..."
+    text = functools.partial(ast.get_source_segment, body)
+    if isinstance(statement, ast.Return):
         return f"{indent}return ..."
-    if match := _ASSIGNMENT.match(body):
-        return f"{indent}{match['target'].strip()} = ..."
+    if isinstance(statement, ast.AnnAssign) and statement.value is not None:
+        return f"{indent}{text(statement.target)}: {text(statement.annotation)} = ..."
+    if isinstance(statement, ast.AugAssign):
+        return f"{indent}{text(statement.target)} = ..."
+    if isinstance(statement, ast.Assign):
+        targets = " = ".join(text(t) for t in statement.targets)
+        return f"{indent}{targets} = {_unanswered(statement.targets[-1])}"
     return f"{indent}..."
 
 
@@ -121,99 +141,122 @@ def instructor_notebooks(notebooks: str | Path, skip: str | Path | None = None) 
     return found
 
 
-def _not_a_fresh_copy(path: Path) -> str | None:
-    """Why the notebook at ``path`` must not be overwritten by a student copy (None: it is one)."""
+def _not_a_copy(path: Path) -> str | None:
+    """Why the notebook at ``path`` is no student copy (None: it may be one)."""
     try:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        code = [c for c in cells if c.get("cell_type") == "code"]
-        sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in code]
+        sources = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                   for c in cells if c.get("cell_type") == "code"]
     except (OSError, ValueError, KeyError, TypeError):
         return "cannot be read as a notebook"
     if any(line.rstrip().endswith(SOLUTION_MARKER) for src in sources for line in src.split("\n")):
         return f"has {SOLUTION_MARKER} lines (an instructor notebook)"
-    if any(c.get("outputs") or c.get("execution_count") is not None for c in code):
-        return "has stored outputs (an instructor notebook, or a student's work)"
     return None
 
 
-def _place_refusal(outdir: Path, notebooks: Path) -> str | None:
+def _place_refusal(outdir: Path, notebooks: Path, force: bool) -> str | None:
     """Why ``outdir`` is the wrong place for student copies (None: it is not)."""
     out, src, course = outdir.resolve(), notebooks.resolve(), NOTEBOOKS_DIR.resolve()
+    if out != src and src.is_relative_to(out):  # not even --force: the copies would skip every source
+        return (f"outdir {outdir} holds the instructor notebooks folder {notebooks}; the copies need a "
+                "folder of their own: pass another folder (e.g. student/)")
+    if force:
+        return None
     if out == src:
-        return "is the instructor notebooks folder (--notebooks)"
-    if out.is_relative_to(src):
-        return f"is inside the instructor notebooks folder {notebooks}"
-    if out.is_relative_to(course):
-        return (f"is inside the course's notebooks folder {NOTEBOOKS_DIR}, where nbval and JupyterLab "
-                "would pick the copies up")
+        why = "is the instructor notebooks folder (--notebooks)"
+    elif out.is_relative_to(src):
+        why = f"is inside the instructor notebooks folder {notebooks}"
+    elif out.is_relative_to(course):
+        why = (f"is inside the course's notebooks folder {NOTEBOOKS_DIR}, where nbval and JupyterLab "
+               "would pick the copies up")
+    else:
+        return None
+    return (f"outdir {outdir} {why}; student copies there would mix with it. Pass another folder "
+            "(e.g. student/), or --force (force=True) to write there anyway")
+
+
+def _contents_refusal(outdir: Path, targets: list[Path]) -> str | None:
+    """Why ``outdir`` must not take copies: an instructor notebook or an unreadable one in a folder
+    the copies go to, or a folder where a copy goes (None: there is none)."""
+    for sub in sorted({target.parent for target in targets}):
+        for existing in sorted(sub.glob("*.ipynb")):
+            if why := _not_a_copy(existing):
+                return (f"outdir {outdir} holds {existing.relative_to(outdir)}, which {why}; student copies "
+                        "there would mix with it. Pass another folder (e.g. student/), or --force")
+    for target in targets:
+        if target.is_dir():
+            return (f"outdir {outdir} holds a folder {target.relative_to(outdir)}, where a copy goes; "
+                    "move it away")
     return None
 
 
-def _contents_refusal(outdir: Path, subfolders: set[Path]) -> str | None:
-    """Why the notebooks already in ``outdir`` (and the ``subfolders`` the copies go to) must not
-    be overwritten or mixed with copies (None: there are none, or only fresh student copies)."""
-    for sub in sorted(subfolders):
-        for existing in sorted((outdir / sub).glob("*.ipynb")):
-            if why := _not_a_fresh_copy(existing):
-                return f"holds {existing.relative_to(outdir)}, which {why}"
-    return None
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
-def shared_files(notebooks: str | Path) -> dict[str, bytes]:
-    """The ``SHARED_FILES`` that ``notebooks`` holds, name -> content (a name it lacks is left out)."""
-    notebooks = Path(notebooks)
-    return {name: (notebooks / name).read_bytes() for name in SHARED_FILES if (notebooks / name).is_file()}
+def _recorded(outdir: Path) -> dict[str, str]:
+    """What this tool last wrote in ``outdir``: relative path -> sha256 (empty when unknown)."""
+    try:
+        files = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))["files"]
+        return {str(name): str(sha) for name, sha in files.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
 
 
-def _shared_refusal(outdir: Path, shared: dict[str, bytes], notebooks: Path) -> str | None:
-    """Why a shared file already in ``outdir`` must not be replaced (None: it is absent, or the same
-    as the one in ``notebooks``, so nothing would be lost)."""
-    for name, content in shared.items():
-        existing = outdir / name
-        if existing.is_dir():
-            return f"holds a folder {name}, where the copy of {notebooks / name} goes"
-        if existing.exists() and existing.read_bytes() != content:
-            return (f"holds {name}, which differs from {notebooks / name} (edited there, or a copy of "
-                    "an older version: to keep it, move it away first)")
-    return None
+@dataclasses.dataclass
+class Copies:
+    """What ``make_student_copies`` did: the files it wrote, and those it kept (changed since)."""
+    written: list[Path]
+    kept: list[Path]
 
 
 def make_student_copies(outdir: str | Path = STUDENT_DIR, notebooks: str | Path = NOTEBOOKS_DIR,
-                        force: bool = False) -> list[Path]:
+                        force: bool = False) -> Copies:
     """Write a student copy of every notebook in ``notebooks`` (and its subfolders, mirrored) into
-    ``outdir``, and copy the ``SHARED_FILES`` it holds (GLOSSARY.md) there; return the paths written.
+    ``outdir``, and copy the ``SHARED_FILES`` it holds (GLOSSARY.md) there.
 
-    Every copy is built before any is written, so a bad solution line leaves nothing half done.
-    Without ``force``, an ``outdir`` that could hold instructor notebooks or a student's work is
-    refused (see the module's docstring) before anything is written.
+    A file in ``outdir`` that differs from what this tool last wrote there (its sha256 is recorded in
+    ``outdir/.student-copies.json``) is kept, not replaced, unless ``force``; so is one it never
+    wrote. A bad place for the copies (see the module's docstring) is refused before anything is
+    written.
     """
     outdir, notebooks = Path(outdir), Path(notebooks)
     if outdir.exists() and not outdir.is_dir():
-        raise NotADirectoryError(f"outdir {outdir} is a file, not a folder; pass another path, "
-                                 "e.g. student/")
-    why = None if force else _place_refusal(outdir, notebooks)
+        raise NotADirectoryError(f"outdir {outdir} is a file, not a folder; pass another path, e.g. student/")
+    if why := _place_refusal(outdir, notebooks, force):
+        raise ValueError(why)
     same = outdir.resolve() == notebooks.resolve()
     sources = instructor_notebooks(notebooks, skip=None if same else outdir)
-    targets = [outdir / path.relative_to(notebooks) for path in sources]
-    shared = shared_files(notebooks)
-    if not force and why is None:
-        why = (_contents_refusal(outdir, {target.parent.relative_to(outdir) for target in targets})
-               or _shared_refusal(outdir, shared, notebooks))
-    if why:
-        raise ValueError(f"outdir {outdir} {why}; student copies there would overwrite or mix with "
-                         "it. Pass another folder (e.g. student/), or --force (force=True) to write "
-                         "there anyway")
-    copies = [student_notebook(read_notebook(path), name=str(path.relative_to(notebooks)))
-              for path in sources]
-    for nb, target in zip(copies, targets):
-        write_notebook(nb, target)
-    for name, content in shared.items():
-        atomic_write(outdir / name, content)
-    return targets + [outdir / name for name in shared]
+    contents = {outdir / path.relative_to(notebooks): path for path in sources}
+    contents.update({outdir / name: notebooks / name for name in SHARED_FILES
+                     if (notebooks / name).is_file()})
+    if why := _contents_refusal(outdir, list(contents)) if not force else None:
+        raise ValueError(why)
+    contents = {target: _copy_bytes(source, notebooks) for target, source in contents.items()}
+    recorded, done = _recorded(outdir), Copies([], [])
+    for target, content in contents.items():
+        name = target.relative_to(outdir).as_posix()
+        now = _sha256(target.read_bytes()) if target.is_file() else None
+        if not force and now not in (None, _sha256(content), recorded.get(name)):
+            done.kept.append(target)
+            continue
+        atomic_write(target, content)
+        recorded[name] = _sha256(content)
+        done.written.append(target)
+    atomic_write(outdir / MANIFEST, json.dumps({"files": recorded}, indent=1).encode() + b"\n")
+    return done
+
+
+def _copy_bytes(source: Path, notebooks: Path) -> bytes:
+    """What a student gets for ``source``: its student copy (a notebook) or the file unchanged."""
+    if source.suffix != ".ipynb":
+        return source.read_bytes()
+    text = nbformat.writes(student_notebook(read_notebook(source), name=str(source.relative_to(notebooks))))
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m convmixer_lab.student",
+    parser = argparse.ArgumentParser(prog="python -m convmixer_lab.tools.student",
                                      description="Write student copies of the notebooks (solutions "
                                                  "replaced by ..., outputs cleared).")
     parser.add_argument("outdir", nargs="?", default=str(STUDENT_DIR),
@@ -222,15 +265,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder of instructor notebooks, subfolders included (default: "
                              "notebooks/ in the repository)")
     parser.add_argument("--force", action="store_true",
-                        help="write into OUTDIR even if it holds instructor notebooks, a student's "
-                             "work, or lies inside notebooks/")
+                        help="replace files in OUTDIR that changed since this tool wrote them, and "
+                             "write into OUTDIR even if it holds instructor notebooks or lies inside "
+                             "notebooks/")
     args = parser.parse_args(argv)
     try:
-        paths = make_student_copies(args.outdir, args.notebooks, force=args.force)
+        done = make_student_copies(args.outdir, args.notebooks, force=args.force)
     except (OSError, ValueError) as err:
-        parser.error(str(err))
-    for path in paths:
+        refuse("student", str(err))
+    for path in done.written:
         print(f"wrote {path}")
+    for path in done.kept:
+        print(f"kept {path}: it changed since this tool wrote it (a student's work?); --force replaces it")
     return 0
 
 
