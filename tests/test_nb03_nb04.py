@@ -17,7 +17,7 @@ from convmixer_lab.exercises import EXERCISES, exercise, nb03, nb04
 from convmixer_lab.exercises.build_check import CONFIG, SETTINGS, compare_with_package
 from convmixer_lab.exercises.core import NotAnswered
 from convmixer_lab.model import Residual
-from convmixer_lab.student import student_source
+from convmixer_lab.tools.student import student_source
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NB03, NB04 = NOTEBOOKS / "03_parameter_count.ipynb", NOTEBOOKS / "04_full_model.ipynb"

@@ -1,10 +1,12 @@
 """Student copies of the course notebooks: solutions out, placeholders in.
 
-    python -m convmixer_lab.student [OUTDIR] [--notebooks SRC] [--force]   # default: student/
+    python -m convmixer_lab.tools.student [OUTDIR] [--notebooks SRC] [--force]   # default: student/
 
-Every line of a code cell that ends in ``# SOLUTION`` becomes a placeholder:
+Every line of a code cell that ends in ``# SOLUTION`` becomes a runnable placeholder:
 
     answer = 5 * 5 * 128 * 256  # SOLUTION   ->   answer = ...
+    x, y = 8, 9  # SOLUTION                  ->   x, y = ..., ...
+    total += n  # SOLUTION                   ->   total = ...      (d[k] = v -> d[k] = ...)
     return 1 / c_out + 1 / k**2  # SOLUTION  ->   return ...
     anything_else(x)  # SOLUTION             ->   ...            (same indentation)
 
@@ -14,14 +16,16 @@ Outputs and execution counts are cleared (and saved widget state dropped); quest
 hints and checks stay. Subfolders of SRC (the Chinese twins in notebooks/zh/) are mirrored into
 OUTDIR (student/zh/). The files the notebooks link to beside them (``SHARED_FILES``: the glossary,
 SRC/GLOSSARY.md) are copied unchanged into OUTDIR, so a copy's links work there as in SRC
-(student/NN.ipynb links GLOSSARY.md, student/zh/NN.ipynb ../GLOSSARY.md). Each copy is written with
+(student/NN.ipynb links GLOSSARY.md, student/zh/NN.ipynb ../GLOSSARY.md). Each file is written with
 ``files.atomic_write``.
 
-Nothing the instructor or a student made is overwritten without ``--force``: OUTDIR is refused when
-it is SRC or inside it, inside the course's notebooks/ (nbval and JupyterLab would pick the copies
-up), or when it holds a notebook that is not a fresh student copy (``# SOLUTION`` lines, stored
-outputs, or not readable as a notebook), or a shared file (GLOSSARY.md) that differs from SRC's (edited
-there, or copied from an older glossary).
+Nothing the instructor or a student made is overwritten without ``--force``. The sha256 of every
+file written is recorded in OUTDIR/.student-copies.json; a later run replaces only files still as
+recorded (or equal to the new copy) and keeps, naming them, those that changed since (a student's
+answers, notes, a cleared and saved notebook) or that it never wrote. OUTDIR is refused when it is
+SRC or inside it, inside the course's notebooks/ (nbval and JupyterLab would pick the copies up),
+when it holds a notebook that is no student copy (``# SOLUTION`` lines, or not readable), and, even
+with ``--force``, when it holds SRC (the copies need a folder of their own).
 """
 
 from __future__ import annotations
@@ -157,9 +161,6 @@ def _not_a_copy(path: Path) -> str | None:
 def _place_refusal(outdir: Path, notebooks: Path, force: bool) -> str | None:
     """Why ``outdir`` is the wrong place for student copies (None: it is not)."""
     out, src, course = outdir.resolve(), notebooks.resolve(), NOTEBOOKS_DIR.resolve()
-    if out != src and src.is_relative_to(out):  # not even --force: the copies would skip every source
-        return (f"outdir {outdir} holds the instructor notebooks folder {notebooks}; the copies need a "
-                "folder of their own: pass another folder (e.g. student/)")
     if force:
         return None
     if out == src:
@@ -223,10 +224,13 @@ def make_student_copies(outdir: str | Path = STUDENT_DIR, notebooks: str | Path 
     outdir, notebooks = Path(outdir), Path(notebooks)
     if outdir.exists() and not outdir.is_dir():
         raise NotADirectoryError(f"outdir {outdir} is a file, not a folder; pass another path, e.g. student/")
+    same = outdir.resolve() == notebooks.resolve()
+    if not same and notebooks.resolve().is_relative_to(outdir.resolve()):  # not even with --force
+        raise ValueError(f"outdir {outdir} holds the instructor notebooks folder {notebooks}; the copies "
+                         "need a folder of their own: pass another folder (e.g. student/)")
+    sources = instructor_notebooks(notebooks, skip=None if same else outdir)
     if why := _place_refusal(outdir, notebooks, force):
         raise ValueError(why)
-    same = outdir.resolve() == notebooks.resolve()
-    sources = instructor_notebooks(notebooks, skip=None if same else outdir)
     contents = {outdir / path.relative_to(notebooks): path for path in sources}
     contents.update({outdir / name: notebooks / name for name in SHARED_FILES
                      if (notebooks / name).is_file()})
