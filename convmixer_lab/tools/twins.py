@@ -258,13 +258,17 @@ def carry(english: nbformat.NotebookNode, old_twin: nbformat.NotebookNode | None
     return twin
 
 
-def load(path: str | Path) -> tuple[nbformat.NotebookNode, str]:
+def load(path: Path) -> tuple[nbformat.NotebookNode, str]:
     """``nbtools.load_notebook``, refusing (``NotebookError``) a notebook whose cells lack ids or
     share one."""
-    nb, digest = load_notebook(path)
-    if problem := id_problem(json.loads(Path(path).read_text(encoding="utf-8"))["cells"], str(path)):
-        raise NotebookError(problem)
-    return nb, digest
+    try:  # before nbformat reads it: nbformat would give a repeated id a new one, with a warning
+        cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError, TypeError):
+        cells = None  # load_notebook says what is wrong
+    if isinstance(cells, list) and all(isinstance(c, dict) for c in cells) and path.suffix == ".ipynb":
+        if problem := id_problem(cells, str(path)):
+            raise NotebookError(problem)
+    return load_notebook(path)
 
 
 def english_path(path: str | Path) -> Path:
