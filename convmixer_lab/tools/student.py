@@ -106,7 +106,7 @@ def student_source(source: str, where: str = "cell") -> str:
         except SyntaxError as err:
             raise ValueError(f"{where}: the student version is not valid Python ({err.msg}, line "
                              f"{err.lineno}); a {SOLUTION_MARKER} line must be a whole statement "
-                             f"on one line:\n{result}") from None
+                             "on one line") from None
     return result
 
 
@@ -176,18 +176,18 @@ def _place_refusal(outdir: Path, notebooks: Path, force: bool) -> str | None:
             "(e.g. student/), or --force (force=True) to write there anyway")
 
 
-def _contents_refusal(outdir: Path, targets: list[Path]) -> str | None:
-    """Why ``outdir`` must not take copies: an instructor notebook or an unreadable one in a folder
-    the copies go to, or a folder where a copy goes (None: there is none)."""
-    for sub in sorted({target.parent for target in targets}):
-        for existing in sorted(sub.glob("*.ipynb")):
-            if why := _not_a_copy(existing):
-                return (f"outdir {outdir} holds {existing.relative_to(outdir)}, which {why}; student copies "
-                        "there would mix with it. Pass another folder (e.g. student/), or --force")
+def _contents_refusal(outdir: Path, targets: list[Path], force: bool) -> str | None:
+    """Why ``outdir`` must not take copies: a folder where a copy goes, or (unless ``force``) an
+    instructor notebook or an unreadable one in a folder the copies go to (None: there is none)."""
     for target in targets:
         if target.is_dir():
             return (f"outdir {outdir} holds a folder {target.relative_to(outdir)}, where a copy goes; "
                     "move it away")
+    for sub in sorted({target.parent for target in targets} if not force else ()):
+        for existing in sorted(sub.glob("*.ipynb")):
+            if why := _not_a_copy(existing):
+                return (f"outdir {outdir} holds {existing.relative_to(outdir)}, which {why}; student copies "
+                        "there would mix with it. Pass another folder (e.g. student/), or --force")
     return None
 
 
@@ -234,7 +234,7 @@ def make_student_copies(outdir: str | Path = STUDENT_DIR, notebooks: str | Path 
     contents = {outdir / path.relative_to(notebooks): path for path in sources}
     contents.update({outdir / name: notebooks / name for name in SHARED_FILES
                      if (notebooks / name).is_file()})
-    if why := _contents_refusal(outdir, list(contents)) if not force else None:
+    if why := _contents_refusal(outdir, list(contents), force):
         raise ValueError(why)
     contents = {target: _copy_bytes(source, notebooks) for target, source in contents.items()}
     recorded, done = _recorded(outdir), Copies([], [])
