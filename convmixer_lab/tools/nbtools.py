@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -27,7 +28,7 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import NoReturn
 
@@ -239,16 +240,27 @@ def _raise_interrupted(signum: int, frame: object) -> None:
     raise Interrupted(signum)
 
 
-def _execute_all(notebooks: list[str], timeout: int) -> int:
-    """Execute each notebook in turn; a signal stops the run with one line and 128 + its number."""
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """SIGINT and SIGTERM raise ``Interrupted`` inside the block (outside the event loop too)."""
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
-    current = None
     try:
-        for signum, handler in previous.items():  # outside the event loop too
+        for signum, handler in previous.items():
             if handler is not signal.SIG_IGN:
                 signal.signal(signum, _raise_interrupted)
-        for current in notebooks:
-            print(f"{current}: {execute_notebook(current, timeout):.1f} s", flush=True)
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _execute_all(notebooks: list[str], timeout: int) -> int:
+    """Execute each notebook in turn; a signal stops the run with one line and 128 + its number."""
+    current = None
+    try:
+        with signals_interrupt():
+            for current in notebooks:
+                print(f"{current}: {execute_notebook(current, timeout):.1f} s", flush=True)
     except Interrupted as stop:
         print(f"nbtools: interrupted by {stop} while running {current}; that notebook was left "
               "unchanged", file=sys.stderr)
@@ -256,9 +268,6 @@ def _execute_all(notebooks: list[str], timeout: int) -> int:
     except (NotebookError, OSError) as err:
         print(f"nbtools: error: {err}", file=sys.stderr)
         return 2
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
     return 0
 
 

@@ -52,6 +52,7 @@ from convmixer_lab.tools.nbtools import (
     load_notebook,
     refuse,
     run_notebook,
+    signals_interrupt,
     write_notebook,
 )
 
@@ -61,7 +62,6 @@ IGNORE_OUTPUT = "NBVAL_IGNORE_OUTPUT"
 # a number as printed: 294912, 1,179,648, 0.25, 3e-05 (a comma after it is punctuation; a sign is
 # left out, so "stride-1" and "stride 1" print the same number)
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?", re.IGNORECASE)
-_TEXT_MIMES = ("text/plain",)
 _ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'-]+[A-Za-z]{2,}){3}")  # four English words in a row
 # what a language-neutral markdown cell may hold besides numbers and signs: math, code, tags, link targets
 _NEUTRAL = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`|<[^>]*>|\]\([^)]*\)", re.DOTALL)
@@ -106,7 +106,7 @@ def _as_twin_code(source: str) -> str:
     return source.replace(language_line("en"), language_line("zh"))
 
 
-def _outputs_text(cell: nbformat.NotebookNode, mimes: tuple[str, ...] = _TEXT_MIMES) -> list[str]:
+def _outputs_text(cell: nbformat.NotebookNode, mimes: tuple[str, ...] = ("text/plain",)) -> list[str]:
     texts = []
     for out in cell.get("outputs", []):
         found = [out.get("text", "")] if out.get("output_type") == "stream" and out.get("name") != "stderr" \
@@ -318,6 +318,7 @@ def mark(english_file: str | Path, cell_ids: list[str]) -> Path:
     english = {c.get("id"): c for c in load(english_path(english_file))[0].cells}
     target = twin_path(english_file)
     twin, before = load(target)
+    check_writable(target)
     cells = {c.get("id"): c for c in twin.cells}
     for cell_id in cell_ids:
         if why := _markable(cell_id, english.get(cell_id), cells.get(cell_id)):
@@ -365,7 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.timeout < 1:
         refuse("twins", f"--timeout must be at least 1 second, got {args.timeout}")
     try:
-        return _run(args)
+        with signals_interrupt():
+            return _run(args)
     except Interrupted as stop:
         print(f"twins: interrupted by {stop}; the twin was left unchanged", file=sys.stderr)
         return 128 + stop.signum
