@@ -109,8 +109,8 @@ def _as_twin_code(source: str) -> str:
 def _outputs_text(cell: nbformat.NotebookNode, mimes: tuple[str, ...] = ("text/plain",)) -> list[str]:
     texts = []
     for out in cell.get("outputs", []):
-        found = [out.get("text", "")] if out.get("output_type") == "stream" and out.get("name") != "stderr" \
-            else [out.get("data", {}).get(mime, "") for mime in mimes]
+        found = [out.get("text", "")] if out.get("output_type") == "stream" else [
+            out.get("data", {}).get(mime, "") for mime in mimes]
         texts += ["".join(t) if isinstance(t, list) else t for t in found]
     return texts
 
