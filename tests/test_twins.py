@@ -125,7 +125,7 @@ def test_every_committed_twin_is_in_step(english):
     """The drift check on the real course: every notebook has its Chinese twin, with the same cells,
     code, figures and printed numbers, and every markdown cell translated from the current English."""
     twin = twin_path(english)
-    assert twin.exists(), f"no Chinese twin for {english.name}: run `python -m convmixer_lab.tools.twins sync`"
+    assert twin.exists(), f"no twin for {english.name}: run `python -m convmixer_lab.tools.twins sync`"
     assert differences(read_notebook(english), read_notebook(twin), english.name) == []
 
 
