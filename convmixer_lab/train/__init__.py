@@ -24,6 +24,7 @@ from convmixer_lab.train.loop import (
     SEED_MAX,
     Settings,
     Trainer,
+    confusion_counts,
     epoch_line,
     evaluate,
     fit,
@@ -36,6 +37,6 @@ from convmixer_lab.train.loop import (
 from convmixer_lab.train.schedule import OneCycle, TimeBudget
 
 __all__ = ["HISTORY_KEYS", "SEED_MAX", "SETTINGS_KEYS", "CheckpointError", "CheckpointWriteError", "OneCycle",
-           "Settings", "TimeBudget", "Trainer", "checkpoint_state", "epoch_line", "evaluate", "fit",
+           "Settings", "TimeBudget", "Trainer", "checkpoint_state", "confusion_counts", "epoch_line", "evaluate", "fit",
            "load_checkpoint", "pick_device", "predict", "print_epoch", "read_checkpoint_state", "restore",
            "save_checkpoint", "save_every_epoch", "seed_everything", "train_one_epoch"]
