@@ -95,7 +95,7 @@ def pick_device(device: str = "auto") -> torch.device:
         has = f"{gpus} CUDA GPU(s), numbered from 0" if gpus else f"no CUDA GPU (torch {torch.__version__})"
         raise ValueError(f"device={device!r}, but this machine has {has}; use device='auto' or 'cpu'")
     if chosen.type == "mps" and not mps:
-        raise ValueError(f"device={device!r}, but Apple's MPS is not available here; use device='auto' or 'cpu'")
+        raise ValueError(f"device={device!r}, but Apple's MPS is not available here; use 'auto' or 'cpu'")
     return chosen
 
 
@@ -146,8 +146,8 @@ def confusion_counts(labels: torch.Tensor, predicted: torch.Tensor, classes: int
     both = torch.cat([labels.flatten(), predicted.flatten()])
     in_range = len(both) == 0 or 0 <= both.min() <= both.max() < classes
     if labels.shape != predicted.shape or labels.dim() != 1 or not in_range:
-        raise ValueError(f"labels and predicted must be 1-D, of the same length, with classes 0..{classes - 1}; "
-                         f"got shapes {list(labels.shape)} and {list(predicted.shape)}")
+        raise ValueError(f"labels and predicted must be 1-D, of the same length, with classes "
+                         f"0..{classes - 1}; got shapes {list(labels.shape)} and {list(predicted.shape)}")
     return torch.bincount(labels * classes + predicted, minlength=classes * classes).reshape(classes, classes)
 
 
@@ -258,7 +258,7 @@ class Trainer:
 
     def _step_hook(self, budget: TimeBudget | None, on_step: Callable[[int, float], None] | None,
                    bar: tqdm) -> Callable[[torch.Tensor], bool]:
-        """``after_step`` for ``train_one_epoch``: progress, ``on_step``, the budget's plan; True at the end."""
+        """``after_step`` for ``train_one_epoch``: progress, ``on_step``, the budget's plan; True: done."""
         scheduler, group = self.scheduler, self.optimizer.param_groups[0]
         coming = [group["lr"]]  # the rate the next step uses
 
