@@ -185,15 +185,12 @@ def _check_folder(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.resume and not held.unfinished:
         raise UsageError(f"--resume: nothing to resume, {folder} holds no {runfolder.LAST}; leave out "
                          "--resume to start a run there")
-    if not args.resume:
-        return None
     try:
-        state = read_checkpoint_state(folder / runfolder.LAST, resumable=True)
+        return read_checkpoint_state(folder / runfolder.LAST, resumable=True) if args.resume else None
     except CheckpointError as e:
         raise UsageError(f"--resume: {e}") from None
     except OSError as e:
         raise UsageError(f"--resume: cannot read {folder / runfolder.LAST}: {e.strerror or e}") from None
-    return state
 
 
 def _resolve(args: argparse.Namespace, state: dict[str, Any] | None, argv: list[str]) -> Run:
