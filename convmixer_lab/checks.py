@@ -9,8 +9,6 @@ import math
 import numbers
 from collections.abc import Iterable
 
-__all__ = ["check_choice", "check_int", "check_number", "check_positive_int"]
-
 
 def _shown(value: object) -> str:
     text = repr(value)

@@ -74,12 +74,8 @@ GZ_SHA256 = {
     "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
 }
 # Decompressed sizes of the official files: IDX header (16 bytes for images, 8 for labels) + data.
-CONTENT_BYTES = {
-    "train-images-idx3-ubyte.gz": 16 + 60_000 * 28 * 28,
-    "train-labels-idx1-ubyte.gz": 8 + 60_000,
-    "t10k-images-idx3-ubyte.gz": 16 + 10_000 * 28 * 28,
-    "t10k-labels-idx1-ubyte.gz": 8 + 10_000,
-}
+CONTENT_BYTES = {FILES[split, kind]: (16 + n * 28 * 28 if kind == "images" else 8 + n)
+                 for split, n in (("train", 60_000), ("test", 10_000)) for kind in ("images", "labels")}
 SIZE_MARGIN = 1 << 16  # bytes of content allowed beyond the official size before a file is refused
 SPLITS = ("train", "test")
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",

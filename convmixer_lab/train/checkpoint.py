@@ -27,10 +27,6 @@ from convmixer_lab.files import atomic_write
 from convmixer_lab.model import BLOCKS, ConvMixer
 from convmixer_lab.train.loop import HISTORY_KEYS, Settings, Trainer, pick_device
 
-__all__ = ["SETTINGS_KEYS", "CheckpointError", "CheckpointWriteError", "check_architecture", "check_config",
-           "checkpoint_state", "load_checkpoint", "model_from_state", "read_checkpoint_state", "restore",
-           "save_checkpoint", "save_every_epoch"]
-
 REQUIRED = ("config", "model", "history", "settings", "argv")
 OPTIONAL = ("training", "test_accuracy")
 TRAINING_KEYS = ("optimizer", "scheduler", "rng")
@@ -135,15 +131,20 @@ def _check_layout(state: Any, path: Path, resumable: bool) -> None:
     missing = [k for k in REQUIRED + (("training",) if resumable else ()) if k not in state]
     unknown = sorted(str(k) for k in state if k not in REQUIRED + OPTIONAL)
     if missing or unknown:
-        what = "; ".join(part for part in (f"lacks {', '.join(missing)}" if missing else "",
-                                           f"has unknown keys {unknown[:5]}" if unknown else "") if part)
+        what = "; ".join([f"lacks {', '.join(missing)}"] * bool(missing)
+                         + [f"has unknown keys {unknown[:5]}"] * bool(unknown))
         raise CheckpointError(f"{path} is not a complete course checkpoint: it {what} (expected "
                               f"{', '.join(REQUIRED)}, optionally {', '.join(OPTIONAL)})")
     state["config"] = check_config(state["config"], path)
     if not isinstance(state["model"], dict) or not all(
             isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state["model"].items()):
         raise CheckpointError(f"{path}: 'model' must map parameter names to tensors (a state_dict)")
-    _check_history(state["history"], path)
+    history = state["history"]
+    if not isinstance(history, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and len(v) <= MAX_EPOCHS_RECORDED
+            and all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in v)
+            for k, v in history.items()):
+        raise CheckpointError(f"{path}: 'history' must map names to lists of numbers (one per epoch)")
     if not isinstance(state["settings"], dict) or not all(
             isinstance(k, str) and (v is None or isinstance(v, (bool, numbers.Real, str)))
             for k, v in state["settings"].items()):
@@ -171,15 +172,6 @@ def _check_resumable(state: dict[str, Any], path: Path) -> None:
     except (TypeError, ValueError) as e:
         raise CheckpointError(f"{path}: cannot be resumed: its stored setting {e} (the file was edited or "
                               "damaged); start the run again with --overwrite") from None
-
-
-def _check_history(history: Any, path: Path) -> None:
-    ok = isinstance(history, dict) and all(
-        isinstance(k, str) and isinstance(v, list) and len(v) <= MAX_EPOCHS_RECORDED
-        and all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in v)
-        for k, v in history.items())
-    if not ok:
-        raise CheckpointError(f"{path}: 'history' must map names to lists of numbers (one per epoch)")
 
 
 def check_config(config: Any, path: str | Path = "checkpoint") -> dict[str, Any]:

@@ -145,8 +145,7 @@ class Run:
 
 
 def plan_run(args: argparse.Namespace, argv: list[str]) -> Run:
-    """Everything the command line asks for, checked (``UsageError``); nothing written or loaded
-    except, with ``--resume``, the checkpoint."""
+    """The command line checked (``UsageError``); nothing written, nothing read but a checkpoint to resume."""
     for flag in ("resume", "overwrite"):
         if getattr(args, flag) and args.checkpoint_dir is None:
             raise UsageError(f"--{flag} needs --checkpoint-dir DIR (the folder of the run)")
@@ -165,8 +164,7 @@ def plan_run(args: argparse.Namespace, argv: list[str]) -> Run:
 def _check_folder(args: argparse.Namespace) -> dict[str, Any] | None:
     """Refuse a folder that cannot be used or whose run would be lost; the checkpoint to resume."""
     folder = args.checkpoint_dir
-    problem = runfolder.unusable(folder)
-    if problem:
+    if problem := runfolder.unusable(folder):
         raise UsageError(f"--checkpoint-dir {folder} {problem}")
     held = runfolder.contents(folder)
     if held.running:
@@ -194,8 +192,7 @@ def _check_folder(args: argparse.Namespace) -> dict[str, Any] | None:
 
 
 def _resolve(args: argparse.Namespace, state: dict[str, Any] | None, argv: list[str]) -> Run:
-    """The run's model, recipe and settings: the preset's with the flags given, or, with --resume,
-    the checkpoint's (each flag given must agree with it)."""
+    """The preset's model and recipe with the flags given, or the checkpoint's (each flag must agree)."""
     given = {k: getattr(args, k) for k in MODEL_KEYS + RECIPE_KEYS + RUN_KEYS if getattr(args, k) is not None}
     if given.get("subset") == TRAIN_IMAGES:
         given["subset"] = None  # all the training images: the same as no --subset
@@ -308,8 +305,7 @@ def _where(run: Run, argv: list[str], epochs: int) -> str:
 
 
 def train_and_report(run: Run, args: argparse.Namespace, done: list[int]) -> dict[str, Any]:
-    """Load the data, build the model, train (saving last.pt after every epoch), score the test set
-    once; the results."""
+    """Load the data, build the model, train (last.pt after every epoch), score the test set once."""
     t0 = time.perf_counter()
     data = fashion_mnist_tensors(subset=run.subset)
     seed_everything(run.seed)  # the initial weights follow the seed

@@ -14,8 +14,6 @@ from pathlib import Path
 
 from convmixer_lab.files import _process_is_running
 
-__all__ = ["FINAL", "LAST", "LOCK", "FolderBusy", "Contents", "contents", "locked", "unusable"]
-
 LAST, FINAL, LOCK = "last.pt", "model.pt", "run.lock"
 
 

@@ -17,8 +17,6 @@ import torch
 
 from convmixer_lab.checks import check_number
 
-__all__ = ["CALIBRATION_STEPS", "RESERVE", "WARMUP_STEPS", "OneCycle", "TimeBudget"]
-
 WARMUP_STEPS, CALIBRATION_STEPS = 5, 20
 RESERVE = 0.95  # plan to finish after 95% of the budget; the last 5% absorbs a slower machine
 
