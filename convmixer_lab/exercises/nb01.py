@@ -14,7 +14,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from convmixer_lab.counting import conv_macs, patch_stats, receptive_field
+from convmixer_lab.counting import conv_macs, patch_stats
+from convmixer_lab.receptive import receptive_field
 from convmixer_lab.exercises.calls import CONVOLUTIONS, UNFOLD, call_recording, forbidden_used
 from convmixer_lab.exercises.core import (
     ChoiceExercise,

@@ -14,12 +14,8 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from convmixer_lab.counting import (
-    conv_counts,
-    layers_to_see_all,
-    receptive_field,
-    same_padding_reach,
-)
+from convmixer_lab.counting import conv_counts
+from convmixer_lab.receptive import layers_to_see_all, receptive_field, same_padding_reach
 from convmixer_lab.exercises.calls import CONVOLUTIONS, call_recording, forbidden_used
 from convmixer_lab.exercises.core import (
     ChoiceExercise,

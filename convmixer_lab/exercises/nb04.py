@@ -48,7 +48,7 @@ def seed_stds(depth: int, dim: int = 16) -> list[float]:
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         net = ConvMixer(dim, depth, kernel_size=3, patch_size=1, num_classes=0, in_channels=dim,
-                        block="seed")
+                        block="tutorial")
     stds = []
     with torch.no_grad():
         z = net.patch_embedding(x)

@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from convmixer_lab.checks import check_int, check_positive_int
-from convmixer_lab.counting import receptive_field_box
+from convmixer_lab.receptive import receptive_field_box
 from convmixer_lab.plot._common import (
     COLORS,
     as_array,
