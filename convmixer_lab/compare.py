@@ -278,7 +278,8 @@ def load_results(path: str | Path = RESULTS) -> dict[str, Any]:
     for i, r in enumerate(results["records"]):
         if not REQUIRED <= set(r):
             raise ValueError(f"{path}: record {i} lacks {sorted(REQUIRED - set(r))}")
-    for config in [r["config"] for r in results["records"]] + [c[1] for c in results["configs"].values()]:
-        if config.get("block") == "seed":  # files written before the tutorial's block got its name
+    specs = [r["config"] for r in results["records"]] + [c[1] for c in dict(results["configs"]).values()]
+    for config in specs:
+        if isinstance(config, dict) and config.get("block") == "seed":  # written before the block's rename
             config["block"] = "tutorial"
     return results

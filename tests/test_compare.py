@@ -1,18 +1,17 @@
-"""Notebook 06's comparison engine: the configurations sit on the budget, the no-residual variant,
-build/describe/run_config (one record: one thread, CPU-seconds, the best validation epoch kept, the
-test set scored once on it), fit's budget clock, the results file reader and the protocol sentence."""
+"""Notebook 06's comparison engine: the configurations sit on the budget (closest_width refuses
+impossible settings), build/describe/run_config (one record: one thread, CPU-seconds, the best
+validation epoch kept, the test set scored once on it), fit's budget clock, the results file reader."""
 
 from __future__ import annotations
 
 import inspect
 import json
-import os
 import time
 
 import pytest
 import torch
 
-from convmixer_lab import ConvMixer, ConvMixerLayer, compare, train
+from convmixer_lab import ConvMixerLayer, compare, train
 from convmixer_lab.budget import RESERVE
 from convmixer_lab.compare import (
     ABLATIONS,
@@ -23,19 +22,15 @@ from convmixer_lab.compare import (
     REQUIRED,
     RESULTS_KEYS,
     TOLERANCE,
-    NoResidualConvMixerLayer,
     build,
     closest_width,
-    config_table,
     count,
     describe,
     load_results,
-    machine,
-    no_residual_convmixer,
-    protocol_text,
     run_config,
 )
 from convmixer_lab.counting import count_parameters, total_macs
+from convmixer_lab.threads import torch_threads
 from convmixer_lab.train import fit, seed_everything
 
 TINY = ("convmixer", dict(dim=8, depth=1, kernel_size=3, patch_size=7, num_classes=10, in_channels=1))
@@ -44,10 +39,8 @@ TINY = ("convmixer", dict(dim=8, depth=1, kernel_size=3, patch_size=7, num_class
 @pytest.fixture(autouse=True, scope="module")
 def one_thread():
     """Tiny models train faster on one thread, and steadily on a machine that others share."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+    with torch_threads(1):
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +76,7 @@ def test_the_comparison_covers_what_issue_12_asks():
     assert sorted(CONFIGS[n][1]["kernel_size"] for n in ABLATIONS if changed[n] == {"kernel_size"}) == [5, 7]
     assert sorted(CONFIGS[n][1]["depth"] for n in ABLATIONS if changed[n] == {"depth"}) == [2, 8]
     assert [n for n in ABLATIONS if changed[n] == {"block"}] == ["convmixer-tutorial"]
-    assert CONFIGS["convmixer-tutorial"][1]["block"] == "seed"  # the tutorial's block, not a random seed
+    assert CONFIGS["convmixer-tutorial"][1]["block"] == "tutorial"
     assert [n for n in ABLATIONS if changed[n] == {"residual"}] == ["convmixer-nores"]
 
 
@@ -98,38 +91,28 @@ def test_closest_width_is_nearest_and_respects_heads():
         closest_width("vgg", config)
 
 
-def test_no_residual_layer_is_the_paper_layer_minus_its_residual():
-    torch.manual_seed(0)
-    paper = ConvMixerLayer(6, 3)
-    for bn in (paper.norm1, paper.norm2):  # non-trivial running statistics and affine parameters
-        bn.running_mean.uniform_(-1, 1), bn.running_var.uniform_(0.5, 2)
-        bn.weight.data.uniform_(0.5, 1.5), bn.bias.data.uniform_(-0.5, 0.5)
-    nores = NoResidualConvMixerLayer(6, 3)
-    nores.load_state_dict(paper.state_dict())
-    paper.eval(), nores.eval()
-    z = torch.randn(2, 6, 5, 5)
-    with torch.no_grad():
-        y = paper.norm1(paper.act1(paper.depthwise(z)))
-        torch.testing.assert_close(nores(z), paper.norm2(paper.act2(paper.pointwise(y))), rtol=0, atol=0)
-        torch.testing.assert_close(paper(z), paper.norm2(paper.act2(paper.pointwise(y + z))), rtol=0, atol=0)
-        assert not torch.allclose(nores(z), paper(z))
-    assert count_parameters(nores) == count_parameters(paper)
+@pytest.mark.parametrize("family,config,match", [
+    ("convmixer", dict(dim=8, depth=4, kernel_size=0, patch_size=4), "kernel_size must be a positive int"),
+    ("convmixer", dict(dim=8, depth=-1, kernel_size=3, patch_size=4), "depth must be a positive int"),
+    ("vit", dict(dim=8, depth=2, heads=0, mlp_ratio=2.0), "heads must be a positive int"),
+    ("vit", dict(dim=8, depth=0, heads=2, mlp_ratio=2.0), "depth must be"),
+    ("resnet", dict(width=4, depth=1, stages=0), "stages must be"),
+])
+def test_closest_width_refuses_impossible_settings_before_searching(family, config, match):
+    """Today's bug: these looped forever (every width raised, the search went on)."""
+    with pytest.raises(ValueError, match=match):
+        closest_width(family, config)
 
 
-def test_no_residual_model_starts_from_the_same_weights():
-    config = dict(dim=8, depth=3, kernel_size=3, patch_size=4, num_classes=10, in_channels=1)
+def test_the_no_residual_configuration_builds_the_paper_layers_without_their_residual():
+    config = CONFIGS["convmixer-nores"][1]
     seed_everything(5)
-    plain = ConvMixer(**config)
+    nores = build("convmixer", config)
     seed_everything(5)
-    nores = no_residual_convmixer(**config)
-    assert all(type(layer) is NoResidualConvMixerLayer for layer in nores.mixer_layers)
-    assert plain.state_dict().keys() == nores.state_dict().keys()
-    assert all(torch.equal(plain.state_dict()[k], nores.state_dict()[k]) for k in plain.state_dict())
-    assert nores.mixer_layers[0].depthwise.weight.is_contiguous(memory_format=torch.channels_last)
-    assert isinstance(build("convmixer", {**config, "residual": False}).mixer_layers[1],
-                      NoResidualConvMixerLayer)
-    with pytest.raises(ValueError, match="block='paper' only"):
-        no_residual_convmixer(**config, block="seed")
+    plain = build("convmixer", {**config, "residual": True})
+    assert all(type(layer) is ConvMixerLayer and layer.residual is False for layer in nores.mixer_layers)
+    assert all(torch.equal(plain.state_dict()[k], v) for k, v in nores.state_dict().items())
+    assert count("convmixer", config) == count("convmixer", {**config, "residual": True})
 
 
 def test_build_and_describe_refuse_bad_arguments():
@@ -144,15 +127,6 @@ def test_build_and_describe_refuse_bad_arguments():
     with pytest.raises(TypeError, match="spec must be a name in CONFIGS"):
         describe(["vit", {}])
     assert describe(TINY) == count(*TINY)
-
-
-def test_config_table_lists_every_configuration():
-    table = config_table()
-    assert len(table.splitlines()) == len(CONFIGS) + 1
-    assert "49,803" in table and "convmixer-nores" in table and "6,187,064" in table
-    start = table.splitlines()[0].index("family")  # the longest name still leaves the columns aligned
-    families = [line[start:start + 11].strip() for line in table.splitlines()[1:]]
-    assert families == [family for family, _ in CONFIGS.values()]
 
 
 def test_run_config_record(data):
@@ -259,22 +233,6 @@ def test_run_config_refuses_data_without_a_validation_split(data):
         run_config(TINY, 0, None, {"train": data["train"], "test": data["test"]}, epochs=1)
 
 
-def test_machine_says_where_it_ran():
-    info = machine()
-    assert info["threads_per_run"] == 1 and info["torch"] == torch.__version__
-    assert info["cores"] == os.cpu_count() and isinstance(info["cpu"], str) and info["cpu"]
-    assert set(info) == {"cpu", "cores", "threads_per_run", "torch", "python", "platform", "cuda"}
-    assert machine(threads_per_run=4)["threads_per_run"] == 4
-
-
-def test_protocol_text():
-    assert protocol_text(60, 2, 2) == ("the same budget of 60 CPU-seconds on one core per run; two runs at a "
-                                       "time on the 2-core machine")
-    assert protocol_text(12.5, 1, 8).endswith("12.5 CPU-seconds on one core per run; one run at a time on "
-                                              "the 8-core machine")
-    assert "3 runs at a time" in protocol_text(60, 3, 4)
-
-
 def test_load_results_checks_the_file(tmp_path):
     good = {key: [] for key in RESULTS_KEYS}
     path = tmp_path / "r.json"
@@ -288,6 +246,19 @@ def test_load_results_checks_the_file(tmp_path):
         load_results(path)
     with pytest.raises(FileNotFoundError, match="run python benchmarks/compare_models.py --out"):
         load_results(tmp_path / "missing.json")
+
+
+def test_load_results_reads_files_written_before_the_block_was_named_tutorial(tmp_path):
+    old = {"block": "seed", "dim": 102}
+    results = {**{key: [] for key in RESULTS_KEYS}, "configs": {"convmixer-tutorial": ["convmixer", dict(old)]},
+               "records": [{key: 0 for key in REQUIRED} | {"config": dict(old)}]}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(results))
+    read = load_results(path)
+    assert read["records"][0]["config"] == read["configs"]["convmixer-tutorial"][1] == {"block": "tutorial",
+                                                                                         "dim": 102}
+    committed = load_results()  # data/results/ keeps the files as they were written
+    assert {r["config"].get("block") for r in committed["records"]} == {None, "paper", "tutorial"}
 
 
 # --- fit's budget clock ---------------------------------------------------------------------------------
