@@ -167,9 +167,9 @@ def test_04_3_answer_is_what_the_experiment_shows():
     assert s32[:8] == s8  # the same seed builds the same first 8 layers
     assert 1.6 < s32[-1] / s8[-1] < 2.6
     # the stored notebook prints these very numbers at depth = 8
-    out = _cell_output(NB04, "for block in (\"paper\", \"seed\")")
-    assert f"seed   std after each layer: {' '.join(f'{v:.2f}' for v in s8)}" in out
-    assert "paper  std after each layer: " + " ".join(["1.00"] * 8) in out
+    out = _cell_output(NB04, "for block in (\"paper\", \"tutorial\")")
+    assert f"tutorial std after each layer: {' '.join(f'{v:.2f}' for v in s8)}" in out
+    assert "paper    std after each layer: " + " ".join(["1.00"] * 8) in out
 
 
 def test_04_5_ratio_comes_from_total_macs():
