@@ -115,7 +115,7 @@ def closest_width(family: str, config: dict[str, Any], budget: int = BUDGET) -> 
         raise TypeError(f"config must be a dict of {family} arguments, got {type(config).__name__}")
     step = check_positive_int("heads", config.get("heads", 1)) if family == "vit" else 1
     params = _PARAMS[family]
-    params(**{**config, _WIDTH[family]: step * 4096})  # wide enough for any ratio: what fails here fails always
+    params(**{**config, _WIDTH[family]: step * 4096})  # wide enough for any ratio: a failure here is final
     best, best_gap, width = step, math.inf, step
     while True:
         try:
@@ -235,7 +235,8 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
     Returns a record: name, family, config, params, macs, seed, seconds (training and validation,
     on ``clock``: what the budget counted), wall_seconds (the whole fit call), epochs (completed,
     fractional), steps, best_epoch, val_accuracy (of the kept model), final_val_accuracy,
-    test_accuracy, time_budget, clock, threads, recipe, device and history (per epoch: epoch, loss, val_accuracy, seconds).
+    test_accuracy, time_budget, clock, threads, recipe, device and history (per epoch: epoch, loss,
+    val_accuracy, seconds).
     """
     name, family, config = _lookup(spec)
     recipe = _check_run(seed, time_budget, epochs, data, recipe, clock)

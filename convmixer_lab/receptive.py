@@ -1,6 +1,7 @@
 """Receptive fields: how much of the input one output value of a stack of convolutions sees, by
-formula (``receptive_field``, ``convmixer_receptive_field``, ``layers_to_see``, the box of patches a
-ConvMixer's embedding depends on) and measured with autograd (``inputs_seen``). Notebooks 01 and 02.
+formula (``receptive_field``, ``convmixer_receptive_field``, the box of patches a ConvMixer's
+embedding depends on and the depth from which it sees them all) and measured with autograd
+(``inputs_seen``). Notebooks 01 and 02.
 
 Symbols as in ``convmixer_lab.model``: d (depth), k (kernel size), p (patch size).
 """
@@ -56,21 +57,6 @@ def convmixer_receptive_field(depth: int, kernel_size: int = 9, patch_size: int 
     check_positive_int("kernel_size", kernel_size), check_positive_int("patch_size", patch_size)
     patches = 1 + d * (kernel_size - 1)
     return patches, patch_size * patches
-
-
-def layers_to_see(side: int, kernel_size: int = 3, patch_size: int = 1) -> int:
-    """Fewest stacked k x k stride-1 layers, after a p x p patch stem (p = 1: no stem), whose
-    receptive field is at least ``side`` pixels wide: the least d with p * (1 + d * (k - 1)) >= side.
-
-    layers_to_see(11, 3) == 5 (a VGG-style stack); layers_to_see(224, 9, 7) == 4 (ConvMixer).
-    """
-    for name, value in (("side", side), ("kernel_size", kernel_size), ("patch_size", patch_size)):
-        check_positive_int(name, value)
-    patches = -(-side // patch_size)  # patches the field must span: ceil(side / p)
-    if patches > 1 and kernel_size == 1:
-        raise ValueError(f"kernel_size=1 never widens the receptive field beyond one {patch_size}-pixel "
-                         f"patch, so no depth reaches side={side}; use kernel_size >= 2")
-    return 0 if patches <= 1 else -(-(patches - 1) // (kernel_size - 1))
 
 
 def same_padding_reach(kernel_size: int) -> tuple[int, int]:

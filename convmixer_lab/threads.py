@@ -11,8 +11,8 @@ compete for cores.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import contextlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import torch

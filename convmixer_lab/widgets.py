@@ -196,7 +196,8 @@ class PatchSizeExplorer(_Explorer):
         if not stats["ignored_pixels"]:
             return ""
         g = stats["grid"]
-        return t("widgets.patch.not_multiple", size=image_size, p=patch_size, grid=g, used=g * patch_size, ignored=stats["ignored_pixels"])
+        return t("widgets.patch.not_multiple", size=image_size, p=patch_size, grid=g, used=g * patch_size,
+                 ignored=stats["ignored_pixels"])
 
 
 def patch_size_explorer(dim: int = 768, patch_size: int = 7, image_size: int = 224) -> PatchSizeExplorer:
@@ -211,12 +212,15 @@ def format_conv_counts(c_in: int, c_out: int, k: int, groups: int) -> str:
     n = conv_counts(c_in, c_out, k, groups)
     share = 100 * n["separable"] / n["standard"]
     return "\n".join([
-        pad(t("widgets.conv.standard"), 10) + f"{k}x{k}, {c_in} -> {c_out}:  {k}*{k}*{c_in}*{c_out} = {n['standard']:,}",
-        pad(t("widgets.conv.depthwise"), 10) + f"{k}x{k}, groups={c_in}:  {k}*{k}*{c_in} = {n['depthwise']:,}",
-        pad(t("widgets.conv.pointwise"), 10) + f"1x1, {c_in} -> {c_out}:  {c_in}*{c_out} = {n['pointwise']:,}",
+        pad(t("widgets.conv.standard"), 10)
+        + f"{k}x{k}, {c_in} -> {c_out}:  {k}*{k}*{c_in}*{c_out} = {n['standard']:,}",
+        pad(t("widgets.conv.depthwise"), 10)
+        + f"{k}x{k}, groups={c_in}:  {k}*{k}*{c_in} = {n['depthwise']:,}",
+        pad(t("widgets.conv.pointwise"), 10)
+        + f"1x1, {c_in} -> {c_out}:  {c_in}*{c_out} = {n['pointwise']:,}",
         t("widgets.conv.separable", params=f"{n['separable']:,}", share=f"{share:.1f}"),
-        pad(t("widgets.conv.grouped"), 10) + f"{k}x{k}, groups={groups}:  {k}*{k}*({c_in}/{groups})*{c_out} = "
-                                 f"{n['grouped']:,}",
+        pad(t("widgets.conv.grouped"), 10)
+        + f"{k}x{k}, groups={groups}:  {k}*{k}*({c_in}/{groups})*{c_out} = {n['grouped']:,}",
     ])
 
 

@@ -13,8 +13,8 @@ from convmixer_lab import counting as c
 from convmixer_lab import receptive as r
 from convmixer_lab import widgets as w
 from convmixer_lab.compare import closest_width
-from convmixer_lab.tables import format_table
 from convmixer_lab.data import to_tensor
+from convmixer_lab.tables import format_table
 
 
 def small_model() -> ConvMixer:
@@ -88,7 +88,8 @@ BAD_INPUTS = [
      ["model must be a ConvMixer"]),
     ("convmixer_params: block", lambda: c.convmixer_params(8, 1, block="Paper"), ValueError,
      ["block must be one of 'paper', 'tutorial', got 'Paper'"]),
-    ("convmixer_macs: image smaller than a patch", lambda: c.convmixer_macs(8, 1, 3, 7, image_size=5), ValueError,
+    ("convmixer_macs: image smaller than a patch", lambda: c.convmixer_macs(8, 1, 3, 7, image_size=5),
+     ValueError,
      ["image_size (5, 5) is smaller than one patch (patch_size=7)", "at least 7"]),
     ("convmixer_macs: depth", lambda: c.convmixer_macs(8, 0), ValueError, ["depth must be a positive int"]),
     # notebook 06's width search: an impossible setting is refused before the search (it looped forever)

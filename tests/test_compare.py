@@ -250,8 +250,9 @@ def test_load_results_checks_the_file(tmp_path):
 
 def test_load_results_reads_files_written_before_the_block_was_named_tutorial(tmp_path):
     old = {"block": "seed", "dim": 102}
-    results = {**{key: [] for key in RESULTS_KEYS}, "configs": {"convmixer-tutorial": ["convmixer", dict(old)]},
-               "records": [{key: 0 for key in REQUIRED} | {"config": dict(old)}]}
+    record = {**{key: 0 for key in REQUIRED}, "config": dict(old)}
+    results = {**{key: [] for key in RESULTS_KEYS}, "records": [record],
+               "configs": {"convmixer-tutorial": ["convmixer", dict(old)]}}
     path = tmp_path / "r.json"
     path.write_text(json.dumps(results))
     read = load_results(path)

@@ -56,8 +56,10 @@ def test_closed_form_macs_equal_the_stage_table(dim, depth, k, p, n, c, size):
         model = ConvMixer(dim, depth, k, p, n, in_channels=c)
     rows = stage_table(model, size)
     grid = rows[1].output_shape[1:]
-    assert convmixer_macs(dim, depth, k, p, n, c, size) == total_macs(model, size) == sum(r.macs for r in rows)
-    assert [r.macs for r in rows if r.name.startswith("mixer_layers")] == [mixer_layer_macs(dim, k, grid)] * depth
+    assert convmixer_macs(dim, depth, k, p, n, c, size) == total_macs(model, size)
+    assert total_macs(model, size) == sum(r.macs for r in rows)
+    layers = [r.macs for r in rows if r.name.startswith("mixer_layers")]
+    assert layers == [mixer_layer_macs(dim, k, grid)] * depth
     assert mixer_layer_macs(dim, k, grid) == (k * k + dim) * dim * grid[0] * grid[1]
     if grid[0] == grid[1]:
         assert mixer_layer_macs(dim, k, grid[0]) == mixer_layer_macs(dim, k, grid)

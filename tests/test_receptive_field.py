@@ -1,4 +1,4 @@
-"""receptive.receptive_field, convmixer_receptive_field, layers_to_see and the box a patch sees,
+"""receptive.receptive_field, convmixer_receptive_field and the box a patch sees,
 against formulas and a measurement."""
 
 import pytest
@@ -9,7 +9,6 @@ from convmixer_lab import ConvMixer
 from convmixer_lab.receptive import (
     convmixer_receptive_field,
     inputs_seen,
-    layers_to_see,
     layers_to_see_all,
     receptive_field,
     receptive_field_box,
@@ -126,18 +125,3 @@ def test_receptive_field_helpers_name_the_bad_argument():
         inputs_seen(nn.Identity(), torch.zeros(3, 3), 0, 0)
     with pytest.raises(ValueError, match="col must be at most 2"):
         inputs_seen(nn.Identity(), torch.zeros(1, 1, 3, 3), 0, 3)
-
-
-@pytest.mark.parametrize("side,k,p", [(s, k, p) for s in (1, 2, 7, 8, 11, 63, 224, 225)
-                                      for k in (2, 3, 9) for p in (1, 7)])
-def test_layers_to_see_is_the_fewest_layers(side, k, p):
-    d = layers_to_see(side, k, p)
-    field = lambda depth: receptive_field([p] + [k] * depth, [p] + [1] * depth)  # noqa: E731
-    assert field(d) >= side and (d == 0 or field(d - 1) < side)
-
-
-def test_layers_to_see_in_closed_form():
-    assert layers_to_see(11) == 5 and layers_to_see(224, 9, 7) == 4
-    assert layers_to_see(10**12, 3) == 5 * 10**11  # no loop: instant for any side
-    with pytest.raises(ValueError, match="kernel_size=1 never widens"):
-        layers_to_see(8, 1)

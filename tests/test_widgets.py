@@ -10,7 +10,6 @@ import torch.nn as nn
 from convmixer_lab import widgets as w
 from convmixer_lab.texts import set_language
 
-
 REFUSED = "<div style='color: #c44e52; font-weight: bold'>{}</div>"  # a refusal, shown once
 
 
@@ -248,7 +247,8 @@ def test_patch_explorer_in_chinese(chinese):
             "最后 8 行和列像素被忽略（红色阴影部分）。" in e.message.value)
     e.image_slider.value = 28
     e.patch_slider.value = 40
-    assert e.text == "不能这样设置：图像块大小 p = 40 大于 28 像素的图像：嵌入层至少需要一个完整的图像块；请选 p <= 28"
+    assert e.text == ("不能这样设置：图像块大小 p = 40 大于 28 像素的图像："
+                      "嵌入层至少需要一个完整的图像块；请选 p <= 28")
     assert e.message.value == REFUSED.format(e.text.replace("<", "&lt;")) and e.summary.value == ""
     assert NUMBER.findall(e.text) == NUMBER.findall(english_text(w.patch_size_explorer, image_slider=28,
                                                                  patch_slider=40))
@@ -269,8 +269,8 @@ def test_conv_explorer_in_chinese(chinese):
     assert NUMBER.findall(e.text) == NUMBER.findall(english_text(w.conv_param_explorer))
     assert e.figure.axes[0].get_title() == "3x3 convolution, 256 -> 512 channels (log scale)"  # English
     e.groups_slider.value = 3
-    assert e.text == ("不能这样设置：分组数 g = 3 必须同时整除 c_in = 256 和 c_out = 512（PyTorch 也不接受）；"
-                      "可选 1, 2, 4, 8, 16, 32, 64, 128, ...")
+    assert e.text == ("不能这样设置：分组数 g = 3 必须同时整除 c_in = 256 和 c_out = 512"
+                      "（PyTorch 也不接受）；可选 1, 2, 4, 8, 16, 32, 64, 128, ...")
     assert e.message.value == REFUSED.format(e.text) and e.summary.value == ""
 
 
@@ -295,7 +295,8 @@ def test_receptive_field_explorer_in_chinese(chinese):
     e.kernel_slider.value = 1
     assert e.text.endswith("k = 1 时感受野不会增长：再多的层也不能让一个图像块看到整个网格")
     e.kernel_slider.value = 4
-    assert e.text == "不能这样设置：卷积核大小 k 必须是奇数（ConvMixer 的卷积核都是奇数），现在是 4；滑块可选 1, 3, ..., 15"
+    assert e.text == ("不能这样设置：卷积核大小 k 必须是奇数（ConvMixer 的卷积核都是奇数），"
+                      "现在是 4；滑块可选 1, 3, ..., 15")
     assert e.message.value == REFUSED.format(e.text) and e.summary.value == ""
     assert NUMBER.findall(e.text) == NUMBER.findall(english_text(w.receptive_field_explorer, kernel_slider=4))
 

@@ -15,7 +15,6 @@ import torch
 import torch.nn.functional as F
 
 from convmixer_lab.counting import conv_macs, patch_stats
-from convmixer_lab.receptive import receptive_field
 from convmixer_lab.exercises.calls import CONVOLUTIONS, UNFOLD, call_recording, forbidden_used
 from convmixer_lab.exercises.core import (
     ChoiceExercise,
@@ -25,6 +24,7 @@ from convmixer_lab.exercises.core import (
     prediction_exercise,
 )
 from convmixer_lab.i18n import tr
+from convmixer_lab.receptive import receptive_field
 
 # --- 01.1: the stem's MACs when p goes from 7 to 14 (h = 768, a 224x224 image) ------------------
 

@@ -15,7 +15,6 @@ import torch
 import torch.nn.functional as F
 
 from convmixer_lab.counting import conv_counts
-from convmixer_lab.receptive import layers_to_see_all, receptive_field, same_padding_reach
 from convmixer_lab.exercises.calls import CONVOLUTIONS, call_recording, forbidden_used
 from convmixer_lab.exercises.core import (
     ChoiceExercise,
@@ -26,6 +25,7 @@ from convmixer_lab.exercises.core import (
     prediction_exercise,
 )
 from convmixer_lab.i18n import tr
+from convmixer_lab.receptive import layers_to_see_all, receptive_field, same_padding_reach
 from convmixer_lab.separable import combined_weight, nearest_separable, relative_error
 
 # The notebook's setting: h = 8 channels, k = 9, p = 7 on a 224x224 photo (a 32x32 grid).
