@@ -73,8 +73,8 @@ LIVE_RESULTS = REPO_ROOT / "data" / "results" / "compare_models_12s.json"
 
 # --- building and counting by family ----------------------------------------------------------------
 
-def _convmixer_params(residual: bool = True, **config: Any) -> int:
-    return convmixer_params(**config)  # the residual has no parameters
+def _convmixer_params(residual: bool = True, image_size: int = IMAGE_SIZE, **config: Any) -> int:
+    return convmixer_params(**config)  # the residual has no parameters; image_size changes none
 
 
 def _convmixer_macs(block: str = "paper", residual: bool = True, image_size: int = IMAGE_SIZE,
