@@ -184,7 +184,7 @@ def describe(name: str | tuple[str, dict[str, Any]]) -> dict[str, int]:
 # --- training one configuration -----------------------------------------------------------------------
 
 def _train(model: nn.Module, data: dict, *, seed: int, time_budget: float | None, epochs: int | None,
-           recipe: dict[str, Any], device: str, progress: bool, clock: str) -> tuple[dict, dict]:
+           recipe: dict[str, Any], clock: str) -> tuple[dict, dict]:
     """The ONE call to the course's ``fit``. After every epoch the model is kept if its validation
     accuracy is the best so far; at the end the kept model is loaded back (selection by validation).
     Returns fit's history and {"val_accuracy", "epoch"} of the kept model."""
@@ -195,8 +195,8 @@ def _train(model: nn.Module, data: dict, *, seed: int, time_budget: float | None
             best.update(val_accuracy=row["val_accuracy"], epoch=row["epoch"],
                         state=copy.deepcopy(model.state_dict()))
 
-    history = fit(model, data["train"], data["val"], epochs=epochs or 1, seed=seed, device=device,
-                  time_budget=time_budget, progress=progress, on_epoch=keep_best,
+    history = fit(model, data["train"], data["val"], epochs=epochs or 1, seed=seed, device="cpu",
+                  time_budget=time_budget, progress=False, on_epoch=keep_best,
                   budget_clock=CLOCKS[clock], **recipe)
     model.load_state_dict(best.pop("state"))
     return {key: list(values) for key, values in history.items()}, best
@@ -223,8 +223,7 @@ def _check_run(seed: object, time_budget: object, epochs: object, data: object,
 
 def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: float | None,
                data: dict, *, epochs: int | None = None, recipe: dict[str, Any] | None = None,
-               device: str = "cpu", progress: bool = False, threads: int | None = 1,
-               clock: str = "cpu") -> dict[str, Any]:
+               threads: int | None = 1, clock: str = "cpu") -> dict[str, Any]:
     """Seed, build, train with the course's ``fit`` for ``time_budget`` seconds (or ``epochs``
     epochs when ``time_budget`` is None) on ``threads`` torch threads, counting seconds on ``clock``
     ("cpu": this process's CPU seconds, ``time.process_time``; "wall": wall-clock seconds). Keep the
@@ -235,8 +234,8 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
     Returns a record: name, family, config, params, macs, seed, seconds (training and validation,
     on ``clock``: what the budget counted), wall_seconds (the whole fit call), epochs (completed,
     fractional), steps, best_epoch, val_accuracy (of the kept model), final_val_accuracy,
-    test_accuracy, time_budget, clock, threads, recipe, device and history (per epoch: epoch, loss,
-    val_accuracy, seconds).
+    test_accuracy, time_budget, clock, threads, recipe, device ("cpu": where it trained) and history
+    (per epoch: epoch, loss, val_accuracy, seconds).
     """
     name, family, config = _lookup(spec)
     recipe = _check_run(seed, time_budget, epochs, data, recipe, clock)
@@ -246,7 +245,7 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
         model = build(family, config)
         wall = time.perf_counter()
         history, best = _train(model, data, seed=seed, time_budget=time_budget, epochs=epochs,
-                               recipe=recipe, device=device, progress=progress, clock=clock)
+                               recipe=recipe, clock=clock)
         wall = time.perf_counter() - wall
         test_accuracy = evaluate(model, *data["test"])
         used = torch.get_num_threads()
@@ -256,7 +255,7 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
                 steps=round(done * math.ceil(len(data["train"][1]) / recipe["batch_size"])),
                 best_epoch=best["epoch"], val_accuracy=best["val_accuracy"],
                 final_val_accuracy=history["val_accuracy"][-1], test_accuracy=test_accuracy,
-                time_budget=time_budget, clock=clock, threads=used, recipe=recipe, device=device,
+                time_budget=time_budget, clock=clock, threads=used, recipe=recipe, device="cpu",
                 history={k: history[k] for k in ("epoch", "loss", "val_accuracy", "seconds")})
 
 
