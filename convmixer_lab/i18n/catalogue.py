@@ -7,14 +7,9 @@ English text translated twice.
 
 from __future__ import annotations
 
-from convmixer_lab.i18n import (
-    zh_core,
-    zh_nb05,
-    zh_tables,
-    zh_widgets,
-)
+from convmixer_lab.i18n import zh_core, zh_nb05
 
-_PARTS = (zh_core, zh_nb05, zh_tables, zh_widgets)
+_PARTS = (zh_core, zh_nb05)
 
 
 def _join() -> dict[str, str]:
