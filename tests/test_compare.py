@@ -28,18 +28,13 @@ from convmixer_lab.compare import (
     run_config,
 )
 from convmixer_lab.counting import count_parameters, total_macs
-from convmixer_lab.threads import torch_threads
 from convmixer_lab.train import Settings, fit, seed_everything
 from convmixer_lab.train.schedule import RESERVE
 
 TINY = ("convmixer", dict(dim=8, depth=1, kernel_size=3, patch_size=7, num_classes=10, in_channels=1))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models train faster on one thread, and steadily on a machine that others share."""
-    with torch_threads(1):
-        yield
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ def data():
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
+def threads_restored():
     with torch_threads(None):  # --jobs 1 runs in this process; run_config restores torch's threads
         yield
 

@@ -43,13 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 TINY = dict(dim=8, depth=1, kernel_size=3, patch_size=4)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models train faster on one thread, and steadily on a machine that others share."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from convmixer_lab import i18n, texts
+from convmixer_lab import texts
 from convmixer_lab.compare import CONFIGS
 from convmixer_lab.counting import stage_table
 from convmixer_lab.model import ConvMixer
@@ -27,10 +27,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "convmixer_lab"
 @pytest.fixture
 def chinese():
     texts.set_language("zh")
-    i18n.set_language("zh")  # the training lines, until they move to texts/train.toml
     yield
     texts.set_language("en")
-    i18n.set_language("en")
 
 
 @pytest.mark.parametrize("module", ["counting.py", "spread.py", "receptive.py", "model.py", "compare.py"])
