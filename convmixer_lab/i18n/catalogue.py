@@ -13,13 +13,12 @@ from convmixer_lab.i18n import (
     zh_nb02,
     zh_nb03,
     zh_nb04,
-    zh_nb05,
     zh_nb06,
     zh_tables,
     zh_widgets,
 )
 
-_PARTS = (zh_core, zh_nb01, zh_nb02, zh_nb03, zh_nb04, zh_nb05, zh_nb06, zh_tables, zh_widgets)
+_PARTS = (zh_core, zh_nb01, zh_nb02, zh_nb03, zh_nb04, zh_nb06, zh_tables, zh_widgets)
 
 
 def _join() -> dict[str, str]:
