@@ -22,6 +22,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from convmixer_lab import texts
 from convmixer_lab.checks import check_choice
 from convmixer_lab.i18n.catalogue import ZH
 
@@ -44,6 +45,7 @@ def set_language(language: str) -> None:
     """Print the package's texts in ``language``: "en" (English) or "zh" (Simplified Chinese)."""
     global _language
     _language = check_choice("language", language, LANGUAGES)
+    texts.set_language(_language)  # while notebooks still import set_language from here
 
 
 def get_language() -> str:
