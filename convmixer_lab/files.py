@@ -1,12 +1,6 @@
-"""The one way the package writes a file.
-
-``atomic_write`` writes to a temporary file beside the target, flushes it to disk (fsync) and
-renames it over the target, so an interrupted run never leaves a half-written file: the target is
-either the old file or the new one. The new file keeps the old one's permissions (a new one gets
-what the umask allows, as ``open`` would give it), and a target that is a symbolic link is written
-where the link points (the link stays). Temporaries are named ``.NAME.PID.XXXX.tmp``; ones left behind by
-a process that no longer runs (a killed run) are removed the next time NAME is written.
-"""
+"""The one way the package writes a file: ``atomic_write`` (all or nothing, so an interrupted run
+never leaves a half-written file). Temporaries are named ``.NAME.PID.XXXX.tmp``; those a killed run
+left behind are removed the next time NAME is written."""
 
 from __future__ import annotations
 
@@ -21,40 +15,30 @@ __all__ = ["atomic_write", "remove_stale_temporaries"]
 
 
 def _process_is_running(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    if os.name == "nt":  # os.kill(pid, 0) would send CTRL_C_EVENT on Windows: decide by age instead
+    # on Windows os.kill(pid, 0) would send CTRL_C_EVENT: there the temporary's age decides
+    if pid == os.getpid() or os.name == "nt":
         return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process
-        return True
+        pass
     return True
 
 
 def remove_stale_temporaries(path: str | Path, older_than: float = 3600.0) -> list[Path]:
-    """Delete temporaries that an interrupted ``atomic_write`` of ``path`` left behind: those of a
-    process that no longer runs, or (where that cannot be told) older than ``older_than`` seconds.
-    Returns what was deleted."""
-    path = Path(path)
-    removed = []
-    if not path.parent.is_dir():
-        return removed
-    for tmp in path.parent.glob(f".{path.name}.*.tmp"):
-        pid_text = tmp.name[len(path.name) + 2:].split(".", 1)[0]
+    """Delete the temporaries an interrupted ``atomic_write`` of ``path`` left: a process's that no
+    longer runs, or older than ``older_than`` seconds. Returns what was deleted."""
+    path, removed = Path(path), []
+    for tmp in path.parent.glob(f".{path.name}.*.tmp") if path.parent.is_dir() else ():
         try:
-            stale = (not _process_is_running(int(pid_text))
-                     or time.time() - tmp.stat().st_mtime > older_than)
-        except (ValueError, OSError):
-            continue
-        if stale:
-            try:
+            pid = int(tmp.name[len(path.name) + 2:].split(".", 1)[0])
+            if not _process_is_running(pid) or time.time() - tmp.stat().st_mtime > older_than:
                 tmp.unlink()
                 removed.append(tmp)
-            except OSError:
-                pass
+        except (ValueError, OSError):
+            continue
     return removed
 
 
@@ -71,11 +55,10 @@ def _umask() -> int:
 
 def atomic_write(path: str | Path, write: Callable[[BinaryIO], object] | bytes,
                  mode: int | None = None) -> Path:
-    """Write ``path`` all or nothing: ``write(file)`` (or the given bytes) fills a temporary file in
-    the same folder, which is flushed, fsynced and renamed over ``path``. If anything fails, the
-    temporary is removed, ``path`` keeps its old content, and the error propagates. ``mode``: the
-    permissions (default: those of the file replaced, else 0o666 less the umask). A symbolic link
-    is followed: the file it points to is replaced. Returns the path written."""
+    """Write ``path`` all or nothing: ``write(file)`` (or the bytes) fills a temporary file beside it,
+    which is fsynced and renamed over ``path``; on failure ``path`` keeps its old content and the
+    error propagates. ``mode``: the permissions (default: the replaced file's, else 0o666 less the
+    umask). A symbolic link is followed (the file it points to is replaced). Returns the path."""
     path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     if mode is None:
         mode = os.stat(path).st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
