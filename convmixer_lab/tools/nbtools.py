@@ -2,18 +2,10 @@
 
     python -m convmixer_lab.tools.nbtools notebooks/03_parameter_count.ipynb [...]
 
-Each notebook runs top to bottom in a fresh kernel from this environment, with its own folder
-as the working directory (as nbval runs it; a symbolic link runs and is written where it points).
-Saved widget state is stripped from the metadata (it holds random model ids and would churn on
-every run), and the file is written with ``files.atomic_write``, so an interrupted run never leaves
-a broken notebook. Nothing is written when the file changed on disk while it ran (an edit saved from
-JupyterLab meanwhile is kept), when a cell fails or runs past the time-out: one line says why (exit
-code 2), as it does for a missing, unreadable or invalid notebook and for a read-only folder (checked
-before anything runs).
-
-Ctrl-C (SIGINT) or SIGTERM stops the run cleanly: the kernel is shut down, its connection file
-removed, the notebook being run is left as it was, and the command prints one line and exits with
-130 (SIGINT) or 143 (SIGTERM).
+Each notebook runs in a fresh kernel with its own folder as the working directory (as nbval runs
+it). Widget state is dropped; the file is written with ``files.atomic_write``, and not at all when
+it changed on disk meanwhile or a cell failed or timed out (one line says why, exit code 2). Ctrl-C
+or SIGTERM stops cleanly: the kernel is shut down, the notebook left as it was, exit 130 or 143.
 """
 
 from __future__ import annotations
@@ -68,15 +60,19 @@ def digest(path: str | Path) -> str | None:
         return None
 
 
+def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
+    """``nb`` as ``nbformat.write`` would store it (JSON, final newline)."""
+    text = nbformat.writes(nb)
+    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+
+
 def write_notebook(nb: nbformat.NotebookNode, path: str | Path, expected: str | None = "any") -> Path:
-    """Write ``nb`` to ``path`` as ``nbformat.write`` would (JSON, final newline), atomically.
-    ``expected``: the ``digest`` the file had when it was read (None: it was absent); a file that
-    changed since is kept and ``NotebookError`` says so. "any": write whatever is there."""
+    """Write ``nb`` to ``path`` atomically, unless the file's ``digest`` is no longer ``expected``
+    (None: it was absent; "any": write whatever is there): then ``NotebookError``."""
     if expected != "any" and digest(path) != expected:
         raise NotebookError(f"{path} changed on disk since it was read (saved from JupyterLab "
                             "meanwhile?); it was kept and this run's result was not written: run again")
-    text = nbformat.writes(nb)
-    return atomic_write(path, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
+    return atomic_write(path, notebook_bytes(nb))
 
 
 def check_writable(path: str | Path) -> None:
@@ -88,13 +84,13 @@ def check_writable(path: str | Path) -> None:
 
 
 def read_notebook(path: str | Path) -> nbformat.NotebookNode:
-    """The notebook at ``path`` (version 4); a clear error naming the file when it is missing, not
-    an .ipynb file, not JSON or not a valid notebook."""
+    """``load_notebook`` without the digest."""
     return load_notebook(path)[0]
 
 
 def load_notebook(path: str | Path) -> tuple[nbformat.NotebookNode, str]:
-    """``read_notebook``, and the ``digest`` of the bytes it was read from."""
+    """The notebook at ``path`` (version 4) and the ``digest`` of its bytes; a one-line error naming
+    the file when it is missing, not an .ipynb file, not JSON or not a valid notebook."""
     path = Path(path)
     if path.suffix != ".ipynb":
         raise ValueError(f"{path} is not a notebook (the name must end in .ipynb); pass a notebook file")
@@ -178,9 +174,9 @@ def _finish_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def run_until_signal(coro: Coroutine) -> None:
-    """Run ``coro`` in a fresh event loop; SIGINT or SIGTERM cancels it (its ``finally`` blocks run:
-    a second signal does not cut them short) and then raises ``Interrupted``. Where the loop cannot
-    take signals (Windows, a thread other than the main one) Python's defaults stay in force."""
+    """Run ``coro`` in a fresh event loop; SIGINT or SIGTERM cancels it (a second signal does not cut
+    its ``finally`` blocks short), then raises ``Interrupted``. Where the loop cannot take signals
+    (Windows, not the main thread) Python's defaults stay."""
     loop = asyncio.new_event_loop()
     task = loop.create_task(coro)
     received: list[int] = []
@@ -194,13 +190,10 @@ def run_until_signal(coro: Coroutine) -> None:
     try:
         for signum in (signal.SIGINT, signal.SIGTERM):
             handler = signal.getsignal(signum)
-            if handler is signal.SIG_IGN:  # e.g. a background job: the shell wants it ignored
-                continue
-            try:
-                loop.add_signal_handler(signum, stop, signum)
-            except (NotImplementedError, RuntimeError, ValueError):
-                continue
-            previous[signum] = handler
+            if handler is not signal.SIG_IGN:  # ignored (a background job): the shell wants it so
+                with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                    loop.add_signal_handler(signum, stop, signum)
+                    previous[signum] = handler
         loop.run_until_complete(task)
     except BaseException:
         if not received:  # a real failure, not the cancellation (nbclient may re-raise it as
@@ -216,8 +209,7 @@ def run_until_signal(coro: Coroutine) -> None:
 
 def run_notebook(nb: nbformat.NotebookNode, folder: str | Path, timeout: int = 600,
                  name: str = "notebook") -> float:
-    """Run every cell of ``nb`` (in memory) with ``folder`` as the working directory; return the
-    seconds taken. Widget state is dropped. ``NotebookError`` names a failing cell (``name``)."""
+    """Run every cell of ``nb`` (in memory) in ``folder``, drop widget state; return seconds taken."""
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(Path(folder).resolve())}})
     start = time.perf_counter()
@@ -227,8 +219,7 @@ def run_notebook(nb: nbformat.NotebookNode, folder: str | Path, timeout: int = 6
 
 
 def execute_notebook(path: str | Path, timeout: int = 600) -> float:
-    """Run every cell of the notebook at ``path``, store the outputs; return seconds taken.
-    Interrupted (``Interrupted``), failing, or changed on disk meanwhile, it leaves the file as it is."""
+    """Run the notebook at ``path`` and store its outputs (see the module docstring); return seconds."""
     nb, before = load_notebook(path)
     check_writable(path)
     seconds = run_notebook(nb, Path(os.path.realpath(path)).parent, timeout, name=str(path))
@@ -255,7 +246,6 @@ def signals_interrupt() -> Iterator[None]:
 
 
 def _execute_all(notebooks: list[str], timeout: int) -> int:
-    """Execute each notebook in turn; a signal stops the run with one line and 128 + its number."""
     current = None
     try:
         with signals_interrupt():
