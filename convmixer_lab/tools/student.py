@@ -2,30 +2,13 @@
 
     python -m convmixer_lab.tools.student [OUTDIR] [--notebooks SRC] [--force]   # default: student/
 
-Every line of a code cell that ends in ``# SOLUTION`` becomes a runnable placeholder:
-
-    answer = 5 * 5 * 128 * 256  # SOLUTION   ->   answer = ...
-    x, y = 8, 9  # SOLUTION                  ->   x, y = ..., ...
-    total += n  # SOLUTION                   ->   total = ...      (d[k] = v -> d[k] = ...)
-    return 1 / c_out + 1 / k**2  # SOLUTION  ->   return ...
-    anything_else(x)  # SOLUTION             ->   ...            (same indentation)
-
-A placeholder is what ``Exercise.check`` reports as "not answered yet", so a copy runs top to
-bottom. Cells tagged ``instructor`` (the answers to "Check your understanding") are left out.
-Outputs and execution counts are cleared (and saved widget state dropped); questions,
-hints and checks stay. Subfolders of SRC (the Chinese twins in notebooks/zh/) are mirrored into
-OUTDIR (student/zh/). The files the notebooks link to beside them (``SHARED_FILES``: the glossary,
-SRC/GLOSSARY.md) are copied unchanged into OUTDIR, so a copy's links work there as in SRC
-(student/NN.ipynb links GLOSSARY.md, student/zh/NN.ipynb ../GLOSSARY.md). Each file is written with
-``files.atomic_write``.
-
-Nothing the instructor or a student made is overwritten without ``--force``. The sha256 of every
-file written is recorded in OUTDIR/.student-copies.json; a later run replaces only files still as
-recorded (or equal to the new copy) and keeps, naming them, those that changed since (a student's
-answers, notes, a cleared and saved notebook) or that it never wrote. OUTDIR is refused when it is
-SRC or inside it, inside the course's notebooks/ (nbval and JupyterLab would pick the copies up),
-when it holds a notebook that is no student copy (``# SOLUTION`` lines, or not readable), and, even
-with ``--force``, when it holds SRC (the copies need a folder of their own).
+Every line of a code cell that ends in ``# SOLUTION`` becomes a runnable placeholder
+(``placeholder``), which ``Exercise.check`` reports as "not answered yet", so a copy runs top to
+bottom. Cells tagged ``instructor`` are left out; outputs, counts and widget state are cleared.
+Subfolders of SRC (notebooks/zh/) are mirrored into OUTDIR, and ``SHARED_FILES`` (GLOSSARY.md) copied
+unchanged, so the copies' links work. Nothing the instructor or a student made is overwritten
+without ``--force``: the sha256 of every file written is recorded in OUTDIR/.student-copies.json,
+and a file that differs from it (or that this tool never wrote) is kept and named.
 """
 
 from __future__ import annotations
@@ -44,7 +27,7 @@ from IPython.core.inputtransformer2 import TransformerManager
 
 from convmixer_lab.files import atomic_write
 from convmixer_lab.repo import REPO_ROOT
-from convmixer_lab.tools.nbtools import read_notebook, refuse
+from convmixer_lab.tools.nbtools import digest, notebook_bytes, read_notebook, refuse
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 STUDENT_DIR = REPO_ROOT / "student"
@@ -64,8 +47,14 @@ def _unanswered(target: ast.expr, top: bool = True) -> str:
 
 
 def placeholder(line: str) -> str:
-    """The student version of one line of code that ends in ``# SOLUTION``: the statement stays
-    runnable and leaves the answer unanswered (``...``)."""
+    """The student version of one line of code that ends in ``# SOLUTION``, still runnable:
+
+        answer = 5 * 5 * 128 * 256  # SOLUTION   ->   answer = ...
+        x, y = 8, 9  # SOLUTION                  ->   x, y = ..., ...
+        total += n  # SOLUTION                   ->   total = ...      (d[k] = v -> d[k] = ...)
+        return 1 / c_out + 1 / k**2  # SOLUTION  ->   return ...
+        anything_else(x)  # SOLUTION             ->   ...            (same indentation)
+    """
     code = line.rstrip()
     if not code.endswith(SOLUTION_MARKER):
         raise ValueError(f"line must end with {SOLUTION_MARKER!r}, got {line!r}")
@@ -129,19 +118,16 @@ def instructor_notebooks(notebooks: str | Path, skip: str | Path | None = None) 
     """Every ``.ipynb`` in ``notebooks`` and its subfolders (notebooks/zh/...), sorted; hidden folders
     (.ipynb_checkpoints) and the folder ``skip`` are left out. A clear error when there is none."""
     notebooks = Path(notebooks)
-    if not notebooks.exists():
-        raise FileNotFoundError(f"--notebooks {notebooks} does not exist; pass the folder of "
-                                "instructor notebooks (default: notebooks/ in the repository)")
-    if not notebooks.is_dir():
-        raise NotADirectoryError(f"--notebooks {notebooks} is a file, not a folder; pass the folder "
-                                 "of instructor notebooks (default: notebooks/ in the repository)")
     skip = Path(skip).resolve() if skip is not None else None
-    found = [path for path in sorted(notebooks.rglob("*.ipynb"))
+    found = [path for path in sorted(notebooks.rglob("*.ipynb") if notebooks.is_dir() else [])
              if not any(part.startswith(".") for part in path.relative_to(notebooks).parts)
              and not (skip is not None and path.resolve().is_relative_to(skip))]
     if not found:
-        raise FileNotFoundError(f"--notebooks {notebooks} holds no .ipynb files; pass the folder of "
-                                "instructor notebooks (default: notebooks/ in the repository)")
+        error, why = ((FileNotFoundError, "holds no .ipynb files") if notebooks.is_dir() else
+                      (NotADirectoryError, "is a file, not a folder") if notebooks.exists() else
+                      (FileNotFoundError, "does not exist"))
+        raise error(f"--notebooks {notebooks} {why}; pass the folder of instructor notebooks "
+                    "(default: notebooks/ in the repository)")
     return found
 
 
@@ -191,10 +177,6 @@ def _contents_refusal(outdir: Path, targets: list[Path], force: bool) -> str | N
     return None
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _recorded(outdir: Path) -> dict[str, str]:
     """What this tool last wrote in ``outdir``: relative path -> sha256 (empty when unknown)."""
     try:
@@ -213,14 +195,11 @@ class Copies:
 
 def make_student_copies(outdir: str | Path = STUDENT_DIR, notebooks: str | Path = NOTEBOOKS_DIR,
                         force: bool = False) -> Copies:
-    """Write a student copy of every notebook in ``notebooks`` (and its subfolders, mirrored) into
-    ``outdir``, and copy the ``SHARED_FILES`` it holds (GLOSSARY.md) there.
-
-    A file in ``outdir`` that differs from what this tool last wrote there (its sha256 is recorded in
-    ``outdir/.student-copies.json``) is kept, not replaced, unless ``force``; so is one it never
-    wrote. A bad place for the copies (see the module's docstring) is refused before anything is
-    written.
-    """
+    """Write a student copy of every notebook in ``notebooks`` into ``outdir`` (see the module
+    docstring). Refused before anything is written: ``outdir`` holds ``notebooks`` (even with
+    ``force``); unless ``force``, it is ``notebooks``, lies inside it or inside the course's
+    notebooks/ (nbval and JupyterLab would pick the copies up), or holds a notebook that is no
+    student copy."""
     outdir, notebooks = Path(outdir), Path(notebooks)
     if outdir.exists() and not outdir.is_dir():
         raise NotADirectoryError(f"outdir {outdir} is a file, not a folder; pass another path, e.g. student/")
@@ -240,12 +219,12 @@ def make_student_copies(outdir: str | Path = STUDENT_DIR, notebooks: str | Path 
     recorded, done = _recorded(outdir), Copies([], [])
     for target, content in contents.items():
         name = target.relative_to(outdir).as_posix()
-        now = _sha256(target.read_bytes()) if target.is_file() else None
-        if not force and now not in (None, _sha256(content), recorded.get(name)):
+        new = hashlib.sha256(content).hexdigest()
+        if not force and digest(target) not in (None, new, recorded.get(name)):
             done.kept.append(target)
             continue
         atomic_write(target, content)
-        recorded[name] = _sha256(content)
+        recorded[name] = new
         done.written.append(target)
     atomic_write(outdir / MANIFEST, json.dumps({"files": recorded}, indent=1).encode() + b"\n")
     return done
@@ -255,8 +234,7 @@ def _copy_bytes(source: Path, notebooks: Path) -> bytes:
     """What a student gets for ``source``: its student copy (a notebook) or the file unchanged."""
     if source.suffix != ".ipynb":
         return source.read_bytes()
-    text = nbformat.writes(student_notebook(read_notebook(source), name=str(source.relative_to(notebooks))))
-    return (text if text.endswith("\n") else text + "\n").encode("utf-8")
+    return notebook_bytes(student_notebook(read_notebook(source), name=str(source.relative_to(notebooks))))
 
 
 def main(argv: list[str] | None = None) -> int:
