@@ -246,10 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", default=str(NOTEBOOKS_DIR),
                         help="folder of instructor notebooks, subfolders included (default: "
                              "notebooks/ in the repository)")
-    parser.add_argument("--force", action="store_true",
-                        help="replace files in OUTDIR that changed since this tool wrote them, and "
-                             "write into OUTDIR even if it holds instructor notebooks or lies inside "
-                             "notebooks/")
+    parser.add_argument("--force", action="store_true", help="replace files in OUTDIR that changed since "
+                        "this tool wrote them; write there even if it holds instructor notebooks or "
+                        "lies inside notebooks/")
     args = parser.parse_args(argv)
     try:
         done = make_student_copies(args.outdir, args.notebooks, force=args.force)

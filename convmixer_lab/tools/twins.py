@@ -4,30 +4,13 @@
     python -m convmixer_lab.tools.twins check [NOTEBOOK ...]  # list every difference (the tests do the same)
     python -m convmixer_lab.tools.twins mark NOTEBOOK --cells ID [ID ...]  # "these twin cells are translated"
 
-A twin has the same cells as its English notebook, in the same order, with the same ids (a notebook
-without ids, or with an id twice, is refused: ids pair the cells). Its code is the English code,
-except the language line of the first code cell (``set_language("en")`` becomes
-``set_language("zh")``), so the package prints its texts in Chinese; its comments may be translated.
-Its markdown cells are translations. A translated cell (markdown, or code whose comments differ from
-the English) records which English cell it translates, as the sha256 of that cell's source
-(``metadata["translation"]["source_sha256"]``). ``check`` reports, naming notebook and cell:
-
-- a different number, order, type or id of cells; code that differs beyond comments (compared as
-  Python tokens) and the language line; a twin cell that ``sync`` would drop;
-- a figure (PNG), a number printed or a kind of rich output that differs, and an exercise cell
-  that prints the same English text as the English notebook (a twin not run in Chinese); cells marked
-  ``NBVAL_IGNORE_OUTPUT``, whose output depends on the machine, have only their code compared;
-- a translated cell whose English changed since, or a markdown cell never translated.
-
-``sync`` rebuilds a twin from its English notebook: code is carried over (translated comments stay
-while the English code is unchanged; otherwise the old translation moves to the cell's
-``metadata.translation.previous`` and the cell is reported stale), markdown cells keep their
-translation (paired by cell id; a changed English cell keeps its old translation and is reported
-stale until re-translated; a new one arrives in English, marked untranslated). The twin is then run,
-and written only when the run succeeded and the old twin did not change meanwhile. A twin cell that
-has no English cell with its id would be lost: sync refuses and names it. Keeping up costs only the
-translation: edit the Chinese of each cell ``check`` reports, then ``mark`` those cells (it refuses a
-markdown cell still in English, unless it is language-neutral: formulas, code and numbers only).
+A twin has the English notebook's cells, in order, with the same ids. Its code is the English code
+except the language line (``set_language("zh")``); its comments may be translated, its markdown cells
+are. A translated cell records the sha256 of the English source it translates
+(``metadata["translation"]["source_sha256"]``), so ``check`` finds stale translations; ``sync``
+carries the English code over, keeps each translation (paired by id; a stale one is kept and
+reported), runs the twin, and writes it only when the run succeeded. After translating the cells
+``check`` reports, ``mark`` them.
 """
 
 from __future__ import annotations
@@ -68,11 +51,7 @@ _NEUTRAL = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`|<[^>]*>|\]\([^)]*\)", re.D
 _EXERCISE = re.compile(r"\bexercise\(|\bex\.\w+\(")  # a cell whose output the package writes in Chinese
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _NO_CODE = {tokenize.COMMENT, tokenize.NL}
-
-
-def language_line(language: str) -> str:
-    """The line of the first code cell that selects the package's language."""
-    return f'set_language("{language}")'
+EN_LINE, ZH_LINE = 'set_language("en")', 'set_language("zh")'  # in the first code cell
 
 
 def source_sha256(text: str) -> str:
@@ -103,7 +82,7 @@ def code_without_comments(source: str) -> tuple:
 
 
 def _as_twin_code(source: str) -> str:
-    return source.replace(language_line("en"), language_line("zh"))
+    return source.replace(EN_LINE, ZH_LINE)
 
 
 def _outputs_text(cell: nbformat.NotebookNode, mimes: tuple[str, ...] = ("text/plain",)) -> list[str]:
@@ -115,17 +94,13 @@ def _outputs_text(cell: nbformat.NotebookNode, mimes: tuple[str, ...] = ("text/p
     return texts
 
 
-def _printed_numbers(cell: nbformat.NotebookNode) -> list[str]:
-    return [n for text in _outputs_text(cell) for n in _NUMBER.findall(text)]
-
-
-def _figures(cell: nbformat.NotebookNode) -> list[str]:
-    return [out["data"]["image/png"] for out in cell.get("outputs", []) if "image/png" in out.get("data", {})]
-
-
-def _rich_kinds(cell: nbformat.NotebookNode) -> list[tuple]:
-    return [(out.output_type, tuple(sorted(out.get("data", {})))) for out in cell.get("outputs", [])
-            if out.get("output_type") != "stream"]
+def _output_summary(cell: nbformat.NotebookNode) -> tuple[list, list, list]:
+    """What a twin's outputs must share with the English: figures (PNG), kinds of rich output, numbers."""
+    outputs = cell.get("outputs", [])
+    return ([out["data"]["image/png"] for out in outputs if "image/png" in out.get("data", {})],
+            [(out.output_type, tuple(sorted(out.get("data", {})))) for out in outputs
+             if out.get("output_type") != "stream"],
+            [n for text in _outputs_text(cell) for n in _NUMBER.findall(text)])
 
 
 def _translation_problem(en: nbformat.NotebookNode, zh: nbformat.NotebookNode) -> str | None:
@@ -139,14 +114,13 @@ def _translation_problem(en: nbformat.NotebookNode, zh: nbformat.NotebookNode) -
 
 def _output_problems(en: nbformat.NotebookNode, zh: nbformat.NotebookNode) -> list[str]:
     problems = []
-    if _figures(en) != _figures(zh):
+    (en_figures, en_kinds, en_numbers), (zh_figures, zh_kinds, zh_numbers) = map(_output_summary, (en, zh))
+    if en_figures != zh_figures:
         problems.append("its figures differ from the English ones")
-    if _rich_kinds(en) != _rich_kinds(zh):
-        problems.append(f"its rich outputs differ from the English ones ({_rich_kinds(en)} vs "
-                        f"{_rich_kinds(zh)})")
-    if _printed_numbers(en) != _printed_numbers(zh):
-        problems.append(f"prints other numbers than the English ({_printed_numbers(en)[:6]} vs "
-                        f"{_printed_numbers(zh)[:6]})")
+    if en_kinds != zh_kinds:
+        problems.append(f"its rich outputs differ from the English ones ({en_kinds} vs {zh_kinds})")
+    if en_numbers != zh_numbers:
+        problems.append(f"prints other numbers than the English ({en_numbers[:6]} vs {zh_numbers[:6]})")
     mimes = ("text/plain", "text/markdown", "text/html")
     english = [t for t in _outputs_text(zh, mimes) if t in _outputs_text(en, mimes) and _ENGLISH.search(t)]
     if english and _EXERCISE.search(en.source):
@@ -209,15 +183,18 @@ def lost_cells(english: nbformat.NotebookNode, twin: nbformat.NotebookNode | Non
 
 
 def differences(english: nbformat.NotebookNode, twin: nbformat.NotebookNode, name: str = "") -> list[str]:
-    """Every way ``twin`` is out of step with ``english``, one line each, naming ``name`` and the cell."""
+    """Every way ``twin`` is out of step with ``english``, one line each, naming ``name`` and the cell:
+    cells missing ids, not paired or that sync would drop; code beyond comments and the language line;
+    figures, rich outputs or printed numbers (not in ``NBVAL_IGNORE_OUTPUT`` cells); an exercise cell
+    that prints the English text; a translation missing or older than its English cell."""
     prefix = f"{name}: " if name else ""
     ids = (id_problem(english.cells, f"{prefix}English"), id_problem(twin.cells, f"{prefix}twin"))
     problems = [p for p in ids if p] + lost_cells(english, twin, name)
     if len(english.cells) != len(twin.cells):
         problems.append(f"{prefix}{len(english.cells)} cells in English, {len(twin.cells)} in the twin")
     first_code = next((c for c in english.cells if c.cell_type == "code"), None)
-    if first_code is None or language_line("en") not in first_code.source:
-        problems.append(f"{prefix}the first code cell must hold {language_line('en')}")
+    if first_code is None or EN_LINE not in first_code.source:
+        problems.append(f"{prefix}the first code cell must hold {EN_LINE}")
     for index, (en, zh) in enumerate(zip(english.cells, twin.cells)):
         problems += [prefix + p for p in _cell_problems(index, en, zh)]
     return problems
@@ -225,8 +202,8 @@ def differences(english: nbformat.NotebookNode, twin: nbformat.NotebookNode, nam
 
 def _carried_code(cell: nbformat.NotebookNode, old: nbformat.NotebookNode | None) -> None:
     """Set the twin's code ``cell`` (a copy of the English one) from ``old``, the old twin's cell:
-    translated comments (marked, or holding Chinese) stay while the code is the same; when the code
-    changed, the old translation is kept in ``metadata.translation.previous`` and reported stale."""
+    translated comments (marked, or holding Chinese) stay while the code is the same; else the old
+    translation moves to ``metadata.translation.previous`` (reported stale)."""
     cell.source = _as_twin_code(cell.source)
     cell.metadata.pop("translation", None)
     record = old.metadata.get("translation") if old is not None else None
@@ -259,8 +236,7 @@ def carry(english: nbformat.NotebookNode, old_twin: nbformat.NotebookNode | None
 
 
 def load(path: Path) -> tuple[nbformat.NotebookNode, str]:
-    """``nbtools.load_notebook``, refusing (``NotebookError``) a notebook whose cells lack ids or
-    share one."""
+    """``nbtools.load_notebook``, refusing (``NotebookError``) cells without ids or sharing one."""
     try:  # before nbformat reads it: nbformat would give a repeated id a new one, with a warning
         cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
     except (OSError, ValueError, KeyError, TypeError):
@@ -281,7 +257,8 @@ def english_path(path: str | Path) -> Path:
 
 
 def sync(english_file: str | Path, execute: bool = True, timeout: int = 600) -> Path:
-    """Rebuild the twin of ``english_file`` (see the module docstring); return its path."""
+    """Rebuild the twin of ``english_file`` (see the module docstring); refuse when a twin cell would
+    be lost (``lost_cells``). Return its path."""
     english = load(english_path(english_file))[0]
     target = twin_path(english_file)
     old, before = load(target) if target.exists() else (None, None)
@@ -295,17 +272,13 @@ def sync(english_file: str | Path, execute: bool = True, timeout: int = 600) -> 
     return write_notebook(twin, target, expected=before)
 
 
-def _language_neutral(text: str) -> bool:
-    """Whether a markdown text needs no translation: no English word outside math, code and tags."""
-    return not re.search(r"[A-Za-z]{2,}", _NEUTRAL.sub("", text))
-
-
 def _markable(cell_id: str, en: nbformat.NotebookNode | None, zh: nbformat.NotebookNode | None) -> str | None:
     """Why the twin's cell ``cell_id`` cannot be marked as translating ``en`` (None: it can)."""
     if en is None or zh is None or en.cell_type != zh.cell_type:
         return (f"{cell_id!r} is not a cell of both the English notebook and its twin; "
                 "`twins check` names the cells to re-translate")
-    if en.cell_type == "markdown" and zh.source == en.source and not _language_neutral(en.source):
+    neutral = not re.search(r"[A-Za-z]{2,}", _NEUTRAL.sub("", en.source))  # no English word to translate
+    if en.cell_type == "markdown" and zh.source == en.source and not neutral:
         return f"the twin's cell {cell_id!r} still holds the English text; translate it first, then mark it"
     same_code = code_without_comments(zh.source) == code_without_comments(_as_twin_code(en.source))
     if en.cell_type == "code" and not same_code:
@@ -314,7 +287,8 @@ def _markable(cell_id: str, en: nbformat.NotebookNode | None, zh: nbformat.Noteb
 
 
 def mark(english_file: str | Path, cell_ids: list[str]) -> Path:
-    """Record in the twin's cells ``cell_ids`` that they translate the current English cells."""
+    """Record in the twin's cells ``cell_ids`` that they translate the current English cells (refused
+    for a markdown cell still in English, unless language-neutral: formulas, code and numbers only)."""
     english = {c.get("id"): c for c in load(english_path(english_file))[0].cells}
     target = twin_path(english_file)
     twin, before = load(target)
