@@ -33,7 +33,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 # One Chinese twin (the others share its code and machinery; the twins' drift test covers them all).
 CHINESE = REPO / "notebooks" / "zh" / "01_patch_embedding.ipynb"

@@ -24,7 +24,7 @@ from convmixer_lab.train import checkpoint as checkpoint_module
 from convmixer_lab.train import evaluate, load_checkpoint, read_checkpoint_state, runfolder
 from convmixer_lab.train.cli import Run, _where, build_parser, main, plan_run
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 TINY = ["--dim", "8", "--depth", "1", "--kernel-size", "3", "--patch-size", "4", "--batch-size", "32",
         "--device", "cpu", "--no-progress"]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}  # tiny models: one thread is faster on a shared machine

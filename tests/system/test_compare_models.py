@@ -18,7 +18,7 @@ import torch
 from convmixer_lab.compare import CONFIGS, REQUIRED, RESULTS_KEYS, load_results
 from convmixer_lab.threads import torch_threads
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 import compare_models  # noqa: E402  (a script, found on the path above; spawned workers import it too)
 
 CHEAP = ["convmixer-p7", "convmixer-wide"]

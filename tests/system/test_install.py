@@ -30,7 +30,7 @@ import torch
 from convmixer_lab.data import BUNDLED_DATA_DIR, REFERENCE_CHECKPOINT, load_fashion_mnist, to_tensor
 from convmixer_lab.train import load_checkpoint
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 N_PREDICT = 500  # test images the installed copy classifies with the reference model
 
 pytestmark = pytest.mark.slow

@@ -30,7 +30,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 STARTUP_TIMEOUT_S = 120
 ROOT_LINE = "make lab: running as root (a container or cloud VM?), so JupyterLab starts with --allow-root"
 

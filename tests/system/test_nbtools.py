@@ -19,7 +19,7 @@ import pytest
 
 from convmixer_lab.tools.nbtools import execute_notebook, main, read_notebook, write_notebook
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 120  # a kernel starts in a few seconds; a busy 2-core machine is slower
 
 

@@ -8,9 +8,10 @@ import torch.nn as nn
 
 from convmixer_lab import ConvMixer, ConvMixerLayer, PatchEmbedding, TutorialConvMixerLayer
 from convmixer_lab.counting import count_parameters
+from convmixer_lab.model import Residual
 
 
-class Residual(nn.Module):
+class PaperResidual(nn.Module):  # the paper's own Residual (the package's is tested below)
     def __init__(self, fn):
         super().__init__()
         self.fn = fn
@@ -26,7 +27,7 @@ def paper_reference(dim, depth, kernel_size=9, patch_size=7, n_classes=1000, in_
         nn.GELU(),
         nn.BatchNorm2d(dim),
         *[nn.Sequential(
-            Residual(nn.Sequential(
+            PaperResidual(nn.Sequential(
                 nn.Conv2d(dim, dim, kernel_size, groups=dim, padding="same"),
                 nn.GELU(),
                 nn.BatchNorm2d(dim),
@@ -236,3 +237,12 @@ def test_bad_input_tensors_are_refused_before_any_tensor_work(shape, words):
 def test_non_tensor_input_is_a_type_error():
     with pytest.raises(TypeError, match="torch.Tensor"):
         ConvMixer(8, 1)([[1.0]])
+
+
+def test_residual_adds_the_input_and_refuses_a_non_module():
+    f = nn.Conv2d(3, 3, 3, padding="same")
+    x = torch.randn(2, 3, 5, 5)
+    assert torch.equal(Residual(f)(x), f(x) + x)
+    assert list(Residual(f).parameters())[0] is f.weight  # f's parameters are the module's
+    with pytest.raises(TypeError, match="fn must be a torch.nn.Module"):
+        Residual(lambda t: t)

@@ -1,7 +1,5 @@
 """Figures of notebooks 01 and 02 (convmixer_lab/plot/patches.py and mixing.py)."""
 
-import subprocess
-import sys
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -181,16 +179,6 @@ def test_receptive_field_on_image_outlines_the_patch_and_clips_the_field():
     assert (field.get_x(), field.get_y(), field.get_width(), field.get_height()) == (21, 0, 35, 28)
     assert labelled(ax)
     assert ax.get_title() == "receptive field 5x5 patches wide\n(4x5 of them inside the image)"
-
-
-def test_importing_plot_leaves_matplotlib_settings_alone():
-    """A student's own figures keep matplotlib's defaults: plot sets its resolution per figure."""
-    code = ("import matplotlib; before = dict(matplotlib.rcParams); "
-            "import convmixer_lab.plot, convmixer_lab.widgets; "
-            "changed = sorted(k for k, v in matplotlib.rcParams.items() if before[k] != v); "
-            "print(changed)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
 
 
 def test_figures_are_drawn_at_80_dpi_so_stored_pngs_stay_small():

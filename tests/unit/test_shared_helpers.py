@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,7 +10,7 @@ import pytest
 from convmixer_lab.checks import check_choice, check_int, check_number, check_positive_int
 from convmixer_lab.counting import convmixer_params, count_parameters
 from convmixer_lab.data import load_fashion_mnist, train_val_split
-from convmixer_lab.files import atomic_write, remove_stale_temporaries
+from convmixer_lab.files import atomic_write
 from convmixer_lab.presets import MODELS, fashion_convmixer, model_config, recipe
 
 
@@ -77,21 +75,6 @@ def test_atomic_write_keeps_the_mode_respects_the_umask_and_follows_symlinks(tmp
     atomic_write(tmp_path / "link.pt", b"again")
     assert (tmp_path / "link.pt").is_symlink() and (tmp_path / "real" / "target.pt").read_bytes() == b"again"
     assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["target.pt"]
-
-
-def test_stale_temporaries_of_a_dead_process_are_removed(tmp_path):
-    target = tmp_path / "last.pt"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True).stdout.strip()
-    stale = tmp_path / f".last.pt.{dead}.abcd.tmp"
-    stale.write_bytes(b"partial")
-    mine = tmp_path / f".last.pt.{os.getpid()}.efgh.tmp"  # a write still under way in this process
-    mine.write_bytes(b"partial")
-    other = tmp_path / ".model.pt.1.abcd.tmp"  # another file's temporary is not touched
-    other.write_bytes(b"x")
-    atomic_write(target, b"new")
-    assert not stale.exists() and mine.exists() and other.exists()
-    assert remove_stale_temporaries(target) == []
 
 
 def test_presets_split_model_and_recipe():

@@ -21,7 +21,7 @@ from convmixer_lab.tables import config_table, format_differences, format_summar
 from convmixer_lab.texts import pad
 from convmixer_lab.train import epoch_line, print_epoch
 
-PACKAGE = Path(__file__).resolve().parents[1] / "convmixer_lab"
+PACKAGE = Path(__file__).resolve().parents[2] / "convmixer_lab"
 
 
 @pytest.fixture

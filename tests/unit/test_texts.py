@@ -15,7 +15,7 @@ import pytest
 from convmixer_lab.exercises.core import load_all
 from convmixer_lab.texts import entries, get_language, set_language, source_hash, t
 
-PACKAGE = Path(__file__).resolve().parents[1] / "convmixer_lab"
+PACKAGE = Path(__file__).resolve().parents[2] / "convmixer_lab"
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
