@@ -9,10 +9,10 @@ LAB_PORT ?= 8888
 LAB_DIR ?= notebooks
 LAB_ARGS ?=
 
-.PHONY: help lab test student clean
+.PHONY: help lab test test-fast check student clean
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -27,9 +27,25 @@ lab: $(STAMP)  ## set up .venv if missing and open the course in JupyterLab (loc
 	  echo "make lab: running as root (a container or cloud VM?), so JupyterLab starts with --allow-root"; fi; \
 	exec $(PY) -m jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --notebook-dir=$(LAB_DIR) $$root $(LAB_ARGS)
 
-test: $(STAMP)  ## ruff, the package tests and every notebook under strict nbval, in one pytest call
+test: $(STAMP)  ## ruff, then every tier (tests/) and every notebook under strict nbval, in one pytest call
 	$(PY) -m ruff check convmixer_lab tests benchmarks
 	$(PY) -m pytest
+
+# The tests come in three tiers: tests/unit (mirrors the package, in-process), tests/notebooks (the
+# stored notebooks' numbers and prose, the twins, the documents' links), tests/system (command-line
+# subprocesses, kernels, JupyterLab, the browser, the wheel install).
+test-fast: $(STAMP)  ## ruff and the unit tests (tests/unit): every package module, in under a minute
+	$(PY) -m ruff check convmixer_lab tests benchmarks
+	$(PY) -m pytest tests/unit
+
+# make check NB=03: the notebook under strict nbval, its committed twin's drift check, the translation
+# checks (tests/unit/test_texts.py), then the Chinese twin under nbval on one torch thread.
+check: $(STAMP)  ## NB=03: that notebook and its Chinese twin under nbval, their drift check, the translation checks
+	@nb=$$(ls notebooks/$(NB)_*.ipynb 2>/dev/null); if [ -z "$(NB)" ] || [ ! -f "$$nb" ]; then \
+	  echo "make check: name one notebook by its number, e.g. make check NB=03"; exit 2; fi; \
+	name=$${nb#notebooks/}; \
+	$(PY) -m pytest "$$nb" "tests/notebooks/test_twins_committed.py::test_every_committed_twin_is_in_step[$$name]" \
+	  tests/unit/test_texts.py && OMP_NUM_THREADS=1 $(PY) -m pytest "notebooks/zh/$$name"
 
 student: $(STAMP)  ## student copies of every notebook (and notebooks/zh/, and the glossary) in student/: solutions replaced by ..., outputs cleared
 	$(PY) -m convmixer_lab.tools.student student

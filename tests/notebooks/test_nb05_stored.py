@@ -1,0 +1,184 @@
+"""Notebook 05 as stored: the stored run, tables and experiments show what the exercises and the prose
+claim about them, and the stored reference facts match the checkpoint's log and README."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from convmixer_lab.counting import conv_macs, count_parameters
+from convmixer_lab.data import fashion_mnist_tensors
+from convmixer_lab.exercises import exercise, nb05
+from convmixer_lab.presets import MODELS, fashion_convmixer
+from convmixer_lab.texts import set_language
+from convmixer_lab.train import OneCycle, Settings, seed_everything, train_one_epoch
+
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "05_train_small_convmixer.ipynb"
+
+
+def stored_outputs() -> list[tuple[str, str]]:
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    return [("".join(c["source"]), "".join("".join(o.get("text", "")) for o in c.get("outputs", [])))
+            for c in cells if c["cell_type"] == "code"]
+
+
+def markdown_cells() -> list[tuple[str, str]]:
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    return [(c["cell_type"], "".join(c["source"])) for c in cells if c["cell_type"] == "markdown"]
+
+
+def markdown_with(phrase: str) -> str:
+    """The one markdown cell that holds ``phrase``, its line breaks turned into spaces."""
+    (text,) = [" ".join(text.split()) for _, text in markdown_cells() if phrase in " ".join(text.split())]
+    return text
+
+
+def output_of(marker: str) -> str:
+    (out,) = [out for src, out in stored_outputs() if marker in src]
+    return out
+
+
+def percents(line: str) -> list[int]:
+    return [int(v) for v in re.findall(r"(\d+)%", line)]
+
+
+def test_stored_run_has_train_accuracy_below_validation_in_epoch_1():
+    """Exercise 05.3's premise."""
+    lines = output_of("history = fit(").splitlines()
+    first = percents(next(line for line in lines if line.startswith("epoch 1:")))
+    assert first[0] < first[1]
+    assert "test accuracy, scored once at the end" in lines[-1]
+
+
+def test_stored_block_comparison_collapses_for_the_tutorial_block_only():
+    """Section 5 and the summary: with every seed the tutorial's block falls far in eval mode, the
+    paper's stays close. The rows name the blocks so that "seed" means only the random seed."""
+    rows = [line for line in output_of("runs, seconds, accuracy = ").splitlines() if ", seed " in line]
+    assert len(rows) == 6
+    for line in rows:
+        assert line.startswith(("paper block (2 BatchNorms), seed ",
+                                "tutorial block (shared BatchNorm), seed "))
+        train_mode, eval_mode = percents(line)
+        if line.startswith("paper"):
+            assert train_mode - eval_mode <= 5, line
+        else:
+            assert train_mode - eval_mode >= 10, line
+
+
+def test_stored_statistics_show_the_blend_and_the_predicted_weight():
+    out = output_of("a, b, r = (torch.cat")
+    rows = {line[:38].strip(): [float(v) for v in re.findall(r"-?\d+\.\d+", line[38:])]
+            for line in out.splitlines() if line.startswith(("tutorial:", "paper:"))}
+    names = ("1st input (after depthwise)", "2nd input (after pointwise)", "stored by the shared norm")
+    first, second, stored = (rows[f"tutorial: {name}"] for name in names)
+    for i in range(6):  # mean and variance of 3 seeds: the stored value lies between the two inputs'
+        assert min(first[i], second[i]) < stored[i] < max(first[i], second[i])
+    w = float(re.search(r"(\d+) means and variances of all 3 seeds: best fit w = (\d\.\d+)", out).group(2))
+    assert "384 means and variances" in out  # 64 channels x (mean, variance) x 3 seeds, as the prose says
+    assert abs(w - nb05.WEIGHT) < 0.05  # what exercise 05.2 expects, measured
+    assert "Exercise 05.2: you predicted 0.47" in out and "Exercise 05.2: your prediction was right." in out
+
+
+def scale_factors() -> dict[str, list[tuple[float, float]]]:
+    """The stored table of eval mode's scale factors: per row, (lowest, highest) over the seeds, per layer."""
+    out = output_of("def factors(block, seed, layer)")
+    return {line[:38].strip(): [(float(lo), float(hi)) for lo, hi in re.findall(r"(\d\.\d+)-(\d\.\d+)", line)]
+            for line in out.splitlines() if line.startswith(("tutorial:", "paper:"))}
+
+
+def test_stored_scale_factors_cover_every_layer_as_the_prose_says():
+    """Section 5's prose: layer 1's two inputs scaled by about 0.6 and 1.25, the paper's norms all between
+    0.9 and 1.05, layers 3 and 4 pushed apart the other way round, layer 2 only a little."""
+    table = scale_factors()
+    depth = MODELS["small"]["depth"]
+    assert len(table) == 4 and all(len(spans) == depth for spans in table.values())
+    first = table["tutorial: 1st input (after depthwise)"]
+    second = table["tutorial: 2nd input (after pointwise)"]
+    assert 0.55 <= first[0][0] and first[0][1] <= 0.65 and 1.2 <= second[0][0] and second[0][1] <= 1.3
+    for layer in (2, 3):
+        assert first[layer][0] > 1.05 and second[layer][1] < 0.95
+    assert 0.9 <= first[1][0] and first[1][1] <= 1.1 and 0.9 <= second[1][0] and second[1][1] <= 1.1
+    for row in ("paper: input of norm1", "paper: input of norm2"):
+        assert all(0.9 <= lo and hi <= 1.05 for lo, hi in table[row])
+    prose = markdown_with("The numbers carry the explanation")
+    assert "about 0.6 and 1.25" in prose and "between 0.9 and 1.05" in prose
+
+
+def test_stored_experiment_supports_answer_a_of_05_4():
+    out = output_of("variants = {")
+    rows = {line[:26].strip(): line for line in out.splitlines()[1:4]}
+    accuracy = {name: percents(line)[0] for name, line in rows.items()}
+    base, p2, k7 = accuracy["p=4, k=3 (small preset)"], accuracy["p=2, k=3"], accuracy["p=4, k=7"]
+    spread = int(re.search(r"a spread of (\d+) points", out).group(1))
+    seeds = percents(out.splitlines()[-1])
+    assert seeds[0] == base and spread == max(seeds) - min(seeds)
+    assert p2 < base < k7  # p=2 the least accurate in this one run
+    assert 0.5 * spread <= k7 - base <= 1.5 * spread  # k=7's lead is about the seed spread, as (a) says
+    assert exercise("05.4").answer == "a" and "about the seed spread" in exercise("05.4").text("option.a")
+
+
+def test_stored_reference_facts_match_its_log_and_readme():
+    """Section 6 discloses how the reference was trained; every fact it states is in its files."""
+    folder = NOTEBOOK.parent.parent / "data" / "checkpoints"
+    log, readme = (folder / "reference.log").read_text(), (folder / "README.md").read_text()
+    assert "--time-budget 400" in log and "60,000 training images" in log and "'augment': True" in log
+    assert "'epochs': 60" in log and "(42.945 epochs)" in log
+    assert re.search(r"ran\s+three\s+such\s+runs\s+at\s+once", readme)
+    gpu_logs = [p for p in (folder / "alternatives").glob("*.log") if "--device cuda" in p.read_text()]
+    assert len(gpu_logs) == 2
+    out = output_of("info = read_checkpoint_state(")
+    assert "trained for 42.9 of 60 planned epochs (stopped by --time-budget 400 seconds); augment=True" in out
+    assert "test_accuracy" in out and "val_accuracy" not in out
+    assert "95.0% at the end, highest 95.1% (epoch 41)" in out and "test accuracy, measured now: 95.0%" in out
+    prose = markdown_with("How this model was trained")
+    for fact in ("all 60,000 training images", "5,000 validation images", "three runs", "400 seconds",
+                 "42.9 of the 60 planned epochs", "not the one with the highest test accuracy"):
+        assert fact in prose, fact
+
+
+def test_stored_confidence_closes_the_loop_with_the_smoothing_target():
+    out = output_of("confidence, _ = probabilities.max(dim=1)")
+    median, above = re.search(r"median (\d\.\d+); above 0.95 for (\d+) of them", out).groups()
+    assert median == "0.91"
+    assert f"Only {above} of the 10,000 test images" in markdown_with("The median top-class")
+
+
+def test_stored_kernel_counts_support_the_prose():
+    out = output_of("for layer in (0, len(reference.mixer_layers) - 1)")
+    pattern = (r"layer (\d+): strongest weight at the centre (\d+), one step up, down, left or right (\d+), "
+               r"one step diagonally (\d+), farther out (\d+) \(of 256")
+    counts = {int(layer): [int(v) for v in numbers] for layer, *numbers in re.findall(pattern, out)}
+    assert set(counts) == {1, 8} and all(sum(c) == 256 for c in counts.values())
+    assert counts[1][1] > 128 and counts[8][3] > 128  # layer 1: mostly next to the centre; layer 8: farther
+
+
+def test_stored_stem_counts_split_into_three_patterns():
+    out = output_of("n_positive % 4 == 0")
+    one_sign, two, three = (int(re.search(pattern, out).group(1)) for pattern in
+                            (r"one sign: (\d+)", r"2 against 2: (\d+)", r"3 against 1: (\d+)"))
+    assert one_sign + two + three == 256
+    single = int(re.search(r"other three together: (\d+) of 256", out).group(1))
+    assert f"in {single} filters, of any pattern" in markdown_with("Four numbers are too few")
+
+
+def test_stored_standardisation_holds_on_the_training_images_alone():
+    out = output_of("kept = x_train[train_idx]")
+    assert "the 55,000 images to train on alone: mean 0.00" in out and ", std 1.00" in out
+
+
+def test_stored_inline_epoch_equals_the_package():
+    out = output_of("package_losses.append(loss.item())")
+    assert "all 40 losses equal: True; weights equal afterwards: True" in out
+    by_hand, package = (line.split(":", 1)[1] for line in out.splitlines()[:2])
+    assert by_hand.strip() == package.strip()

@@ -1,0 +1,147 @@
+"""Notebooks 03 and 04: every checker refuses near-miss answers WITH a reason, the expected answers
+agree with real modules, the build-the-model check names what differs, and the notebooks have the
+shape the course asks for (exercise kinds, blank student bodies, "Check your understanding")."""
+
+from decimal import Decimal
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+
+from convmixer_lab.counting import conv_macs, count_parameters
+from convmixer_lab.exercises import EXERCISES, exercise, nb03
+from convmixer_lab.texts import set_language
+
+
+def refused_with(key: str, answer, capsys) -> str:
+    """Check ``answer`` (predict exercises: predict, then reveal the expected value); assert it is
+    refused and return the printed reason."""
+    ex = exercise(key)
+    if ex.kind == "predict":
+        ex.predict(answer)
+        ok = ex.reveal(ex.answer)
+    else:
+        ok = ex.check(answer)
+    out = capsys.readouterr().out
+    said = "not what you predicted - " if ex.kind == "predict" else "not quite - "
+    assert ok is False and said in out, f"{key} accepted {answer!r} or gave no reason: {out!r}"
+    return out
+
+
+def accepted(key: str, answer, capsys) -> None:
+    ex = exercise(key)
+    if ex.kind == "predict":
+        ex.predict(answer)
+        ok = ex.reveal(ex.answer)
+    else:
+        ok = ex.check(answer)
+    assert ok is True, capsys.readouterr().out
+    capsys.readouterr()
+
+
+# --- 03: expected answers match real modules; near misses refused with a reason ----------------
+
+def test_03_expected_answers_agree_with_real_modules():
+    assert nb03.GROUPED_PARAMS == count_parameters(nn.Conv2d(256, 512, 3, groups=4, bias=False)) == 294_912
+    for stride in (1, 2, 4):  # MACs per weight = output positions, measured on a real layer
+        out = nn.Conv2d(256, 512, 3, stride=stride, padding=1, bias=False)(torch.zeros(1, 256, 16, 16))
+        assert nb03.macs_per_weight(stride) == out.shape[2] * out.shape[3]
+    assert EXERCISES["03.2"].answer == 36  # stride 3: a 6 x 6 output
+    dw, pw = conv_macs(768, 768, 7, 32, 32, groups=768), conv_macs(768, 768, 1, 32, 32)
+    assert nb03.DEPTHWISE_MAC_SHARE == round(100 * dw / (dw + pw), 1) == 6.0
+
+
+@pytest.mark.parametrize("key,answer,reason", [
+    ("03.1", 1_179_648, "that is groups=1"),         # ignores groups
+    ("03.1", 1_179_648 / 16, "divided by groups twice"),
+    ("03.1", 2_304, "depthwise convolution's count"),
+    ("03.1", 294_913, "too large"),
+    ("03.1", np.int64(1_179_648), "that is groups=1"),  # judged by value, whatever the number's type
+    ("03.1", "294912", "expected a number, got str"),
+    ("03.1", float("nan"), "expected a number, got NaN"),
+    ("03.2", 256, "that is stride 1"),                # ran the cell without changing the stride
+    ("03.2", 64, "that is stride 2"),
+    ("03.2", 16, "that is stride 4"),
+    ("03.2", 25, "without padding"),                  # (16 - 3) // 3 + 1 = 5
+    ("03.2", 28.44, "not 16 / 3"),                    # 256 / 9
+    ("03.2", 6, "that is the output's side"),
+    ("03.2", torch.tensor(6), "that is the output's side"),
+    ("03.2", 37, "too large"),
+    ("03.2", np.float32("nan"), "expected a number, got NaN"),
+    ("03.2", [36], "expected a number, got list"),
+    ("03.3", 50, "do not cost the same"),
+    ("03.3", 94.0, "the pointwise half's share"),
+    ("03.3", 12.5, "too large"),
+    ("03.3", 5.4, "too small"),
+    ("03.3", 0.06, "give a percentage, not a fraction"),
+    ("03.3", Fraction(6, 100), "give a percentage, not a fraction"),
+    ("03.3", 0.94, "give a percentage, not a fraction"),
+    ("03.3", True, "expected a number, got bool"),
+])
+def test_03_near_misses_are_refused_with_a_reason(key, answer, reason, capsys):
+    assert reason in refused_with(key, answer, capsys)
+
+
+@pytest.mark.parametrize("key,answer", [
+    ("03.1", 294_912), ("03.1", 294_912.0), ("03.1", np.int64(294_912)), ("03.1", torch.tensor(294_912)),
+    ("03.2", 36.0), ("03.2", 36), ("03.2", np.float32(36)), ("03.2", Fraction(36)), ("03.2", Decimal("36")),
+    ("03.3", 6.0), ("03.3", 6.4), ("03.3", 5.6), ("03.3", np.float64(6.0)), ("03.3", Decimal("6.0")),
+])
+def test_03_right_answers_are_accepted(key, answer, capsys):
+    accepted(key, answer, capsys)
+
+
+def test_03_every_wrong_answer_s_reason_is_the_right_one_in_both_languages(capsys):
+    """The English and Chinese reasons of one near miss (the texts by id, their numbers as fields)."""
+    assert "that is groups=1 (a standard convolution)" in refused_with("03.1", 1_179_648, capsys)
+    set_language("zh")
+    try:
+        assert exercise("03.1").check(1_179_648) is False
+        exercise("03.1").solution()
+        assert capsys.readouterr().out == (
+            "练习 03.1：还不对——这是 groups=1（标准卷积）的参数量；groups=4 时，每个卷积核只看得到本组的 "
+            "c_in / groups = 64 个通道。再试一次，或者调用 .hint() 看提示。\n"
+            "练习 03.1 的解答：3 * 3 * (256 / 4) * 512 = 294,912：是标准卷积 1,179,648 的四分之一。"
+            "groups=1 就是标准卷积，groups=c_in 就是深度卷积。\n")
+    finally:
+        set_language("en")
+
+
+@pytest.mark.parametrize("key", ["03.4", "03.5"])
+def test_03_choice_questions_explain_every_wrong_letter(key, capsys):
+    ex = exercise(key)
+    assert (ex.kind, ex.options) == ({"03.4": "why", "03.5": "experiment"}[key], "abcd")
+    for letter in ex.options.replace(ex.answer, ""):
+        assert ex.text(f"wrong.{letter}") in refused_with(key, letter, capsys)
+    assert "choose one of a, b, c, d" in refused_with(key, "e", capsys)
+    assert "choose one of a, b, c, d" in refused_with(key, ["d"], capsys)  # a list gets one line
+    assert "choose one of a, b, c, d" in refused_with(key, {"a": 1}, capsys)
+    accepted(key, f" ({ex.answer.upper()})", capsys)
+
+
+@pytest.mark.parametrize("key", ["03.4", "03.5"])
+def test_03_choice_options_do_not_give_the_answer_away_by_length(key):
+    """The right option is neither much longer than the wrong ones nor the only one with an explanation
+    (the explanation goes into the solution)."""
+    ex = exercise(key)
+    right = len(ex.text(f"option.{ex.answer}"))
+    wrong = [len(ex.text(f"option.{letter}")) for letter in ex.options if letter != ex.answer]
+    assert 0.8 * min(wrong) <= right <= 1.1 * max(wrong), (key, right, wrong)
+    assert "(" not in ex.text(f"option.{ex.answer}")  # no parenthesised explanation in the right option
+
+
+def test_03_choice_answers_differ():
+    assert (exercise("03.4").answer, exercise("03.5").answer) == ("d", "a")
+
+
+def test_03_5_answer_is_what_the_intensities_show(capsys):
+    """(a): batch 8 -> 64 raises the standard convolution's intensity a lot, not the depthwise one's."""
+    assert nb03.intensity(64) > 1.5 * nb03.intensity(8)
+    dw8, dw64 = nb03.intensity(8, groups=256, c_out=256), nb03.intensity(64, groups=256, c_out=256)
+    assert abs(dw64 - dw8) < 0.01 and round(dw64, 1) == 1.1
+    assert EXERCISES["03.5"].answer == "a" and EXERCISES["03.5"].kind == "experiment"
+    exercise("03.5").solution()
+    assert (f"from {nb03.intensity(8):.0f} to {nb03.intensity(64):.0f} MACs/byte; the depthwise one stays at "
+            f"{dw64:.1f}") in capsys.readouterr().out
