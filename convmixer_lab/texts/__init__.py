@@ -15,7 +15,7 @@ code never holds a text. Code looks a text up by its id, then fills in its field
     t("core.correct", key="01.1")   # "Exercise 01.1: correct!" or "练习 01.1：正确！"
 
 Every number that code computes is a field, so changing a constant in code changes no text and
-no translation. When an English text changes, its ``zh_of`` no longer matches: ``tests/test_texts.py``
+no translation. When an English text changes, its ``zh_of`` no longer matches: ``tests/unit/test_texts.py``
 names the stale entry (and prints the new hash to record once the Chinese is updated), without
 running anything else. ``python -m convmixer_lab.texts`` lists stale and missing translations.
 
@@ -89,7 +89,7 @@ def has(key: str) -> bool:
 
 def t(key: str, /, **fields: Any) -> Text:
     """The text with id ``key`` in the current language, its ``{fields}`` filled in. A Chinese text
-    not written yet falls back to the English (``tests/test_texts.py`` makes sure none is missing)."""
+    not written yet falls back to the English (``tests/unit/test_texts.py`` makes sure none is missing)."""
     try:
         entry = entries()[key]
     except KeyError:
