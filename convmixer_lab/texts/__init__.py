@@ -17,7 +17,7 @@ code never holds a text. Code looks a text up by its id, then fills in its field
 Every number that code computes is a field, so changing a constant in code changes no text and
 no translation. When an English text changes, its ``zh_of`` no longer matches: ``tests/unit/test_texts.py``
 names the stale entry (and prints the new hash to record once the Chinese is updated), without
-running anything else. ``python -m convmixer_lab.texts`` lists stale and missing translations.
+running anything else.
 
 A notebook selects its language once, in its first code cell: ``set_language("en")`` (the English
 notebooks) or ``set_language("zh")`` (the Chinese twins in notebooks/zh/).
