@@ -32,7 +32,7 @@ test: $(STAMP)  ## ruff, the package tests and every notebook under strict nbval
 	$(PY) -m pytest
 
 student: $(STAMP)  ## student copies of every notebook (and notebooks/zh/, and the glossary) in student/: solutions replaced by ..., outputs cleared
-	$(PY) -m convmixer_lab.student student
+	$(PY) -m convmixer_lab.tools.student student
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf build student .pytest_cache

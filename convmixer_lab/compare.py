@@ -39,7 +39,6 @@ import torch.nn as nn
 
 from convmixer_lab.checks import check_choice, check_int, check_number
 from convmixer_lab.counting import conv_macs, convmixer_params
-from convmixer_lab.files import REPO_ROOT
 from convmixer_lab.i18n import pad, tr
 from convmixer_lab.model import ConvMixer, ConvMixerLayer
 from convmixer_lab.peers import (
@@ -53,6 +52,7 @@ from convmixer_lab.peers import (
     vit_macs,
     vit_params,
 )
+from convmixer_lab.repo import REPO_ROOT
 from convmixer_lab.train import Settings, evaluate, fit, seed_everything
 
 BUDGET = 50_000

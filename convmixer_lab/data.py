@@ -33,7 +33,8 @@ from matplotlib import cbook
 from PIL import Image
 
 from convmixer_lab.checks import check_choice, check_int, check_number, check_positive_int
-from convmixer_lab.files import REPO_ROOT, atomic_write
+from convmixer_lab.files import atomic_write
+from convmixer_lab.repo import REPO_ROOT
 
 DATA_ENV = "CONVMIXER_LAB_DATA"  # the data folder (holds fashion-mnist/ and checkpoints/)
 BUNDLED_DATA_DIR = REPO_ROOT / "data"

@@ -1,8 +1,10 @@
-"""Where the course's files are, and the one way the package writes a file.
+"""The one way the package writes a file.
 
 ``atomic_write`` writes to a temporary file beside the target, flushes it to disk (fsync) and
 renames it over the target, so an interrupted run never leaves a half-written file: the target is
-either the old file or the new one. Temporaries are named ``.NAME.PID.XXXX.tmp``; ones left behind by
+either the old file or the new one. The new file keeps the old one's permissions (a new one gets
+what the umask allows, as ``open`` would give it), and a target that is a symbolic link is written
+where the link points (the link stays). Temporaries are named ``.NAME.PID.XXXX.tmp``; ones left behind by
 a process that no longer runs (a killed run) are removed the next time NAME is written.
 """
 
@@ -15,11 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-# The repository checkout this package lives in (data/, notebooks/ and student/ are found from here
-# when the package is used from a clone; an installed copy is told where its data are instead).
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-__all__ = ["REPO_ROOT", "atomic_write", "remove_stale_temporaries"]
+__all__ = ["atomic_write", "remove_stale_temporaries"]
 
 
 def _process_is_running(pid: int) -> bool:
@@ -60,11 +58,27 @@ def remove_stale_temporaries(path: str | Path, older_than: float = 3600.0) -> li
     return removed
 
 
-def atomic_write(path: str | Path, write: Callable[[BinaryIO], object] | bytes, mode: int = 0o644) -> Path:
+def _umask() -> int:
+    """The process's umask, read without changing it where the system says (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return next(int(line.split()[1], 8) for line in status if line.startswith("Umask:"))
+    except (OSError, StopIteration, ValueError, IndexError):
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return mask
+
+
+def atomic_write(path: str | Path, write: Callable[[BinaryIO], object] | bytes,
+                 mode: int | None = None) -> Path:
     """Write ``path`` all or nothing: ``write(file)`` (or the given bytes) fills a temporary file in
     the same folder, which is flushed, fsynced and renamed over ``path``. If anything fails, the
-    temporary is removed, ``path`` keeps its old content, and the error propagates."""
-    path = Path(path)
+    temporary is removed, ``path`` keeps its old content, and the error propagates. ``mode``: the
+    permissions (default: those of the file replaced, else 0o666 less the umask). A symbolic link
+    is followed: the file it points to is replaced. Returns the path written."""
+    path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
+    if mode is None:
+        mode = os.stat(path).st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)

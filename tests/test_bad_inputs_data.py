@@ -1,10 +1,7 @@
-"""Bad inputs to the data files and the tools, one row each: the error type (or a command's exit
-code), a message that names the culprit (file or argument) and the fix, and nothing on disk changed.
-
-Data rows call the package (`load_fashion_mnist`, `read_idx`, `download_fashion_mnist`); tool rows run
-the command lines (`python -m convmixer_lab.student`, `python -m convmixer_lab.nbtools`) through their
-`main`, which must end with argparse's usage line and exit code 2, before anything is written.
-Mirrors are file:// folders made here: nothing needs the network.
+"""Bad inputs to the data files, one row each: the error type, a message that names the culprit
+(file or argument) and the fix, and nothing on disk changed. The rows call the package
+(`load_fashion_mnist`, `read_idx`, `download_fashion_mnist`); mirrors are file:// folders made here:
+nothing needs the network. (The instructor tools have their table in test_bad_inputs_tools.py.)
 """
 
 from __future__ import annotations
@@ -16,10 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from convmixer_lab import nbtools, student
 from convmixer_lab.data import (
     BUNDLED_DATA_DIR,
     DATA_ENV,
@@ -30,7 +25,6 @@ from convmixer_lab.data import (
     read_idx,
 )
 
-REPO = Path(__file__).resolve().parent.parent
 OFFICIAL = BUNDLED_DATA_DIR / "fashion-mnist"
 IMAGES, LABELS = FILES[("test", "images")], FILES[("test", "labels")]
 FETCH = "fetch a good copy with convmixer_lab.data.download_fashion_mnist("
@@ -97,36 +91,13 @@ def load(verify: bool = True, split: str = "test", root: str = "fm") -> Callable
     return lambda d: load_fashion_mnist(split, root=d / root, verify=verify)
 
 
-def instructor_notebook(path: Path, source: str = "answer = 6 * 7  # SOLUTION\nex.check(answer)",
-                        outputs: bool = False) -> None:
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell(source)
-    if outputs:
-        cell.execution_count = 1
-        cell.outputs = [nbformat.v4.new_output("stream", text="42\n")]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Exercise"), cell]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-
-
-def course(d: Path) -> None:
-    instructor_notebook(d / "src" / "01_a.ipynb")
-
-
-def course_and(extra: Callable[[Path], None]) -> Callable[[Path], None]:
-    def setup(d: Path) -> None:
-        course(d)
-        extra(d)
-    return setup
-
-
 # --- the table -------------------------------------------------------------------------------------
 
 @dataclass
 class Bad:
     setup: Callable[[Path], object]  # makes the bad input under the folder d
     call: Callable[[Path], object]
-    error: type[BaseException] | int  # an exception type, or the exit code of a command line
+    error: type[BaseException]
     culprit: str  # text that names the file or the argument ("{d}": the folder d)
     fix: str  # text of the fix the message must give
     env: str | None = None  # CONVMIXER_LAB_DATA for the call ("{d}" allowed), else unset
@@ -170,20 +141,11 @@ def download(mirror: str = "mirror", **kwargs: object) -> Callable[[Path], objec
     return lambda d: download_fashion_mnist(d / "fm", base_url=(d / mirror).as_uri(), **kwargs)
 
 
-def to_student(out: str = "out", src: str = "src") -> Callable[[Path], object]:
-    return lambda d: student.main([str(d / out), "--notebooks", str(d / src)])
-
-
-def to_nbtools(name: str = "nb.ipynb") -> Callable[[Path], object]:
-    return lambda d: nbtools.main([str(d / name)])
-
-
 def in_content(change: Callable[[bytes], bytes]) -> Callable[[bytes], bytes]:
     return lambda raw: gzip.compress(change(gzip.decompress(raw)))
 
 
 TRAIN_LABELS = FILES[("train", "labels")]
-IN_COURSE = REPO / "notebooks" / "student-copies"
 CASES = {
     # data files: (images or labels of the test split, under {d}/fm)
     "empty file": Bad(damaged(IMAGES, lambda raw: b""), load(), DataError,
@@ -247,49 +209,6 @@ CASES = {
                                     "train-images-idx3-ubyte.gz failed", "pass base_url= a mirror"),
     "download timeout 0": Bad(nothing, download(timeout=0), ValueError, "timeout must be > 0",
                               "seconds, e.g. 60"),
-    # student copies: instructor notebooks in {d}/src
-    "student OUT is SRC": Bad(course, to_student("src"), 2, "{d}/src is the instructor notebooks folder",
-                              "--force"),
-    "student OUT inside SRC": Bad(course, to_student("src/copies"), 2,
-                                  "{d}/src/copies is inside the instructor notebooks folder", "--force"),
-    "student OUT inside the course's notebooks/": Bad(course, to_student(str(IN_COURSE)), 2,
-                                                      f"{IN_COURSE} is inside the course's notebooks folder",
-                                                      "--force"),
-    "student OUT holds instructor notebooks": Bad(
-        course_and(lambda d: instructor_notebook(d / "out" / "01_a.ipynb")), to_student(), 2,
-        "holds 01_a.ipynb, which has # SOLUTION lines",
-                                                  "--force"),
-    "student OUT holds a notebook with outputs": Bad(
-        course_and(lambda d: instructor_notebook(d / "out" / "02_b.ipynb", "x = 1", outputs=True)),
-        to_student(),
-        2, "holds 02_b.ipynb, which has stored outputs", "--force"),
-    "student OUT holds an unreadable notebook": Bad(course_and(write("{", "out", "x.ipynb")), to_student(), 2,
-                                                    "holds x.ipynb, which cannot be read", "--force"),
-    "student OUT is a file": Bad(course_and(write("x", "out")), to_student(), 2,
-                                 "{d}/out is a file, not a folder", "pass another path"),
-    "student SRC empty": Bad(mkdir("src"), to_student(), 2, "{d}/src holds no .ipynb files",
-                             "pass the folder of instructor notebooks"),
-    "student SRC missing": Bad(nothing, to_student(), 2, "{d}/src does not exist",
-                               "pass the folder of instructor notebooks"),
-    "student SRC has a broken solution line": Bad(
-        lambda d: instructor_notebook(d / "src" / "01_a.ipynb", "answer = (1,  # SOLUTION\n  2)"),
-        to_student(),
-        2, "01_a.ipynb, cell 1", "must be a whole statement on one line"),
-    "student SRC notebook not JSON": Bad(write("{", "src", "01_a.ipynb"), to_student(), 2,
-                                         "{d}/src/01_a.ipynb is not valid notebook JSON",
-                                         "restore it from git"),
-    # re-executing notebooks
-    "nbtools: not a notebook": Bad(write("x", "notes.txt"), to_nbtools("notes.txt"), 2,
-                                   "{d}/notes.txt is not a notebook", "pass a notebook file"),
-    "nbtools: missing file": Bad(nothing, to_nbtools(), 2, "{d}/nb.ipynb does not exist",
-                                 "pass an existing .ipynb file"),
-    "nbtools: invalid JSON": Bad(write('{"cells": [', "nb.ipynb"), to_nbtools(), 2,
-                                 "{d}/nb.ipynb is not valid notebook JSON", "restore it from git"),
-    "nbtools: JSON but not a notebook": Bad(write('{"a": 1}', "nb.ipynb"), to_nbtools(), 2,
-                                            "{d}/nb.ipynb is not a valid Jupyter notebook",
-                                            "restore it from git"),
-    "nbtools: a folder": Bad(mkdir("nb.ipynb"), to_nbtools(), 2, "{d}/nb.ipynb is a folder",
-                             "pass an existing .ipynb file"),
 }
 
 
@@ -304,11 +223,10 @@ def state(*folders: Path) -> dict[str, str]:
 
 def test_the_table_is_large_enough():
     assert len(CASES) >= 20
-    assert sum(isinstance(c.error, int) for c in CASES.values()) >= 10
 
 
 @pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
-def test_bad_input(case: Bad, tmp_path: Path, monkeypatch, capsys):
+def test_bad_input(case: Bad, tmp_path: Path, monkeypatch):
     d = tmp_path / "d"
     d.mkdir()
     case.setup(d)
@@ -316,18 +234,10 @@ def test_bad_input(case: Bad, tmp_path: Path, monkeypatch, capsys):
         monkeypatch.delenv(DATA_ENV, raising=False)
     else:
         monkeypatch.setenv(DATA_ENV, case.env.format(d=d))
-    before = state(tmp_path, REPO / "notebooks")
-    if isinstance(case.error, int):
-        with pytest.raises(SystemExit) as info:
-            case.call(d)
-        assert info.value.code == case.error
-        captured = capsys.readouterr()
-        assert captured.out == "" and captured.err.startswith("usage: python -m convmixer_lab.")
-        message = captured.err.split("error: ", 1)[1]
-    else:
-        with pytest.raises(case.error) as info:
-            case.call(d)
-        message = str(info.value)
+    before = state(tmp_path)
+    with pytest.raises(case.error) as info:
+        case.call(d)
+    message = str(info.value)
     assert case.culprit.format(d=d) in message, message
     assert case.fix in message, message
-    assert state(tmp_path, REPO / "notebooks") == before
+    assert state(tmp_path) == before

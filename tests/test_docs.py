@@ -12,7 +12,7 @@ from urllib.parse import unquote
 import nbformat
 import pytest
 
-from convmixer_lab.files import REPO_ROOT
+from convmixer_lab.repo import REPO_ROOT
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 GLOSSARY = NOTEBOOKS_DIR / "GLOSSARY.md"

@@ -21,8 +21,8 @@ from convmixer_lab.exercises import EXERCISES, exercise, nb04
 from convmixer_lab.exercises.build_check import CONFIG, SETTINGS, compare_with_package, reference, trace
 from convmixer_lab.exercises.core import NotAnswered
 from convmixer_lab.model import BLOCKS, Residual
-from convmixer_lab.student import student_source
 from convmixer_lab.texts import set_language, t
+from convmixer_lab.tools.student import student_source
 
 NB04 = Path(__file__).resolve().parent.parent / "notebooks" / "04_full_model.ipynb"
 CHOICES = ["04.2", "04.3", "04.6"]

@@ -1,5 +1,6 @@
-"""Re-executing notebooks (`python -m convmixer_lab.nbtools`): outputs stored atomically, bad
-arguments refused in one line, and Ctrl-C / SIGTERM end the run cleanly: one line, exit code
+"""Re-executing notebooks (`python -m convmixer_lab.tools.nbtools`): outputs stored atomically (a
+symbolic link followed), bad arguments, failing cells, time-outs and a file changed meanwhile refused
+in one line with nothing written, and Ctrl-C / SIGTERM end the run cleanly: one line, exit code
 130 / 143, the notebook unchanged, no kernel process and no connection file left behind."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import nbformat
 import psutil
 import pytest
 
-from convmixer_lab.nbtools import execute_notebook, main, read_notebook, write_notebook
+from convmixer_lab.tools.nbtools import execute_notebook, main, read_notebook, write_notebook
 
 REPO = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 120  # a kernel starts in a few seconds; a busy 2-core machine is slower
@@ -41,14 +42,25 @@ def isolated_env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_execute_notebook_stores_outputs_and_leaves_nothing_else(tmp_path, monkeypatch):
+    """Run through a symbolic link: the notebook runs in its own folder and is written there, with its
+    mode; the link stays a link."""
     for name, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(name, value)
-    path = small_notebook(tmp_path / "nb.ipynb", "x = 6 * 7\nprint(x)", "x + 1")
-    seconds = execute_notebook(path)
+    path = small_notebook(tmp_path / "nb.ipynb", "import os\nx = 6 * 7\nprint(x)", "x + 1",
+                          f"os.getcwd() == {str(tmp_path)!r}")
+    path.chmod(0o600)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "link.ipynb").symlink_to(path)
+    seconds = execute_notebook(tmp_path / "elsewhere" / "link.ipynb")
     assert seconds > 0
+    assert (tmp_path / "elsewhere" / "link.ipynb").is_symlink() and (path.stat().st_mode & 0o777) == 0o600
+    assert os.listdir(tmp_path / "elsewhere") == ["link.ipynb"]
+    (tmp_path / "elsewhere" / "link.ipynb").unlink()
+    (tmp_path / "elsewhere").rmdir()
     nb = read_notebook(path)
     assert nb.cells[1].outputs[0]["text"] == "42\n" and nb.cells[1].execution_count == 1
     assert nb.cells[2].outputs[0]["data"]["text/plain"] == "43" and nb.cells[2].execution_count == 2
+    assert nb.cells[3].outputs[0]["data"]["text/plain"] == "True"  # ran in the notebook's own folder
     assert "widgets" not in nb.metadata and nb.metadata["language_info"]["name"] == "python"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["nb.ipynb", "runtime", "tmp"]
     assert list((tmp_path / "runtime").iterdir()) == [] and list((tmp_path / "tmp").iterdir()) == []
@@ -62,13 +74,26 @@ def test_write_notebook_is_byte_identical_to_nbformat(tmp_path):
     assert (tmp_path / "a.ipynb").read_bytes() == (tmp_path / "b.ipynb").read_bytes()
 
 
-def test_a_failing_cell_leaves_the_notebook_unchanged(tmp_path, monkeypatch):
+@pytest.mark.parametrize("cells, args, says", [
+    (["x = 1", "1 / 0"], [], "{path}: cell 2 (id {id}) failed with ZeroDivisionError: division by zero; "
+                            "nothing was written"),
+    (["import time\ntime.sleep(60)"], ["--timeout", "1"],
+     "{path}: cell 1 (id {id}) ran longer than the time-out (1 s); nothing was written: pass a larger "
+     "--timeout"),
+    (["from pathlib import Path\np = Path('nb.ipynb')\np.write_text(p.read_text().replace('small', 'edit'))"],
+     [], "{path} changed on disk since it was read (saved from JupyterLab meanwhile?); it was kept and "
+         "this run's result was not written: run again"),
+], ids=["failing cell", "time-out", "changed on disk meanwhile"])
+def test_a_run_that_cannot_finish_writes_nothing_and_says_why_in_one_line(tmp_path, monkeypatch, capsys,
+                                                                           cells, args, says):
     for name, value in isolated_env(tmp_path).items():
         monkeypatch.setenv(name, value)
-    path = small_notebook(tmp_path / "nb.ipynb", "1 / 0")
-    before = path.read_bytes()
-    with pytest.raises(Exception, match="ZeroDivisionError"):
-        execute_notebook(path)
+    monkeypatch.chdir(tmp_path)
+    path = small_notebook(tmp_path / "nb.ipynb", *cells)
+    before = path.read_bytes().replace(b"small", b"edit") if "changed" in says else path.read_bytes()
+    assert main([str(path), *args]) == 2
+    err = capsys.readouterr().err
+    assert err == "nbtools: error: " + says.format(path=path, id=read_notebook(path).cells[-1].id) + "\n"
     assert path.read_bytes() == before
     assert list((tmp_path / "runtime").iterdir()) == []
 
@@ -98,7 +123,7 @@ def test_an_interrupted_run_ends_cleanly(tmp_path, signum, when):
             "time.sleep(300)")
     path = small_notebook(tmp_path / "sleepy.ipynb", cell, "print('never')")
     before = _digest(path)
-    process = subprocess.Popen([sys.executable, "-m", "convmixer_lab.nbtools", str(path)], cwd=tmp_path,
+    process = subprocess.Popen([sys.executable, "-m", "convmixer_lab.tools.nbtools", str(path)], cwd=tmp_path,
                                env=isolated_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, start_new_session=True)
     runtime = tmp_path / "runtime"
@@ -135,16 +160,25 @@ def test_an_interrupted_run_ends_cleanly(tmp_path, signum, when):
     (lambda d: [str(d / "broken.ipynb")], "broken.ipynb is not valid notebook JSON"),
     (lambda d: [str(d / "folder.ipynb")], "folder.ipynb is a folder; pass an existing .ipynb file"),
     (lambda d: [str(d / "good.ipynb"), "--timeout", "0"], "--timeout must be at least 1 second, got 0"),
+    (lambda d: [str(d / "readonly" / "good.ipynb")], "readonly is read-only, so good.ipynb could not be "
+                                                      "written there; make the folder writable"),
 ])
-def test_bad_arguments_are_refused_before_anything_runs(tmp_path, capsys, make_args, message):
+def test_bad_arguments_are_refused_before_anything_runs(tmp_path, capsys, monkeypatch, make_args, message):
     (tmp_path / "notes.txt").write_text("hello")
     (tmp_path / "broken.ipynb").write_text('{"cells": [')
     (tmp_path / "folder.ipynb").mkdir()
     small_notebook(tmp_path / "good.ipynb", "print(1)")
-    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    (tmp_path / "readonly").mkdir()
+    small_notebook(tmp_path / "readonly" / "good.ipynb", "print(1)")
+    (tmp_path / "readonly").chmod(0o555)
+    if os.geteuid() == 0:  # root writes anywhere: make the check see what another user would
+        real_access = os.access
+        monkeypatch.setattr(os, "access", lambda p, mode: real_access(p, mode) and "readonly" not in str(p))
+    before = {str(p): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     with pytest.raises(SystemExit) as exit_info:
         main(make_args(tmp_path))
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
-    assert message in err and err.startswith("usage: python -m convmixer_lab.nbtools")
-    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    assert message in err and err.startswith("nbtools: error: ") and err.count("\n") == 1, err
+    assert {str(p): p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before
+    (tmp_path / "readonly").chmod(0o755)

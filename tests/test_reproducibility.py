@@ -3,7 +3,7 @@ how many threads torch uses.
 
 The normal test run checks every English notebook under strict nbval with torch's default thread
 count (2 on CI's 2-core machine), against outputs stored by a separate execution
-(``python -m convmixer_lab.nbtools``). The Chinese twins (notebooks/zh/) run the same code and must
+(``python -m convmixer_lab.tools.nbtools``). The Chinese twins (notebooks/zh/) run the same code and must
 print the same numbers and draw the same figures as the English (tests/test_twins.py). This test
 runs the twins under the same strict nbval (same options, from pyproject.toml) in two subprocesses
 side by side (a one-thread kernel uses one core; the notebooks are split by their stored run times),

@@ -54,6 +54,31 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.bin"]
 
 
+def test_atomic_write_keeps_the_mode_respects_the_umask_and_follows_symlinks(tmp_path):
+    private = tmp_path / "private.pt"
+    private.write_bytes(b"old")
+    private.chmod(0o600)
+    atomic_write(private, b"new")
+    assert (private.stat().st_mode & 0o7777, private.read_bytes()) == (0o600, b"new")
+    previous = os.umask(0o077)
+    try:
+        atomic_write(tmp_path / "new.pt", b"x")
+        os.umask(0o002)
+        atomic_write(tmp_path / "shared.pt", b"x")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "new.pt").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "shared.pt").stat().st_mode & 0o777 == 0o664
+    atomic_write(tmp_path / "explicit.pt", b"x", mode=0o640)
+    assert (tmp_path / "explicit.pt").stat().st_mode & 0o777 == 0o640
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link.pt").symlink_to(tmp_path / "real" / "target.pt")  # dangling until written
+    assert atomic_write(tmp_path / "link.pt", b"through the link") == tmp_path / "real" / "target.pt"
+    atomic_write(tmp_path / "link.pt", b"again")
+    assert (tmp_path / "link.pt").is_symlink() and (tmp_path / "real" / "target.pt").read_bytes() == b"again"
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == ["target.pt"]
+
+
 def test_stale_temporaries_of_a_dead_process_are_removed(tmp_path):
     target = tmp_path / "last.pt"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],

@@ -10,10 +10,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from convmixer_lab.exercises import SOLUTION_MARKER
-from convmixer_lab.student import (
+from convmixer_lab.tools.student import (
     INSTRUCTOR_TAG,
+    MANIFEST,
     NOTEBOOKS_DIR,
+    SOLUTION_MARKER,
     main,
     make_student_copies,
     placeholder,
@@ -35,12 +36,28 @@ CELL_TIMEOUT_S = 1200  # the training notebook's long cell, on a slow machine
     ("n: int = 4  # SOLUTION", "n: int = ..."),
     ("  print(secret)  # SOLUTION", "  ..."),
     ("x == 3  # SOLUTION", "..."),
-    ("total += 1  # SOLUTION", "..."),
+    ("total += 1  # SOLUTION", "total = ..."),
     ("f(k=3)  # SOLUTION", "..."),
     ("returned = 3  # SOLUTION", "returned = ..."),
+    ("x, y = 8, 9  # SOLUTION", "x, y = ..., ..."),
+    ("    (a, b), *rest = f()  # SOLUTION", "    (a, b), *rest = (..., ...),"),
+    ("a, = f()  # SOLUTION", "a, = ...,"),
+    ("d['k'] = 5  # SOLUTION", "d['k'] = ..."),
+    ("grid[i][j] += 1  # SOLUTION", "grid[i][j] = ..."),
+    ("a = b = 3  # SOLUTION", "a = b = ..."),
 ])
 def test_placeholder(line, expected):
     assert placeholder(line) == expected
+
+
+def test_placeholders_run_and_leave_every_name_unanswered():
+    """Tuple, augmented and item assignments stay runnable: each name they bind is ``...``."""
+    source = ("d = {}\ntotal = 1\nx, y = 8, 9  # SOLUTION\n(a, b), *rest = f()  # SOLUTION\n"
+              "total += 2  # SOLUTION\nd['k'] = 5  # SOLUTION")
+    names: dict = {}
+    exec(student_source(source), names)  # would raise (unpacking, NameError) with a bare `...`
+    assert [names[n] for n in ("x", "y", "a", "b", "total")] == [...] * 5
+    assert names["rest"] == [] and names["d"] == {"k": ...}
 
 
 def test_placeholder_needs_the_marker_at_the_end():
@@ -91,7 +108,7 @@ def test_make_student_copies_writes_every_notebook_atomically(tmp_path, capsys):
     for name in ("01_a.ipynb", "02_b.ipynb"):
         nbformat.write(_instructor_notebook(), src / name)
     assert main([str(out), "--notebooks", str(src)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["01_a.ipynb", "02_b.ipynb"]  # no temporary files
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "01_a.ipynb", "02_b.ipynb"]  # no temporaries
     assert capsys.readouterr().out.count("wrote ") == 2
     assert nbformat.read(out / "01_a.ipynb", as_version=4).cells[2].source == "answer = ...\nex.check(answer)"
     # a bad solution line in any notebook: nothing is written, old copies stay as they were
@@ -102,7 +119,8 @@ def test_make_student_copies_writes_every_notebook_atomically(tmp_path, capsys):
     nbformat.write(bad, src / "02_b.ipynb")
     with pytest.raises(ValueError, match="02_b.ipynb, cell 2"):
         make_student_copies(out, src)
-    assert [p.name for p in out.iterdir()] == ["02_b.ipynb"] and (out / "02_b.ipynb").read_bytes() == old_copy
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "02_b.ipynb"]
+    assert (out / "02_b.ipynb").read_bytes() == old_copy
 
 
 def test_make_student_copies_refuses_bad_folders(tmp_path):
@@ -114,6 +132,10 @@ def test_make_student_copies_refuses_bad_folders(tmp_path):
         make_student_copies(tmp_path / "file", tmp_path)
     with pytest.raises(ValueError, match="is the instructor notebooks folder .* or --force"):
         make_student_copies(tmp_path, tmp_path)
+    for force in (False, True):  # a folder above the notebooks: the real problem, not "no .ipynb files"
+        with pytest.raises(ValueError, match=f"outdir {tmp_path.parent} holds the instructor notebooks "
+                                             f"folder {tmp_path}; the copies need a folder of their own"):
+            make_student_copies(tmp_path.parent, tmp_path, force=force)
 
 
 def _folder_state(folder: Path) -> dict[str, bytes]:
@@ -126,32 +148,87 @@ def test_subfolders_are_mirrored_and_hidden_folders_skipped(tmp_path):
     (src / ".ipynb_checkpoints").mkdir()
     for path in (src / "01_a.ipynb", src / "zh" / "01_a.ipynb", src / ".ipynb_checkpoints" / "01_a.ipynb"):
         nbformat.write(_instructor_notebook(), path)
-    assert make_student_copies(out, src) == [out / "01_a.ipynb", out / "zh" / "01_a.ipynb"]
-    assert sorted(_folder_state(out)) == ["01_a.ipynb", "zh/01_a.ipynb"]
+    assert make_student_copies(out, src).written == [out / "01_a.ipynb", out / "zh" / "01_a.ipynb"]
+    assert sorted(_folder_state(out)) == [MANIFEST, "01_a.ipynb", "zh/01_a.ipynb"]
     zh = nbformat.read(out / "zh" / "01_a.ipynb", as_version=4)
     assert zh.cells[2].source == "answer = ...\nex.check(answer)"
-    assert make_student_copies(out, src)  # fresh copies may be replaced by fresh copies
+    again = make_student_copies(out, src)  # fresh copies may be replaced by fresh copies
+    assert again.written == [out / "01_a.ipynb", out / "zh" / "01_a.ipynb"] and again.kept == []
 
 
-def test_copies_never_replace_instructor_notebooks_or_a_students_work(tmp_path, capsys):
+def _students_edits() -> dict[str, object]:
+    """Ways a student changes a copy without running it (no outputs, no solution lines)."""
+    def typed(nb):  # an answer typed, not run
+        nb.cells[2].source = "answer = 42\nex.check(answer)"
+
+    def notes(nb):  # a note in a markdown cell
+        nb.cells[0].source += "\nmy note: ask about this"
+
+    def resaved(nb):  # "Clear All Outputs" then save: JupyterLab writes its own metadata
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+
+    def ran(nb):  # a cell run and saved
+        nb.cells[1].execution_count = 1
+    return {"typed": typed, "notes": notes, "resaved": resaved, "ran": ran}
+
+
+@pytest.mark.parametrize("edit", _students_edits().values(), ids=_students_edits().keys())
+def test_a_second_run_keeps_every_file_changed_since_it_was_written(tmp_path, capsys, edit):
     src, out = tmp_path / "notebooks", tmp_path / "student"
     (src / "zh").mkdir(parents=True)
     nbformat.write(_instructor_notebook(), src / "01_a.ipynb")
     nbformat.write(_instructor_notebook(), src / "zh" / "01_a.ipynb")
     make_student_copies(out, src)
-    worked = nbformat.read(out / "zh" / "01_a.ipynb", as_version=4)  # a student ran a cell and saved
-    worked.cells[1].execution_count = 1
+    worked = nbformat.read(out / "zh" / "01_a.ipynb", as_version=4)
+    edit(worked)
     nbformat.write(worked, out / "zh" / "01_a.ipynb")
+    kept = (out / "zh" / "01_a.ipynb").read_bytes()
+    nb = _instructor_notebook()
+    nb.cells[0].source = "# Changed by the instructor"
+    nbformat.write(nb, src / "01_a.ipynb")  # the course changed: the other copy is refreshed
+    assert main([str(out), "--notebooks", str(src)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [f"wrote {out / '01_a.ipynb'}",
+                     f"kept {out / 'zh' / '01_a.ipynb'}: it changed since this tool wrote it (a student's "
+                     "work?); --force replaces it"]
+    assert (out / "zh" / "01_a.ipynb").read_bytes() == kept
+    assert nbformat.read(out / "01_a.ipynb", as_version=4).cells[0].source == "# Changed by the instructor"
+    assert main([str(out), "--notebooks", str(src)]) == 0  # still kept the next time
+    assert (out / "zh" / "01_a.ipynb").read_bytes() == kept
+    assert main([str(out), "--notebooks", str(src), "--force"]) == 0  # with the flag it is replaced
+    assert (out / "zh" / "01_a.ipynb").read_bytes() != kept
+    assert make_student_copies(out, src).kept == []
+
+
+def test_files_this_tool_never_wrote_are_kept(tmp_path):
+    src, out = tmp_path / "notebooks", tmp_path / "student"
+    src.mkdir()
+    nbformat.write(_instructor_notebook(), src / "01_a.ipynb")
+    out.mkdir()
+    (out / "01_a.ipynb").write_text(nbformat.writes(student_notebook(_instructor_notebook())) + " ")
+    before = _folder_state(out)
+    assert make_student_copies(out, src).kept == [out / "01_a.ipynb"]
+    assert _folder_state(out)["01_a.ipynb"] == before["01_a.ipynb"]
+    (out / MANIFEST).write_text("{not json")  # a damaged record: nothing is taken as the tool's
+    assert make_student_copies(out, src).kept == [out / "01_a.ipynb"]
+
+
+def test_instructor_notebooks_in_outdir_are_refused(tmp_path, capsys):
+    src, out = tmp_path / "notebooks", tmp_path / "student"
+    for folder in (src, out):
+        folder.mkdir()
+        nbformat.write(_instructor_notebook(), folder / "01_a.ipynb")
     before = _folder_state(tmp_path)
-    with pytest.raises(ValueError, match=r"outdir .*student holds zh/01_a.ipynb, which has stored outputs "
-                                         r"\(an instructor notebook, or a student's work\).*--force"):
+    with pytest.raises(ValueError, match=r"outdir .*student holds 01_a.ipynb, which has # SOLUTION lines "
+                                         r"\(an instructor notebook\).*--force"):
         make_student_copies(out, src)
     with pytest.raises(SystemExit) as exit_info:
         main([str(out), "--notebooks", str(src)])
-    assert exit_info.value.code == 2 and "holds zh/01_a.ipynb" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.startswith("student: error: outdir") and err.count("\n") == 1
     assert _folder_state(tmp_path) == before
     assert main([str(out), "--notebooks", str(src), "--force"]) == 0  # with the flag it is replaced
-    assert nbformat.read(out / "zh" / "01_a.ipynb", as_version=4).cells[1].execution_count is None
+    assert nbformat.read(out / "01_a.ipynb", as_version=4).cells[2].source == "answer = ...\nex.check(answer)"
 
 
 def _glossary_course(src: Path) -> None:
@@ -169,13 +246,13 @@ def test_the_glossary_is_copied_so_the_copies_links_work(tmp_path, capsys):
     _glossary_course(src)
     assert main([str(out), "--notebooks", str(src)]) == 0
     assert capsys.readouterr().out.count("wrote ") == 3
-    assert sorted(_folder_state(out)) == ["01_a.ipynb", GLOSSARY, "zh/01_a.ipynb"]
+    assert sorted(_folder_state(out)) == [MANIFEST, "01_a.ipynb", GLOSSARY, "zh/01_a.ipynb"]
     assert (out / GLOSSARY).read_bytes() == (src / GLOSSARY).read_bytes()
     for copy in (out / "01_a.ipynb", out / "zh" / "01_a.ipynb"):
         (link,) = _LINK.findall(nbformat.read(copy, as_version=4).cells[-1].source)
         assert (copy.parent / link).resolve() == (out / GLOSSARY).resolve()
     # the same glossary again: nothing would be lost, so it is replaced without --force
-    assert make_student_copies(out, src)[-1] == out / GLOSSARY
+    assert make_student_copies(out, src).written[-1] == out / GLOSSARY
     assert [p.name for p in out.iterdir() if p.name.endswith(".tmp")] == []
 
 
@@ -184,26 +261,20 @@ def test_a_changed_glossary_in_outdir_is_never_replaced_without_force(tmp_path, 
     _glossary_course(src)
     make_student_copies(out, src)
     (out / GLOSSARY).write_text("my own notes\n", encoding="utf-8")  # someone edited the copy
-    (src / "01_a.ipynb").unlink()  # and the course changed: no copy may be written either
-    nbformat.write(_instructor_notebook(), src / "02_b.ipynb")
-    before = _folder_state(tmp_path)
-    with pytest.raises(ValueError, match=r"outdir .*student holds GLOSSARY.md, which differs from "
-                                         r".*notebooks.GLOSSARY.md \(edited there, or a copy of an older "
-                                         r"version: to keep it, move it away first\).*--force"):
-        make_student_copies(out, src)
-    with pytest.raises(SystemExit) as exit_info:
-        main([str(out), "--notebooks", str(src)])
-    assert exit_info.value.code == 2 and "holds GLOSSARY.md, which differs" in capsys.readouterr().err
-    assert _folder_state(tmp_path) == before  # nothing written, not even the new notebook's copy
+    (src / GLOSSARY).write_text("a newer glossary\n", encoding="utf-8")  # and the course changed
+    assert main([str(out), "--notebooks", str(src)]) == 0
+    assert f"kept {out / GLOSSARY}: it changed since this tool wrote it" in capsys.readouterr().out
+    assert (out / GLOSSARY).read_text(encoding="utf-8") == "my own notes\n"
     (out / GLOSSARY).unlink()
     (out / GLOSSARY).mkdir()
-    with pytest.raises(ValueError, match="holds a folder GLOSSARY.md, where the copy of .*GLOSSARY.md goes"):
+    before = _folder_state(tmp_path)
+    with pytest.raises(ValueError, match="holds a folder GLOSSARY.md, where a copy goes; move it away"):
         make_student_copies(out, src)
+    assert _folder_state(tmp_path) == before
     (out / GLOSSARY).rmdir()
     (out / GLOSSARY).write_text("my own notes\n", encoding="utf-8")
     assert main([str(out), "--notebooks", str(src), "--force"]) == 0  # with the flag it is replaced
     assert (out / GLOSSARY).read_bytes() == (src / GLOSSARY).read_bytes()
-    assert (out / "02_b.ipynb").is_file()
 
 
 def _relative_links(nb: nbformat.NotebookNode) -> list[str]:
@@ -216,7 +287,7 @@ def _relative_links(nb: nbformat.NotebookNode) -> list[str]:
 def test_the_real_copies_keep_every_link_that_works_in_the_course(tmp_path):
     """Every relative link that opens a file from an instructor notebook (the glossary, the other
     edition) opens the same file from its student copy; the glossary itself is copied unchanged."""
-    copies = make_student_copies(tmp_path / "student", NOTEBOOKS_DIR)
+    copies = make_student_copies(tmp_path / "student", NOTEBOOKS_DIR).written
     out = tmp_path / "student"
     assert out / GLOSSARY in copies
     assert (out / GLOSSARY).read_bytes() == (NOTEBOOKS_DIR / GLOSSARY).read_bytes()
@@ -253,7 +324,7 @@ def _stdout(cell: nbformat.NotebookNode) -> str:
 @pytest.mark.parametrize("instructor", NOTEBOOKS, ids=lambda p: p.stem)
 def test_student_copy(instructor: Path, tmp_path: Path) -> None:
     copy_path = tmp_path / instructor.name  # (its twin, zh/ with the same name, is copied too)
-    assert copy_path in make_student_copies(tmp_path, instructor.parent)
+    assert copy_path in make_student_copies(tmp_path, instructor.parent).written
     original = nbformat.read(instructor, as_version=4)
     # the copy leaves out the instructor's answers (cells tagged instructor); compare the rest cell by cell
     original.cells = [c for c in original.cells if INSTRUCTOR_TAG not in c.metadata.get("tags", [])]

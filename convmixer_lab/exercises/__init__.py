@@ -11,7 +11,7 @@ Each exercise has a key such as ``"03.1"`` (notebook 03, exercise 1). In a noteb
     ex.solution()          # the worked answer
 
 Solution lines in the instructor notebooks carry the marker ``# SOLUTION`` at the end of the
-line; ``convmixer_lab.student`` turns them into placeholders (``...``) for the student copies.
+line; ``convmixer_lab.tools.student`` turns them into placeholders (``...``) for the student copies.
 Expected answers are computed from the package (never typed by hand) so they cannot go stale.
 
 ``core`` holds ``Exercise``, the answer checkers and the registry; ``nb01`` ... ``nb06`` each
@@ -19,6 +19,6 @@ register one notebook's exercises (a new exercise goes in its notebook's module)
 imports only notebook 03's module; ``load_all()`` registers every notebook's exercises.
 """
 
-from convmixer_lab.exercises.core import EXERCISES, SOLUTION_MARKER, Exercise, exercise, load_all
+from convmixer_lab.exercises.core import EXERCISES, Exercise, define, exercise, load_all
 
-__all__ = ["EXERCISES", "SOLUTION_MARKER", "Exercise", "exercise", "load_all"]
+__all__ = ["EXERCISES", "Exercise", "define", "exercise", "load_all"]

@@ -41,7 +41,6 @@ import torch
 
 from convmixer_lab.texts import Text, has, t
 
-SOLUTION_MARKER = "# SOLUTION"
 KINDS = ("compute", "predict", "experiment", "why")
 FLOAT32_REL = 4 * float(np.finfo(np.float32).eps)  # a float32 result this close to the answer is right
 

@@ -1,11 +1,15 @@
 """Execute the course notebooks in place, the way their stored outputs are produced.
 
-    python -m convmixer_lab.nbtools notebooks/03_parameter_count.ipynb [...]
+    python -m convmixer_lab.tools.nbtools notebooks/03_parameter_count.ipynb [...]
 
 Each notebook runs top to bottom in a fresh kernel from this environment, with its own folder
-as the working directory (as nbval runs it). Saved widget state is stripped from the metadata
-(it holds random model ids and would churn on every run), and the file is written with
-``files.atomic_write``, so an interrupted run never leaves a broken notebook.
+as the working directory (as nbval runs it; a symbolic link runs and is written where it points).
+Saved widget state is stripped from the metadata (it holds random model ids and would churn on
+every run), and the file is written with ``files.atomic_write``, so an interrupted run never leaves
+a broken notebook. Nothing is written when the file changed on disk while it ran (an edit saved from
+JupyterLab meanwhile is kept), when a cell fails or runs past the time-out: one line says why (exit
+code 2), as it does for a missing, unreadable or invalid notebook and for a read-only folder (checked
+before anything runs).
 
 Ctrl-C (SIGINT) or SIGTERM stops the run cleanly: the kernel is shut down, its connection file
 removed, the notebook being run is left as it was, and the command prints one line and exits with
@@ -16,21 +20,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import hashlib
 import json
+import os
 import signal
 import sys
 import time
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import nbformat
 from jupyter_core.paths import jupyter_runtime_dir
 from jupyter_core.utils import ensure_async
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 from nbformat.reader import NotJSONError
 
 from convmixer_lab.files import atomic_write
+
+
+class NotebookError(ValueError):
+    """A notebook that cannot be read, run or written back; the message is one line that says why."""
 
 
 class Interrupted(Exception):
@@ -41,15 +54,47 @@ class Interrupted(Exception):
         self.signum = signum
 
 
-def write_notebook(nb: nbformat.NotebookNode, path: str | Path) -> Path:
-    """Write ``nb`` to ``path`` as ``nbformat.write`` would (JSON, final newline), atomically."""
+def refuse(prog: str, message: str) -> NoReturn:
+    """End a command line with one line on stderr and exit code 2."""
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def digest(path: str | Path) -> str | None:
+    """The sha256 of the file at ``path`` (None when there is none)."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def write_notebook(nb: nbformat.NotebookNode, path: str | Path, expected: str | None = "any") -> Path:
+    """Write ``nb`` to ``path`` as ``nbformat.write`` would (JSON, final newline), atomically.
+    ``expected``: the ``digest`` the file had when it was read (None: it was absent); a file that
+    changed since is kept and ``NotebookError`` says so. "any": write whatever is there."""
+    if expected != "any" and digest(path) != expected:
+        raise NotebookError(f"{path} changed on disk since it was read (saved from JupyterLab "
+                            "meanwhile?); it was kept and this run's result was not written: run again")
     text = nbformat.writes(nb)
     return atomic_write(path, (text if text.endswith("\n") else text + "\n").encode("utf-8"))
+
+
+def check_writable(path: str | Path) -> None:
+    """Refuse (``NotebookError``) a notebook whose folder cannot take the file written back."""
+    folder = Path(os.path.realpath(path)).parent
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise NotebookError(f"{folder} is read-only, so {Path(path).name} could not be written there; "
+                            "make the folder writable (chmod u+w) or work on a copy elsewhere")
 
 
 def read_notebook(path: str | Path) -> nbformat.NotebookNode:
     """The notebook at ``path`` (version 4); a clear error naming the file when it is missing, not
     an .ipynb file, not JSON or not a valid notebook."""
+    return load_notebook(path)[0]
+
+
+def load_notebook(path: str | Path) -> tuple[nbformat.NotebookNode, str]:
+    """``read_notebook``, and the ``digest`` of the bytes it was read from."""
     path = Path(path)
     if path.suffix != ".ipynb":
         raise ValueError(f"{path} is not a notebook (the name must end in .ipynb); pass a notebook file")
@@ -57,7 +102,8 @@ def read_notebook(path: str | Path) -> nbformat.NotebookNode:
         what = "is a folder" if path.is_dir() else "does not exist"
         raise FileNotFoundError(f"{path} {what}; pass an existing .ipynb file")
     try:
-        nb = nbformat.read(path, as_version=4)
+        raw = path.read_bytes()
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
         nbformat.validate(nb)
     except (NotJSONError, json.JSONDecodeError, UnicodeDecodeError) as err:
         raise ValueError(f"{path} is not valid notebook JSON ({str(err)[:80]}); restore it from git "
@@ -66,7 +112,7 @@ def read_notebook(path: str | Path) -> nbformat.NotebookNode:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise ValueError(f"{path} is not a valid Jupyter notebook ({reason}); restore it from git "
                          "(git checkout -- FILE) or re-save it from JupyterLab") from None
-    return nb
+    return nb, hashlib.sha256(raw).hexdigest()
 
 
 async def _stop_kernel(client: NotebookClient, now: bool) -> None:
@@ -83,7 +129,23 @@ async def _stop_kernel(client: NotebookClient, now: bool) -> None:
         client.km = client.kc = None
 
 
-async def _execute(client: NotebookClient) -> None:
+async def _run_cells(client: NotebookClient, name: str) -> None:
+    """Run every cell; a failing cell, a time-out or a dead kernel becomes one ``NotebookError``."""
+    for index, cell in enumerate(client.nb.cells):
+        where = f"{name}: cell {index} (id {cell.get('id')})"
+        try:
+            await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+        except CellExecutionError as err:
+            last = f"{err.ename}: {err.evalue}".strip().splitlines()[-1]
+            raise NotebookError(f"{where} failed with {last}; nothing was written") from None
+        except CellTimeoutError:
+            raise NotebookError(f"{where} ran longer than the time-out ({client.timeout} s); nothing was "
+                                "written: pass a larger --timeout") from None
+        except DeadKernelError:
+            raise NotebookError(f"{where}: the kernel died (out of memory?); nothing was written") from None
+
+
+async def _execute(client: NotebookClient, name: str = "notebook") -> None:
     """``client.execute()`` without its signal handlers: start a kernel, run every cell, and stop
     the kernel however the run ends (finished, failed, or cancelled by a signal)."""
     client.km = client.create_kernel_manager()
@@ -97,8 +159,7 @@ async def _execute(client: NotebookClient) -> None:
         reply = await client.async_wait_for_reply(await ensure_async(client.kc.kernel_info()))
         if reply is not None and "language_info" in reply["content"]:
             client.nb.metadata["language_info"] = reply["content"]["language_info"]
-        for index, cell in enumerate(client.nb.cells):
-            await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+        await _run_cells(client, name)
         finished = True
     finally:
         await _stop_kernel(client, now=not finished)
@@ -153,18 +214,25 @@ def run_until_signal(coro: Coroutine) -> None:
         raise Interrupted(received[0])
 
 
+def run_notebook(nb: nbformat.NotebookNode, folder: str | Path, timeout: int = 600,
+                 name: str = "notebook") -> float:
+    """Run every cell of ``nb`` (in memory) with ``folder`` as the working directory; return the
+    seconds taken. Widget state is dropped. ``NotebookError`` names a failing cell (``name``)."""
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": str(Path(folder).resolve())}})
+    start = time.perf_counter()
+    run_until_signal(_execute(client, name))
+    nb.metadata.pop("widgets", None)
+    return time.perf_counter() - start
+
+
 def execute_notebook(path: str | Path, timeout: int = 600) -> float:
     """Run every cell of the notebook at ``path``, store the outputs; return seconds taken.
-    Interrupted (``Interrupted``) or failing, it leaves the file unchanged."""
-    path = Path(path)
-    nb = read_notebook(path)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent.resolve())}})
-    start = time.perf_counter()
-    run_until_signal(_execute(client))
-    seconds = time.perf_counter() - start
-    nb.metadata.pop("widgets", None)
-    write_notebook(nb, path)
+    Interrupted (``Interrupted``), failing, or changed on disk meanwhile, it leaves the file as it is."""
+    nb, before = load_notebook(path)
+    check_writable(path)
+    seconds = run_notebook(nb, Path(os.path.realpath(path)).parent, timeout, name=str(path))
+    write_notebook(nb, path, expected=before)
     return seconds
 
 
@@ -172,39 +240,51 @@ def _raise_interrupted(signum: int, frame: object) -> None:
     raise Interrupted(signum)
 
 
-def _execute_all(notebooks: list[str], timeout: int) -> int:
-    """Execute each notebook in turn; a signal stops the run with one line and 128 + its number."""
+@contextlib.contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """SIGINT and SIGTERM raise ``Interrupted`` inside the block (outside the event loop too)."""
     previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
-    current = None
     try:
-        for signum, handler in previous.items():  # outside the event loop too
+        for signum, handler in previous.items():
             if handler is not signal.SIG_IGN:
                 signal.signal(signum, _raise_interrupted)
-        for current in notebooks:
-            print(f"{current}: {execute_notebook(current, timeout):.1f} s", flush=True)
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _execute_all(notebooks: list[str], timeout: int) -> int:
+    """Execute each notebook in turn; a signal stops the run with one line and 128 + its number."""
+    current = None
+    try:
+        with signals_interrupt():
+            for current in notebooks:
+                print(f"{current}: {execute_notebook(current, timeout):.1f} s", flush=True)
     except Interrupted as stop:
         print(f"nbtools: interrupted by {stop} while running {current}; that notebook was left "
               "unchanged", file=sys.stderr)
         return 128 + stop.signum
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    except (NotebookError, OSError) as err:
+        print(f"nbtools: error: {err}", file=sys.stderr)
+        return 2
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m convmixer_lab.nbtools",
+    parser = argparse.ArgumentParser(prog="python -m convmixer_lab.tools.nbtools",
                                      description="Execute notebooks in place and store their outputs.")
     parser.add_argument("notebooks", nargs="+", help=".ipynb files to execute")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     args = parser.parse_args(argv)
     if args.timeout < 1:
-        parser.error(f"--timeout must be at least 1 second, got {args.timeout}")
+        refuse("nbtools", f"--timeout must be at least 1 second, got {args.timeout}")
     for nb in args.notebooks:  # refuse a bad argument before running anything
         try:
             read_notebook(nb)
+            check_writable(nb)
         except (OSError, ValueError) as err:
-            parser.error(str(err))
+            refuse("nbtools", str(err))
     return _execute_all(args.notebooks, args.timeout)
 
 
