@@ -290,7 +290,6 @@ def set_grading(on: bool = True) -> None:
 def _say(ex: Exercise, verdict: str, passed: bool) -> None:
     """Print ``verdict``; in grading mode a failed one raises instead (verdict, then the hint)."""
     if GRADING and not passed:
-        __tracebackhide__ = True  # noqa: F841 (IPython leaves this frame out of the traceback)
         raise AssertionError(f"{verdict}\n{ex.first_hint()}")
     print(verdict)
 

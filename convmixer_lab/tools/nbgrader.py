@@ -29,6 +29,7 @@ students' submissions); with ``--force`` only the files written here are replace
 from __future__ import annotations
 
 import argparse
+import ast
 import itertools
 import os
 import re
@@ -77,8 +78,8 @@ def _is_solution(line: str) -> bool:
 
 
 def _with_markers(lines: list[str]) -> list[str]:
-    """Each run of ``# SOLUTION`` lines between the solution markers, marker removed; a top-level
-    variable is set to ``...`` first (what a student copy shows)."""
+    """Each run of ``# SOLUTION`` lines between the solution markers, marker removed, after what a
+    student copy shows in their place (``answer = ...``; ``...`` in a block)."""
     out: list[str] = []
     for solution, group in itertools.groupby(lines, key=_is_solution):
         run = list(group)
@@ -86,7 +87,9 @@ def _with_markers(lines: list[str]) -> list[str]:
             out += run
             continue
         indent = run[0][: len(run[0]) - len(run[0].lstrip())]
-        if not indent:
+        if indent:  # a block's body: `...` keeps it a body when nbgrader leaves only its comment
+            out.append(indent + "...")
+        else:  # variables start unanswered, whatever an earlier exercise left in them
             out += [p for p in dict.fromkeys(placeholder(line) for line in run) if p != "..."]
         out += [indent + BEGIN, *(line.rstrip()[: -len(SOLUTION_MARKER)].rstrip() for line in run),
                 indent + END]
@@ -106,6 +109,18 @@ def _split_answer(cell: nbformat.NotebookNode, key: str) -> tuple[nbformat.Noteb
     checking = nbformat.v4.new_code_cell(rest, id=f"{cell.get('id', key.replace('.', '-'))}-check"[:64])
     _meta(answer, f"answer_{key.replace('.', '_')}", solution=True)
     return answer, checking
+
+
+def _quiet(source: str) -> str:
+    """``source`` with a ``;`` after its last line when that is a call (``ex.check(answer)``): the
+    True it returns would be shown, and nbgrader reads a test cell's output as partial credit."""
+    last = ast.parse(source).body[-1]
+    if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)):
+        return source
+    lines = source.split("\n")
+    row, col = last.end_lineno - 1, last.end_col_offset  # type: ignore[operator]
+    lines[row] = lines[row][:col] + ";" + lines[row][col:]
+    return "\n".join(lines)
 
 
 def _points(key: str | None, where: str) -> int:
@@ -134,10 +149,12 @@ def _graded_cells(cells: list, where: str) -> list:
                 revealing = key
                 _meta(checking, f"predict_{key.replace('.', '_')}")
             else:
+                checking.source = _quiet(checking.source)
                 _meta(checking, test_id, points=_points(key, where))
             out += [answer, checking]
             continue
         if revealing and "ex.reveal(" in cell.source:
+            cell.source = _quiet(cell.source)
             _meta(cell, test_id, points=_points(revealing, where))
             revealing = None
         out.append(cell)
@@ -178,8 +195,8 @@ import os
 
 c = get_config()  # noqa: F821 (nbgrader defines it)
 c.CourseDirectory.course_id = {course_id!r}
-# An answer's solution becomes `...`, the course's "not answered yet" (as in `make student` copies).
-c.ClearSolutions.code_stub = {{"python": "...  # YOUR ANSWER HERE"}}
+# A solution becomes this comment, after the `...` of "not answered yet" (as in `make student` copies).
+c.ClearSolutions.code_stub = {{"python": "# YOUR ANSWER HERE"}}
 # Autograding runs each student's code: at most this many seconds per cell, then the cell fails.
 c.Execute.timeout = {timeout}
 # A test cell that a student deleted is put back (and run) when autograding, with a warning.
