@@ -114,7 +114,10 @@ def _split_answer(cell: nbformat.NotebookNode, key: str) -> tuple[nbformat.Noteb
 def _quiet(source: str) -> str:
     """``source`` with a ``;`` after its last line when that is a call (``ex.check(answer)``): the
     True it returns would be shown, and nbgrader reads a test cell's output as partial credit."""
-    last = ast.parse(source).body[-1]
+    try:
+        last = ast.parse(source).body[-1]
+    except (SyntaxError, IndexError):  # %magics, or nothing but comments: left as they are
+        return source
     if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)):
         return source
     lines = source.split("\n")
@@ -144,6 +147,8 @@ def _graded_cells(cells: list, where: str) -> list:
             first = False
         test_id = f"test_{str(key).replace('.', '_')}"
         if SOLUTION_MARKER in cell.source:
+            if key is None:
+                raise ValueError(f"{where}: a {SOLUTION_MARKER} cell before any exercise(\"NN.M\") cell")
             answer, checking = _split_answer(cell, key)
             if "ex.predict(" in checking.source:
                 revealing = key
@@ -158,6 +163,9 @@ def _graded_cells(cells: list, where: str) -> list:
             _meta(cell, test_id, points=_points(revealing, where))
             revealing = None
         out.append(cell)
+    if revealing:
+        raise ValueError(f"{where}: exercise {revealing} records a prediction, but no cell after it calls "
+                         "ex.reveal(...)")
     return out
 
 
