@@ -158,6 +158,9 @@ def test_an_existing_course_folder_is_refused_without_force(course, capsys):
     assert (course / "gradebook.db").read_bytes() == b"grades"
     assert all(p.read_bytes() == data for p, data in before.items())
     (course / "gradebook.db").unlink()
+    with pytest.raises(SystemExit):
+        tool.main([str(course / "nbgrader_config.py"), "--force"])
+    assert "nbgrader_config.py is a file, not a folder" in capsys.readouterr().err
 
 
 # --- nbgrader's own commands -----------------------------------------------------------------------
