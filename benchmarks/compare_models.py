@@ -27,6 +27,8 @@ import concurrent.futures
 import datetime
 import json
 import multiprocessing
+import os
+import platform
 import shlex
 import sys
 import time
@@ -42,13 +44,12 @@ from convmixer_lab.compare import (
     RESULTS,
     TOLERANCE,
     load_results,
-    machine,
-    protocol_text,
     run_config,
 )
 from convmixer_lab.data import fashion_mnist_tensors
 from convmixer_lab.files import atomic_write
-from convmixer_lab.spread import format_summary, prediction_interval, summarize
+from convmixer_lab.spread import prediction_interval, summarize
+from convmixer_lab.tables import format_summary
 
 SELECTION = ("after every epoch the model with the best validation accuracy so far is kept; the test "
              "set is scored once per run, at the end, on that model")
@@ -76,6 +77,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.time_budget <= 0 or args.jobs < 1 or min(args.seeds) < 0:
         p.error("--time-budget must be > 0, --jobs >= 1 and every seed >= 0")
     return args
+
+
+def machine(threads_per_run: int = 1) -> dict[str, Any]:
+    """What a results file says about where it ran: CPU model, cores, threads per run, torch,
+    Python, platform, CUDA device (None without one)."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    return dict(cpu=cpu, cores=os.cpu_count(), threads_per_run=threads_per_run, torch=torch.__version__,
+                python=platform.python_version(), platform=platform.platform(),
+                cuda=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
+
+
+def protocol_text(time_budget: float, jobs: int, cores: int | None) -> str:
+    """The measurement protocol in one sentence, as the results file, README and notebook state it."""
+    at_a_time = {1: "one run at a time", 2: "two runs at a time"}.get(jobs, f"{jobs} runs at a time")
+    return (f"the same budget of {time_budget:g} CPU-seconds on one core per run; {at_a_time} on the "
+            f"{cores}-core machine")
 
 
 def protocol(args: argparse.Namespace, data: dict) -> dict[str, Any]:
@@ -132,14 +154,15 @@ def _now() -> str:
 
 
 def _init_worker(data: dict | None) -> None:
-    torch.set_num_threads(1)
     _DATA.update(data if data is not None else fashion_mnist_tensors())
 
 
 def _run(name: str, seed: int, time_budget: float) -> dict[str, Any]:
+    """One run on one thread, with the machine's 1-minute load average before it (None where the
+    platform has none) and the time it finished."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     record = run_config(name, seed, time_budget, _DATA, threads=1, clock="cpu")
-    record["finished"] = _now()
-    return record
+    return {**record, "load_average": load, "finished": _now()}
 
 
 def run_all(tasks: list[tuple[str, int]], args: argparse.Namespace, data: dict | None, done) -> None:
@@ -147,7 +170,7 @@ def run_all(tasks: list[tuple[str, int]], args: argparse.Namespace, data: dict |
     if args.jobs == 1:
         _init_worker(data)
         for name, seed in tasks:
-            done(_run(name, seed, args.time_budget))
+            done(_run(name, seed, args.time_budget))  # run_config trains on one thread
         return
     context = multiprocessing.get_context("spawn")  # fresh processes: no torch state shared by fork
     with concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=context, initializer=_init_worker,

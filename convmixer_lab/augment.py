@@ -1,28 +1,19 @@
-"""Data augmentation done on tensors, on whatever device the batch is on (no DataLoader needed).
-
-Three label-preserving changes for Fashion-MNIST, drawn per image:
-- a random shift of up to ``max_shift`` pixels (pad with the background, crop back at a random offset);
-- a horizontal flip with probability 1/2 (a shoe pointing left is still a shoe);
-- with probability 1/2, a random ``erase`` x ``erase`` square painted with the background
-  ("random erasing"/cutout: the model must not rely on one small region).
-
-The random numbers are drawn on the CPU from a ``torch.Generator`` (``draw``), once per epoch, so a
-run repeats exactly on any device and a GPU never waits for a host-to-device copy per batch.
+"""Augmentation on tensors, on the batch's device, per image: a shift of up to ``max_shift`` pixels,
+a horizontal flip (half the images) and an ``erase`` x ``erase`` square painted with the background
+(half the images). The choices are drawn on the CPU once per epoch (``draw``): the same on any device.
 """
 
 from __future__ import annotations
 
 import torch
 
-# What --augment does, for the command line's help (the defaults of draw and augment_batch).
 AUGMENTATION = ("random shifts of up to 2 pixels, horizontal flips (half the images) and random "
                 "erasing of a 10x10 square (half the images)")
 
 
 def draw(n: int, generator: torch.Generator, size: int = 28, max_shift: int = 2,
          erase: int = 10) -> torch.Tensor:
-    """Random choices for ``n`` images: int64 [n, 5] = (row shift, column shift, flip, erase row,
-    erase column); an erase row of -size means "no erasing" for that image."""
+    """int64 [n, 5]: (row shift, column shift, flip, erase row, erase column); erase row -size: none."""
     if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
         raise ValueError(f"max_shift must be an int >= 0, got {max_shift!r}")
     shifts = torch.randint(0, 2 * max_shift + 1, (n, 2), generator=generator)
@@ -35,8 +26,7 @@ def draw(n: int, generator: torch.Generator, size: int = 28, max_shift: int = 2,
 
 def augment_batch(x: torch.Tensor, choices: torch.Tensor, max_shift: int = 2,
                   erase: int = 10) -> torch.Tensor:
-    """Shifted, flipped and partly erased copy of the batch ``x`` [N, C, H, W] following
-    ``choices`` [N, 5] from ``draw`` (on x's device). The background is each image's top-left pixel."""
+    """``x`` [N, C, H, W] shifted, flipped and erased as ``choices`` say (background: the top-left pixel)."""
     if x.dim() != 4 or choices.shape != (x.shape[0], 5):
         raise ValueError(f"x must be [N, C, H, W] and choices [N, 5]; got {list(x.shape)} and "
                          f"{list(choices.shape)}")

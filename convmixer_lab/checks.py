@@ -1,14 +1,6 @@
-"""Argument checks shared by every module of the package.
-
-Each check raises one clear error that names the argument, says what it must be and shows what it
-got, before any tensor work starts. A type that is wrong raises ``TypeError``; a value out of range
-raises ``ValueError``. Each returns the value (converted to a plain ``int`` or ``float``), so a caller
-can write ``dim = check_positive_int("dim", dim)``.
-
-    check_int("depth", depth, minimum=0)           # an int >= 0 (bools are refused)
-    check_positive_int("dim", dim)                  # an int >= 1
-    check_number("lr", lr, minimum=0, strict=True)  # a finite number > 0
-    check_choice("block", block, BLOCKS)            # one of a few names
+"""Argument checks shared by the package: each raises one error naming the argument, what it must be
+and what it got (``TypeError`` for a wrong type, ``ValueError`` out of range), and returns the value as
+a plain ``int``/``float``: ``dim = check_positive_int("dim", dim)``.
 """
 
 from __future__ import annotations
@@ -16,8 +8,6 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable
-
-__all__ = ["check_choice", "check_int", "check_number", "check_positive_int"]
 
 
 def _shown(value: object) -> str:
@@ -27,9 +17,7 @@ def _shown(value: object) -> str:
 
 def check_int(name: str, value: object, *, minimum: int | None = None,
               maximum: int | None = None, hint: str = "") -> int:
-    """``value`` as an ``int`` when it is a whole number type (not a bool, not a float) within
-    [minimum, maximum]; otherwise a ``TypeError``/``ValueError`` naming ``name``.
-    ``hint`` is added to the message (how to fix it)."""
+    """``value`` as an ``int`` (not a bool or float) within [minimum, maximum]; ``hint``: how to fix it."""
     what = "a positive int (>= 1)" if minimum == 1 else (
         f"an int >= {minimum}" if minimum is not None else "an int")
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -44,14 +32,12 @@ def check_int(name: str, value: object, *, minimum: int | None = None,
 
 
 def check_positive_int(name: str, value: object, *, maximum: int | None = None, hint: str = "") -> int:
-    """``check_int`` with ``minimum=1``: sizes, counts, channels."""
     return check_int(name, value, minimum=1, maximum=maximum, hint=hint)
 
 
 def check_number(name: str, value: object, *, minimum: float | None = None,
                  maximum: float | None = None, strict: bool = False, hint: str = "") -> float:
-    """``value`` as a finite ``float`` within [minimum, maximum] (``strict``: > minimum).
-    Bools, NaN and infinities are refused."""
+    """``value`` as a finite ``float`` (not a bool) within [minimum, maximum] (``strict``: > minimum)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} {_shown(value)}"
                         + (f"; {hint}" if hint else ""))
@@ -68,7 +54,6 @@ def check_number(name: str, value: object, *, minimum: float | None = None,
 
 
 def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
-    """``value`` when it is one of ``choices``; otherwise a ``ValueError`` listing them."""
     options = tuple(choices)
     if not isinstance(value, str) or value not in options:
         listed = ", ".join(repr(c) for c in options)

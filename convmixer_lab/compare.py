@@ -26,21 +26,16 @@ from __future__ import annotations
 import copy
 import json
 import math
-import os
-import platform
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn as nn
 
-from convmixer_lab.checks import check_choice, check_int, check_number
-from convmixer_lab.counting import conv_macs, convmixer_params
-from convmixer_lab.i18n import pad, tr
-from convmixer_lab.model import ConvMixer, ConvMixerLayer
+from convmixer_lab.checks import check_choice, check_int, check_number, check_positive_int
+from convmixer_lab.counting import convmixer_macs, convmixer_params
+from convmixer_lab.model import ConvMixer
 from convmixer_lab.peers import (
     MLPMixer,
     ResNet,
@@ -53,6 +48,7 @@ from convmixer_lab.peers import (
     vit_params,
 )
 from convmixer_lab.repo import REPO_ROOT
+from convmixer_lab.threads import torch_threads
 from convmixer_lab.train import Settings, evaluate, fit, seed_everything
 
 BUDGET = 50_000
@@ -75,68 +71,21 @@ LIVE_BUDGET = 12.0
 LIVE_RESULTS = REPO_ROOT / "data" / "results" / "compare_models_12s.json"
 
 
-# --- the ablation without residual ------------------------------------------------------------------
-
-class NoResidualConvMixerLayer(ConvMixerLayer):
-    """The paper's ConvMixer layer WITHOUT its residual connection: a model variant for notebook
-    06's ablation only (model.py has no such option; the lead may later move it there)::
-
-        out = BN2(GELU(PWConv(BN1(GELU(DWConv(z))))))      (the paper adds z after BN1)
-
-    Same parameters as ``ConvMixerLayer``; [N, h, H', W'] -> [N, h, H', W'].
-    """
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        y = self.depthwise(z)   # [N, h, H', W']: spatial mixing, channel by channel
-        y = self.act1(y)
-        y = self.norm1(y)       # no "+ z" here: nothing carries the input past the layer
-        z = self.pointwise(y)   # [N, h, H', W']: channel mixing
-        z = self.act2(z)
-        z = self.norm2(z)
-        return z
-
-
-def no_residual_convmixer(**config: Any) -> ConvMixer:
-    """A ``ConvMixer(**config)`` whose d mixer layers are ``NoResidualConvMixerLayer``s. The new
-    layers take the built layers' initial weights, so with the same seed the two models start equal
-    and differ only by the residual. Only the paper block has this variant."""
-    if config.get("block", "paper") != "paper":
-        raise ValueError("the no-residual variant exists for block='paper' only")
-    model = ConvMixer(**config)
-    h, k = config["dim"], config.get("kernel_size", 9)
-    layers = []
-    for old in model.mixer_layers:
-        new = NoResidualConvMixerLayer(h, k)
-        new.load_state_dict(old.state_dict())
-        layers.append(new)
-    model.mixer_layers = nn.Sequential(*layers)
-    return model.to(memory_format=torch.channels_last)
-
-
 # --- building and counting by family ----------------------------------------------------------------
-
-def convmixer_macs(dim: int, depth: int, kernel_size: int = 9, patch_size: int = 7, num_classes: int = 1000,
-                   in_channels: int = 3, block: str = "paper", residual: bool = True,
-                   image_size: int = IMAGE_SIZE) -> int:
-    """MACs per image of a ConvMixer (as counting.total_macs): stem c*p*p*h*g*g, each layer
-    (k*k + h)*h*g*g, head h*n, with g = image_size // p. Neither the block nor the residual changes it."""
-    g = image_size // patch_size
-    layer = conv_macs(dim, dim, kernel_size, g, g, groups=dim) + conv_macs(dim, dim, 1, g, g)
-    return conv_macs(in_channels, dim, patch_size, g, g) + depth * layer + dim * num_classes
-
 
 def _convmixer_params(residual: bool = True, image_size: int = IMAGE_SIZE, **config: Any) -> int:
     return convmixer_params(**config)  # the residual has no parameters; image_size changes none
 
 
-def _build_convmixer(residual: bool = True, **config: Any) -> ConvMixer:
-    return ConvMixer(**config) if residual else no_residual_convmixer(**config)
+def _convmixer_macs(block: str = "paper", residual: bool = True, image_size: int = IMAGE_SIZE,
+                    **config: Any) -> int:
+    return convmixer_macs(**config, image_size=image_size)  # neither the block nor the residual changes it
 
 
-_BUILD = {"convmixer": _build_convmixer, "vit": ViT, "mlpmixer": MLPMixer, "resnet": ResNet}
+_BUILD = {"convmixer": ConvMixer, "vit": ViT, "mlpmixer": MLPMixer, "resnet": ResNet}
 _PARAMS = {"convmixer": _convmixer_params, "vit": vit_params, "mlpmixer": mixer_params,
            "resnet": resnet_params}
-_MACS = {"convmixer": convmixer_macs, "vit": vit_macs, "mlpmixer": mixer_macs, "resnet": resnet_macs}
+_MACS = {"convmixer": _convmixer_macs, "vit": vit_macs, "mlpmixer": mixer_macs, "resnet": resnet_macs}
 _WIDTH = {"convmixer": "dim", "vit": "dim", "mlpmixer": "dim", "resnet": "width"}
 
 
@@ -158,14 +107,19 @@ def count(family: str, config: dict[str, Any]) -> dict[str, int]:
 
 def closest_width(family: str, config: dict[str, Any], budget: int = BUDGET) -> int:
     """The width ("dim", or "width" for the ResNet) that brings ``config``'s parameter count nearest
-    to ``budget``, everything else fixed (a ViT's width stays a multiple of its heads)."""
+    to ``budget``, everything else fixed (a ViT's width stays a multiple of its heads). A setting
+    that no width makes possible (kernel_size=0, depth=-1, heads=0, ...) is refused before the search."""
     check_choice("family", family, FAMILIES)
     budget = check_int("budget", budget, minimum=1)
-    step = config.get("heads", 1) if family == "vit" else 1
+    if not isinstance(config, dict):
+        raise TypeError(f"config must be a dict of {family} arguments, got {type(config).__name__}")
+    step = check_positive_int("heads", config.get("heads", 1)) if family == "vit" else 1
+    params = _PARAMS[family]
+    params(**{**config, _WIDTH[family]: step * 4096})  # wide enough for any ratio: a failure here is final
     best, best_gap, width = step, math.inf, step
     while True:
         try:
-            gap = _PARAMS[family](**{**config, _WIDTH[family]: width}) - budget
+            gap = params(**{**config, _WIDTH[family]: width}) - budget
         except ValueError:  # too narrow for this config (e.g. an MLP ratio leaves no hidden unit)
             width += step
             continue
@@ -200,9 +154,9 @@ CONFIGS: dict[str, tuple[str, dict[str, Any]]] = {
     "convmixer-k7": _convmixer(85, kernel_size=7),   # on a 7x7 grid, the centre patch sees all
     "convmixer-wide": _convmixer(144, depth=2),      # wider and shallower
     "convmixer-deep": _convmixer(70, depth=8),       # narrower and deeper
-    # the tutorial's block (model.SeedConvMixerLayer, block="seed" after the seed tutorial): ONE
-    # BatchNorm used after both convolutions, the residual around both (notebook 04)
-    "convmixer-tutorial": _convmixer(102, block="seed"),
+    # the tutorial's block (model.TutorialConvMixerLayer): ONE BatchNorm used after both
+    # convolutions, the residual around both (notebook 04)
+    "convmixer-tutorial": _convmixer(102, block="tutorial"),
     "convmixer-nores": _convmixer(101, residual=False),  # no residual (same parameters)
 }
 PEERS = ("convmixer", "vit", "mlpmixer", "resnet")
@@ -227,36 +181,10 @@ def describe(name: str | tuple[str, dict[str, Any]]) -> dict[str, int]:
     return count(family, config)
 
 
-def config_table(names: tuple[str, ...] | None = None) -> str:
-    """The configurations as fixed-width text: name, family, parameters (and % of the budget), MACs.
-    Headings in the current language (``i18n.tr``), padded by display width."""
-    lines = [pad(tr("name"), 20) + pad(tr("family"), 11) + pad(tr("params"), 9, ">")
-             + pad(tr("budget"), 8, ">") + f"{'MACs':>12}  " + tr("config")]
-    for name in names or tuple(CONFIGS):
-        family, config = CONFIGS[name]
-        c = count(family, config)
-        shown = {k: v for k, v in config.items() if k not in ("num_classes", "in_channels", "image_size")}
-        lines.append(f"{name:<20}{family:<11}{c['params']:>9,}{c['params'] / BUDGET:>8.1%}"
-                     f"{c['macs']:>12,}  {shown}")
-    return "\n".join(lines)
-
-
 # --- training one configuration -----------------------------------------------------------------------
 
-@contextmanager
-def _torch_threads(threads: int | None) -> Iterator[None]:
-    """torch uses ``threads`` threads inside (None: leave it as it is); the old number restored after."""
-    before = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
 def _train(model: nn.Module, data: dict, *, seed: int, time_budget: float | None, epochs: int | None,
-           recipe: dict[str, Any], device: str, progress: bool, clock: str) -> tuple[dict, dict]:
+           recipe: dict[str, Any], clock: str) -> tuple[dict, dict]:
     """The ONE call to the course's ``fit``. After every epoch the model is kept if its validation
     accuracy is the best so far; at the end the kept model is loaded back (selection by validation).
     Returns fit's history and {"val_accuracy", "epoch"} of the kept model."""
@@ -268,14 +196,14 @@ def _train(model: nn.Module, data: dict, *, seed: int, time_budget: float | None
                         state=copy.deepcopy(model.state_dict()))
 
     settings = Settings(epochs=epochs or 1, seed=seed, time_budget=time_budget, clock=CLOCKS[clock], **recipe)
-    history = fit(model, data["train"], data["val"], settings, device=device, progress=progress,
+    history = fit(model, data["train"], data["val"], settings, device="cpu", progress=False,
                   on_epoch=keep_best)
     model.load_state_dict(best.pop("state"))
     return {key: list(values) for key, values in history.items()}, best
 
 
 def _check_run(seed: object, time_budget: object, epochs: object, data: object,
-               recipe: dict[str, Any] | None, threads: object, clock: object) -> dict[str, Any]:
+               recipe: dict[str, Any] | None, clock: object) -> dict[str, Any]:
     check_int("seed", seed, minimum=0)
     if time_budget is None and epochs is None:
         raise ValueError("give time_budget (seconds) or epochs: one of them sets how long to train")
@@ -283,8 +211,6 @@ def _check_run(seed: object, time_budget: object, epochs: object, data: object,
         check_number("time_budget", time_budget, minimum=0, strict=True)
     if epochs is not None:
         check_int("epochs", epochs, minimum=1)
-    if threads is not None:
-        check_int("threads", threads, minimum=1, hint="or None to keep torch's setting")
     check_choice("clock", clock, CLOCKS)
     if not isinstance(data, dict) or not {"train", "val", "test"} <= set(data):
         raise TypeError("data must be a dict with 'train', 'val' and 'test' (images, labels) pairs, "
@@ -297,8 +223,7 @@ def _check_run(seed: object, time_budget: object, epochs: object, data: object,
 
 def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: float | None,
                data: dict, *, epochs: int | None = None, recipe: dict[str, Any] | None = None,
-               device: str = "cpu", progress: bool = False, threads: int | None = 1,
-               clock: str = "cpu") -> dict[str, Any]:
+               threads: int | None = 1, clock: str = "cpu") -> dict[str, Any]:
     """Seed, build, train with the course's ``fit`` for ``time_budget`` seconds (or ``epochs``
     epochs when ``time_budget`` is None) on ``threads`` torch threads, counting seconds on ``clock``
     ("cpu": this process's CPU seconds, ``time.process_time``; "wall": wall-clock seconds). Keep the
@@ -309,18 +234,18 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
     Returns a record: name, family, config, params, macs, seed, seconds (training and validation,
     on ``clock``: what the budget counted), wall_seconds (the whole fit call), epochs (completed,
     fractional), steps, best_epoch, val_accuracy (of the kept model), final_val_accuracy,
-    test_accuracy, time_budget, clock, threads, recipe, device, load_average (the machine's 1-minute
-    load before the run) and history (per epoch: epoch, loss, val_accuracy, seconds).
+    test_accuracy, time_budget, clock, threads, recipe, device ("cpu": where it trained) and history
+    (per epoch: epoch, loss, val_accuracy, seconds).
     """
     name, family, config = _lookup(spec)
-    recipe = _check_run(seed, time_budget, epochs, data, recipe, threads, clock)
-    counts, load = count(family, config), _load_average()
-    with _torch_threads(threads):
+    recipe = _check_run(seed, time_budget, epochs, data, recipe, clock)
+    counts = count(family, config)
+    with torch_threads(threads):
         seed_everything(seed)
         model = build(family, config)
         wall = time.perf_counter()
         history, best = _train(model, data, seed=seed, time_budget=time_budget, epochs=epochs,
-                               recipe=recipe, device=device, progress=progress, clock=clock)
+                               recipe=recipe, clock=clock)
         wall = time.perf_counter() - wall
         test_accuracy = evaluate(model, *data["test"])
         used = torch.get_num_threads()
@@ -330,37 +255,11 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
                 steps=round(done * math.ceil(len(data["train"][1]) / recipe["batch_size"])),
                 best_epoch=best["epoch"], val_accuracy=best["val_accuracy"],
                 final_val_accuracy=history["val_accuracy"][-1], test_accuracy=test_accuracy,
-                time_budget=time_budget, clock=clock, threads=used, recipe=recipe, device=device,
-                load_average=load,
+                time_budget=time_budget, clock=clock, threads=used, recipe=recipe, device="cpu",
                 history={k: history[k] for k in ("epoch", "loss", "val_accuracy", "seconds")})
 
 
-def _load_average() -> float | None:
-    return os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-
-
-# --- where it ran, and the committed results -----------------------------------------------------------
-
-def machine(threads_per_run: int = 1) -> dict[str, Any]:
-    """What a results file should say about where it ran: CPU model, cores, threads per run, torch,
-    Python, platform, CUDA device (None without one)."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
-    except OSError:
-        pass
-    return dict(cpu=cpu, cores=os.cpu_count(), threads_per_run=threads_per_run, torch=torch.__version__,
-                python=platform.python_version(), platform=platform.platform(),
-                cuda=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
-
-
-def protocol_text(time_budget: float, jobs: int, cores: int | None) -> str:
-    """The measurement protocol in one sentence, as the results file, README and notebook state it."""
-    at_a_time = {1: "one run at a time", 2: "two runs at a time"}.get(jobs, f"{jobs} runs at a time")
-    return (f"the same budget of {time_budget:g} CPU-seconds on one core per run; {at_a_time} on the "
-            f"{cores}-core machine")
-
+# --- the committed results ----------------------------------------------------------------------------
 
 RESULTS_KEYS = ("command", "machine", "protocol", "configs", "records", "invocations", "total_seconds")
 
@@ -379,4 +278,8 @@ def load_results(path: str | Path = RESULTS) -> dict[str, Any]:
     for i, r in enumerate(results["records"]):
         if not REQUIRED <= set(r):
             raise ValueError(f"{path}: record {i} lacks {sorted(REQUIRED - set(r))}")
+    specs = [r["config"] for r in results["records"]] + [c[1] for c in dict(results["configs"]).values()]
+    for config in specs:
+        if isinstance(config, dict) and config.get("block") == "seed":  # written before the block's rename
+            config["block"] = "tutorial"
     return results

@@ -20,9 +20,7 @@ import torch
 import torch.nn as nn
 
 from convmixer_lab.checks import check_choice, check_int, check_positive_int
-from convmixer_lab.i18n import pad, tr
 from convmixer_lab.model import BLOCKS, ConvMixer
-from convmixer_lab.threads import one_thread
 
 
 def _positive_ints(**values: object) -> None:
@@ -30,7 +28,7 @@ def _positive_ints(**values: object) -> None:
         check_positive_int(name, value)
 
 
-def _common_divisors(a: int, b: int, most: int = 8) -> str:
+def common_divisors(a: int, b: int, most: int = 8) -> str:
     """Numbers that divide both a and b, smallest first, as text (found without a long search)."""
     n = math.gcd(a, b)
     small = [g for g in range(1, min(math.isqrt(n), 10_000) + 1) if n % g == 0]
@@ -42,7 +40,7 @@ def _check_conv(c_in: object, c_out: object, k: object, groups: object = 1) -> N
     _positive_ints(c_in=c_in, c_out=c_out, k=k, groups=groups)
     if c_in % groups or c_out % groups:
         raise ValueError(f"groups={groups} must divide both c_in={c_in} and c_out={c_out} (PyTorch "
-                         f"refuses it too); choose one of {_common_divisors(c_in, c_out)}")
+                         f"refuses it too); choose one of {common_divisors(c_in, c_out)}")
 
 
 def count_parameters(module: nn.Module, trainable_only: bool = False) -> int:
@@ -112,10 +110,26 @@ def conv_macs(c_in: int, c_out: int, k: int, out_h: int, out_w: int, groups: int
     return (c_in // groups) * k * k * c_out * out_h * out_w
 
 
-def mixer_layer_macs(dim: int, kernel_size: int, grid: int) -> int:
+def mixer_layer_macs(dim: int, kernel_size: int, grid: int | tuple[int, int]) -> int:
     """MACs of one ConvMixer layer (depthwise k x k + pointwise 1x1, h = dim) on a grid x grid map
-    of patch embeddings, for one image: (k*k + h) * h * grid * grid."""
-    return conv_macs(dim, dim, kernel_size, grid, grid, groups=dim) + conv_macs(dim, dim, 1, grid, grid)
+    of patch embeddings (or rows x cols for a pair), for one image: (k*k + h) * h * rows * cols."""
+    rows, cols = _pair("grid", grid)
+    return (conv_macs(dim, dim, kernel_size, rows, cols, groups=dim)
+            + conv_macs(dim, dim, 1, rows, cols))
+
+
+def convmixer_macs(dim: int, depth: int, kernel_size: int = 9, patch_size: int = 7, num_classes: int = 1000,
+                   in_channels: int = 3, image_size: int | tuple[int, int] = 224) -> int:
+    """Closed-form MACs of ``ConvMixer(...)`` for one image (as ``total_macs`` counts them): the stem
+    c*p*p*h*g*g, each layer ``mixer_layer_macs`` (k*k + h)*h*g*g, the head h*n, with
+    g = image_size // p. GELU, BatchNorm and pooling are no multiply-accumulates; the block does
+    not change the count."""
+    _positive_ints(dim=dim, depth=depth, kernel_size=kernel_size, patch_size=patch_size,
+                   in_channels=in_channels)
+    check_int("num_classes", num_classes, minimum=0, hint="0 means no classifier")
+    rows, cols = _grid(image_size, patch_size)
+    return (conv_macs(in_channels, dim, patch_size, rows, cols)
+            + depth * mixer_layer_macs(dim, kernel_size, (rows, cols)) + dim * num_classes)
 
 
 def patch_stats(in_channels: int = 3, dim: int = 768, patch_size: int = 7,
@@ -148,7 +162,7 @@ def convmixer_params(dim: int, depth: int, kernel_size: int = 9, patch_size: int
 
         stem  = c*p*p*h + h (conv + bias)  + 2h (BatchNorm)
         layer = k*k*h + h   (depthwise)    + h*h + h (pointwise) + 2h per BatchNorm
-                (two BatchNorms in the paper block, one in the tutorial's "seed" block)
+                (two BatchNorms in the paper block, one in the tutorial's block)
         head  = h*n + n     (Linear; nothing when n = 0)
     """
     h, d, k, p, c, n = dim, depth, kernel_size, patch_size, in_channels, num_classes
@@ -172,16 +186,24 @@ class Stage:
     macs: int
 
 
-def _image_hw(image_size: object) -> tuple[int, int]:
+def _pair(name: str, value: object) -> tuple[int, int]:
     """(H, W) from an int or a pair of ints, each checked."""
-    if isinstance(image_size, Sequence) and not isinstance(image_size, str):
-        if len(image_size) != 2:
-            raise ValueError(f"image_size must be an int or a pair (H, W), got {len(image_size)} "
-                             f"values {tuple(image_size)!r}")
-        return (check_positive_int("image_size[0]", image_size[0]),
-                check_positive_int("image_size[1]", image_size[1]))
-    side = check_positive_int("image_size", image_size, hint="give one int or a pair (H, W)")
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be an int or a pair (H, W), got {len(value)} "
+                             f"values {tuple(value)!r}")
+        return check_positive_int(f"{name}[0]", value[0]), check_positive_int(f"{name}[1]", value[1])
+    side = check_positive_int(name, value, hint="give one int or a pair (H, W)")
     return side, side
+
+
+def _grid(image_size: object, patch_size: int) -> tuple[int, int]:
+    """The patch grid (rows, cols) of an image, refusing one smaller than a patch."""
+    hw = _pair("image_size", image_size)
+    if min(hw) < patch_size:
+        raise ValueError(f"image_size {hw} is smaller than one patch (patch_size={patch_size}); "
+                         f"use an image_size of at least {patch_size}")
+    return hw[0] // patch_size, hw[1] // patch_size
 
 
 def _check_model(model: object) -> ConvMixer:
@@ -197,17 +219,14 @@ def stage_table(model: ConvMixer, image_size: int | tuple[int, int] = 224) -> li
     and the Linear head (GELU, BatchNorm and pooling are not multiply-accumulates and are left out).
     """
     cfg = _check_model(model).config
-    hw = _image_hw(image_size)
     h, k, p, c, n = (cfg["dim"], cfg["kernel_size"], cfg["patch_size"], cfg["in_channels"],
                      cfg["num_classes"])
-    if min(hw) < p:
-        raise ValueError(f"image_size {hw} is smaller than one patch (patch_size={p}); "
-                         f"use an image_size of at least {p}")
-    gh, gw = hw[0] // p, hw[1] // p
-    rows = [Stage("input", (c, hw[0], hw[1]), 0, 0),
+    gh, gw = _grid(image_size, p)
+    hw = _pair("image_size", image_size)
+    rows = [Stage("input", (c, *hw), 0, 0),
             Stage("patch_embedding", (h, gh, gw), count_parameters(model.patch_embedding),
                   conv_macs(c, h, p, gh, gw))]
-    layer_macs = conv_macs(h, h, k, gh, gw, groups=h) + conv_macs(h, h, 1, gh, gw)
+    layer_macs = mixer_layer_macs(h, k, (gh, gw))
     for i, layer in enumerate(model.mixer_layers):
         rows.append(Stage(f"mixer_layers.{i}", (h, gh, gw), count_parameters(layer), layer_macs))
     rows.append(Stage("global_avg_pool+flatten", (h,), 0, 0))
@@ -217,11 +236,13 @@ def stage_table(model: ConvMixer, image_size: int | tuple[int, int] = 224) -> li
 
 
 def total_macs(model: ConvMixer, image_size: int | tuple[int, int] = 224) -> int:
-    """MACs for one image through the whole network (sum of ``stage_table``)."""
+    """MACs for one image through the whole network (sum of ``stage_table``; equals
+    ``convmixer_macs`` of the model's configuration)."""
     return sum(s.macs for s in stage_table(model, image_size))
 
 
-def _check_rows(rows: object) -> list[Stage]:
+def check_rows(rows: object) -> list[Stage]:
+    """``rows`` as a list of ``Stage`` rows (what ``stage_table`` returns), or a TypeError."""
     if (isinstance(rows, (str, bytes)) or not isinstance(rows, Sequence) or not rows
             or not all(isinstance(r, Stage) for r in rows)):
         raise TypeError(f"rows must be a non-empty list of Stage rows, as stage_table(model) returns, "
@@ -241,7 +262,7 @@ def group_repeats(rows: list[Stage]) -> list[tuple[Stage, int]]:
     the stage named by its index range (``mixer_layers.0-19``) and holding ONE stage's numbers.
     Every other stage comes with count 1. Totals: ``sum(stage.params * count)``."""
     groups: list[tuple[Stage, int]] = []
-    for row in _check_rows(rows):
+    for row in check_rows(rows):
         if groups and _continues(groups[-1], row):
             groups[-1] = (groups[-1][0], groups[-1][1] + 1)
         else:
@@ -265,25 +286,6 @@ def _renamed(first: Stage, count: int) -> Stage:
     return Stage(f"{prefix}.{index}-{index + count - 1}", first.output_shape, first.params, first.macs)
 
 
-def format_table(rows: list[Stage], group: bool = True) -> str:
-    """The stage table as fixed-width text (what notebook 04 prints). With ``group`` (the default),
-    identical consecutive layers share one row: ``mixer_layers.0-19, each ... x 20``; the total
-    still counts every layer. Headings and the words among the stage names are in the current
-    language (``i18n.tr``), padded by display width so the columns line up in Chinese too."""
-    rows = _check_rows(rows)
-    pairs = group_repeats(rows) if group else [(r, 1) for r in rows]
-    lines = [pad(tr("stage"), 26) + pad(tr("output shape"), 16, ">") + pad(tr("params"), 14, ">")
-             + f"{'MACs':>16}"]
-    for r, n in pairs:
-        name = tr("{name}, each", name=r.name) if n > 1 else tr("input") if r.name == "input" else r.name
-        shape = "x".join(str(s) for s in r.output_shape)
-        repeat = f"  x {n}" if n > 1 else ""
-        lines.append(pad(name, 26) + f"{shape:>16}{r.params:>14,}{r.macs:>16,}{repeat}")
-    lines.append(pad(tr("total"), 26) + f"{'':>16}{sum(r.params for r in rows):>14,}"
-                 f"{sum(r.macs for r in rows):>16,}")
-    return "\n".join(lines)
-
-
 def measured_shapes(model: ConvMixer, x: torch.Tensor) -> list[tuple[str, tuple[int, ...]]]:
     """Run ``x`` through ``model`` stage by stage (no hooks) and return each output shape."""
     _check_model(model).check_input(x)
@@ -297,124 +299,3 @@ def measured_shapes(model: ConvMixer, x: torch.Tensor) -> list[tuple[str, tuple[
         out = model.forward_head(z)
         shapes.append(("head", tuple(out.shape)))
     return shapes
-
-
-# --- receptive fields (notebooks 01 and 02) ----------------------------------------------------
-
-def _int_list(name: str, values: object) -> list[int]:
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise TypeError(f"{name} must be a list of ints, one per layer (e.g. [3, 3, 3]), "
-                        f"got {type(values).__name__}")
-    return [check_positive_int(f"{name}[{i}]", v) for i, v in enumerate(values)]
-
-
-def receptive_field(kernel_sizes: list[int], strides: list[int] | None = None) -> int:
-    """Side length, in input pixels, of the square one output value of a stack of convolutions
-    sees (padding does not change it)::
-
-        r = 1 + sum_i (k_i - 1) * (s_1 * ... * s_{i-1})
-
-    ``receptive_field([3, 3, 3]) == 7``: three 3x3 stride-1 layers see one 7x7 patch.
-    ``strides`` defaults to 1 for every layer.
-    """
-    kernels = _int_list("kernel_sizes", kernel_sizes)
-    steps = [1] * len(kernels) if strides is None else _int_list("strides", strides)
-    if len(steps) != len(kernels):
-        raise ValueError(f"strides must have one entry per kernel: got {len(steps)} strides for "
-                         f"{len(kernels)} kernel_sizes")
-    r, jump = 1, 1
-    for k, s in zip(kernels, steps):
-        r += (k - 1) * jump
-        jump *= s
-    return r
-
-
-def convmixer_receptive_field(depth: int, kernel_size: int = 9, patch_size: int = 7) -> tuple[int, int]:
-    """(patches, pixels): the receptive field of one patch embedding after the stem and ``depth``
-    ConvMixer layers (only the k x k depthwise convolutions widen it; 1x1 convolutions do not)::
-
-        patches = 1 + d * (k - 1)        pixels = p * patches
-
-    Not capped at the image: a value wider than the image means every output sees all of it.
-    """
-    d = check_int("depth", depth, minimum=0, hint="0 means the stem alone")
-    _positive_ints(kernel_size=kernel_size, patch_size=patch_size)
-    patches = 1 + d * (kernel_size - 1)
-    return patches, patch_size * patches
-
-
-def layers_to_see(side: int, kernel_size: int = 3, patch_size: int = 1) -> int:
-    """Fewest stacked k x k stride-1 layers, after a p x p patch stem (p = 1: no stem), whose
-    receptive field is at least ``side`` pixels wide: the least d with p * (1 + d * (k - 1)) >= side.
-
-    layers_to_see(11, 3) == 5 (a VGG-style stack); layers_to_see(224, 9, 7) == 4 (ConvMixer).
-    """
-    _positive_ints(side=side, kernel_size=kernel_size, patch_size=patch_size)
-    patches = -(-side // patch_size)  # patches the field must span: ceil(side / p)
-    if patches > 1 and kernel_size == 1:
-        raise ValueError(f"kernel_size=1 never widens the receptive field beyond one {patch_size}-pixel "
-                         f"patch, so no depth reaches side={side}; use kernel_size >= 2")
-    return 0 if patches <= 1 else -(-(patches - 1) // (kernel_size - 1))
-
-
-def same_padding_reach(kernel_size: int) -> tuple[int, int]:
-    """(before, after): how many positions before and after its own one output of a stride-1
-    k x k convolution with ``padding="same"`` sees along each axis. PyTorch pads (k - 1) // 2
-    before and the rest after, so an odd k reaches (k - 1) / 2 both ways: (4, 4) for k = 9."""
-    k = check_positive_int("kernel_size", kernel_size)
-    return (k - 1) // 2, k - 1 - (k - 1) // 2
-
-
-def _check_patch(grid: object, row: object, col: object) -> tuple[int, int, int]:
-    g = check_positive_int("grid", grid)
-    hint = f"the grid has {g} rows and columns, numbered 0 to {g - 1}"
-    return g, check_int("row", row, minimum=0, maximum=g - 1, hint=hint), check_int(
-        "col", col, minimum=0, maximum=g - 1, hint=hint)
-
-
-def receptive_field_box(depth: int, kernel_size: int, row: int, col: int,
-                        grid: int) -> tuple[int, int, int, int]:
-    """(first_row, first_col, last_row, last_col), inclusive: the patches of a ``grid`` x ``grid``
-    map that the embedding at (row, col) depends on after ``depth`` ConvMixer layers with k x k
-    depthwise kernels (padding "same"), clipped to the map. After d layers it reaches d * before
-    patches up and left and d * after patches down and right (``same_padding_reach``)."""
-    d = check_int("depth", depth, minimum=0, hint="0 means the stem alone")
-    g, r, c = _check_patch(grid, row, col)
-    before, after = same_padding_reach(kernel_size)
-    return (max(r - d * before, 0), max(c - d * before, 0),
-            min(r + d * after, g - 1), min(c + d * after, g - 1))
-
-
-def layers_to_see_all(grid: int, kernel_size: int = 9, row: int | None = None,
-                      col: int | None = None) -> int:
-    """Fewest ConvMixer layers (k x k depthwise, padding "same") after which the embedding at
-    (row, col) depends on every patch of a ``grid`` x ``grid`` map; (row, col) defaults to the
-    centre patch (grid // 2, grid // 2). It must reach the farthest edge: for k = 9 on a 32 x 32
-    grid the centre patch needs ceil(16 / 4) = 4 layers, the corner patch (0, 0) ceil(31 / 4) = 8."""
-    g = check_positive_int("grid", grid)
-    g, r, c = _check_patch(g, g // 2 if row is None else row, g // 2 if col is None else col)
-    before, after = same_padding_reach(kernel_size)
-    needs = [(r, before), (c, before), (g - 1 - r, after), (g - 1 - c, after)]  # (distance, reach)
-    if any(distance and not reach for distance, reach in needs):
-        raise ValueError(f"kernel_size={kernel_size} never widens the receptive field towards every "
-                         f"edge of the grid, so patch ({r}, {c}) never sees the whole grid; "
-                         f"use kernel_size >= 3")
-    return max((-(-distance // reach) if distance else 0) for distance, reach in needs)
-
-
-def inputs_seen(module: nn.Module, x: torch.Tensor, row: int, col: int) -> torch.Tensor:
-    """Which positions of ``x`` [N, C, H, W] the output of ``module`` at (row, col) depends on,
-    measured with autograd: a bool map [H, W], True where the gradient of the output vector at
-    (row, col) (all channels of the first image, summed) is non-zero. The module is used as it is
-    (put it in eval mode first if it holds BatchNorm)."""
-    if not isinstance(module, nn.Module):
-        raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
-    if not isinstance(x, torch.Tensor) or x.dim() != 4:
-        raise ValueError(f"x must be a tensor [N, C, H, W], got {getattr(x, 'shape', type(x).__name__)}")
-    with torch.enable_grad(), one_thread():  # tiny tensors: see convmixer_lab/threads.py
-        leaf = x[:1].detach().clone().requires_grad_(True)
-        out = module(leaf)
-        check_int("row", row, minimum=0, maximum=out.shape[2] - 1, hint="a row of the output grid")
-        check_int("col", col, minimum=0, maximum=out.shape[3] - 1, hint="a column of the output grid")
-        out[0, :, row, col].sum().backward()
-    return leaf.grad.abs().sum(dim=(0, 1)) > 0

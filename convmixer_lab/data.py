@@ -1,21 +1,10 @@
 """Data for the course: the sample photo and Fashion-MNIST (bundled in data/, read offline).
 
-Where the data are. The data folder holds ``fashion-mnist/`` (the four official gzip IDX files) and
-``checkpoints/`` (the reference model). Functions look, in this order, at
-
-1. ``root=``: for Fashion-MNIST, the folder that holds the four ``.gz`` files;
-2. the environment variable ``CONVMIXER_LAB_DATA``: the data folder (holding ``fashion-mnist/`` and
-   ``checkpoints/``), e.g. ``export CONVMIXER_LAB_DATA=~/convmixer-lab/data``;
-3. ``data/`` beside the package, as in a clone of the repository (the bundled copy).
-
-A copy installed from a wheel has no bundled data: give it ``root=`` or ``CONVMIXER_LAB_DATA``, and
-fetch the files with ``download_fashion_mnist(root)``. ``DATA_DIR``, ``FASHION_MNIST_DIR`` and
-``REFERENCE_CHECKPOINT`` are these paths as they were when the module was imported.
-
-Every file is decompressed as a stream: the sha256 of its content is computed on the way, and a
-file whose content grows past the largest official size (plus a small margin) is refused at that
-point, so a small file that would decompress to gigabytes (a gzip bomb) is never held in memory.
-Every problem with a file is a ``DataError`` that names the file and the fix.
+The data folder holds ``fashion-mnist/`` (the four official gzip IDX files) and ``checkpoints/``. The
+files are found in ``root=``, else in ``$CONVMIXER_LAB_DATA`` (the data folder), else in the bundled
+``data/`` of a clone (a wheel has none: ``download_fashion_mnist(root)`` fetches them). Every file is
+decompressed as a stream, hashed on the way and refused once it grows past its official size (a gzip
+bomb is never held in memory). Every problem with a file is one ``DataError`` naming it and the fix.
 """
 
 from __future__ import annotations
@@ -59,12 +48,10 @@ def reference_checkpoint() -> Path:
     return data_dir() / "checkpoints" / "reference.pt"  # see data/checkpoints/README.md
 
 
-try:  # as at import (the functions above read the variable when called)
-    DATA_DIR = data_dir()
+try:  # as at import (reference_checkpoint() reads the variable when called)
+    REFERENCE_CHECKPOINT = reference_checkpoint()
 except DataError:
-    DATA_DIR = Path(os.environ[DATA_ENV])
-FASHION_MNIST_DIR = DATA_DIR / "fashion-mnist"
-REFERENCE_CHECKPOINT = DATA_DIR / "checkpoints" / "reference.pt"
+    REFERENCE_CHECKPOINT = Path(os.environ[DATA_ENV]) / "checkpoints" / "reference.pt"
 FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
 # The four official files, unchanged, and their sha256 (data/README.md lists the same values).
 FILES = {
@@ -73,9 +60,8 @@ FILES = {
     ("test", "images"): "t10k-images-idx3-ubyte.gz",
     ("test", "labels"): "t10k-labels-idx1-ubyte.gz",
 }
-# sha256 of each file's decompressed IDX content: the check the reader and the downloader make.
-# (The bundled .gz files were recompressed by Debian, so their container bytes, listed in
-# GZ_SHA256 and data/README.md, differ from upstream's .gz files; the content inside does not.)
+# sha256 of each file's decompressed content, which reader and downloader check (the bundled .gz were
+# recompressed by Debian: their own bytes, GZ_SHA256 and data/README.md, differ from upstream's).
 SHA256 = {
     "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
     "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
@@ -89,12 +75,8 @@ GZ_SHA256 = {
     "t10k-labels-idx1-ubyte.gz": "8d3605d196f4be44669e46906da9733c8131fef761fdbfec72c424d5222f1a05",
 }
 # Decompressed sizes of the official files: IDX header (16 bytes for images, 8 for labels) + data.
-CONTENT_BYTES = {
-    "train-images-idx3-ubyte.gz": 16 + 60_000 * 28 * 28,
-    "train-labels-idx1-ubyte.gz": 8 + 60_000,
-    "t10k-images-idx3-ubyte.gz": 16 + 10_000 * 28 * 28,
-    "t10k-labels-idx1-ubyte.gz": 8 + 10_000,
-}
+CONTENT_BYTES = {FILES[split, kind]: (16 + n * 28 * 28 if kind == "images" else 8 + n)
+                 for split, n in (("train", 60_000), ("test", 10_000)) for kind in ("images", "labels")}
 SIZE_MARGIN = 1 << 16  # bytes of content allowed beyond the official size before a file is refused
 SPLITS = ("train", "test")
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
@@ -117,8 +99,7 @@ class _TooLarge(Exception):
 
 
 def sample_photo(size: int = 224) -> np.ndarray:
-    """The photo matplotlib ships (Grace Hopper), centre-cropped to a square and resized to
-    ``size`` x ``size``: uint8 array [size, size, 3]. No network needed."""
+    """The photo matplotlib ships (Grace Hopper), centre-cropped and resized: uint8 [size, size, 3]."""
     size = check_positive_int("size", size, hint="pixels per side, e.g. 224")
     with cbook.get_sample_data("grace_hopper.jpg") as f:
         img = Image.open(f).convert("RGB")
@@ -129,24 +110,17 @@ def sample_photo(size: int = 224) -> np.ndarray:
         return np.asarray(img, dtype=np.uint8).copy()
 
 
-# --- where the files are -------------------------------------------------------------------------
-
 def _fix(folder: Path) -> str:
     return f"fetch a good copy with convmixer_lab.data.download_fashion_mnist({str(folder)!r})"
 
 
-def _as_path(name: str, value: object) -> Path:
-    if not isinstance(value, (str, os.PathLike)) or not str(value):
-        raise TypeError(f"{name} must be a folder path (str or pathlib.Path), got {value!r}")
-    return Path(value).expanduser()
-
-
 def fashion_mnist_dir(root: str | Path | None = None, create: bool = False) -> Path:
-    """The folder that holds (or, with ``create``, will hold) the four Fashion-MNIST files: ``root``,
-    else ``$CONVMIXER_LAB_DATA/fashion-mnist``, else the bundled data/fashion-mnist. A ``DataError``
-    names both ways of giving it when there is none, or when the folder is not a folder."""
+    """The folder that holds (``create``: will hold) the four files: ``root``, else
+    ``$CONVMIXER_LAB_DATA/fashion-mnist``, else the bundled data/fashion-mnist."""
     if root is not None:
-        folder, given = _as_path("root", root), f"root={str(root)!r}"
+        if not isinstance(root, (str, os.PathLike)) or not str(root):
+            raise TypeError(f"root must be a folder path (str or pathlib.Path), got {root!r}")
+        folder, given = Path(root).expanduser(), f"root={str(root)!r}"
     elif os.environ.get(DATA_ENV):
         folder, given = data_dir() / "fashion-mnist", f"{DATA_ENV}"
     elif BUNDLED_DATA_DIR.is_dir():
@@ -164,12 +138,9 @@ def fashion_mnist_dir(root: str | Path | None = None, create: bool = False) -> P
     return folder
 
 
-# --- streaming decompression with a size limit ---------------------------------------------------
-
 class _GzipStream:
-    """Decompress gzip data fed in chunks: sha256 and size of the content, computed on the way.
-    More than ``limit`` bytes of content raise ``_TooLarge`` as soon as byte ``limit + 1`` appears
-    (a gzip bomb is never held); ``keep`` collects the content in ``self.content``."""
+    """Decompress gzip data fed in chunks, hashing the content; ``_TooLarge`` as soon as it passes
+    ``limit`` bytes; ``keep`` collects it in ``self.content``."""
 
     def __init__(self, limit: int, keep: bool = False) -> None:
         self.limit, self.size, self.digest = limit, 0, hashlib.sha256()
@@ -177,7 +148,6 @@ class _GzipStream:
         self._zlib = zlib.decompressobj(wbits=31)  # 31: a gzip container around deflate data
 
     def feed(self, chunk: bytes) -> None:
-        """Decompress ``chunk`` (zlib.error when it is not gzip data)."""
         while chunk:
             if self._zlib.eof:  # one gzip member ended and another follows
                 self._zlib = zlib.decompressobj(wbits=31)
@@ -197,7 +167,6 @@ class _GzipStream:
 
 
 def _decompress_file(path: Path, limit: int, keep: bool = False) -> _GzipStream:
-    """Stream the gzip file at ``path`` through ``_GzipStream``; every failure is a DataError."""
     fix = _fix(path.parent)
     if path.is_dir():
         raise DataError(f"{path} is a folder where the data file should be; remove the folder, then {fix}")
@@ -223,8 +192,7 @@ def _decompress_file(path: Path, limit: int, keep: bool = False) -> _GzipStream:
 
 
 def sha256_of(path: str | Path, decompress: bool = False) -> str:
-    """Hex sha256 of a file (of its gzip content with ``decompress``, streamed with the size limit
-    of the largest official file), read in 1 MiB chunks."""
+    """Hex sha256 of a file (``decompress``: of its gzip content, with the largest official size limit)."""
     path = Path(path)
     if decompress:
         return _decompress_file(path, max(_LIMIT.values())).digest.hexdigest()
@@ -235,10 +203,7 @@ def sha256_of(path: str | Path, decompress: bool = False) -> str:
     return digest.hexdigest()
 
 
-# --- reading -------------------------------------------------------------------------------------
-
 def _parse_idx(raw: bytearray, path: Path, kind: str) -> np.ndarray:
-    """The uint8 array an IDX file's content describes; header and payload must agree exactly."""
     fix = _fix(path.parent)
     header = 4 * (1 + (3 if kind == "images" else 1))
     if len(raw) < header:
@@ -255,13 +220,8 @@ def _parse_idx(raw: bytearray, path: Path, kind: str) -> np.ndarray:
 
 
 def read_idx(path: str | Path, kind: str, sha256: str | None = None) -> np.ndarray:
-    """Read one gzip IDX file: ``kind="images"`` -> uint8 [N, rows, cols], ``"labels"`` -> uint8 [N].
-
-    Layout: big-endian int32 magic (2051 images / 2049 labels), int32 N, (int32 rows, int32 cols),
-    then the uint8 payload; header and payload must agree exactly. With ``sha256`` the
-    decompressed content must have that hash. Content larger than the official file of that name
-    (or, for other names, the largest official file of that kind) plus ``SIZE_MARGIN`` is refused.
-    """
+    """One gzip IDX file (big-endian int32 magic, N[, rows, cols], then uint8 data): ``kind="images"``
+    -> uint8 [N, rows, cols], ``"labels"`` -> [N]. ``sha256``: the content's required hash."""
     path = Path(path)
     check_choice("kind", kind, tuple(_IDX_MAGIC))
     limit = CONTENT_BYTES[path.name] + SIZE_MARGIN if path.name in CONTENT_BYTES else _LIMIT[kind]
@@ -287,10 +247,8 @@ def _check_pair(images: np.ndarray, labels: np.ndarray, paths: dict[str, Path]) 
 
 def load_fashion_mnist(split: str, root: str | Path | None = None,
                        verify: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Fashion-MNIST ``split`` ("train": 60,000 images, "test": 10,000) from ``root`` (the folder
-    holding the four files; default: ``$CONVMIXER_LAB_DATA/fashion-mnist``, else the bundled
-    data/fashion-mnist). Returns (images uint8 [N, 28, 28], labels int64 [N] in 0..9).
-    With ``verify`` the files' content must have the official sha256 (``SHA256``)."""
+    """Fashion-MNIST ``split`` ("train": 60,000 images, "test": 10,000) from ``fashion_mnist_dir(root)``:
+    (images uint8 [N, 28, 28], labels int64 [N]); ``verify``: the content has the official sha256."""
     check_choice("split", split, SPLITS)
     if not isinstance(verify, bool):
         raise TypeError(f"verify must be True or False, got {verify!r}")
@@ -303,8 +261,7 @@ def load_fashion_mnist(split: str, root: str | Path | None = None,
 
 
 def to_tensor(images: np.ndarray) -> torch.Tensor:
-    """uint8 images [N, 28, 28] (or one [28, 28]) -> float32 [N, 1, 28, 28], scaled to [0, 1],
-    then normalised with the training set's MEAN and STD."""
+    """uint8 images [N, 28, 28] (or one [28, 28]) -> float32 [N, 1, 28, 28], normalised by MEAN and STD."""
     arr = np.asarray(images)
     if arr.dtype != np.uint8 or arr.ndim not in (2, 3):
         raise ValueError(f"images must be a uint8 array [N, H, W] or [H, W] as load_fashion_mnist "
@@ -315,10 +272,7 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
     return x.sub_(MEAN).div_(STD)
 
 
-# --- downloading ---------------------------------------------------------------------------------
-
 def _is_good_copy(path: Path) -> bool:
-    """Whether ``path`` is a complete gzip file whose content has the official sha256."""
     try:
         return _decompress_file(path, CONTENT_BYTES[path.name] + SIZE_MARGIN).digest.hexdigest() \
             == SHA256[path.name]
@@ -337,7 +291,6 @@ def _download_chunks(url: str, timeout: float) -> Iterator[bytes]:
 
 
 def _download_verified(url: str, name: str, timeout: float, out) -> None:
-    """Stream ``url`` into the open file ``out``, checking its content's sha256 on the way."""
     stream = _GzipStream(CONTENT_BYTES[name] + SIZE_MARGIN)
     try:
         for chunk in _download_chunks(url, timeout):
@@ -356,11 +309,8 @@ def _download_verified(url: str, name: str, timeout: float, out) -> None:
 
 def download_fashion_mnist(root: str | Path | None = None, base_url: str = FASHION_MNIST_URL,
                            timeout: float = 60.0) -> Path:
-    """Fetch the four official files into ``root`` (default: as ``load_fashion_mnist`` finds them;
-    created when missing) unless a good copy is there. A missing, truncated, corrupted or foreign
-    file is replaced: each download is checked (content sha256, streamed with a size limit) before
-    it is renamed over the old file (``files.atomic_write``), so nothing half-written is left.
-    ``base_url`` may point to a mirror (http://, https:// or file://). Returns the folder."""
+    """Fetch into ``fashion_mnist_dir(root)`` each official file that lacks a good copy there, checked
+    (content sha256, size limit) before it replaces the old file. ``base_url``: http(s):// or file://."""
     if not isinstance(base_url, str) or not base_url:
         raise TypeError(f"base_url must be a URL string (http://, https:// or file://), got {base_url!r}")
     timeout = check_number("timeout", timeout, minimum=0, strict=True, hint="seconds, e.g. 60")
@@ -384,9 +334,8 @@ SPLIT_SEED = 20220124  # fixed: every run, notebook and script holds out the sam
 
 def train_val_split(labels: np.ndarray, per_class: int = VAL_PER_CLASS,
                     seed: int = SPLIT_SEED) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, val) into the training set: ``per_class`` images of every class are held out
-    for validation, picked at random with a fixed ``seed`` (the same split every time; class-balanced).
-    Both index arrays are sorted, so the training images keep their original order."""
+    """Sorted indices (train, val) into the training set: ``per_class`` images of every class held out,
+    drawn with the fixed ``seed`` (the same split every time)."""
     labels = np.asarray(labels)
     per_class = check_int("per_class", per_class, minimum=0)
     if labels.ndim != 1:
@@ -406,9 +355,8 @@ def train_val_split(labels: np.ndarray, per_class: int = VAL_PER_CLASS,
 
 def fashion_mnist_tensors(root: str | Path | None = None, val_per_class: int = VAL_PER_CLASS,
                           subset: int | None = None) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """The three splits as model-ready tensors: {"train", "val", "test"} -> (images float32
-    [N, 1, 28, 28] normalised by ``to_tensor``, labels int64 [N]). "val" is ``train_val_split`` of
-    the training set; ``subset`` keeps only the first N of the remaining training images."""
+    """{"train", "val", "test"} -> (``to_tensor`` images, int64 labels); "val" is ``train_val_split``'s,
+    ``subset`` keeps the first N of the training images left."""
     images, labels = load_fashion_mnist("train", root)
     test_images, test_labels = load_fashion_mnist("test", root)
     train_idx, val_idx = train_val_split(labels, val_per_class)

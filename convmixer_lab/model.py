@@ -14,8 +14,9 @@ The paper's network::
     z_{l}  = BN(GELU(PointwiseConv(z'_l)))                               #   two BatchNorms
     logits = Linear(flatten(AdaptiveAvgPool(z_d)))                      # head
 
-``SeedConvMixerLayer`` keeps the course's source tutorial's variant so the two can be compared:
-it uses ONE BatchNorm for both convolutions and puts the residual around both.
+``TutorialConvMixerLayer`` keeps the course's source tutorial's variant so the two can be compared:
+it uses ONE BatchNorm for both convolutions and puts the residual around both. ``residual=False``
+drops the paper layer's residual (notebook 06's ablation).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import torch.nn as nn
 
 from convmixer_lab.checks import check_choice, check_int, check_positive_int
 
-BLOCKS = ("paper", "seed")  # the paper's layer, and the course's source tutorial's variant
+BLOCKS = ("paper", "tutorial")  # the paper's layer, and the course's source tutorial's variant
 
 # How to name a float dtype in a fix: x.float(), model.double(), ...
 _FLOAT_METHODS = {torch.float32: "float", torch.float64: "double", torch.float16: "half",
@@ -85,13 +86,17 @@ class ConvMixerLayer(nn.Module):
         z' = BN1(GELU(DWConv(z))) + z
         out = BN2(GELU(PWConv(z')))
 
-    Shape is kept: [N, h, H', W'] -> [N, h, H', W'].
+    Shape is kept: [N, h, H', W'] -> [N, h, H', W']. ``residual=False`` (an ablation, notebook 06)
+    leaves out the ``+ z``: same parameters, nothing carries the input past the layer.
     """
 
-    def __init__(self, dim: int, kernel_size: int = 9) -> None:
+    def __init__(self, dim: int, kernel_size: int = 9, *, residual: bool = True) -> None:
         super().__init__()
         check_positive_int("dim", dim)
         check_positive_int("kernel_size", kernel_size)
+        if not isinstance(residual, bool):
+            raise TypeError(f"residual must be True or False, got {residual!r}")
+        self.residual = residual
         self.depthwise = nn.Conv2d(dim, dim, kernel_size, groups=dim, padding="same")
         self.act1 = nn.GELU()
         self.norm1 = nn.BatchNorm2d(dim)
@@ -104,7 +109,7 @@ class ConvMixerLayer(nn.Module):
         y = self.depthwise(z)  # [N, h, H', W'], channels independent
         y = self.act1(y)
         y = self.norm1(y)
-        z = y + z              # residual around the depthwise part only
+        z = y + z if self.residual else y  # residual around the depthwise part only
         # channel mixing: a per-pixel linear map across the h channels
         z = self.pointwise(z)  # [N, h, H', W']
         z = self.act2(z)
@@ -112,7 +117,7 @@ class ConvMixerLayer(nn.Module):
         return z
 
 
-class SeedConvMixerLayer(nn.Module):
+class TutorialConvMixerLayer(nn.Module):
     """The source tutorial's layer, kept verbatim in structure to teach how it differs.
 
     Two deviations from the paper:
@@ -150,8 +155,10 @@ class ConvMixer(nn.Module):
     """ConvMixer-h/d: PatchEmbedding, d ConvMixer layers, global average pool, Linear.
 
     Signature as in the course's source tutorial, plus keyword-only extras:
-    ``in_channels`` (1 for grey images) and ``block`` ("paper" or "seed").
-    ``num_classes=0`` builds no classifier: ``forward`` then returns the pooled h features.
+    ``in_channels`` (1 for grey images), ``block`` ("paper" or "tutorial") and ``residual``
+    (False: the paper layers without their residual, an ablation). ``num_classes=0`` builds no
+    classifier: ``forward`` then returns the pooled h features. ``config`` holds the arguments
+    (``residual`` only when False, so a checkpoint's keys stay those of the course's models).
     """
 
     def __init__(
@@ -164,6 +171,7 @@ class ConvMixer(nn.Module):
         *,
         in_channels: int = 3,
         block: str = "paper",
+        residual: bool = True,
     ) -> None:
         super().__init__()
         for name, value in (("dim", dim), ("depth", depth), ("kernel_size", kernel_size),
@@ -171,11 +179,18 @@ class ConvMixer(nn.Module):
             check_positive_int(name, value)
         check_int("num_classes", num_classes, minimum=0, hint="0 means no classifier")
         check_choice("block", block, BLOCKS)
+        if not isinstance(residual, bool):
+            raise TypeError(f"residual must be True or False, got {residual!r}")
+        if not residual and block != "paper":
+            raise ValueError("residual=False exists for block='paper' only; use block='paper'")
         self.config = dict(dim=dim, depth=depth, kernel_size=kernel_size, patch_size=patch_size,
                            num_classes=num_classes, in_channels=in_channels, block=block)
-        layer = ConvMixerLayer if block == "paper" else SeedConvMixerLayer
+        if not residual:
+            self.config["residual"] = False
         self.patch_embedding = PatchEmbedding(dim, patch_size, in_channels)
-        self.mixer_layers = nn.Sequential(*[layer(dim, kernel_size) for _ in range(depth)])
+        self.mixer_layers = nn.Sequential(*[
+            ConvMixerLayer(dim, kernel_size, residual=residual) if block == "paper"
+            else TutorialConvMixerLayer(dim, kernel_size) for _ in range(depth)])
         self.global_avg_pool = nn.AdaptiveAvgPool2d((1, 1))
         self.classifier = nn.Linear(dim, num_classes) if num_classes > 0 else nn.Identity()
         # Keep the convolution weights channels-last (NHWC in memory; shapes and values unchanged):

@@ -1,14 +1,7 @@
-"""The course's Fashion-MNIST ConvMixers: model shapes and training recipes, kept apart.
-
-A preset name selects both a model (``MODELS``: the ConvMixer's h, d, k, p) and a recipe
-(``RECIPES``: how to train it). ``fashion_convmixer`` is the one place a Fashion-MNIST ConvMixer is
-built (1 input channel for grey images, 10 classes); the command line, the exercises and the
-notebooks all call it.
-
-- "small": ConvMixer-64/4, k=3, p=4 (22,090 parameters). p=4 makes a 7x7 patch grid, so a CPU
-  epoch is short; 3 epochs reach about 90% test accuracy (benchmarks/train_small.py times it).
-- "reference": ConvMixer-256/8, k=7, p=2 (641,290 parameters), the recipe meant for a GPU
-  (benchmarks/train_reference_gpu.sh; data/checkpoints/README.md).
+"""The course's Fashion-MNIST ConvMixers (1 grey channel, 10 classes): a preset names a model
+(``MODELS``: h, d, k, p) and a recipe (``RECIPES``); ``fashion_convmixer`` builds every one of them.
+"small" (ConvMixer-64/4, k=3, p=4: 22,090 parameters) trains on a CPU; "reference" (ConvMixer-256/8,
+k=7, p=2: 641,290 parameters) on a GPU (benchmarks/train_reference_gpu.sh).
 """
 
 from __future__ import annotations
@@ -18,7 +11,6 @@ from typing import Any
 from convmixer_lab.checks import check_choice
 from convmixer_lab.model import ConvMixer
 
-# Fashion-MNIST: grey 28x28 images in 10 classes.
 FASHION_MNIST = dict(in_channels=1, num_classes=10)
 
 MODELS: dict[str, dict[str, int]] = {
@@ -33,8 +25,7 @@ PRESET_NAMES = tuple(MODELS)
 
 
 def model_config(preset: str = "small", **overrides: Any) -> dict[str, Any]:
-    """The full ``ConvMixer`` keyword arguments of ``preset`` for Fashion-MNIST, with
-    ``overrides`` (dim, depth, kernel_size, patch_size, block) applied."""
+    """``preset``'s ``ConvMixer`` keyword arguments, with ``overrides`` (dim, depth, kernel_size, ...)."""
     check_choice("preset", preset, PRESET_NAMES)
     unknown = set(overrides) - {"dim", "depth", "kernel_size", "patch_size", "block"}
     if unknown:
@@ -44,7 +35,6 @@ def model_config(preset: str = "small", **overrides: Any) -> dict[str, Any]:
 
 
 def recipe(preset: str = "small", **overrides: Any) -> dict[str, Any]:
-    """The training recipe of ``preset`` (epochs, batch_size, lr, augment), with ``overrides``."""
     check_choice("preset", preset, PRESET_NAMES)
     unknown = set(overrides) - set(RECIPES[preset])
     if unknown:
@@ -54,7 +44,5 @@ def recipe(preset: str = "small", **overrides: Any) -> dict[str, Any]:
 
 
 def fashion_convmixer(preset: str = "small", **overrides: Any) -> ConvMixer:
-    """A new ConvMixer for Fashion-MNIST built from ``preset``'s model, e.g.
-    ``fashion_convmixer("small")`` or ``fashion_convmixer("small", patch_size=2, block="seed")``.
-    Seed first (``train.seed_everything``) for the same initial weights every time."""
+    """A new ConvMixer of ``preset``'s model, e.g. ``fashion_convmixer("small", patch_size=2)``."""
     return ConvMixer(**model_config(preset, **overrides))

@@ -25,10 +25,8 @@ from functools import lru_cache
 from typing import Any
 
 from convmixer_lab.checks import check_choice, check_int, check_number
-from convmixer_lab.i18n import pad, tr
 
-__all__ = ["at_epoch", "difference", "format_differences", "format_summary", "prediction_interval",
-           "summarize", "t_quantile", "welch_df"]
+__all__ = ["at_epoch", "difference", "prediction_interval", "summarize", "t_quantile", "welch_df"]
 
 METRICS = ("val_accuracy", "test_accuracy", "seconds", "epochs")
 
@@ -144,38 +142,3 @@ def at_epoch(records: list[dict[str, Any]], epoch: float = 1.0,
             value = history[metric][history["epoch"].index(epoch)]
             found.setdefault(r.get("name") or r["family"], []).append(value)
     return found
-
-
-def format_differences(rows: list[dict[str, Any]], names: list[str], baseline: str,
-                       metric: str = "test_accuracy") -> str:
-    """``difference(rows, name, baseline)`` for each of ``names``, one line each, in points (%),
-    in the current language (``i18n.tr``)."""
-    lines = []
-    for name in names:
-        d = difference(rows, name, baseline, metric)
-        lines.append(tr("{name} - {baseline}: {difference} points, standard error {error}, ratio {ratio}, "
-                        "ranges overlap: {overlap}", name=pad(name, 18), baseline=baseline,
-                        difference=f"{100 * d['difference']:+6.2f}", error=f"{100 * d['standard_error']:.2f}",
-                        ratio=f"{d['ratio']:+6.1f}", overlap=tr("yes") if d["ranges_overlap"] else tr("no")))
-    return "\n".join(lines)
-
-
-def format_summary(rows: list[dict[str, Any]]) -> str:
-    """The summary as fixed-width text: accuracies in %, the spread as the sample std and the
-    min-max range over the seeds, mean CPU-seconds and epochs. Headings in the current language
-    (``i18n.tr``), padded by display width so the columns line up in Chinese too."""
-    heads = [("name", 19), ("params", 8), ("n", 3), ("test mean", 10), ("± std", 7), ("range", 14),
-             ("val mean", 9), ("± std", 7), ("epochs", 7), ("seconds", 8)]
-    lines = ["".join(pad(tr(head) if head != "n" else head, width, "<" if head == "name" else ">")
-                     for head, width in heads)]
-    for r in rows:
-        std = {m: "" if r[f"{m}_std"] is None else f"{100 * r[f'{m}_std']:.2f}"
-               for m in ("test_accuracy", "val_accuracy")}
-        span = f"{100 * r['test_accuracy_min']:.2f}-{100 * r['test_accuracy_max']:.2f}"
-        lines.append(f"{r['name'] or r['family']:<19}{r['params']:>8,}{r['n']:>3}"
-                     f"{100 * r['test_accuracy_mean']:>10.2f}{std['test_accuracy']:>7}{span:>14}"
-                     f"{100 * r['val_accuracy_mean']:>9.2f}{std['val_accuracy']:>7}"
-                     f"{r['epochs_mean']:>7.1f}{r['seconds_mean']:>8.1f}")
-    return "\n".join(lines)
-
-

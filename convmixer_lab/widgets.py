@@ -1,5 +1,5 @@
 """Interactive explorers (ipywidgets) for notebooks 01 and 02. UI only: the numbers come from
-``convmixer_lab.counting`` (``patch_stats``, ``conv_counts``, ``convmixer_receptive_field``).
+``convmixer_lab.counting`` (``patch_stats``, ``conv_counts``) and ``convmixer_lab.receptive``.
 
 Each builder returns a widget and displays nothing, so a test can drive it without a browser:
 set a slider's ``value``, then read ``summary`` (HTML), ``text`` (the same numbers as plain text),
@@ -14,12 +14,14 @@ set a slider's ``value``, then read ``summary`` (HTML), ``text`` (the same numbe
                             or corner) -> the area of the photo that patch's embedding depends on,
                             and the depth from which it sees the whole image
 
-Every label and text the widget shows goes through ``i18n.tr`` (Chinese in the Chinese twins);
-errors from ``checks`` and ``counting`` stay in English, and the figures keep English labels.
+Every label and text the widget shows is ``texts.t("widgets....")`` (``texts/widgets.toml``:
+Chinese in the Chinese twins); the figures keep English labels.
 
-A builder refuses a bad starting value (naming the argument and the slider's range); a slider
-setting the numbers refuse (a patch larger than the image, groups that do not divide the channels)
-is explained in ``message`` instead. Figures are drawn on a bare ``matplotlib.figure.Figure``,
+A builder refuses a bad starting value with an English error (naming the argument and the slider's
+range), as any argument error to a programmer. A slider setting that the numbers refuse (a patch
+larger than the image, groups that do not divide the channels, an even kernel) is explained once,
+in the notebook's language: in ``message`` (and ``text``), with the summary emptied and the old
+figure kept. Figures are drawn on a bare ``matplotlib.figure.Figure``,
 not through pyplot, so nothing is displayed behind the widget's back.
 """
 
@@ -36,15 +38,10 @@ from matplotlib.figure import Figure
 
 from convmixer_lab import plot
 from convmixer_lab.checks import check_choice, check_int, check_positive_int
-from convmixer_lab.counting import (
-    conv_counts,
-    convmixer_receptive_field,
-    layers_to_see_all,
-    patch_stats,
-    receptive_field_box,
-)
+from convmixer_lab.counting import common_divisors, conv_counts, patch_stats
 from convmixer_lab.data import sample_photo
-from convmixer_lab.i18n import pad, tr
+from convmixer_lab.receptive import convmixer_receptive_field, layers_to_see_all, receptive_field_box
+from convmixer_lab.texts import pad, t
 
 SLIDER_STYLE = {"description_width": "130px"}
 SLIDER_LAYOUT = widgets.Layout(width="480px")
@@ -66,11 +63,11 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def _slider(name: str, description: str, value: int, lo: int, hi: int, step: int = 1) -> widgets.IntSlider:
-    """A slider for argument ``name``, labelled ``description`` (in the current language), refusing
-    a start ``value`` outside [lo, hi] (a slider would silently clamp it)."""
-    check_int(name, value, minimum=lo, maximum=hi, hint=f"the '{description}' slider runs from {lo} to {hi}")
-    return widgets.IntSlider(value=value, min=lo, max=hi, step=step, description=tr(description),
+def _slider(name: str, label: str, value: int, lo: int, hi: int, step: int = 1) -> widgets.IntSlider:
+    """A slider for argument ``name``, labelled with the text ``label`` (an id), refusing a start
+    ``value`` outside [lo, hi] (a slider would silently clamp it)."""
+    check_int(name, value, minimum=lo, maximum=hi, hint=f"the {name} slider runs from {lo} to {hi}")
+    return widgets.IntSlider(value=value, min=lo, max=hi, step=step, description=t(label),
                              style=SLIDER_STYLE, layout=SLIDER_LAYOUT)
 
 
@@ -87,7 +84,8 @@ class _Explorer(widgets.VBox):
     numbers as text and HTML, and a refused setting explained in the widget rather than raised.
 
     A subclass sets ``sliders`` (argument name -> slider, in the builder's argument order) and
-    implements ``numbers`` (may raise ValueError), ``draw``, ``describe`` and optionally ``remark``.
+    implements ``numbers`` (raises an argument's ValueError), ``draw``, ``describe`` and optionally
+    ``refusal`` (the translated reason a setting is refused) and ``remark``.
     """
 
     def __init__(self, title: str, sliders: dict[str, widgets.ValueWidget], figsize: tuple[float, float],
@@ -100,7 +98,7 @@ class _Explorer(widgets.VBox):
         self.figure = Figure(figsize=figsize, dpi=DPI)
         self.text = ""
         body = [widgets.HBox([self.image, self.summary])] if side_by_side else [self.summary, self.image]
-        super().__init__(children=[widgets.HTML(tr(title)), *sliders.values(), self.message, *body])
+        super().__init__(children=[widgets.HTML(title), *sliders.values(), self.message, *body])
         for s in sliders.values():
             s.observe(self._update, names="value")
         self._update()
@@ -111,23 +109,25 @@ class _Explorer(widgets.VBox):
 
     def _update(self, change: object = None) -> None:
         values = self.settings()
-        try:
-            numbers = self.numbers(**values)
-        except ValueError as err:  # refused setting: say why in the widget, keep the old figure
-            self._show(tr("refused: {reason}", reason=err), _note(str(err), REFUSED))
+        reason = self.refusal(**values)
+        if reason:  # refused setting: say why once, in the notebook's language; keep the old figure
+            self.text = t("widgets.refused", reason=reason)
+            self.message.value, self.summary.value = _note(self.text, REFUSED), ""
             return
+        numbers = self.numbers(**values)
         self.figure.clear()  # figure first, so it has been sent by the time the numbers change
         self.draw(self.figure.add_subplot(), numbers, **values)
         self.image.value = _png(self.figure)
-        self._show(self.describe(**values), _note(self.remark(numbers, **values), REMARK))
+        self.message.value = _note(self.remark(numbers, **values), REMARK)
+        self.text = self.describe(**values)
+        self.summary.value = _html_table(self.text)
 
-    def _show(self, text: str, message: str) -> None:
-        self.message.value = message
-        self.text = text
-        self.summary.value = _html_table(text)
+    def refusal(self, **values: int) -> str:
+        """Why the sliders' setting is refused, in the current language ("" when it is not)."""
+        return ""
 
     def numbers(self, **values: int) -> object:
-        """The counts for one setting (from ``counting``); a ValueError refuses the setting."""
+        """The counts for one setting (from ``counting``); a ValueError for a bad starting value."""
         raise NotImplementedError
 
     def draw(self, ax: Axes, numbers: object, **values: int) -> None:
@@ -155,17 +155,16 @@ def format_patch_stats(dim: int, patch_size: int, image_size: int) -> str:
     """``counting.patch_stats`` of a 3-channel image as the few lines the explorer shows."""
     s = patch_stats(3, dim, patch_size, image_size)
     g, p = s["grid"], patch_size
-    stem = tr("{total} (conv {conv} + BatchNorm {norm})", total=f"{s['stem_params']:,}",
-              conv=f"{s['stem_conv_params']:,}", norm=f"{s['stem_params'] - s['stem_conv_params']:,}")
-    rows = [("number of patches:", f"{g} x {g} = {s['patches']:,}"),
-            ("values per patch:", f"3 x {p} x {p} = {s['values_per_patch']:,}"),
-            ("embedding shape:", f"{list(s['embedding_shape'])}"),
-            ("stem parameters:", stem),
-            ("stem MACs / image:", f"{s['stem_macs']:,}")]
+    stem = t("widgets.patch.stem_split", total=f"{s['stem_params']:,}",
+             conv=f"{s['stem_conv_params']:,}", norm=f"{s['stem_params'] - s['stem_conv_params']:,}")
+    rows = [(t("widgets.patch.patches"), f"{g} x {g} = {s['patches']:,}"),
+            (t("widgets.patch.values"), f"3 x {p} x {p} = {s['values_per_patch']:,}"),
+            (t("widgets.patch.shape"), f"{list(s['embedding_shape'])}"),
+            (t("widgets.patch.stem_params"), stem),
+            (t("widgets.patch.stem_macs"), f"{s['stem_macs']:,}")]
     return "\n".join([
-        tr("image {size}x{size}x{c}, patch {p}x{p}: {size} // {p} = {grid} patches per side",
-           size=image_size, c=3, p=p, grid=g),
-        *(pad(tr(label), LABEL_WIDTH) + value for label, value in rows),
+        t("widgets.patch.heading", size=image_size, c=3, p=p, grid=g),
+        *(pad(label, LABEL_WIDTH) + value for label, value in rows),
     ])
 
 
@@ -173,13 +172,16 @@ class PatchSizeExplorer(_Explorer):
     """Sliders for h, p and the image size; shows the patch grid on the photo and the numbers."""
 
     def __init__(self, dim: int = 768, patch_size: int = 7, image_size: int = 224) -> None:
-        self.dim_slider = _slider("dim", "embedding dim h", dim, 8, 1536, step=8)
-        self.patch_slider = _slider("patch_size", "patch size p", patch_size, 1, 64)
-        self.image_slider = _slider("image_size", "image size (pixels)", image_size, 28, 224)
-        super().__init__("<b>Patch embedding explorer</b>: move a slider; the grid and the numbers follow.",
+        self.dim_slider = _slider("dim", "widgets.slider.dim", dim, 8, 1536, step=8)
+        self.patch_slider = _slider("patch_size", "widgets.slider.patch_size", patch_size, 1, 64)
+        self.image_slider = _slider("image_size", "widgets.slider.image_size", image_size, 28, 224)
+        super().__init__(t("widgets.patch.title"),
                          {"dim": self.dim_slider, "patch_size": self.patch_slider,
                           "image_size": self.image_slider},
                          figsize=(4.5, 4.5), image_width="380px", side_by_side=True)
+
+    def refusal(self, dim: int, patch_size: int, image_size: int) -> str:
+        return t("widgets.refused.patch", p=patch_size, size=image_size) if patch_size > image_size else ""
 
     def numbers(self, dim: int, patch_size: int, image_size: int) -> dict[str, object]:
         return patch_stats(3, dim, patch_size, image_size)
@@ -194,9 +196,8 @@ class PatchSizeExplorer(_Explorer):
         if not stats["ignored_pixels"]:
             return ""
         g = stats["grid"]
-        return tr("{size} is not a multiple of {p}: the stem uses {grid}x{grid} patches ({used} pixels) "
-                  "and ignores the last {ignored} pixel rows and columns (shaded red).",
-                  size=image_size, p=patch_size, grid=g, used=g * patch_size, ignored=stats["ignored_pixels"])
+        return t("widgets.patch.not_multiple", size=image_size, p=patch_size, grid=g, used=g * patch_size,
+                 ignored=stats["ignored_pixels"])
 
 
 def patch_size_explorer(dim: int = 768, patch_size: int = 7, image_size: int = 224) -> PatchSizeExplorer:
@@ -211,13 +212,15 @@ def format_conv_counts(c_in: int, c_out: int, k: int, groups: int) -> str:
     n = conv_counts(c_in, c_out, k, groups)
     share = 100 * n["separable"] / n["standard"]
     return "\n".join([
-        pad(tr("standard"), 10) + f"{k}x{k}, {c_in} -> {c_out}:  {k}*{k}*{c_in}*{c_out} = {n['standard']:,}",
-        pad(tr("depthwise"), 10) + f"{k}x{k}, groups={c_in}:  {k}*{k}*{c_in} = {n['depthwise']:,}",
-        pad(tr("pointwise"), 10) + f"1x1, {c_in} -> {c_out}:  {c_in}*{c_out} = {n['pointwise']:,}",
-        tr("separable (depthwise + pointwise): {params} = {share}% of standard",
-           params=f"{n['separable']:,}", share=f"{share:.1f}"),
-        pad(tr("grouped"), 10) + f"{k}x{k}, groups={groups}:  {k}*{k}*({c_in}/{groups})*{c_out} = "
-                                 f"{n['grouped']:,}",
+        pad(t("widgets.conv.standard"), 10)
+        + f"{k}x{k}, {c_in} -> {c_out}:  {k}*{k}*{c_in}*{c_out} = {n['standard']:,}",
+        pad(t("widgets.conv.depthwise"), 10)
+        + f"{k}x{k}, groups={c_in}:  {k}*{k}*{c_in} = {n['depthwise']:,}",
+        pad(t("widgets.conv.pointwise"), 10)
+        + f"1x1, {c_in} -> {c_out}:  {c_in}*{c_out} = {n['pointwise']:,}",
+        t("widgets.conv.separable", params=f"{n['separable']:,}", share=f"{share:.1f}"),
+        pad(t("widgets.conv.grouped"), 10)
+        + f"{k}x{k}, groups={groups}:  {k}*{k}*({c_in}/{groups})*{c_out} = {n['grouped']:,}",
     ])
 
 
@@ -225,15 +228,20 @@ class ConvParamExplorer(_Explorer):
     """Sliders for c_in, c_out, k and groups; live parameter counts and a bar chart."""
 
     def __init__(self, c_in: int = 256, c_out: int = 512, k: int = 3, groups: int = 1) -> None:
-        self.c_in_slider = _slider("c_in", "channels in c_in", c_in, 1, 1024)
-        self.c_out_slider = _slider("c_out", "channels out c_out", c_out, 1, 1024)
-        self.kernel_slider = _slider("k", "kernel size k", k, 1, 15)
-        self.groups_slider = _slider("groups", "groups g", groups, 1, 1024)
-        super().__init__("<b>Convolution parameter explorer</b>: standard vs depthwise vs pointwise "
-                         "(no bias).",
+        self.c_in_slider = _slider("c_in", "widgets.slider.c_in", c_in, 1, 1024)
+        self.c_out_slider = _slider("c_out", "widgets.slider.c_out", c_out, 1, 1024)
+        self.kernel_slider = _slider("k", "widgets.slider.kernel_size", k, 1, 15)
+        self.groups_slider = _slider("groups", "widgets.slider.groups", groups, 1, 1024)
+        super().__init__(t("widgets.conv.title"),
                          {"c_in": self.c_in_slider, "c_out": self.c_out_slider, "k": self.kernel_slider,
                           "groups": self.groups_slider},
                          figsize=(6.5, 3.5), image_width="520px", side_by_side=False)
+
+    def refusal(self, c_in: int, c_out: int, k: int, groups: int) -> str:
+        if c_in % groups == 0 and c_out % groups == 0:
+            return ""
+        return t("widgets.refused.groups", groups=groups, c_in=c_in, c_out=c_out,
+                 divisors=common_divisors(c_in, c_out))
 
     def numbers(self, c_in: int, c_out: int, k: int, groups: int) -> dict[str, int]:
         return conv_counts(c_in, c_out, k, groups)
@@ -256,7 +264,7 @@ def conv_param_explorer(c_in: int = 256, c_out: int = 512, k: int = 3, groups: i
 # --- notebook 02: receptive field explorer ------------------------------------------------------
 
 POSITIONS = ("centre", "corner")  # which patch the receptive field explorer follows
-PATCH_NAMES = {"centre": "centre patch", "corner": "corner patch"}  # their labels (English keys for tr)
+PATCH_NAMES = {"centre": "widgets.field.centre", "corner": "widgets.field.corner"}  # their labels
 
 
 def _patch_at(position: str, grid: int) -> tuple[int, int]:
@@ -269,32 +277,27 @@ def _whole_grid_depths(grid: int, kernel_size: int) -> str:
     try:
         centre, corner = layers_to_see_all(grid, kernel_size), layers_to_see_all(grid, kernel_size, 0, 0)
     except ValueError:  # k = 1: the field never grows
-        return tr("with k = {k} the field never grows: no depth lets a patch see the whole grid",
-                  k=kernel_size)
-    return tr("the whole {grid}x{grid} grid: the centre patch sees it from d = {centre} on, "
-              "the corner patch from d = {corner} on", grid=grid, centre=centre, corner=corner)
+        return t("widgets.field.never", k=kernel_size)
+    return t("widgets.field.whole", grid=grid, centre=centre, corner=corner)
 
 
 def format_receptive_field(depth: int, kernel_size: int, patch_size: int = 7, image_size: int = 224,
                            position: str = "centre") -> str:
     """The receptive field of the centre or the corner patch embedding after ``depth`` layers,
-    as the explorer shows it (the area seen comes from ``counting.receptive_field_box``)."""
+    as the explorer shows it (the area seen comes from ``receptive.receptive_field_box``)."""
     patches, pixels = convmixer_receptive_field(depth, kernel_size, patch_size)
     grid = check_positive_int("image_size", image_size) // patch_size
     row, col = _patch_at(position, grid)
     top, left, bottom, right = receptive_field_box(depth, kernel_size, row, col, grid)
     seen = (bottom - top + 1) * (right - left + 1)
-    field = ("receptive field: 1 + {depth} * ({k} - 1) = {patches} patches = {pixels} pixels wide"
-             if patches != 1 else
-             "receptive field: 1 + {depth} * ({k} - 1) = {patches} patch = {pixels} pixels wide")
+    field = t("widgets.field.width" if patches != 1 else "widgets.field.width_one", depth=depth,
+              k=kernel_size, patches=patches, pixels=pixels)
     return "\n".join([
-        tr("after {depth} layer(s) of {k}x{k} depthwise convolutions (p = {p}):",
-           depth=depth, k=kernel_size, p=patch_size),
-        tr(field, depth=depth, k=kernel_size, patches=patches, pixels=pixels),
-        tr("{patch} (row {row}, col {col}) sees rows {top}-{bottom}, columns {left}-{right}: "
-           "{seen} of {total} patches ({share}%)", patch=tr(PATCH_NAMES[position]), row=row, col=col,
-           top=top, bottom=bottom, left=left, right=right, seen=f"{seen:,}", total=f"{grid * grid:,}",
-           share=f"{100 * seen / grid ** 2:.1f}"),
+        t("widgets.field.after", depth=depth, k=kernel_size, p=patch_size),
+        field,
+        t("widgets.field.sees", patch=t(PATCH_NAMES[position]), row=row, col=col,
+          top=top, bottom=bottom, left=left, right=right, seen=f"{seen:,}", total=f"{grid * grid:,}",
+          share=f"{100 * seen / grid ** 2:.1f}"),
         _whole_grid_depths(grid, kernel_size),
     ])
 
@@ -308,18 +311,20 @@ class ReceptiveFieldExplorer(_Explorer):
         check_positive_int("patch_size", patch_size, maximum=PHOTO_SIZE // 4,
                            hint=f"the {PHOTO_SIZE}-pixel photo must hold a few patches")
         self.patch_size = patch_size
-        self.depth_slider = _slider("depth", "layers d", depth, 0, 8)
-        self.kernel_slider = _slider("kernel_size", "kernel size k", kernel_size, 1, 15, step=2)
+        self.depth_slider = _slider("depth", "widgets.slider.depth", depth, 0, 8)
+        self.kernel_slider = _slider("kernel_size", "widgets.slider.kernel_size", kernel_size, 1, 15, step=2)
         self.position_buttons = widgets.ToggleButtons(
-            options=[(tr(PATCH_NAMES[name]), name) for name in POSITIONS],
-            value=check_choice("position", position, POSITIONS), description=tr("which patch"),
+            options=[(t(PATCH_NAMES[name]), name) for name in POSITIONS],
+            value=check_choice("position", position, POSITIONS), description=t("widgets.field.which"),
             style=SLIDER_STYLE)
-        super().__init__("<b>Receptive field explorer</b>: how much of the photo one patch embedding "
-                         "(red) depends on after d ConvMixer layers (yellow).",
+        super().__init__(t("widgets.field.title"),
                          {"depth": self.depth_slider, "kernel_size": self.kernel_slider,
                           "position": self.position_buttons},
                          figsize=(4.5, 4.5), image_width="380px", side_by_side=True,
                          fixed={"patch_size": patch_size})
+
+    def refusal(self, depth: int, kernel_size: int, position: str, patch_size: int) -> str:
+        return t("widgets.refused.even_kernel", k=kernel_size) if kernel_size % 2 == 0 else ""
 
     def numbers(self, depth: int, kernel_size: int, position: str, patch_size: int) -> tuple[int, int]:
         if kernel_size % 2 == 0:  # "same" padding would make the field lopsided

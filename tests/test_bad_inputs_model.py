@@ -1,5 +1,6 @@
-"""Bad input to the model, the counting functions and the widget builders: one clear error, of the
-right type, that names the argument (and says how to fix it where there is a fix), before any work."""
+"""Bad input to the model, the counting and receptive-field functions, notebook 06's width search and
+the widget builders: one clear error, of the right type, that names the argument (and says how to fix
+it where there is a fix), before any work."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ import torch
 
 from convmixer_lab import ConvMixer
 from convmixer_lab import counting as c
+from convmixer_lab import receptive as r
 from convmixer_lab import widgets as w
+from convmixer_lab.compare import closest_width
 from convmixer_lab.data import to_tensor
+from convmixer_lab.tables import format_table
 
 
 def small_model() -> ConvMixer:
@@ -43,8 +47,10 @@ BAD_INPUTS = [
      ["x must be a torch.Tensor"]),
     ("no batch dimension", lambda: small_model()(torch.zeros(1, 28, 28)), ValueError,
      ["x must have 4 dimensions", "x.unsqueeze(0)"]),
-    ("model: block", lambda: ConvMixer(8, 1, block="tutorial"), ValueError,
-     ["block must be one of 'paper', 'seed'"]),
+    ("model: block", lambda: ConvMixer(8, 1, block="seed"), ValueError,
+     ["block must be one of 'paper', 'tutorial'"]),
+    ("model: residual of the tutorial's block", lambda: ConvMixer(8, 1, block="tutorial", residual=False),
+     ValueError, ["residual=False exists for block='paper' only"]),
     ("model: num_classes", lambda: ConvMixer(8, 1, num_classes=-1), ValueError,
      ["num_classes must be an int >= 0", "0 means no classifier"]),
     # counting functions
@@ -73,20 +79,33 @@ BAD_INPUTS = [
      ["model must be a ConvMixer"]),
     ("total_macs: image_size None", lambda: c.total_macs(small_model(), None), TypeError,
      ["image_size must be a positive int"]),
-    ("format_table: not rows", lambda: c.format_table([1, 2]), TypeError,
+    ("format_table: not rows", lambda: format_table([1, 2]), TypeError,
      ["rows must be a non-empty list of Stage rows", "stage_table(model)"]),
-    ("format_table: empty", lambda: c.format_table([]), TypeError, ["rows must be a non-empty list"]),
+    ("format_table: empty", lambda: format_table([]), TypeError, ["rows must be a non-empty list"]),
     ("measured_shapes: uint8", lambda: c.measured_shapes(small_model(), image(torch.uint8)), TypeError,
      ["x has dtype torch.uint8", "x.float() / 255"]),
     ("measured_shapes: not a model", lambda: c.measured_shapes("model", image(torch.float32)), TypeError,
      ["model must be a ConvMixer"]),
     ("convmixer_params: block", lambda: c.convmixer_params(8, 1, block="Paper"), ValueError,
-     ["block must be one of 'paper', 'seed', got 'Paper'"]),
+     ["block must be one of 'paper', 'tutorial', got 'Paper'"]),
+    ("convmixer_macs: image smaller than a patch", lambda: c.convmixer_macs(8, 1, 3, 7, image_size=5),
+     ValueError,
+     ["image_size (5, 5) is smaller than one patch (patch_size=7)", "at least 7"]),
+    ("convmixer_macs: depth", lambda: c.convmixer_macs(8, 0), ValueError, ["depth must be a positive int"]),
+    # notebook 06's width search: an impossible setting is refused before the search (it looped forever)
+    ("closest_width: kernel_size 0", lambda: closest_width("convmixer", dict(dim=8, depth=4, kernel_size=0)),
+     ValueError, ["kernel_size must be a positive int", "got 0"]),
+    ("closest_width: depth -1", lambda: closest_width("convmixer", dict(dim=8, depth=-1)), ValueError,
+     ["depth must be a positive int"]),
+    ("closest_width: ViT heads 0", lambda: closest_width("vit", dict(dim=8, depth=2, heads=0)), ValueError,
+     ["heads must be a positive int"]),
+    ("closest_width: config not a dict", lambda: closest_width("vit", [8, 2]), TypeError,
+     ["config must be a dict of vit arguments"]),
     ("convmixer_params: num_classes", lambda: c.convmixer_params(8, 1, num_classes=1.5), TypeError,
      ["num_classes must be an int >= 0"]),
-    ("convmixer_receptive_field: depth", lambda: c.convmixer_receptive_field(-1), ValueError,
+    ("convmixer_receptive_field: depth", lambda: r.convmixer_receptive_field(-1), ValueError,
      ["depth must be an int >= 0", "0 means the stem alone"]),
-    ("receptive_field: an int, not a list", lambda: c.receptive_field(3), TypeError,
+    ("receptive_field: an int, not a list", lambda: r.receptive_field(3), TypeError,
      ["kernel_sizes must be a list of ints", "[3, 3, 3]"]),
     ("depthwise_params: c", lambda: c.depthwise_params(True, 3), TypeError, ["c must be a positive int"]),
     # widget builders: a start value outside a slider's range is refused, not silently clamped

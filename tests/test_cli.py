@@ -30,12 +30,7 @@ TINY = ["--dim", "8", "--depth", "1", "--kernel-size", "3", "--patch-size", "4",
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}  # tiny models: one thread is faster on a shared machine
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 def python(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:

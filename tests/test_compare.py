@@ -1,19 +1,16 @@
-"""Notebook 06's comparison engine: the configurations sit on the budget, the no-residual variant,
-build/describe/run_config (one record: one thread, CPU-seconds, the best validation epoch kept, the
-test set scored once on it), fit's budget clock, the results file reader and the protocol sentence."""
+"""Notebook 06's comparison engine: the configurations sit on the budget (closest_width refuses
+impossible settings), build/describe/run_config (one record: one thread, CPU-seconds, the best
+validation epoch kept, the test set scored once on it), fit's budget clock, the results file reader."""
 
 from __future__ import annotations
 
-import inspect
 import json
-import os
 import time
 
 import pytest
 import torch
-from convmixer_lab.budget import RESERVE
 
-from convmixer_lab import ConvMixer, ConvMixerLayer, compare, train
+from convmixer_lab import ConvMixerLayer, compare, train
 from convmixer_lab.compare import (
     ABLATIONS,
     BUDGET,
@@ -23,31 +20,21 @@ from convmixer_lab.compare import (
     REQUIRED,
     RESULTS_KEYS,
     TOLERANCE,
-    NoResidualConvMixerLayer,
     build,
     closest_width,
-    config_table,
     count,
     describe,
     load_results,
-    machine,
-    no_residual_convmixer,
-    protocol_text,
     run_config,
 )
 from convmixer_lab.counting import count_parameters, total_macs
-from convmixer_lab.train import fit, seed_everything
+from convmixer_lab.train import Settings, fit, seed_everything
+from convmixer_lab.train.schedule import RESERVE
 
 TINY = ("convmixer", dict(dim=8, depth=1, kernel_size=3, patch_size=7, num_classes=10, in_channels=1))
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models train faster on one thread, and steadily on a machine that others share."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +70,7 @@ def test_the_comparison_covers_what_issue_12_asks():
     assert sorted(CONFIGS[n][1]["kernel_size"] for n in ABLATIONS if changed[n] == {"kernel_size"}) == [5, 7]
     assert sorted(CONFIGS[n][1]["depth"] for n in ABLATIONS if changed[n] == {"depth"}) == [2, 8]
     assert [n for n in ABLATIONS if changed[n] == {"block"}] == ["convmixer-tutorial"]
-    assert CONFIGS["convmixer-tutorial"][1]["block"] == "seed"  # the tutorial's block, not a random seed
+    assert CONFIGS["convmixer-tutorial"][1]["block"] == "tutorial"
     assert [n for n in ABLATIONS if changed[n] == {"residual"}] == ["convmixer-nores"]
 
 
@@ -98,38 +85,28 @@ def test_closest_width_is_nearest_and_respects_heads():
         closest_width("vgg", config)
 
 
-def test_no_residual_layer_is_the_paper_layer_minus_its_residual():
-    torch.manual_seed(0)
-    paper = ConvMixerLayer(6, 3)
-    for bn in (paper.norm1, paper.norm2):  # non-trivial running statistics and affine parameters
-        bn.running_mean.uniform_(-1, 1), bn.running_var.uniform_(0.5, 2)
-        bn.weight.data.uniform_(0.5, 1.5), bn.bias.data.uniform_(-0.5, 0.5)
-    nores = NoResidualConvMixerLayer(6, 3)
-    nores.load_state_dict(paper.state_dict())
-    paper.eval(), nores.eval()
-    z = torch.randn(2, 6, 5, 5)
-    with torch.no_grad():
-        y = paper.norm1(paper.act1(paper.depthwise(z)))
-        torch.testing.assert_close(nores(z), paper.norm2(paper.act2(paper.pointwise(y))), rtol=0, atol=0)
-        torch.testing.assert_close(paper(z), paper.norm2(paper.act2(paper.pointwise(y + z))), rtol=0, atol=0)
-        assert not torch.allclose(nores(z), paper(z))
-    assert count_parameters(nores) == count_parameters(paper)
+@pytest.mark.parametrize("family,config,match", [
+    ("convmixer", dict(dim=8, depth=4, kernel_size=0, patch_size=4), "kernel_size must be a positive int"),
+    ("convmixer", dict(dim=8, depth=-1, kernel_size=3, patch_size=4), "depth must be a positive int"),
+    ("vit", dict(dim=8, depth=2, heads=0, mlp_ratio=2.0), "heads must be a positive int"),
+    ("vit", dict(dim=8, depth=0, heads=2, mlp_ratio=2.0), "depth must be"),
+    ("resnet", dict(width=4, depth=1, stages=0), "stages must be"),
+])
+def test_closest_width_refuses_impossible_settings_before_searching(family, config, match):
+    """Today's bug: these looped forever (every width raised, the search went on)."""
+    with pytest.raises(ValueError, match=match):
+        closest_width(family, config)
 
 
-def test_no_residual_model_starts_from_the_same_weights():
-    config = dict(dim=8, depth=3, kernel_size=3, patch_size=4, num_classes=10, in_channels=1)
+def test_the_no_residual_configuration_builds_the_paper_layers_without_their_residual():
+    config = CONFIGS["convmixer-nores"][1]
     seed_everything(5)
-    plain = ConvMixer(**config)
+    nores = build("convmixer", config)
     seed_everything(5)
-    nores = no_residual_convmixer(**config)
-    assert all(type(layer) is NoResidualConvMixerLayer for layer in nores.mixer_layers)
-    assert plain.state_dict().keys() == nores.state_dict().keys()
-    assert all(torch.equal(plain.state_dict()[k], nores.state_dict()[k]) for k in plain.state_dict())
-    assert nores.mixer_layers[0].depthwise.weight.is_contiguous(memory_format=torch.channels_last)
-    assert isinstance(build("convmixer", {**config, "residual": False}).mixer_layers[1],
-                      NoResidualConvMixerLayer)
-    with pytest.raises(ValueError, match="block='paper' only"):
-        no_residual_convmixer(**config, block="seed")
+    plain = build("convmixer", {**config, "residual": True})
+    assert all(type(layer) is ConvMixerLayer and layer.residual is False for layer in nores.mixer_layers)
+    assert all(torch.equal(plain.state_dict()[k], v) for k, v in nores.state_dict().items())
+    assert count("convmixer", config) == count("convmixer", {**config, "residual": True})
 
 
 def test_build_and_describe_refuse_bad_arguments():
@@ -144,15 +121,6 @@ def test_build_and_describe_refuse_bad_arguments():
     with pytest.raises(TypeError, match="spec must be a name in CONFIGS"):
         describe(["vit", {}])
     assert describe(TINY) == count(*TINY)
-
-
-def test_config_table_lists_every_configuration():
-    table = config_table()
-    assert len(table.splitlines()) == len(CONFIGS) + 1
-    assert "49,803" in table and "convmixer-nores" in table and "6,187,064" in table
-    start = table.splitlines()[0].index("family")  # the longest name still leaves the columns aligned
-    families = [line[start:start + 11].strip() for line in table.splitlines()[1:]]
-    assert families == [family for family, _ in CONFIGS.values()]
 
 
 def test_run_config_record(data):
@@ -207,7 +175,7 @@ def test_run_config_trains_on_its_threads_and_clock_and_restores_torch(data, mon
     real_fit = compare.fit
 
     def spy(model, *args, **kwargs):
-        seen.update(threads=torch.get_num_threads(), clock=kwargs["budget_clock"])
+        seen.update(threads=torch.get_num_threads(), clock=args[2].clock)
         return real_fit(model, *args, **kwargs)
 
     monkeypatch.setattr(compare, "fit", spy)
@@ -259,22 +227,6 @@ def test_run_config_refuses_data_without_a_validation_split(data):
         run_config(TINY, 0, None, {"train": data["train"], "test": data["test"]}, epochs=1)
 
 
-def test_machine_says_where_it_ran():
-    info = machine()
-    assert info["threads_per_run"] == 1 and info["torch"] == torch.__version__
-    assert info["cores"] == os.cpu_count() and isinstance(info["cpu"], str) and info["cpu"]
-    assert set(info) == {"cpu", "cores", "threads_per_run", "torch", "python", "platform", "cuda"}
-    assert machine(threads_per_run=4)["threads_per_run"] == 4
-
-
-def test_protocol_text():
-    assert protocol_text(60, 2, 2) == ("the same budget of 60 CPU-seconds on one core per run; two runs at a "
-                                       "time on the 2-core machine")
-    assert protocol_text(12.5, 1, 8).endswith("12.5 CPU-seconds on one core per run; one run at a time on "
-                                              "the 8-core machine")
-    assert "3 runs at a time" in protocol_text(60, 3, 4)
-
-
 def test_load_results_checks_the_file(tmp_path):
     good = {key: [] for key in RESULTS_KEYS}
     path = tmp_path / "r.json"
@@ -288,6 +240,20 @@ def test_load_results_checks_the_file(tmp_path):
         load_results(path)
     with pytest.raises(FileNotFoundError, match="run python benchmarks/compare_models.py --out"):
         load_results(tmp_path / "missing.json")
+
+
+def test_load_results_reads_files_written_before_the_block_was_named_tutorial(tmp_path):
+    old = {"block": "seed", "dim": 102}
+    record = {**{key: 0 for key in REQUIRED}, "config": dict(old)}
+    results = {**{key: [] for key in RESULTS_KEYS}, "records": [record],
+               "configs": {"convmixer-tutorial": ["convmixer", dict(old)]}}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(results))
+    read = load_results(path)
+    assert read["records"][0]["config"] == read["configs"]["convmixer-tutorial"][1] == {"block": "tutorial",
+                                                                                         "dim": 102}
+    committed = load_results()  # data/results/ keeps the files as they were written
+    assert {r["config"].get("block") for r in committed["records"]} == {None, "paper", "tutorial"}
 
 
 # --- fit's budget clock ---------------------------------------------------------------------------------
@@ -310,7 +276,7 @@ def test_fit_counts_its_time_budget_and_history_on_the_given_clock(data):
     seed_everything(0)
     model = build(*TINY)
     train = (data["train"][0][:160], data["train"][1][:160])  # batches of 32: 5 steps per epoch
-    history = fit(model, train, data["val"], batch_size=32, time_budget=100.0, budget_clock=clock,
+    history = fit(model, train, data["val"], Settings(batch_size=32, time_budget=100.0, clock=clock),
                   on_step=clock.tick, device="cpu", progress=False)
     # 1 s per step on this clock; the last re-plan, at the end of epoch 18 (90 steps), adds as many steps
     # as fit in what is left before the 5% reserve (int() of 4.999...: 1 - 0.95 is a hair above 0.05)
@@ -322,15 +288,16 @@ def test_fit_counts_its_time_budget_and_history_on_the_given_clock(data):
 def test_fit_without_a_budget_times_its_epochs_on_the_given_clock_too(data):
     clock = StepClock()
     seed_everything(0)
-    history = fit(build(*TINY), (data["train"][0][:160], data["train"][1][:160]), data["val"], epochs=2,
-                  batch_size=32, budget_clock=clock, on_step=clock.tick, device="cpu", progress=False)
+    history = fit(build(*TINY), (data["train"][0][:160], data["train"][1][:160]), data["val"],
+                  Settings(epochs=2, batch_size=32, clock=clock), on_step=clock.tick, device="cpu",
+                  progress=False)
     assert history["seconds"] == [5.0, 5.0]
 
 
-def test_fit_s_default_clock_is_wall_time_and_a_bad_clock_is_refused(data):
-    assert inspect.signature(fit).parameters["budget_clock"].default is time.perf_counter
-    with pytest.raises(TypeError, match="budget_clock must be a function that returns seconds"):
-        fit(build(*TINY), data["train"], data["val"], epochs=1, budget_clock=3.0, device="cpu")
+def test_fit_s_default_clock_is_wall_time_and_a_bad_clock_is_refused():
+    assert Settings().clock is time.perf_counter
+    with pytest.raises(TypeError, match="clock must be a function that returns seconds"):
+        Settings(epochs=1, clock=3.0)
 
 
 def test_fit_always_uses_adamw_and_the_one_cycle_schedule_as_fit_fixed_says(data, monkeypatch):
@@ -348,8 +315,8 @@ def test_fit_always_uses_adamw_and_the_one_cycle_schedule_as_fit_fixed_says(data
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(torch.optim, "AdamW", RecordingAdamW)
-    monkeypatch.setattr(train, "OneCycle", RecordingOneCycle)
-    fit(build(*TINY), data["train"], data["val"], epochs=1, device="cpu", progress=False,
-        **{k: v for k, v in compare.RECIPE.items() if k != "augment"})
+    monkeypatch.setattr(train.loop, "OneCycle", RecordingOneCycle)
+    recipe = {k: v for k, v in compare.RECIPE.items() if k != "augment"}
+    fit(build(*TINY), data["train"], data["val"], Settings(epochs=1, **recipe), device="cpu", progress=False)
     assert FIT_FIXED == {"optimizer": "AdamW", "schedule": "one-cycle"}
     assert made == [FIT_FIXED["optimizer"], FIT_FIXED["schedule"]]

@@ -1,10 +1,13 @@
 """benchmarks/compare_models.py on tiny synthetic data and tiny budgets: the file it writes (records,
 command, machine, protocol, total time), skipping finished pairs, keeping what an interrupted run
-finished, refusing a file made under another protocol unless --overwrite, and two runs at a time."""
+finished, refusing a file made under another protocol unless --overwrite, and two runs at a time;
+where it ran (machine, load average, the protocol sentence); a new seed's place in the reference's
+spread, boundaries included."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -13,6 +16,7 @@ import pytest
 import torch
 
 from convmixer_lab.compare import CONFIGS, REQUIRED, RESULTS_KEYS, load_results
+from convmixer_lab.threads import torch_threads
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import compare_models  # noqa: E402  (a script, found on the path above; spawned workers import it too)
@@ -31,10 +35,9 @@ def data():
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    yield
-    torch.set_num_threads(before)  # --jobs 1 runs in this process, on one thread
+def threads_restored():
+    with torch_threads(None):  # --jobs 1 runs in this process; run_config restores torch's threads
+        yield
 
 
 def run(data, out, *extra, budget="0.3", seeds=("0", "1"), configs=CHEAP, jobs="1"):
@@ -52,6 +55,7 @@ def test_a_fresh_run_writes_every_pair_and_where_it_ran(data, tmp_path):
     for r in stored["records"]:
         assert REQUIRED <= set(r) and r["config"] == CONFIGS[r["name"]][1]
         assert (r["threads"], r["clock"], r["time_budget"]) == (1, "cpu", 0.3)
+        assert r["load_average"] is None or r["load_average"] >= 0
     assert stored["command"] == ("python benchmarks/compare_models.py --time-budget 0.3 --seeds 0 1 "
                                  f"--configs convmixer-p7 convmixer-wide --out {out} --jobs 1")
     assert stored["machine"]["threads_per_run"] == 1 and stored["machine"]["torch"] == torch.__version__
@@ -179,3 +183,34 @@ def test_two_runs_at_a_time_in_their_own_processes(data, tmp_path):
     assert len(stored["records"]) == 4 and all(r["threads"] == 1 for r in stored["records"])
     assert stored["protocol"]["text"].endswith("two runs at a time on the "
                                                f"{stored['machine']['cores']}-core machine")
+
+
+def test_machine_says_where_it_ran():
+    info = compare_models.machine()
+    assert info["threads_per_run"] == 1 and info["torch"] == torch.__version__
+    assert info["cores"] == os.cpu_count() and isinstance(info["cpu"], str) and info["cpu"]
+    assert set(info) == {"cpu", "cores", "threads_per_run", "torch", "python", "platform", "cuda"}
+    assert compare_models.machine(threads_per_run=4)["threads_per_run"] == 4
+
+
+def test_protocol_text():
+    text = compare_models.protocol_text
+    assert text(60, 2, 2) == ("the same budget of 60 CPU-seconds on one core per run; two runs at a "
+                              "time on the 2-core machine")
+    assert text(12.5, 1, 8).endswith("12.5 CPU-seconds on one core per run; one run at a time on "
+                                     "the 8-core machine")
+    assert "3 runs at a time" in text(60, 3, 4)
+
+
+@pytest.mark.parametrize("new,inside", [(0.80, "inside"), (0.90, "inside"), (0.7999, "outside"),
+                                        (0.9001, "outside")])
+def test_a_new_seed_on_the_edge_of_the_reference_range_is_inside(tmp_path, capsys, new, inside):
+    """Ranges that touch at one value: a run equal to the lowest or highest reference seed is inside."""
+    def rec(seed, test):
+        return {**{key: 0 for key in REQUIRED}, "name": "vit", "seed": seed, "test_accuracy": test}
+
+    reference = tmp_path / "ref.json"
+    reference.write_text(json.dumps({**{key: [] for key in RESULTS_KEYS}, "configs": {},
+                                     "records": [rec(0, 0.80), rec(1, 0.85), rec(2, 0.90)]}))
+    compare_models.report_spread([rec(3, new)], reference)
+    assert f"range 80.00%-90.00% ({inside})" in capsys.readouterr().out

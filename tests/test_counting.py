@@ -9,16 +9,15 @@ from convmixer_lab.counting import (
     Stage,
     conv_counts,
     conv_macs,
+    convmixer_macs,
     convmixer_params,
     count_parameters,
     depthwise_separable_params,
-    format_table,
     group_repeats,
     grouped_conv_params,
-    layers_to_see,
     measured_shapes,
+    mixer_layer_macs,
     patch_stats,
-    receptive_field,
     stage_table,
     standard_conv_params,
     total_macs,
@@ -43,10 +42,36 @@ def test_formulas_equal_real_modules():
 
 @pytest.mark.parametrize("dim,depth,k,p,n,c", list(itertools.product(
     [1, 7, 32], [1, 3], [1, 4, 9], [1, 7], [0, 10], [1, 3])))
-@pytest.mark.parametrize("block", ["paper", "seed"])
+@pytest.mark.parametrize("block", ["paper", "tutorial"])
 def test_closed_form_equals_count(dim, depth, k, p, n, c, block):
     model = ConvMixer(dim, depth, k, p, n, in_channels=c, block=block)
     assert convmixer_params(dim, depth, k, p, n, c, block) == count_parameters(model)
+
+
+@pytest.mark.parametrize("dim,depth,k,p,n,c,size", [
+    (1536, 20, 9, 7, 1000, 3, 224), (101, 4, 3, 4, 10, 1, 28), (8, 2, 5, 7, 0, 3, (35, 21)),
+    (6, 3, 2, 3, 4, 1, (30, 9)), (16, 1, 1, 1, 10, 2, 5)])
+def test_closed_form_macs_equal_the_stage_table(dim, depth, k, p, n, c, size):
+    with torch.device("meta"):
+        model = ConvMixer(dim, depth, k, p, n, in_channels=c)
+    rows = stage_table(model, size)
+    grid = rows[1].output_shape[1:]
+    assert convmixer_macs(dim, depth, k, p, n, c, size) == total_macs(model, size)
+    assert total_macs(model, size) == sum(r.macs for r in rows)
+    layers = [r.macs for r in rows if r.name.startswith("mixer_layers")]
+    assert layers == [mixer_layer_macs(dim, k, grid)] * depth
+    assert mixer_layer_macs(dim, k, grid) == (k * k + dim) * dim * grid[0] * grid[1]
+    if grid[0] == grid[1]:
+        assert mixer_layer_macs(dim, k, grid[0]) == mixer_layer_macs(dim, k, grid)
+
+
+def test_closed_form_macs_refuse_bad_arguments():
+    with pytest.raises(ValueError, match="kernel_size must be a positive int"):
+        convmixer_macs(8, 2, 0)
+    with pytest.raises(ValueError, match=r"image_size \(6, 6\) is smaller than one patch \(patch_size=7\)"):
+        convmixer_macs(8, 2, 3, 7, image_size=6)
+    with pytest.raises(ValueError, match="grid must be an int or a pair"):
+        mixer_layer_macs(8, 3, (1, 2, 3))
 
 
 def test_stage_table_totals_and_macs():
@@ -57,20 +82,6 @@ def test_stage_table_totals_and_macs():
     layer_macs = 32 * 32 * 1536 * (81 + 1536)
     assert rows[2].macs == layer_macs
     assert total_macs(model) == conv_macs(3, 1536, 7, 32, 32) + 20 * layer_macs + 1536 * 1000
-    assert "51,625,960" in format_table(rows)
-
-
-def test_format_table_writes_identical_layers_as_one_row():
-    with torch.device("meta"):
-        rows = stage_table(ConvMixer(1536, 20, 9, 7), 224)
-    lines = format_table(rows).splitlines()
-    assert len(lines) == 7  # header, input, stem, ONE row for the 20 layers, pool, classifier, total
-    layer = next(line for line in lines if line.startswith("mixer_layers"))
-    assert layer.split() == ["mixer_layers.0-19,", "each", "1536x32x32", "2,492,928", "2,543,321,088",
-                             "x", "20"]
-    assert lines[-1].split() == ["total", "51,625,960", "51,099,168,768"]  # every layer still counted
-    full = format_table(rows, group=False).splitlines()
-    assert len(full) == 26 and full[-1] == lines[-1] and "mixer_layers.19" in full[22]
 
 
 def test_group_repeats_merges_only_identical_consecutive_numbered_stages():
@@ -170,18 +181,3 @@ def test_measured_shapes_agree_with_the_stage_table():
     assert [s for _, s in shapes[1:-1]] == [(2,) + r.output_shape for r in rows[1:-2]]
     assert shapes[-1] == ("head", (2, 5))
     assert stage_table(model, [28, 20]) == rows
-
-
-@pytest.mark.parametrize("side,k,p", [(s, k, p) for s in (1, 2, 7, 8, 11, 63, 224, 225)
-                                      for k in (2, 3, 9) for p in (1, 7)])
-def test_layers_to_see_is_the_fewest_layers(side, k, p):
-    d = layers_to_see(side, k, p)
-    field = lambda depth: receptive_field([p] + [k] * depth, [p] + [1] * depth)  # noqa: E731
-    assert field(d) >= side and (d == 0 or field(d - 1) < side)
-
-
-def test_layers_to_see_in_closed_form():
-    assert layers_to_see(11) == 5 and layers_to_see(224, 9, 7) == 4
-    assert layers_to_see(10**12, 3) == 5 * 10**11  # no loop: instant for any side
-    with pytest.raises(ValueError, match="kernel_size=1 never widens"):
-        layers_to_see(8, 1)

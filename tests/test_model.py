@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from convmixer_lab import ConvMixer, ConvMixerLayer, PatchEmbedding, SeedConvMixerLayer
+from convmixer_lab import ConvMixer, ConvMixerLayer, PatchEmbedding, TutorialConvMixerLayer
 from convmixer_lab.counting import count_parameters
 
 
@@ -103,7 +103,7 @@ def test_channels_last_weights_change_nothing_visible():
 
 def test_parameter_counts_of_the_papers_models():
     assert count_parameters(ConvMixer(1536, 20, 9, 7)) == 51_625_960
-    assert count_parameters(ConvMixer(1536, 20, 9, 7, block="seed")) == 51_564_520
+    assert count_parameters(ConvMixer(1536, 20, 9, 7, block="tutorial")) == 51_564_520
     assert round(count_parameters(ConvMixer(768, 32, 7, 7)) / 1e6, 1) == 21.1
     assert round(count_parameters(ConvMixer(1024, 20, 9, 14)) / 1e6, 1) == 24.4
 
@@ -127,8 +127,8 @@ def test_features_and_head():
     assert not any(isinstance(m, nn.Linear) for m in no_head.modules())
 
 
-def test_seed_layer_shares_one_batchnorm_and_updates_it_twice():
-    layer = SeedConvMixerLayer(8, 3)
+def test_tutorial_layer_shares_one_batchnorm_and_updates_it_twice():
+    layer = TutorialConvMixerLayer(8, 3)
     norms = [m for m in layer.modules() if isinstance(m, nn.BatchNorm2d)]
     assert len(norms) == 1
     layer.train()
@@ -141,13 +141,47 @@ def test_seed_layer_shares_one_batchnorm_and_updates_it_twice():
     assert count_parameters(paper) - count_parameters(layer) == 2 * 8
 
 
-def test_seed_layer_residual_wraps_both_convolutions():
+def test_tutorial_layer_residual_wraps_both_convolutions():
     torch.manual_seed(0)
-    layer = SeedConvMixerLayer(4, 3).eval()
+    layer = TutorialConvMixerLayer(4, 3).eval()
     x = torch.randn(1, 4, 5, 5)
     inner = layer.norm(layer.activation(layer.pointwise_conv(
         layer.norm(layer.activation(layer.depthwise_conv(x))))))
     assert torch.equal(layer(x), inner + x)
+
+
+def test_no_residual_layer_is_the_paper_layer_minus_its_residual():
+    torch.manual_seed(0)
+    paper = ConvMixerLayer(6, 3)
+    for bn in (paper.norm1, paper.norm2):  # non-trivial running statistics and affine parameters
+        bn.running_mean.uniform_(-1, 1), bn.running_var.uniform_(0.5, 2)
+        bn.weight.data.uniform_(0.5, 1.5), bn.bias.data.uniform_(-0.5, 0.5)
+    nores = ConvMixerLayer(6, 3, residual=False)
+    nores.load_state_dict(paper.state_dict())
+    paper.eval(), nores.eval()
+    z = torch.randn(2, 6, 5, 5)
+    with torch.no_grad():
+        y = paper.norm1(paper.act1(paper.depthwise(z)))
+        torch.testing.assert_close(nores(z), paper.norm2(paper.act2(paper.pointwise(y))), rtol=0, atol=0)
+        torch.testing.assert_close(paper(z), paper.norm2(paper.act2(paper.pointwise(y + z))), rtol=0, atol=0)
+        assert not torch.allclose(nores(z), paper(z))
+    assert count_parameters(nores) == count_parameters(paper)
+
+
+def test_no_residual_model_starts_from_the_same_weights():
+    config = dict(dim=8, depth=3, kernel_size=3, patch_size=4, num_classes=10, in_channels=1)
+    torch.manual_seed(5)
+    plain = ConvMixer(**config)
+    torch.manual_seed(5)
+    nores = ConvMixer(**config, residual=False)
+    assert [layer.residual for layer in nores.mixer_layers] == [False] * 3
+    assert [layer.residual for layer in plain.mixer_layers] == [True] * 3
+    assert plain.state_dict().keys() == nores.state_dict().keys()
+    assert all(torch.equal(plain.state_dict()[k], nores.state_dict()[k]) for k in plain.state_dict())
+    assert nores.mixer_layers[0].depthwise.weight.is_contiguous(memory_format=torch.channels_last)
+    # the config rebuilds the model; the course's models keep the keys their checkpoints store
+    assert nores.config == {**plain.config, "residual": False} and "residual" not in plain.config
+    assert ConvMixer(**nores.config).mixer_layers[0].residual is False
 
 
 @pytest.mark.parametrize("kernel_size", [1, 2, 3, 4, 8, 9])
@@ -171,8 +205,11 @@ def test_patch_embedding_shape():
     (dict(dim=8, depth=1, patch_size=0), ValueError, "patch_size"),
     (dict(dim=8, depth=1, in_channels=0), ValueError, "in_channels"),
     (dict(dim=8, depth=1, num_classes=-1), ValueError, "num_classes"),
-    (dict(dim=8, depth=1, block="tutorial"), ValueError,
-     "block must be one of 'paper', 'seed', got 'tutorial'"),
+    (dict(dim=8, depth=1, block="seed"), ValueError,
+     "block must be one of 'paper', 'tutorial', got 'seed'"),
+    (dict(dim=8, depth=1, block="tutorial", residual=False), ValueError,
+     "residual=False exists for block='paper' only"),
+    (dict(dim=8, depth=1, residual=0), TypeError, "residual must be True or False, got 0"),
     (dict(dim=8.0, depth=1), TypeError, "dim must be a positive int"),
     (dict(dim=8, depth="2"), TypeError, "depth must be a positive int"),
     (dict(dim=8, depth=True), TypeError, "depth"),

@@ -159,7 +159,7 @@ def test_04_3_answer_is_what_the_experiment_shows():
     # the stored notebook prints these very numbers at depth = 8
     out = _cell_output(NB04, f'for block in ("paper", "{BLOCKS[1]}")')
     assert re.search(rf"{BLOCKS[1]} +std after each layer: {' '.join(f'{v:.2f}' for v in s8)}", out)
-    assert "paper  std after each layer: " + " ".join(["1.00"] * 8) in out
+    assert "paper    std after each layer: " + " ".join(["1.00"] * 8) in out
 
 
 def test_04_5_ratio_comes_from_total_macs():

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +21,14 @@ import torch.nn.functional as F
 from convmixer_lab.counting import conv_macs, count_parameters
 from convmixer_lab.data import fashion_mnist_tensors
 from convmixer_lab.exercises import exercise, nb05
-from convmixer_lab.exercises.core import ChoiceExercise, PredictionExercise
 from convmixer_lab.presets import MODELS, fashion_convmixer
+from convmixer_lab.texts import set_language
 from convmixer_lab.train import OneCycle, seed_everything, train_one_epoch
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05_train_small_convmixer.ipynb"
+
+
+AGAIN = "Try again, or call .hint()."
 
 
 def verdict(key: str, answer, capsys) -> tuple[bool, str]:
@@ -87,7 +92,8 @@ def test_experiment_ratios_follow_the_grid_and_the_kernel():
 def test_kinds_and_keys():
     kinds = {key: exercise(key).kind for key in ("05.1", "05.2", "05.3", "05.4", "05.5")}
     assert kinds == {"05.1": "predict", "05.2": "predict", "05.3": "why", "05.4": "experiment", "05.5": "why"}
-    assert isinstance(exercise("05.1"), PredictionExercise) and isinstance(exercise("05.4"), ChoiceExercise)
+    assert [exercise(key).options for key in kinds] == ["", "", "abcd", "abcd", "abcd"]
+    assert [exercise(key).answer for key in kinds] == [0.5, 0.47, "d", "a", "b"]
 
 
 # --- near misses: each refused, each with its reason ----------------------------------------------
@@ -102,27 +108,37 @@ def test_floor_is_the_true_class_term_plus_the_other_terms():
 @pytest.mark.parametrize("answer,reason", [
     (0, "0 is the floor WITHOUT label smoothing"),
     (0.0, "0 is the floor WITHOUT label smoothing"),
+    (np.int64(0), "0 is the floor WITHOUT label smoothing"),  # judged by value, whatever the type
     (0.1, "the smoothing eps"),
     (0.1, "measured in nats (units of the natural logarithm ln)"),
+    (Fraction(1, 10), "the smoothing eps"),
     (0.09, "-ln 0.91 = 0.094 is the plain cross-entropy"),  # -ln 0.91 to the 2 decimals the question allows
     (0.094, "-ln 0.91 = 0.094 is the plain cross-entropy"),
     (-math.log(0.91), "the loss against the smoothed target also has 9 terms"),
-    (0.086, "only the true class's term"),  # 0.91 * ln(1/0.91): the floor without the other classes
-    (0.41, "only the 9 other classes' terms"),  # 9 * 0.01 * ln(100): the floor without the true class
-    (2.30, "loss of a uniform guess"),
+    (0.086, "0.086 is only the true class's term, 0.91 * ln(1/0.91); the 9 other classes' terms, "
+            "0.01 * ln(1/0.01) each"),  # 0.91 * ln(1/0.91): the floor without the other classes
+    (0.41, "0.414 is only the 9 other classes' terms"),  # 9 * 0.01 * ln(100): the floor less the true class
+    (2.30, "ln 10 = 2.30 is the loss of a uniform guess"),
     (math.log(10), "loss of a uniform guess"),
-    (0.45, "too small"),
-    (0.55, "too large"),
+    (torch.tensor(math.log(10)), "loss of a uniform guess"),
+    (0.45, "too small: the loss is lowest when"),
+    (0.55, "too large: the loss is lowest when"),
     (0.62, "too large"),  # the loss at 0.99 on the true class, printed in the same cell
-    ("0.5", "predict one number"),
-    ([0.5], "predict one number"),
+    (Decimal("0.62"), "too large"),
+    ("0.5", "expected a number, got str"),
+    ([0.5], "expected a number, got list"),
+    (np.array([0.5]), "expected a number, got ndarray"),
+    (float("nan"), "expected a number, got NaN (not a number)"),
+    (True, "expected a number, got bool"),
 ])
 def test_05_1_refuses_near_misses_with_a_reason(answer, reason, capsys):
     ok, out = verdict("05.1", answer, capsys)
-    assert not ok and "not quite" in out and reason in out
+    assert not ok and "not quite" in out and reason in out and out.count("\n") == 1
 
 
-@pytest.mark.parametrize("answer", [0.5, 0.50, 0.48, 0.52, round(nb05.FLOOR, 3)])
+@pytest.mark.parametrize("answer", [0.5, 0.50, 0.48, 0.52, round(nb05.FLOOR, 3), np.float64(0.5),
+                                    np.float32(0.5), torch.tensor(0.5), np.array(0.5), Fraction(1, 2),
+                                    Decimal("0.50")])
 def test_05_1_accepts_the_floor_to_two_decimals(answer, capsys):
     assert verdict("05.1", answer, capsys)[0]
 
@@ -130,45 +146,66 @@ def test_05_1_accepts_the_floor_to_two_decimals(answer, capsys):
 @pytest.mark.parametrize("answer,reason", [
     (0.5, "close, but not half each"),  # the naive guess: the hint and the solution say why it is not
     (0.50, "Which input is written last"),
-    (0.45, "too small"),
+    (Fraction(1, 2), "close, but not half each"),
+    (0.45, "too small: write the stored value"),
     (0.46, "too small"),
-    (0.49, "too large"),
+    (0.49, "too large: write the stored value"),
+    (np.float32(0.49), "too large"),
     (0.1, "0.1 is the momentum"),
     (0.9, "0.9 is what each update keeps"),
     (10 / 19, "that is the 2nd input's weight"),
     (0.53, "that is the 2nd input's weight"),
+    (torch.tensor(0.53), "that is the 2nd input's weight"),
     (0.0, "remembers many calls back"),
     (1, "remembers many calls back"),
+    (-0.5, "remembers many calls back"),  # outside 0..1 altogether
+    (5, "remembers many calls back"),
     (0.3, "too small"),
     (0.7, "too large"),
-    ("0.47", "predict one number"),
-    (True, "predict one number"),
+    ("0.47", "expected a number, got str"),
+    (True, "expected a number, got bool"),
+    ((0.47, 0.53), "expected a number, got tuple"),
+    (float("nan"), "NaN (not a number)"),
 ])
 def test_05_2_refuses_near_misses_with_a_reason(answer, reason, capsys):
     ok, out = verdict("05.2", answer, capsys)
-    assert not ok and "not quite" in out and reason in out
+    assert not ok and "not quite" in out and reason in out and out.count("\n") == 1
 
 
-@pytest.mark.parametrize("answer", [9 / 19, 0.47, 0.48, 0.474])
+@pytest.mark.parametrize("answer", [9 / 19, 0.47, 0.48, 0.474, Fraction(9, 19), Decimal("0.47"),
+                                    np.float32(0.47), torch.tensor(9 / 19), np.float64(0.48)])
 def test_05_2_accepts_nine_nineteenths_to_two_decimals(answer, capsys):
     assert verdict("05.2", answer, capsys)[0]
     assert nb05.WEIGHT_TOLERANCE < abs(0.5 - nb05.WEIGHT)  # "half each" stays outside
 
 
+def test_predictions_are_revealed_with_the_measurement_and_the_reason(capsys):
+    ex = exercise("05.2")
+    ex.predict(0.5)
+    assert not ex.reveal(0.48)
+    out = capsys.readouterr().out
+    assert "you predicted 0.5, the cell measured 0.48" in out and "close, but not half each" in out
+    ex.predict(np.float64(0.47))
+    assert ex.reveal(0.48)
+    ex.predict(...)
+    assert not ex.reveal(0.48) and "not made a prediction yet" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize("key", ["05.3", "05.4", "05.5"])
 def test_choice_exercises_refuse_each_wrong_letter_with_its_own_reason(key, capsys):
     ex = exercise(key)
-    assert set(ex.options) == {"a", "b", "c", "d"} and set(ex.why_not) == set(ex.options) - {ex.answer}
+    assert ex.options == "abcd"
     reasons = set()
-    for letter, reason in ex.why_not.items():
+    for letter in ex.options.replace(ex.answer, ""):
+        reason = ex.text(f"wrong.{letter}")
         for spelled in (letter, letter.upper(), f"({letter})", f" {letter} "):
             ok, out = verdict(key, spelled, capsys)
             assert not ok and reason in out
         reasons.add(reason)
     assert len(reasons) == 3  # three different explanations
-    for not_a_letter in ("e", "bc", "", 3):
+    for not_a_letter in ("e", "bc", "", 3, [ex.answer], {ex.answer: 1}, (ex.answer,)):
         ok, out = verdict(key, not_a_letter, capsys)
-        assert not ok and "not quite" in out
+        assert not ok and out == f"Exercise {key}: not quite - choose one of a, b, c, d. {AGAIN}\n"
     assert verdict(key, f"({ex.answer.upper()})", capsys)[0]
 
 
@@ -177,7 +214,7 @@ def test_choice_options_do_not_give_the_answer_away():
     keys = ("05.3", "05.4", "05.5")
     for key in keys:
         ex = exercise(key)
-        lengths = {letter: len(text) for letter, text in ex.options.items()}
+        lengths = {letter: len(ex.text(f"option.{letter}")) for letter in ex.options}
         assert lengths[ex.answer] <= 1.1 * min(lengths.values()), (key, lengths)
     assert len({exercise(key).answer for key in keys}) == len(keys)
 
@@ -185,8 +222,39 @@ def test_choice_options_do_not_give_the_answer_away():
 def test_05_5_is_a_new_case():
     """05.5 asks about picking the epoch by watching the test set, a case section 4 does not spell out."""
     ex = exercise("05.5")
-    assert "scores the TEST set after every epoch" in ex.text and "pick the epoch" in ex.options[ex.answer]
-    assert ex.answer == "b" and set(ex.why_not) == {"a", "c", "d"}
+    assert "scores the TEST set after every epoch" in ex.text("question")
+    assert "pick the epoch" in ex.text("option.b")
+    assert ex.answer == "b"
+
+
+def test_texts_show_the_numbers_the_package_computes(capsys):
+    """Every number in a text comes from the package: the floor, the weight, the presets' counts."""
+    for key in ("05.1", "05.2", "05.4"):
+        exercise(key).solution()
+    out = capsys.readouterr().out
+    assert f"= {nb05.FLOOR:.3f}. A model that puts more than 0.91" in out
+    assert f"w = 9/19 = {nb05.WEIGHT:.3f}." in out
+    assert (f"p=2 has fewer ({nb05._params(patch_size=2):,} vs {nb05._params():,}) but 196 patches instead "
+            f"of 49, so about {nb05.MAC_RATIO_P2:.1f}x the MACs; k=7 grows only the depthwise part "
+            f"({nb05.MAC_RATIO_K7:.1f}x in all)") in out
+
+
+def test_chinese_verdicts_keep_the_numbers(capsys):
+    set_language("zh")
+    try:
+        exercise("05.1").question()
+        ok, out = verdict("05.1", 0.086, capsys)
+        ok_choice, out_choice = verdict("05.4", "c", capsys)
+    finally:
+        set_language("en")
+    assert not ok and not ok_choice
+    assert out == ("练习 05.1：先预测，再运行。fit 训练时使用 0.1 的标签平滑，共有 10 个类别："
+                   "一张图像的目标在它自己的类别上是 0.91，在其他每个类别上是 0.01。"
+                   "无论权重取什么值，模型能达到的训练损失最低是多少？预测一个数（保留 2 位小数就够了）。\n"
+                   "练习 05.1：还不对——0.086 只是正确类别的那一项 0.91 * ln(1/0.91)；"
+                   "其余 9 个类别各有一项 0.01 * ln(1/0.01)，剩下的部分由它们加起来。"
+                   "再试一次，或者调用 .hint() 看提示。\n")
+    assert "起始层的滤波器从 4x4 像素缩小到 2x2 像素（参数量 21,322 对 22,090）" in out_choice
 
 
 # --- train_one_epoch(step_losses=...): the package side of the notebook's inline epoch --------------
@@ -356,7 +424,7 @@ def test_stored_experiment_supports_answer_a_of_05_4():
     assert seeds[0] == base and spread == max(seeds) - min(seeds)
     assert p2 < base < k7  # p=2 the least accurate in this one run
     assert 0.5 * spread <= k7 - base <= 1.5 * spread  # k=7's lead is about the seed spread, as (a) says
-    assert exercise("05.4").answer == "a" and "about the seed spread" in exercise("05.4").options["a"]
+    assert exercise("05.4").answer == "a" and "about the seed spread" in exercise("05.4").text("option.a")
 
 
 def test_stored_reference_facts_match_its_log_and_readme():

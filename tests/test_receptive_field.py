@@ -1,11 +1,12 @@
-"""counting.receptive_field and counting.convmixer_receptive_field, against formulas and a measurement."""
+"""receptive.receptive_field, convmixer_receptive_field and the box a patch sees,
+against formulas and a measurement."""
 
 import pytest
 import torch
 import torch.nn as nn
 
 from convmixer_lab import ConvMixer
-from convmixer_lab.counting import (
+from convmixer_lab.receptive import (
     convmixer_receptive_field,
     inputs_seen,
     layers_to_see_all,

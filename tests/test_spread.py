@@ -1,5 +1,5 @@
 """Statistics over seeds: summarize (mean, sample std, standard error, range), difference, Student's t
-quantile against closed forms, the prediction interval for one new seed, the text table."""
+quantile against closed forms, the prediction interval for one new seed, the text tables (tables.py)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ import pytest
 from convmixer_lab.spread import (
     at_epoch,
     difference,
-    format_differences,
-    format_summary,
     prediction_interval,
     summarize,
     t_quantile,
     welch_df,
 )
+from convmixer_lab.tables import format_differences, format_summary
 
 
 def record(name, seed, val, test, params=100, family="convmixer", config=None):
@@ -84,6 +83,19 @@ def test_difference_of_two_configurations():
     single = summarize([record("x", 0, 0.9, 0.9), record("a", 0, 0.9, 0.9), record("a", 1, 0.9, 0.8)])
     with pytest.raises(ValueError, match="need at least 2 seeds each"):
         difference(single, "a", "x")
+
+
+@pytest.mark.parametrize("b_tests,overlap", [
+    ((0.70, 0.75), True),    # b's max is a's min: ranges that touch at one value overlap
+    ((0.80, 0.85), True),    # b's min is a's max
+    ((0.70, 0.7499), False),  # just below a's range
+    ((0.8001, 0.85), False),  # just above it
+])
+def test_ranges_that_touch_at_one_value_overlap(b_tests, overlap):
+    rows = summarize([record("a", s, 0.9, t) for s, t in enumerate((0.75, 0.80))]
+                     + [record("b", s, 0.9, t) for s, t in enumerate(b_tests)])
+    assert difference(rows, "a", "b")["ranges_overlap"] is overlap
+    assert difference(rows, "b", "a")["ranges_overlap"] is overlap
 
 
 @pytest.mark.parametrize("p", [0.6, 0.9, 0.975, 0.995])

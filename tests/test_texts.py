@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from convmixer_lab.exercises.core import load_all
-from convmixer_lab.texts import entries, source_hash
+from convmixer_lab.texts import entries, get_language, set_language, source_hash, t
 
 PACKAGE = Path(__file__).resolve().parents[1] / "convmixer_lab"
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -98,3 +98,45 @@ def test_every_text_formats(language):
     for e in entries().values():
         fields = {name: 1 for name in _fields(e["en"])}
         e.get(language, e["en"]).format(**fields)
+
+
+def test_every_exercise_prints_chinese(capsys):
+    set_language("zh")
+    try:
+        for ex in load_all().values():
+            ex.question()
+            ex.hint()
+            ex.solution()
+            ex.check(...)
+            for letter in [*ex.options, "z"]:
+                ex.check(letter)
+    finally:
+        set_language("en")
+    out = capsys.readouterr().out
+    assert "Exercise " not in out and "Hint " not in out and "练习 01.1" in out and "练习 06.5" in out
+
+
+def test_the_language_switch():
+    assert get_language() == "en"
+    assert t("core.correct", key="01.1") == "Exercise 01.1: correct!"
+    set_language("zh")
+    try:
+        assert t("core.correct", key="01.1") == "练习 01.1：正确！"
+    finally:
+        set_language("en")
+    with pytest.raises(ValueError, match="language must be one of"):
+        set_language("fr")
+    assert get_language() == "en"
+    with pytest.raises(KeyError, match="no text with id 'core.nothing'"):
+        t("core.nothing")
+
+
+def test_a_translation_that_swaps_two_fields_is_caught(monkeypatch):
+    """A Chinese template that puts two fields in each other's place reads fine but says the wrong
+    thing: the order check names it, unless the entry says the order changed on purpose."""
+    swapped = {"en": "you predicted {prediction}, the cell measured {measured}",
+               "zh": "你预测的是 {measured}，单元格测得 {prediction}", "file": "test"}
+    assert _fields(swapped["en"]) != _fields(swapped["zh"])
+    monkeypatch.setitem(entries(), "99.swapped", {**swapped, "zh_of": source_hash(swapped["en"])})
+    with pytest.raises(AssertionError, match="99.swapped: fields"):
+        test_both_languages_have_the_same_fields_in_the_same_order_and_the_same_numbers()

@@ -1,20 +1,35 @@
-"""threads.one_thread: one torch thread inside, the previous setting restored after (even on an error)."""
+"""threads.torch_threads: that many torch threads inside, the previous setting restored after (even on
+an error); one_thread() is torch_threads(1)."""
 
 import pytest
 import torch
 import torch.nn as nn
 
-from convmixer_lab.counting import inputs_seen
-from convmixer_lab.threads import one_thread
+from convmixer_lab.receptive import inputs_seen
+from convmixer_lab.threads import one_thread, torch_threads
 
 
-def test_one_thread_inside_and_restored_after():
+@pytest.mark.parametrize("make,inside", [(one_thread, 1), (lambda: torch_threads(2), 2),
+                                         (lambda: torch_threads(None), None)])
+def test_threads_inside_and_restored_after(make, inside):
     before = torch.get_num_threads()
-    with one_thread():
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
-    with pytest.raises(RuntimeError, match="boom"), one_thread():
-        raise RuntimeError("boom")
+    torch.set_num_threads(3)
+    try:
+        with make():
+            assert torch.get_num_threads() == (inside or 3)
+        assert torch.get_num_threads() == 3
+        with pytest.raises(RuntimeError, match="boom"), make():
+            raise RuntimeError("boom")
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("threads,error", [(0, ValueError), (1.5, TypeError)])
+def test_torch_threads_refuses_a_bad_count_before_changing_anything(threads, error):
+    before = torch.get_num_threads()
+    with pytest.raises(error, match="threads must be a positive int"), torch_threads(threads):
+        pass
     assert torch.get_num_threads() == before
 
 

@@ -23,6 +23,7 @@ from convmixer_lab.train import (
     OneCycle,
     Settings,
     Trainer,
+    confusion_counts,
     epoch_line,
     evaluate,
     fit,
@@ -42,13 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 TINY = dict(dim=8, depth=1, kernel_size=3, patch_size=4)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Tiny models train faster on one thread, and steadily on a machine that others share."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")
@@ -226,6 +221,19 @@ def test_predict_and_evaluate_restore_the_mode_and_keep_batchnorm_statistics(tin
     assert torch.allclose(predict(model, x[:64], batch_statistics=True), expected)
     assert torch.allclose(expected, train_mode_logits)
     assert 0 <= accuracy <= 1
+
+
+def test_confusion_counts_rows_are_the_true_class_columns_the_predicted_one():
+    labels = torch.tensor([0, 0, 0, 1, 2, 2])
+    predicted = torch.tensor([1, 1, 0, 1, 1, 2])  # unbalanced: class 1 is said 4 times, true once
+    counts = confusion_counts(labels, predicted, classes=3)
+    assert counts.tolist() == [[1, 2, 0], [0, 1, 0], [0, 1, 1]]  # transposed it would not be
+    assert counts.sum(1).tolist() == [3, 1, 2] and counts.sum(0).tolist() == [1, 4, 1]
+    assert confusion_counts(labels, labels, classes=3).trace() == 6
+    with pytest.raises(ValueError, match=r"classes 0\.\.2; got shapes \[6\] and \[5\]"):
+        confusion_counts(labels, predicted[:5], classes=3)
+    with pytest.raises(ValueError, match="classes 0..1"):
+        confusion_counts(labels, predicted, classes=2)
 
 
 def test_one_cycle_schedule():

@@ -24,7 +24,7 @@ def english() -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.cells = [
         nbformat.v4.new_markdown_cell("# Patches\nA 224x224 image becomes 32 x 32 patches.", id="intro"),
-        nbformat.v4.new_code_cell('from convmixer_lab.i18n import set_language\nset_language("en")',
+        nbformat.v4.new_code_cell('from convmixer_lab.texts import set_language\nset_language("en")',
                                   id="lang"),
         nbformat.v4.new_code_cell("print(224 // 7)", id="grid", execution_count=2,
                                   outputs=[nbformat.v4.new_output("stream", text="grid: 32\n")]),

@@ -8,7 +8,9 @@ import pytest
 import torch.nn as nn
 
 from convmixer_lab import widgets as w
-from convmixer_lab.i18n import set_language
+from convmixer_lab.texts import set_language
+
+REFUSED = "<div style='color: #c44e52; font-weight: bold'>{}</div>"  # a refusal, shown once
 
 
 def grid_lines(explorer: w.PatchSizeExplorer) -> tuple[int, int]:
@@ -63,9 +65,10 @@ def test_patch_larger_than_image_is_refused_in_the_widget():
     e.image_slider.value = 28
     png = e.image.value
     e.patch_slider.value = 40  # must not raise
-    assert "patch_size=40 is larger than the 28-pixel image" in e.message.value
-    assert "choose patch_size &lt;= 28" in e.message.value
-    assert e.text.startswith("refused:") and e.image.value == png
+    assert e.text == ("refused: patch_size=40 is larger than the 28-pixel image: the stem needs at least "
+                      "one whole patch; choose patch_size <= 28")
+    assert e.message.value == REFUSED.format(e.text.replace("<", "&lt;"))
+    assert e.summary.value == "" and e.image.value == png  # said once; the old figure stays
     e.patch_slider.value = 28  # back to a valid setting: message gone, numbers back
     assert e.message.value == "" and "1 x 1 = 1" in e.text
 
@@ -109,9 +112,9 @@ def test_groups_that_do_not_divide_are_refused_in_the_widget():
     e = w.conv_param_explorer()
     png = e.image.value
     e.groups_slider.value = 3  # must not raise
-    assert "groups=3 must divide both c_in=256 and c_out=512" in e.message.value
-    assert "choose one of 1, 2, 4, 8" in e.message.value
-    assert e.text.startswith("refused:") and e.image.value == png
+    assert e.text == ("refused: groups=3 must divide both c_in=256 and c_out=512 (PyTorch refuses it too); "
+                      "choose one of 1, 2, 4, 8, 16, 32, 64, 128, ...")
+    assert e.message.value == REFUSED.format(e.text) and e.summary.value == "" and e.image.value == png
     with pytest.raises(ValueError):
         nn.Conv2d(256, 512, 3, groups=3)  # PyTorch refuses it as well
     e.groups_slider.value = 256  # depthwise-like grouping: valid again
@@ -176,7 +179,9 @@ def test_receptive_field_explorer_refuses_even_kernels_and_bad_arguments():
     e = w.receptive_field_explorer()
     png = e.image.value
     e.kernel_slider.value = 4  # the slider steps by 2, but code can still set it: refused, not raised
-    assert "kernel_size must be odd" in e.message.value and e.text.startswith("refused:")
+    assert e.text == ("refused: kernel_size must be odd (ConvMixer's kernels are), got 4; the slider offers "
+                      "1, 3, ..., 15")
+    assert e.message.value == REFUSED.format(e.text.replace("'", "&#x27;")) and e.summary.value == ""
     assert e.image.value == png
     e.kernel_slider.value = 5
     assert e.message.value == "" and "1 + 1 * (5 - 1) = 5 patches" in e.text
@@ -242,9 +247,11 @@ def test_patch_explorer_in_chinese(chinese):
             "最后 8 行和列像素被忽略（红色阴影部分）。" in e.message.value)
     e.image_slider.value = 28
     e.patch_slider.value = 40
-    assert e.text == ("不能这样设置：patch_size=40 is larger than the 28-pixel image: the stem needs "
-                      "at least one whole patch; choose patch_size <= 28")  # the check's error: English
-    assert "choose patch_size &lt;= 28" in e.message.value
+    assert e.text == ("不能这样设置：图像块大小 p = 40 大于 28 像素的图像："
+                      "嵌入层至少需要一个完整的图像块；请选 p <= 28")
+    assert e.message.value == REFUSED.format(e.text.replace("<", "&lt;")) and e.summary.value == ""
+    assert NUMBER.findall(e.text) == NUMBER.findall(english_text(w.patch_size_explorer, image_slider=28,
+                                                                 patch_slider=40))
 
 
 def test_conv_explorer_in_chinese(chinese):
@@ -262,7 +269,9 @@ def test_conv_explorer_in_chinese(chinese):
     assert NUMBER.findall(e.text) == NUMBER.findall(english_text(w.conv_param_explorer))
     assert e.figure.axes[0].get_title() == "3x3 convolution, 256 -> 512 channels (log scale)"  # English
     e.groups_slider.value = 3
-    assert e.text.startswith("不能这样设置：groups=3 must divide both c_in=256 and c_out=512")
+    assert e.text == ("不能这样设置：分组数 g = 3 必须同时整除 c_in = 256 和 c_out = 512"
+                      "（PyTorch 也不接受）；可选 1, 2, 4, 8, 16, 32, 64, 128, ...")
+    assert e.message.value == REFUSED.format(e.text) and e.summary.value == ""
 
 
 def test_receptive_field_explorer_in_chinese(chinese):
@@ -286,8 +295,10 @@ def test_receptive_field_explorer_in_chinese(chinese):
     e.kernel_slider.value = 1
     assert e.text.endswith("k = 1 时感受野不会增长：再多的层也不能让一个图像块看到整个网格")
     e.kernel_slider.value = 4
-    assert e.text == ("不能这样设置：kernel_size must be odd (ConvMixer's kernels are), got 4; "
-                      "the slider offers 1, 3, ..., 15")
+    assert e.text == ("不能这样设置：卷积核大小 k 必须是奇数（ConvMixer 的卷积核都是奇数），"
+                      "现在是 4；滑块可选 1, 3, ..., 15")
+    assert e.message.value == REFUSED.format(e.text) and e.summary.value == ""
+    assert NUMBER.findall(e.text) == NUMBER.findall(english_text(w.receptive_field_explorer, kernel_slider=4))
 
 
 def test_explorers_built_after_switching_back_speak_english():

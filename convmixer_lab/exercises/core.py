@@ -309,7 +309,7 @@ def define(key: str, kind: str, answer: Any, *, is_correct: Callable[[Any], bool
     exactly (an int) or within 0.1% (a float), with too large/too small feedback, unless
     ``is_correct``/``feedback`` say otherwise."""
     if options:
-        is_correct = is_correct or (lambda letter: letter == answer)
+        is_correct = is_correct or (lambda letter: isinstance(letter, str) and letter == answer)
         feedback = feedback or _choice_feedback(key, options, fields or {})
     elif is_correct is None and is_number(answer):
         is_correct = equals_int(answer) if isinstance(answer, int) else close_to(answer)

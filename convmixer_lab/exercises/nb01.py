@@ -15,9 +15,10 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from convmixer_lab.counting import conv_macs, mixer_layer_macs, patch_stats, receptive_field
+from convmixer_lab.counting import conv_macs, mixer_layer_macs, patch_stats
 from convmixer_lab.exercises.calls import CONVOLUTIONS, UNFOLD, call_recording, forbidden_used
 from convmixer_lab.exercises.core import as_number, close_to, define, not_a_number
+from convmixer_lab.receptive import receptive_field
 from convmixer_lab.texts import Text, t
 
 # --- 01.1: the stem's MACs when p goes from 7 to 14 (h = 768, a 224x224 image) ------------------

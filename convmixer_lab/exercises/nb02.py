@@ -15,9 +15,10 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from convmixer_lab.counting import conv_counts, layers_to_see_all, receptive_field, same_padding_reach
+from convmixer_lab.counting import conv_counts
 from convmixer_lab.exercises.calls import CONVOLUTIONS, call_recording, forbidden_used
 from convmixer_lab.exercises.core import as_integers, as_number, define, equals_shape, not_a_number
+from convmixer_lab.receptive import layers_to_see_all, receptive_field, same_padding_reach
 from convmixer_lab.separable import combined_weight, nearest_separable, relative_error
 from convmixer_lab.texts import Text, t
 

@@ -26,7 +26,6 @@ from convmixer_lab.checks import check_choice, check_number
 from convmixer_lab.plot._common import COLORS, check_nonempty, subplots
 from convmixer_lab.spread import difference
 
-FAMILY_COLORS = dict(zip(("convmixer", "vit", "mlpmixer", "resnet"), COLORS))
 METRICS = {"test_accuracy": "test accuracy (%)", "val_accuracy": "validation accuracy (%)"}
 
 

@@ -9,7 +9,6 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from convmixer_lab.checks import check_int, check_positive_int
-from convmixer_lab.counting import receptive_field_box
 from convmixer_lab.plot._common import (
     COLORS,
     as_array,
@@ -20,6 +19,7 @@ from convmixer_lab.plot._common import (
     value_bars,
 )
 from convmixer_lab.plot.patches import patch_grid
+from convmixer_lab.receptive import receptive_field_box
 
 SIGNED_CMAP = "RdBu_r"  # red positive, blue negative, white 0
 

@@ -1,11 +1,6 @@
-"""Train a ConvMixer on Fashion-MNIST. One package, four floors (none imports a higher one):
-
-    schedule.py    the one-cycle learning-rate schedule and the time budget that plans its length
-    loop.py        Settings, seeding, train_one_epoch, Trainer/fit, evaluate/predict, the epoch lines
-    checkpoint.py  one checkpoint layout, checked reads, load_checkpoint; save_every_epoch/restore
-    runfolder.py, cli.py, __main__.py   ``python -m convmixer_lab.train``: a run's folder and lock
-
-    python -m convmixer_lab.train --preset small --time-budget 60 --json
+"""Train a ConvMixer on Fashion-MNIST. Four floors (none imports a higher one): schedule.py (the
+one-cycle schedule, the time budget), loop.py (Settings, fit, evaluate/predict), checkpoint.py (files,
+load_checkpoint, resume), runfolder.py and cli.py (``python -m convmixer_lab.train --preset small --json``).
 """
 
 from convmixer_lab.train.checkpoint import (
@@ -24,6 +19,7 @@ from convmixer_lab.train.loop import (
     SEED_MAX,
     Settings,
     Trainer,
+    confusion_counts,
     epoch_line,
     evaluate,
     fit,
@@ -36,6 +32,7 @@ from convmixer_lab.train.loop import (
 from convmixer_lab.train.schedule import OneCycle, TimeBudget
 
 __all__ = ["HISTORY_KEYS", "SEED_MAX", "SETTINGS_KEYS", "CheckpointError", "CheckpointWriteError", "OneCycle",
-           "Settings", "TimeBudget", "Trainer", "checkpoint_state", "epoch_line", "evaluate", "fit",
-           "load_checkpoint", "pick_device", "predict", "print_epoch", "read_checkpoint_state", "restore",
-           "save_checkpoint", "save_every_epoch", "seed_everything", "train_one_epoch"]
+           "Settings", "TimeBudget", "Trainer", "checkpoint_state", "confusion_counts", "epoch_line",
+           "evaluate", "fit", "load_checkpoint", "pick_device", "predict", "print_epoch",
+           "read_checkpoint_state", "restore", "save_checkpoint", "save_every_epoch", "seed_everything",
+           "train_one_epoch"]

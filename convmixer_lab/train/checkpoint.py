@@ -1,28 +1,10 @@
-"""Checkpoints: one layout for the resumable ``last.pt`` and the finished ``model.pt``.
-
-A checkpoint is a dict written with ``torch.save`` (``checkpoint_state`` builds it):
-
-    config         the ConvMixer's keyword arguments (``model.config``)
-    model          its weights (``state_dict``, on the CPU)
-    history        per epoch: epoch, loss, train_accuracy, val_accuracy, seconds (``train.fit``)
-    settings       how it was trained: epochs, batch_size, lr, weight_decay, label_smoothing, augment,
-                   seed, time_budget, n_train
-    argv           the command line that started the run ([] when started from Python)
-  and, optionally:
-    training       what a resumed run needs (last.pt only): optimizer and scheduler states (the
-                   planned number of steps is in the scheduler's), random-number states
-    test_accuracy  the test set, scored once at the end (model.pt written by the command line)
-
-Files are written with ``files.atomic_write`` (a failed write keeps the previous file) and read with
-``torch.load(weights_only=True)``: a tampered file runs no code. Everything read is checked before it is
-used: the layout, the configuration's keys, types and sizes (before any model is built), its
-parameter count (from the formula) against the numbers the file holds, and every weight's shape
-against the architecture the configuration describes (on the "meta" device, where nothing is
-allocated). Each problem is one ``CheckpointError`` naming the file and the cause.
-
-``data/checkpoints/reference.pt`` predates the validation split: its history holds ``test_accuracy``
-per epoch (its GPU run scored the test set after every epoch) instead of ``val_accuracy``. It loads
-like any other checkpoint; it cannot be resumed (it has no ``training``).
+"""Checkpoints: one layout (``checkpoint_state``) for the resumable ``last.pt`` and the finished
+``model.pt``: a dict of config (the ConvMixer's arguments), model (weights on the CPU), history,
+settings (``Settings.record``), argv, and optionally training (optimizer, scheduler and RNG states:
+resumable) and test_accuracy. Written atomically; read with ``weights_only=True`` and checked (layout,
+config, parameter count, every weight's shape on the "meta" device) before use: each problem is one
+``CheckpointError`` naming the file. ``data/checkpoints/reference.pt`` predates the validation split
+(its history holds ``test_accuracy`` per epoch) and cannot be resumed.
 """
 
 from __future__ import annotations
@@ -45,18 +27,11 @@ from convmixer_lab.files import atomic_write
 from convmixer_lab.model import BLOCKS, ConvMixer
 from convmixer_lab.train.loop import HISTORY_KEYS, Settings, Trainer, pick_device
 
-__all__ = ["SETTINGS_KEYS", "CheckpointError", "CheckpointWriteError", "check_architecture", "check_config",
-           "checkpoint_state", "load_checkpoint", "model_from_state", "read_checkpoint_state", "restore",
-           "save_checkpoint", "save_every_epoch"]
-
 REQUIRED = ("config", "model", "history", "settings", "argv")
 OPTIONAL = ("training", "test_accuracy")
 TRAINING_KEYS = ("optimizer", "scheduler", "rng")
-# What a resumable checkpoint must hold for a run to continue (Settings.record).
-SETTINGS_KEYS = ("epochs", "batch_size", "lr", "weight_decay", "label_smoothing", "augment", "seed",
-                 "time_budget", "n_train")
-# The largest value each stored configuration entry may take: far above any course model, far below
-# what would exhaust a machine. A config outside these bounds is refused before anything is built.
+SETTINGS_KEYS = tuple(Settings().record(1))  # what a resumable checkpoint's settings hold
+# The largest value of each config entry: far above any course model, far below exhausting a machine.
 CONFIG_LIMITS = dict(dim=65_536, depth=4_096, kernel_size=1_024, patch_size=1_024, in_channels=1_024,
                      num_classes=1_000_000)
 MAX_FILE_BYTES = 8 * 2**30  # 8 GiB: ConvMixer-1536/20 with its optimizer state takes 0.6 GiB
@@ -74,8 +49,7 @@ class CheckpointWriteError(OSError):
 def checkpoint_state(model: nn.Module, history: dict[str, list[float]], settings: dict[str, Any],
                      argv: list[str] | tuple[str, ...] = (), *, training: dict[str, Any] | None = None,
                      test_accuracy: float | None = None) -> dict[str, Any]:
-    """The checkpoint dict of ``model`` (a ConvMixer: its ``config`` is stored) after ``history``,
-    trained with ``settings``. ``training`` (optimizer, scheduler and RNG states) makes it resumable."""
+    """The checkpoint dict of ``model`` (a ConvMixer); ``training`` makes it resumable."""
     config = getattr(model, "config", None)
     if not isinstance(config, dict):
         raise TypeError(f"checkpoints store a ConvMixer (a model with a .config dict), got "
@@ -90,8 +64,7 @@ def checkpoint_state(model: nn.Module, history: dict[str, list[float]], settings
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
-    """``torch.save(state)`` to ``path`` atomically. A failure (disk full, no permission) raises
-    ``CheckpointWriteError`` naming the file; the previous file at ``path`` is kept as it was."""
+    """``torch.save(state)`` to ``path`` atomically; a failure is a ``CheckpointWriteError`` naming it."""
     path = Path(path)
     try:
         return atomic_write(path, lambda f: torch.save(state, f))
@@ -102,9 +75,8 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
 
 
 def read_checkpoint_state(path: str | Path, *, resumable: bool = False) -> dict[str, Any]:
-    """The checkpoint dict stored at ``path``, read safely (``weights_only=True``) onto the CPU and
-    checked (layout, configuration; with ``resumable``, the ``training`` part too). Raises
-    ``FileNotFoundError`` for a missing file and ``CheckpointError`` for anything else wrong."""
+    """The checked checkpoint dict at ``path`` (``resumable``: its training part and weights too);
+    ``FileNotFoundError`` for a missing file, ``CheckpointError`` for anything else wrong."""
     path = Path(path)
     if path.is_dir():
         raise CheckpointError(f"{path} is a folder, not a checkpoint file; give the file inside it, "
@@ -126,7 +98,6 @@ def read_checkpoint_state(path: str | Path, *, resumable: bool = False) -> dict[
 
 
 def _missing(path: Path) -> str:
-    """Why ``path`` is missing: a data folder without checkpoints/, or no run written there yet."""
     reference = reference_checkpoint()  # a DataError naming the variable when it cannot be expanded
     if os.environ.get(DATA_ENV) and path.resolve() == reference.resolve():
         return (f"checkpoint {path} does not exist: {DATA_ENV} names {reference.parent.parent}, which "
@@ -160,15 +131,20 @@ def _check_layout(state: Any, path: Path, resumable: bool) -> None:
     missing = [k for k in REQUIRED + (("training",) if resumable else ()) if k not in state]
     unknown = sorted(str(k) for k in state if k not in REQUIRED + OPTIONAL)
     if missing or unknown:
-        what = "; ".join(part for part in (f"lacks {', '.join(missing)}" if missing else "",
-                                           f"has unknown keys {unknown[:5]}" if unknown else "") if part)
+        what = "; ".join([f"lacks {', '.join(missing)}"] * bool(missing)
+                         + [f"has unknown keys {unknown[:5]}"] * bool(unknown))
         raise CheckpointError(f"{path} is not a complete course checkpoint: it {what} (expected "
                               f"{', '.join(REQUIRED)}, optionally {', '.join(OPTIONAL)})")
     state["config"] = check_config(state["config"], path)
     if not isinstance(state["model"], dict) or not all(
             isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state["model"].items()):
         raise CheckpointError(f"{path}: 'model' must map parameter names to tensors (a state_dict)")
-    _check_history(state["history"], path)
+    history = state["history"]
+    if not isinstance(history, dict) or not all(
+            isinstance(k, str) and isinstance(v, list) and len(v) <= MAX_EPOCHS_RECORDED
+            and all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in v)
+            for k, v in history.items()):
+        raise CheckpointError(f"{path}: 'history' must map names to lists of numbers (one per epoch)")
     if not isinstance(state["settings"], dict) or not all(
             isinstance(k, str) and (v is None or isinstance(v, (bool, numbers.Real, str)))
             for k, v in state["settings"].items()):
@@ -198,18 +174,8 @@ def _check_resumable(state: dict[str, Any], path: Path) -> None:
                               "damaged); start the run again with --overwrite") from None
 
 
-def _check_history(history: Any, path: Path) -> None:
-    ok = isinstance(history, dict) and all(
-        isinstance(k, str) and isinstance(v, list) and len(v) <= MAX_EPOCHS_RECORDED
-        and all(isinstance(x, numbers.Real) and not isinstance(x, bool) for x in v)
-        for k, v in history.items())
-    if not ok:
-        raise CheckpointError(f"{path}: 'history' must map names to lists of numbers (one per epoch)")
-
-
 def check_config(config: Any, path: str | Path = "checkpoint") -> dict[str, Any]:
-    """A stored ``ConvMixer`` configuration checked without building anything: exactly the keys
-    ``ConvMixer.config`` has, ints within ``CONFIG_LIMITS``, a known block."""
+    """A stored ``ConvMixer`` config checked without building anything (keys, ``CONFIG_LIMITS``, block)."""
     expected = set(CONFIG_LIMITS) | {"block"}
     if not isinstance(config, dict) or set(config) != expected:
         got = sorted(map(str, config)) if isinstance(config, dict) else type(config).__name__
@@ -226,9 +192,7 @@ def check_config(config: Any, path: str | Path = "checkpoint") -> dict[str, Any]
 
 
 def model_from_state(state: dict[str, Any], path: str | Path = "checkpoint") -> ConvMixer:
-    """The ConvMixer that ``state`` (from ``read_checkpoint_state``) describes, with its weights.
-    Every stored weight's name and shape is compared with the architecture first, on the "meta"
-    device (nothing allocated); a mismatch is one ``CheckpointError`` line."""
+    """The ConvMixer that ``state`` describes, with its weights (``check_architecture`` first)."""
     config = check_architecture(state, path)
     model = ConvMixer(**config)
     model.load_state_dict(state["model"])
@@ -236,9 +200,8 @@ def model_from_state(state: dict[str, Any], path: str | Path = "checkpoint") -> 
 
 
 def check_architecture(state: dict[str, Any], path: str | Path = "checkpoint") -> dict[str, Any]:
-    """Check that the stored weights fit the stored configuration, allocating nothing: the parameter
-    count from the formula first, then every name and shape against a model on the "meta" device.
-    Returns the configuration."""
+    """The config, once the stored weights fit it, allocating nothing: the parameter count from the
+    formula first, then every name and shape against a model on the "meta" device."""
     config = check_config(state["config"], path)
     params, stored = convmixer_params(**config), sum(t.numel() for t in state["model"].values())
     if params > 2 * stored:  # cheap first: a config far larger than its weights is not even built
@@ -246,29 +209,18 @@ def check_architecture(state: dict[str, Any], path: str | Path = "checkpoint") -
                               f"holds {stored:,} numbers: the weights do not match the architecture")
     with torch.device("meta"):
         expected = ConvMixer(**config).state_dict()
-    check_weights(state["model"], expected, f"{path} (ConvMixer {config})")
-    return config
-
-
-def check_weights(stored: dict[str, torch.Tensor], expected: dict[str, torch.Tensor], what: str) -> None:
-    """Raise one ``CheckpointError`` line when ``stored`` weights do not fit the ``expected`` state
-    dict: the first wrong shape, and how many names are missing or unexpected."""
-    wrong = [(k, tuple(v.shape), tuple(expected[k].shape)) for k, v in stored.items()
+    stored = state["model"]
+    wrong = [(k, list(v.shape), list(expected[k].shape)) for k, v in stored.items()
              if k in expected and v.shape != expected[k].shape]
-    missing = [k for k in expected if k not in stored]
-    unexpected = [k for k in stored if k not in expected]
-    if not (wrong or missing or unexpected):
-        return
-    parts = []
-    if wrong:
-        name, got, want = wrong[0]
-        parts.append(f"{name} has shape {list(got)} but the architecture needs {list(want)}"
-                     + (f" ({len(wrong) - 1} more wrong shapes)" if len(wrong) > 1 else ""))
-    if missing:
-        parts.append(f"{len(missing)} weights missing (e.g. {missing[0]})")
-    if unexpected:
-        parts.append(f"{len(unexpected)} unexpected (e.g. {unexpected[0]})")
-    raise CheckpointError(f"{what}: the weights do not match the architecture: {'; '.join(parts)}")
+    missing, unexpected = [k for k in expected if k not in stored], [k for k in stored if k not in expected]
+    parts = [f"{wrong[0][0]} has shape {wrong[0][1]} but the architecture needs {wrong[0][2]}"
+             + (f" ({len(wrong) - 1} more wrong shapes)" if len(wrong) > 1 else "")] if wrong else []
+    parts += [f"{len(missing)} weights missing (e.g. {missing[0]})"] if missing else []
+    parts += [f"{len(unexpected)} unexpected (e.g. {unexpected[0]})"] if unexpected else []
+    if parts:
+        raise CheckpointError(f"{path} (ConvMixer {config}): the weights do not match the architecture: "
+                              + "; ".join(parts))
+    return config
 
 
 def load_checkpoint(path: str | Path, device: str = "cpu") -> nn.Module:
@@ -277,30 +229,24 @@ def load_checkpoint(path: str | Path, device: str = "cpu") -> nn.Module:
     return model_from_state(read_checkpoint_state(path), path).to(device).eval()
 
 
-def training_state(trainer: Trainer) -> dict[str, Any]:
-    """What a resumed run needs beyond the weights: optimizer, schedule (with its planned length)
-    and the random-number states."""
-    return dict(optimizer=trainer.optimizer.state_dict(), scheduler=trainer.scheduler.state_dict(),
-                rng=dict(batches=trainer.generator.get_state(), torch=torch.get_rng_state(),
-                         python=random.getstate()))
-
-
 def save_every_epoch(trainer: Trainer, path: str | Path, argv: list[str] | tuple[str, ...] = (),
                      then: Callable[[dict[str, float]], None] | None = None) -> Callable[[dict], None]:
-    """An ``on_epoch`` for ``trainer.run`` that writes a resumable checkpoint to ``path`` after every
-    epoch, then calls ``then(row)`` if given."""
+    """An ``on_epoch`` for ``trainer.run``: a resumable checkpoint at ``path``, then ``then(row)``."""
     def on_epoch(row: dict[str, float]) -> None:
+        rng = dict(batches=trainer.generator.get_state(), torch=torch.get_rng_state(),
+                   python=random.getstate())
+        training = dict(optimizer=trainer.optimizer.state_dict(), scheduler=trainer.scheduler.state_dict(),
+                        rng=rng)
         save_checkpoint(path, checkpoint_state(trainer.model, trainer.history, trainer.record(), argv,
-                                               training=training_state(trainer)))
+                                               training=training))
         if then is not None:
             then(row)
     return on_epoch
 
 
 def restore(trainer: Trainer, state: dict[str, Any], path: str | Path = "checkpoint") -> list[str]:
-    """Load a resumable checkpoint ``state`` (``read_checkpoint_state(..., resumable=True)``) into
-    ``trainer``; returns its command line. Refuses (``CheckpointError``, one line) a model or settings
-    that contradict the checkpoint."""
+    """Load a resumable ``state`` into ``trainer`` (one ``CheckpointError`` line if its model or
+    settings contradict it); returns its command line."""
     for key, value in trainer.record().items():
         if state["settings"].get(key) != value:
             raise CheckpointError(f"cannot resume {path}: {key}={value!r} contradicts the checkpoint's "

@@ -1,13 +1,8 @@
-"""The trainer's command line: ``python -m convmixer_lab.train`` (run by ``train/__main__.py``).
-Checkpoints, resume and the folder's lock live here, around the loop: the loop only calls back.
+"""``python -m convmixer_lab.train [--preset reference] [--checkpoint-dir DIR [--resume | --overwrite]]``.
 
-    python -m convmixer_lab.train --preset small --time-budget 60 --json
-    python -m convmixer_lab.train --preset reference --checkpoint-dir runs/ref [--resume | --overwrite]
-
-Every value is checked before any data are loaded or a model is built: a bad one gets argparse's
-usage line and exit status 2, never a traceback. Ctrl-C ends with one line saying where the last
-checkpoint is and the command that resumes it (exit 130); a checkpoint that cannot be written (disk
-full, permissions) ends with one line, the previous checkpoint kept (exit 1).
+Every value is checked (by ``Settings`` where it is a setting) before data are loaded or a model is
+built: a bad one is argparse's usage line and exit status 2. Ctrl-C (exit 130) and a checkpoint that
+cannot be written (exit 1) end in one line naming the last checkpoint and the command that resumes it.
 """
 
 from __future__ import annotations
@@ -15,10 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +21,7 @@ from typing import Any
 import torch
 
 from convmixer_lab.augment import AUGMENTATION
-from convmixer_lab.checks import check_int, check_number
+from convmixer_lab.checks import check_int
 from convmixer_lab.counting import convmixer_params
 from convmixer_lab.data import VAL_PER_CLASS, fashion_mnist_tensors
 from convmixer_lab.model import BLOCKS
@@ -56,11 +51,9 @@ TRAIN_IMAGES = 60_000 - 10 * VAL_PER_CLASS  # 55,000 once the validation split i
 MODEL_KEYS = ("dim", "depth", "kernel_size", "patch_size", "block")
 RECIPE_KEYS = ("epochs", "batch_size", "lr", "augment")
 RUN_KEYS = ("seed", "time_budget", "subset")
-# Memory a training run needs (an estimate from the formulas, checked before anything is built):
-# float32 weights, gradients and AdamW's two moments (16 bytes a parameter), the activations the
-# backward pass keeps (about ACTIVATIONS_PER_LAYER tensors of [batch, h, grid, grid] per layer, plus the
-# depthwise convolution's input padded by k - 1), and the data held in memory. Refused above 3/4 of the
-# RAM (or 90% of the GPU's memory), or FIXED_CAP where the RAM cannot be read.
+# The memory estimate (training_memory): weights, gradients and AdamW's moments, ACTIVATIONS_PER_LAYER
+# kept [batch, h, grid, grid] tensors a layer plus the padded depthwise input, and the data; FIXED_CAP
+# is the limit where the RAM cannot be read.
 ACTIVATIONS_PER_LAYER, EVAL_BATCH, DATA_BYTES, FIXED_CAP = 8, 1000, 250 * 2**20, 16 * 2**30
 
 
@@ -68,43 +61,28 @@ class UsageError(ValueError):
     """A command line that cannot run; argparse prints it with the usage line and exits with 2."""
 
 
-def _int(minimum: int, maximum: int | None = None, hint: str = "") -> Any:
-    def parse(text: str) -> int:
+def _value(key: str, convert: type = int, **limits: Any) -> Callable[[str], Any]:
+    """An argparse type: ``convert`` the text, then check it as ``Settings`` does (with ``limits``:
+    ``check_int``'s, for the model's sizes and --subset)."""
+    def parse(text: str) -> Any:
         try:
-            value = int(text)
+            value = convert(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+            what = "a whole number" if convert is int else "a number"
+            raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
         try:
-            return check_int("value", value, minimum=minimum, maximum=maximum, hint=hint)
-        except ValueError as e:
-            raise argparse.ArgumentTypeError(str(e).replace("value must", "must")) from None
+            check_int(key, value, **limits) if limits else Settings(**{key: value})
+        except (TypeError, ValueError) as e:
+            raise argparse.ArgumentTypeError(str(e).removeprefix(f"{key} ")) from None
+        return value
     return parse
 
 
-def _positive_number(text: str) -> float:
-    try:
-        return check_number("value", float(text), minimum=0, strict=True)
-    except ValueError as e:
-        message = str(e).replace("value must", "must") if "value" in str(e) else f"got {text!r}"
-        raise argparse.ArgumentTypeError(f"expected a finite number > 0: {message}") from None
-
-
 def _device(text: str) -> str:
-    """auto, cpu, cuda, cuda:N or mps, and only a device this machine has."""
-    cuda = re.fullmatch(r"cuda(?::(\d+))?", text)
-    if text in ("auto", "cpu"):
-        return text
-    if text == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise argparse.ArgumentTypeError("mps, but Apple's MPS is not available on this machine; use "
-                                         "auto or cpu")
-    if cuda and not torch.cuda.is_available():
-        raise argparse.ArgumentTypeError(f"{text}, but no CUDA GPU is available here (torch "
-                                         f"{torch.__version__}); use auto or cpu")
-    if cuda and cuda.group(1) and int(cuda.group(1)) >= torch.cuda.device_count():
-        raise argparse.ArgumentTypeError(f"{text}, but this machine has {torch.cuda.device_count()} "
-                                         "CUDA GPU(s), numbered from 0")
-    if text != "mps" and not cuda:
-        raise argparse.ArgumentTypeError(f"expected auto, cpu, cuda, cuda:N or mps, got {text!r}")
+    try:
+        pick_device(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
     return text
 
 
@@ -121,21 +99,23 @@ def build_parser() -> argparse.ArgumentParser:
                     "validation after every epoch; the 10,000 test images scored once, at the end).")
     p.add_argument("--preset", choices=PRESET_NAMES, help="model and recipe to start from (default: "
                    "small); the flags below override it")
-    for flag, maximum, hint in (("dim", None, ""), ("depth", None, ""), ("kernel-size", None, ""),
-                                ("patch-size", IMAGE_SIZE, "a patch cannot be larger than the 28x28 image"),
-                                ("epochs", None, ""), ("batch-size", None, "")):
-        p.add_argument(f"--{flag}", type=_int(1, maximum, hint), help="override the preset's value")
+    patch = dict(maximum=IMAGE_SIZE, hint="a patch cannot be larger than the 28x28 image")
+    for key, limits in (("dim", {}), ("depth", {}), ("kernel_size", {}), ("patch_size", patch)):
+        p.add_argument(f"--{key.replace('_', '-')}", type=_value(key, minimum=1, **limits),
+                       help="override the preset's value")
+    for key in ("epochs", "batch_size"):
+        p.add_argument(f"--{key.replace('_', '-')}", type=_value(key), help="override the preset's value")
     p.add_argument("--block", choices=BLOCKS, help=f"'paper' (default) or the tutorial's {BLOCKS[1]!r} layer")
-    p.add_argument("--lr", type=_positive_number, help="peak learning rate of the one-cycle schedule")
+    p.add_argument("--lr", type=_value("lr", float), help="peak learning rate of the one-cycle schedule")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                    help=f"augment the training images: {AUGMENTATION} (default: the preset's)")
-    p.add_argument("--seed", type=_int(0, SEED_MAX), help=f"random seed, 0 to {SEED_MAX} (default 0)")
+    p.add_argument("--seed", type=_value("seed"), help=f"random seed, 0 to {SEED_MAX} (default 0)")
     p.add_argument("--device", type=_device, default="auto",
                    help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
-    p.add_argument("--time-budget", type=_positive_number, metavar="SECONDS",
+    p.add_argument("--time-budget", type=_value("time_budget", float), metavar="SECONDS",
                    help="train as well as possible in this many seconds, counted across --resume "
                         "(replaces --epochs)")
-    p.add_argument("--subset", type=_int(1, TRAIN_IMAGES), metavar="N",
+    p.add_argument("--subset", type=_value("subset", minimum=1, maximum=TRAIN_IMAGES), metavar="N",
                    help=f"train on the first N of the {TRAIN_IMAGES:,} training images")
     p.add_argument("--checkpoint-dir", type=_folder, metavar="DIR",
                    help="write last.pt (resumable, every epoch) and model.pt (at the end) here")
@@ -165,8 +145,7 @@ class Run:
 
 
 def plan_run(args: argparse.Namespace, argv: list[str]) -> Run:
-    """Everything the command line asks for, checked (``UsageError``); nothing written or loaded
-    except, with ``--resume``, the checkpoint."""
+    """The command line checked (``UsageError``); nothing written, nothing read but a checkpoint to resume."""
     for flag in ("resume", "overwrite"):
         if getattr(args, flag) and args.checkpoint_dir is None:
             raise UsageError(f"--{flag} needs --checkpoint-dir DIR (the folder of the run)")
@@ -185,8 +164,7 @@ def plan_run(args: argparse.Namespace, argv: list[str]) -> Run:
 def _check_folder(args: argparse.Namespace) -> dict[str, Any] | None:
     """Refuse a folder that cannot be used or whose run would be lost; the checkpoint to resume."""
     folder = args.checkpoint_dir
-    problem = runfolder.unusable(folder)
-    if problem:
+    if problem := runfolder.unusable(folder):
         raise UsageError(f"--checkpoint-dir {folder} {problem}")
     held = runfolder.contents(folder)
     if held.running:
@@ -205,20 +183,16 @@ def _check_folder(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.resume and not held.unfinished:
         raise UsageError(f"--resume: nothing to resume, {folder} holds no {runfolder.LAST}; leave out "
                          "--resume to start a run there")
-    if not args.resume:
-        return None
     try:
-        state = read_checkpoint_state(folder / runfolder.LAST, resumable=True)
+        return read_checkpoint_state(folder / runfolder.LAST, resumable=True) if args.resume else None
     except CheckpointError as e:
         raise UsageError(f"--resume: {e}") from None
     except OSError as e:
         raise UsageError(f"--resume: cannot read {folder / runfolder.LAST}: {e.strerror or e}") from None
-    return state
 
 
 def _resolve(args: argparse.Namespace, state: dict[str, Any] | None, argv: list[str]) -> Run:
-    """The run's model, recipe and settings: the preset's with the flags given, or, with --resume,
-    the checkpoint's (each flag given must agree with it)."""
+    """The preset's model and recipe with the flags given, or the checkpoint's (each flag must agree)."""
     given = {k: getattr(args, k) for k in MODEL_KEYS + RECIPE_KEYS + RUN_KEYS if getattr(args, k) is not None}
     if given.get("subset") == TRAIN_IMAGES:
         given["subset"] = None  # all the training images: the same as no --subset
@@ -259,9 +233,9 @@ def training_memory(model: dict[str, Any], batch_size: int) -> tuple[int, int]:
 
 
 def memory_limit(device: str) -> tuple[int, str]:
-    """(bytes, where the limit comes from) for training on ``device``."""
-    if pick_device(device).type == "cuda":
-        index = pick_device(device).index or 0
+    """(bytes, where the limit comes from) for training on ``device``: 90% of a GPU, 3/4 of the RAM."""
+    if (chosen := pick_device(device)).type == "cuda":
+        index = chosen.index or 0
         total = torch.cuda.get_device_properties(index).total_memory
         return int(0.9 * total), f"90% of GPU {index}'s {total / 2**30:.1f} GiB"
     try:
@@ -331,8 +305,7 @@ def _where(run: Run, argv: list[str], epochs: int) -> str:
 
 
 def train_and_report(run: Run, args: argparse.Namespace, done: list[int]) -> dict[str, Any]:
-    """Load the data, build the model, train (saving last.pt after every epoch), score the test set
-    once; the results."""
+    """Load the data, build the model, train (last.pt after every epoch), score the test set once."""
     t0 = time.perf_counter()
     data = fashion_mnist_tensors(subset=run.subset)
     seed_everything(run.seed)  # the initial weights follow the seed

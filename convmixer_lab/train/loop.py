@@ -1,19 +1,9 @@
 """The training loop: seeding, ``train_one_epoch``, ``fit`` (a ``Trainer`` run), ``evaluate``/``predict``.
 
-    from convmixer_lab.data import fashion_mnist_tensors
-    from convmixer_lab.presets import fashion_convmixer
-    from convmixer_lab.train import Settings, evaluate, fit, print_epoch, seed_everything
-    data = fashion_mnist_tensors()                     # train (55,000), val (5,000), test (10,000)
-    seed_everything(0)
-    model = fashion_convmixer("small")
     history = fit(model, data["train"], data["val"], Settings(epochs=3), on_epoch=print_epoch)
-    evaluate(model, *data["test"])                     # the test set: once, at the end
 
-The data live in memory as tensors and are batched with a seeded ``torch.Generator`` (no DataLoader
-workers: fast on a CPU, identical batches on every run). AdamW, a one-cycle learning-rate schedule,
-label smoothing. With ``Settings.time_budget`` the run plans its own length (``schedule.TimeBudget``).
-The loop knows nothing of files: the command line saves checkpoints from ``on_epoch`` and resumes
-with ``Trainer.restore`` (``checkpoint.py``).
+In-memory tensors batched in an order drawn from a seeded ``torch.Generator`` (identical on every run);
+AdamW, a one-cycle schedule, label smoothing. The loop knows no files (checkpoint.py saves and restores).
 """
 
 from __future__ import annotations
@@ -45,10 +35,8 @@ HISTORY_KEYS = ("epoch", "loss", "train_accuracy", "val_accuracy", "seconds")
 
 @dataclass(frozen=True)
 class Settings:
-    """How ``fit`` trains, each value checked (an error naming the setting). ``time_budget``
-    (seconds) plans the number of steps from the measured speed (``epochs`` is then ignored);
-    ``clock`` is what the budget and ``seconds`` count (``time.process_time``: this process's CPU
-    seconds). ``record(n_train)`` is what a checkpoint stores (the clock is not stored)."""
+    """How ``fit`` trains: the one place settings are checked (the command line and checkpoint reading
+    use it too). ``time_budget`` (seconds) replaces ``epochs``; ``clock`` counts the seconds."""
 
     epochs: int = 3
     batch_size: int = 128
@@ -76,7 +64,7 @@ class Settings:
                             f"time.process_time), got {type(self.clock).__name__}")
 
     def record(self, n_train: int) -> dict[str, Any]:
-        """The settings as a checkpoint stores them (``checkpoint.SETTINGS_KEYS``)."""
+        """The settings as a checkpoint stores them (without the clock)."""
         stored = {k: v for k, v in asdict(self).items() if k != "clock"}
         return {**stored, "n_train": check_positive_int("n_train", n_train)}
 
@@ -92,24 +80,23 @@ def seed_everything(seed: int) -> torch.Generator:
 
 
 def pick_device(device: str = "auto") -> torch.device:
-    """``"auto"``: CUDA if available, then Apple MPS, then CPU; otherwise the named device, which
-    this machine must have (a ``ValueError`` line otherwise)."""
+    """``"auto"``: CUDA, else Apple MPS, else the CPU; or the named device, which this machine must have."""
+    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
     if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "mps" if _has_mps() else "cpu"
+        device = "cuda" if torch.cuda.is_available() else "mps" if mps else "cpu"
     try:
         chosen = torch.device(device)
     except (RuntimeError, TypeError):
-        raise ValueError(f"device must be auto, cpu, cuda, cuda:N or mps, got {device!r}") from None
-    if chosen.type == "cuda" and (chosen.index or 0) >= torch.cuda.device_count():
-        raise ValueError(f"device={device!r}, but this machine has {torch.cuda.device_count()} CUDA "
-                         "GPU(s); use device='auto' or 'cpu'")
-    if chosen.type == "mps" and not _has_mps():
+        chosen = None
+    if chosen is None or chosen.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device must be auto, cpu, cuda, cuda:N or mps, got {device!r}")
+    gpus = torch.cuda.device_count()
+    if chosen.type == "cuda" and (chosen.index or 0) >= gpus:
+        has = f"{gpus} CUDA GPU(s), numbered from 0" if gpus else f"no CUDA GPU (torch {torch.__version__})"
+        raise ValueError(f"device={device!r}, but this machine has {has}; use device='auto' or 'cpu'")
+    if chosen.type == "mps" and not mps:
         raise ValueError(f"device={device!r}, but Apple's MPS is not available here; use 'auto' or 'cpu'")
     return chosen
-
-
-def _has_mps() -> bool:
-    return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
 
 
 @contextmanager
@@ -133,10 +120,8 @@ def _kept_modes(model: nn.Module, batch_statistics: bool) -> Iterator[None]:
 @torch.no_grad()
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1000,
             batch_statistics: bool = False) -> torch.Tensor:
-    """Logits [N, classes] for images [N, 1, H, W] (returned on the CPU), in eval mode: BatchNorm
-    uses its running statistics. ``batch_statistics=True`` instead normalises each batch with its
-    own statistics, as in training, leaving the running statistics untouched. The model's
-    train/eval mode is restored afterwards."""
+    """Logits [N, classes] (on the CPU) in eval mode; ``batch_statistics``: BatchNorm normalises each
+    batch by its own statistics, as in training (the running ones untouched). The mode is restored."""
     batch_size = check_positive_int("batch_size", batch_size)
     device = next(model.parameters()).device
     with _kept_modes(model, batch_statistics):
@@ -146,26 +131,34 @@ def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1000,
 
 def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1000,
              batch_statistics: bool = False) -> float:
-    """Accuracy (0..1) of ``model`` on images ``x`` [N, 1, H, W] with labels ``y`` [N]
-    (see ``predict`` for the mode and ``batch_statistics``)."""
+    """Accuracy (0..1) on images ``x`` [N, 1, H, W] with labels ``y`` [N] (modes as in ``predict``)."""
     if len(x) != len(y) or len(x) == 0:
         raise ValueError(f"x and y must be non-empty and of the same length, got {len(x)} and {len(y)}")
     logits = predict(model, x, batch_size, batch_statistics)
     return (logits.argmax(1) == y.cpu()).float().mean().item()
 
 
+def confusion_counts(labels: torch.Tensor, predicted: torch.Tensor, classes: int = 10) -> torch.Tensor:
+    """The confusion matrix [classes, classes]: row = the true class, column = the predicted one. Each
+    (true, predicted) pair becomes one number, true * classes + predicted, and bincount counts them all."""
+    classes = check_positive_int("classes", classes)
+    labels, predicted = torch.as_tensor(labels).cpu().long(), torch.as_tensor(predicted).cpu().long()
+    both = torch.cat([labels.flatten(), predicted.flatten()])
+    in_range = len(both) == 0 or 0 <= both.min() <= both.max() < classes
+    if labels.shape != predicted.shape or labels.dim() != 1 or not in_range:
+        raise ValueError(f"labels and predicted must be 1-D, of the same length, with classes "
+                         f"0..{classes - 1}; got shapes {list(labels.shape)} and {list(predicted.shape)}")
+    return torch.bincount(labels * classes + predicted, minlength=classes * classes).reshape(classes, classes)
+
+
 def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
                     settings: Settings | None = None, *, generator: torch.Generator | None = None,
                     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
                     after_step: Callable[[torch.Tensor], bool | None] | None = None) -> dict[str, float]:
-    """One pass over images ``x`` [N, 1, H, W] and labels ``y`` [N] in an order drawn from
-    ``generator``: per batch of ``settings.batch_size``, forward, loss (cross-entropy with
-    ``settings.label_smoothing``), backward, an optimizer step and a schedule step.
-    ``settings.augment`` changes each image (augment.py) with choices drawn from the same generator.
-    ``after_step(loss)`` runs after every step with its loss (a 0-d tensor; ``.item()`` costs a sync);
-    returning True ends the epoch early. A last batch of one image that BatchNorm cannot take in
-    training mode is dropped (``batch_of_one_fails``). Returns the mean training loss, the running
-    training accuracy (on the batches as trained, in train mode) and the number of steps."""
+    """One pass over ``x`` [N, 1, H, W], ``y`` [N] in an order drawn from ``generator`` (augmented with
+    choices from it too if ``settings.augment``). ``after_step(loss)`` (a 0-d tensor) runs after every
+    step; True ends the epoch. A last batch of one image that BatchNorm refuses is dropped. Returns the
+    mean loss, the running training accuracy and the number of steps."""
     s = settings or Settings()
     device, n = x.device, len(x) - (len(x) % s.batch_size == 1 and batch_of_one_fails(model, x))
     order = torch.randperm(len(x), generator=generator).to(device)
@@ -195,8 +188,7 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch
 
 
 def batch_of_one_fails(model: nn.Module, x: torch.Tensor) -> bool:
-    """Whether ``model`` refuses a batch of one image in training mode (BatchNorm on a 1x1 grid has
-    one value per channel), tried on ``x[:1]`` without changing the model."""
+    """Whether ``model`` refuses one image in training mode (BatchNorm on a 1x1 grid); it is unchanged."""
     try:
         with _kept_modes(model, batch_statistics=True), torch.no_grad():
             model(x[:1])
@@ -206,9 +198,8 @@ def batch_of_one_fails(model: nn.Module, x: torch.Tensor) -> bool:
 
 
 class Trainer:
-    """What ``fit`` trains with: the model and data on the device, AdamW, the one-cycle schedule, the
-    batch-order generator, the history. ``run`` trains; ``state``/``restore`` (checkpoint.py) let a
-    command line save it after every epoch and continue it later, a time budget spent once in total."""
+    """What ``fit`` trains with: model and data on the device, AdamW, the schedule, the batch-order
+    generator, the history. checkpoint.py saves (``save_every_epoch``) and ``restore``s it."""
 
     def __init__(self, model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
                  val: tuple[torch.Tensor, torch.Tensor] | None = None, settings: Settings | None = None,
@@ -229,14 +220,12 @@ class Trainer:
         self.history: dict[str, list[float]] = {key: [] for key in HISTORY_KEYS}
 
     def record(self) -> dict[str, Any]:
-        """The settings a checkpoint of this run stores."""
         return self.settings.record(len(self.train[0]))
 
     def run(self, progress: bool = True, on_step: Callable[[int, float], None] | None = None,
             on_epoch: Callable[[dict[str, float]], None] | None = None) -> dict[str, list[float]]:
-        """Train until the planned steps are done or the time budget is spent; ``on_step(step, lr)``
-        after every step (``lr``: the rate it used), ``on_epoch(row)`` after every epoch, once the row
-        is in ``history``. Returns the history."""
+        """Train until the planned steps are done or the budget is spent; ``on_step(step, lr)`` after
+        every step, ``on_epoch(row)`` after every epoch (the row already in ``history``)."""
         s, val = self.settings, self.val
         budget = None if s.time_budget is None else TimeBudget(  # validation: ~1/3 of a step per image
             s.time_budget, spent=sum(self.history["seconds"]), sync=self._synchronize, clock=s.clock,
@@ -251,7 +240,6 @@ class Trainer:
 
     def _epoch(self, budget: TimeBudget | None, progress: bool,
                on_step: Callable[[int, float], None] | None) -> dict[str, float]:
-        """One epoch: train, validate, time it, re-plan a time budget; the history's row."""
         done, started = len(self.history["epoch"]), self.settings.clock()
         if budget is not None:
             budget.start_epoch()
@@ -270,8 +258,7 @@ class Trainer:
 
     def _step_hook(self, budget: TimeBudget | None, on_step: Callable[[int, float], None] | None,
                    bar: tqdm) -> Callable[[torch.Tensor], bool]:
-        """``after_step`` for ``train_one_epoch``: progress, ``on_step``, the time budget's plan; True
-        when the run is over (the planned steps done, or the budget spent)."""
+        """``after_step`` for ``train_one_epoch``: progress, ``on_step``, the budget's plan; True: done."""
         scheduler, group = self.scheduler, self.optimizer.param_groups[0]
         coming = [group["lr"]]  # the rate the next step uses
 
@@ -300,17 +287,13 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
         val: tuple[torch.Tensor, torch.Tensor] | None = None, settings: Settings | None = None, *,
         device: str = "auto", progress: bool = True, on_step: Callable[[int, float], None] | None = None,
         on_epoch: Callable[[dict[str, float]], None] | None = None) -> dict[str, list[float]]:
-    """Train ``model`` on ``train`` = (images [N, 1, H, W], labels [N]) as ``settings`` say (AdamW,
-    a one-cycle schedule peaking at ``lr``, label smoothing); measure the accuracy on ``val`` (the
-    validation split, never the test set) after every epoch. ``on_step(step, lr)`` runs after every
-    step, ``on_epoch(row)`` after every epoch (``print_epoch`` prints it). Returns the history, per
-    epoch: ``epoch``, ``loss`` (mean training loss), ``train_accuracy`` (running, on the batches as
-    trained), ``val_accuracy`` (NaN without ``val``), ``seconds`` (validation included)."""
+    """Train ``model`` on ``train`` = (images [N, 1, H, W], labels [N]) as ``settings`` say, scoring
+    ``val`` (never the test set) after every epoch. Returns the history: per epoch ``HISTORY_KEYS``
+    (``val_accuracy`` NaN without ``val``; ``seconds`` include validation)."""
     return Trainer(model, train, val, settings, device).run(progress, on_step, on_epoch)
 
 
 def _steps_per_epoch(model: nn.Module, x: torch.Tensor, batch_size: int) -> int:
-    """Batches per epoch; a last batch of one image that BatchNorm cannot take is dropped (said once)."""
     if len(x) % batch_size != 1 or not batch_of_one_fails(model, x):
         return math.ceil(len(x) / batch_size)
     if len(x) == 1:
@@ -338,12 +321,10 @@ def _checked_pair(name: str, pair: Any) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def epoch_line(row: Mapping[str, float], rounded: bool = False) -> str:
-    """One epoch of a history as text without timings (the same on every machine), in the current
-    language; ``rounded``: whole epochs and percents, the loss to 2 decimals (notebook 05)."""
+    """One epoch's row as text, no timings, in the current language; ``rounded``: as notebook 05 prints."""
     key = "train.epoch_rounded" if rounded else "train.epoch"
     return t(key, epoch=row["epoch"], loss=row["loss"], train=row["train_accuracy"], val=row["val_accuracy"])
 
 
 def print_epoch(row: Mapping[str, float], rounded: bool = False) -> None:
-    """``fit(..., on_epoch=print_epoch)``: print each epoch's line as the epoch ends."""
     print(epoch_line(row, rounded), flush=True)

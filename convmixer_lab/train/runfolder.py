@@ -1,14 +1,5 @@
-"""The checkpoint folder of a command-line run: what it holds, and a lock while a run trains in it.
-
-A folder holds at most one run:
-
-    last.pt    the resumable checkpoint, rewritten after every epoch
-    model.pt   written when the run has finished: its presence means "finished"
-    run.lock   present while a run trains here ({"pid": ..., "host": ...}). A killed run leaves it
-               behind; it is then stale (no such process runs on this host) and the next run takes it.
-
-The command line refuses to train into a folder that holds a finished or unfinished run unless told
-``--resume`` or ``--overwrite``, and into one that a live run holds, whatever it is told.
+"""A command-line run's folder: last.pt (resumable, every epoch), model.pt (the run finished) and
+run.lock ({"pid", "host"} while a run trains; stale once no such process runs on this host).
 """
 
 from __future__ import annotations
@@ -23,8 +14,6 @@ from pathlib import Path
 
 from convmixer_lab.files import _process_is_running
 
-__all__ = ["FINAL", "LAST", "LOCK", "FolderBusy", "Contents", "contents", "locked", "unusable"]
-
 LAST, FINAL, LOCK = "last.pt", "model.pt", "run.lock"
 
 
@@ -34,16 +23,13 @@ class FolderBusy(RuntimeError):
 
 @dataclass(frozen=True)
 class Contents:
-    """What a checkpoint folder holds."""
-
     finished: bool       # model.pt is there
     unfinished: bool     # last.pt without model.pt: an interrupted run
     running: str | None  # "pid N on host H" while a live run holds the lock
 
 
 def unusable(folder: Path) -> str | None:
-    """Why runs cannot be written into ``folder`` (it is a file, or cannot be written), else None.
-    A folder that does not exist yet is judged by the nearest existing folder above it."""
+    """Why runs cannot be written into ``folder`` (judged by the nearest existing folder), else None."""
     if folder.exists() and not folder.is_dir():
         return "is a file, not a folder; give a folder (it is created if missing)"
     existing = folder
@@ -61,10 +47,8 @@ def _holder(folder: Path) -> str | None:
     try:
         info = json.loads((folder / LOCK).read_text())
         pid, host = int(info["pid"]), str(info["host"])
-    except FileNotFoundError:
-        return None
     except (OSError, ValueError, KeyError, TypeError):
-        return None  # half-written by a run killed while taking it: stale
+        return None  # none, or half-written by a run killed while taking it: stale
     if host == socket.gethostname() and not _process_is_running(pid):
         return None
     return f"pid {pid} on host {host}"
@@ -78,8 +62,7 @@ def contents(folder: Path) -> Contents:
 
 @contextmanager
 def locked(folder: Path, discard: bool = False) -> Iterator[Path]:
-    """Hold ``folder``'s lock (creating the folder) while the block runs; ``discard`` then deletes
-    a previous run's checkpoints (``--overwrite``). Raises ``FolderBusy`` if a live run holds it."""
+    """Hold ``folder``'s lock (``FolderBusy`` if a live run does); ``discard`` deletes its checkpoints."""
     folder.mkdir(parents=True, exist_ok=True)
     lock = folder / LOCK
     if lock.exists() and _holder(folder) is None:

@@ -1,23 +1,10 @@
-"""The learning-rate schedule (one-cycle) and the time budget that plans its length.
+"""The one-cycle learning-rate schedule, and the time budget that plans its length.
 
-A wall-clock budget for training, spent once in total, across interruptions and resumes.
-
-    budget = TimeBudget(60.0, spent=sum(history["seconds"]))  # seconds already trained count
-    budget.start_epoch()
-    plan = budget.after_step(step)          # after every step: the planned total steps, once calibrated
-    seconds = budget.end_epoch()            # the epoch's wall time (validation included) is now spent
-    plan = budget.replan(step, steps, seconds)
-
-**Calibrate.** In every process the first ``WARMUP_STEPS`` steps are not timed (allocations and caches
-warm up); the next ``CALIBRATION_STEPS`` are. Their mean time, plus each step's share of the validation
-pass, says how many steps fit in what is left of the budget, less a reserve of ``1 - RESERVE`` of the
-whole budget (a slower stretch at the end then still finishes the plan in time).
-**Re-plan.** After every epoch, at the speed that epoch really ran (validation included), since the
-machine's load may change. The trainer hands each plan to its schedule (``OneCycle.plan``), which
-bends to the new length without a jump, so the learning rate still ends at zero.
-
-A killed run loses only the epoch it was in: ``spent`` counts the epochs stored in its checkpoint, and
-the resumed run trains for what is left.
+A budget is spent once in total, across resumes (``spent``: the seconds in the checkpoint's history).
+In every process the first ``WARMUP_STEPS`` steps are not timed; the next ``CALIBRATION_STEPS`` are,
+and their mean (plus each step's share of validation) says how many steps fit in the budget left, less
+a reserve of ``1 - RESERVE`` of it. After every epoch the plan is redone at that epoch's real speed;
+``OneCycle.plan`` bends the schedule to each new length without a jump, still ending at zero.
 """
 
 from __future__ import annotations
@@ -30,22 +17,14 @@ import torch
 
 from convmixer_lab.checks import check_number
 
-__all__ = ["CALIBRATION_STEPS", "RESERVE", "WARMUP_STEPS", "OneCycle", "TimeBudget"]
-
 WARMUP_STEPS, CALIBRATION_STEPS = 5, 20
 RESERVE = 0.95  # plan to finish after 95% of the budget; the last 5% absorbs a slower machine
 
 
 class OneCycle(torch.optim.lr_scheduler.LambdaLR):
-    """One-cycle schedule, as a factor of the peak lr, along the run's progress p (0 at the first
-    step, 1 at ``total_steps``): a linear warm-up from 1/25 to 1 over the first ``pct_start`` of the
-    run, then a cosine down to 0 at the end.
-
-    ``total_steps=None`` holds the factor at 1/25 until the length is known (a time budget plans it
-    after timing the first steps). ``plan(total)`` sets or changes the length mid-run: the progress
-    made so far is kept, and the rest of it is spread over the steps left, so the rate never jumps
-    and still ends at 0. The length and the progress are part of ``state_dict``: a resumed run
-    continues the same schedule."""
+    """The peak lr times a factor along the run's progress p (0..1): linear from 1/25 to 1 over the first
+    ``pct_start``, then a cosine to 0. ``total_steps=None`` holds 1/25 until ``plan(total)`` sets the
+    length, which may change mid-run keeping the progress made; all of it is in ``state_dict``."""
 
     def __init__(self, optimizer: torch.optim.Optimizer, total_steps: int | None,
                  pct_start: float = 0.25) -> None:
@@ -54,7 +33,6 @@ class OneCycle(torch.optim.lr_scheduler.LambdaLR):
         super().__init__(optimizer, self.factor)
 
     def progress(self, step: int) -> float:
-        """How far through the run ``step`` is (0..1) under the current plan."""
         s0, p0, total = self.anchor_step, self.anchor_progress, self.total_steps
         if total is None:
             return p0
@@ -74,11 +52,8 @@ class OneCycle(torch.optim.lr_scheduler.LambdaLR):
 
 
 class TimeBudget:
-    """``seconds`` of training in total, of which ``spent`` are already used (by a run being resumed).
-
-    ``eval_share``: the validation pass's cost per training step, as a fraction of a step (the trainer
-    sets it from the sizes of the two sets). ``clock`` and ``sync`` (wait for the GPU) are replaceable
-    for tests and devices."""
+    """``seconds`` of training in all, ``spent`` of them already (a resumed run). ``eval_share``: the
+    validation's cost per step, in steps; ``sync`` waits for the GPU."""
 
     def __init__(self, seconds: float, spent: float = 0.0, *, eval_share: float = 0.0,
                  clock: Callable[[], float] = time.perf_counter,
@@ -93,7 +68,6 @@ class TimeBudget:
         self._last = 0.0
 
     def left(self) -> float:
-        """Seconds of the budget still unspent, counting the epoch running now."""
         running = self.clock() - self._epoch_start if self._epoch_start is not None else 0.0
         return self.seconds - self.spent - running
 
@@ -104,8 +78,7 @@ class TimeBudget:
         self._epoch_start = self._last = self.clock()
 
     def after_step(self, step: int) -> int | None:
-        """Count the step just taken (``step`` steps in all). Returns the planned total number of
-        steps at the end of calibration, else None."""
+        """Count the step just taken (``step`` in all); the planned total when calibrated, else None."""
         if self.steps_here < WARMUP_STEPS + CALIBRATION_STEPS:
             self.sync()  # a GPU runs ahead of Python: time what it has really done
         now = self.clock()
@@ -125,7 +98,7 @@ class TimeBudget:
         return seconds
 
     def plan(self, step: int, seconds_per_step: float) -> int:
-        """Total steps: the ``step`` done plus as many as fit in the time left before the reserve."""
+        """The ``step`` done plus as many as fit in the time left before the reserve."""
         more = max(0.0, self.left() - (1 - RESERVE) * self.seconds) / max(seconds_per_step, 1e-9)
         return step + max(1, int(more))
 

@@ -1,28 +1,42 @@
-"""The package's tables and training lines in Chinese (convmixer_lab/i18n/zh_tables.py): the words
-translated, the numbers and code names as in English, and the columns still lined up when a Chinese
-character takes two columns of a monospace font (``i18n.pad``). The English output is checked
-byte for byte against the format the notebooks store."""
+"""The package's tables (convmixer_lab/tables.py, words in texts/tables.toml) and training lines in
+Chinese: the words translated, the numbers and code names as in English, and the columns still lined
+up when a Chinese character takes two columns of a monospace font (``texts.pad``). The English output
+is checked byte for byte against the format the notebooks store. The formula modules know no words."""
 
 from __future__ import annotations
 
+import ast
 import unicodedata
+from pathlib import Path
 
 import pytest
 import torch
 
-from convmixer_lab import compare
-from convmixer_lab.counting import format_table, stage_table
-from convmixer_lab.i18n import pad, set_language
+from convmixer_lab import texts
+from convmixer_lab.compare import CONFIGS
+from convmixer_lab.counting import stage_table
 from convmixer_lab.model import ConvMixer
-from convmixer_lab.spread import format_differences, format_summary, summarize
+from convmixer_lab.spread import summarize
+from convmixer_lab.tables import config_table, format_differences, format_summary, format_table
+from convmixer_lab.texts import pad
 from convmixer_lab.train import epoch_line, print_epoch
+
+PACKAGE = Path(__file__).resolve().parents[1] / "convmixer_lab"
 
 
 @pytest.fixture
 def chinese():
-    set_language("zh")
+    texts.set_language("zh")
     yield
-    set_language("en")
+    texts.set_language("en")
+
+
+@pytest.mark.parametrize("module", ["counting.py", "spread.py", "receptive.py", "model.py", "compare.py"])
+def test_the_formula_modules_import_no_language_code(module):
+    tree = ast.parse((PACKAGE / module).read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not {m for m in imported if m and m.split(".")[1:2] in (["texts"], ["i18n"], ["tables"])}
 
 
 def width(text: str) -> int:
@@ -79,11 +93,27 @@ def test_pad_refuses_an_unknown_alignment():
         pad("a", 3, "=")
 
 
-# --- counting.format_table (notebook 04) ----------------------------------------------------------
+# --- tables.format_table (notebook 04) ------------------------------------------------------------
 
 def stages():
     with torch.device("meta"):
         return stage_table(ConvMixer(1536, 20, 9, 7), 224)
+
+
+def test_format_table_writes_identical_layers_as_one_row():
+    lines = format_table(stages()).splitlines()
+    assert len(lines) == 7  # header, input, stem, ONE row for the 20 layers, pool, classifier, total
+    layer = next(line for line in lines if line.startswith("mixer_layers"))
+    assert layer.split() == ["mixer_layers.0-19,", "each", "1536x32x32", "2,492,928", "2,543,321,088",
+                             "x", "20"]
+    assert lines[-1].split() == ["total", "51,625,960", "51,099,168,768"]  # every layer still counted
+    full = format_table(stages(), group=False).splitlines()
+    assert len(full) == 26 and full[-1] == lines[-1] and "mixer_layers.19" in full[22]
+
+
+def test_format_table_refuses_what_is_not_a_stage_table():
+    with pytest.raises(TypeError, match="rows must be a non-empty list of Stage rows"):
+        format_table([])
 
 
 def test_stage_table_in_english_is_unchanged():
@@ -119,10 +149,19 @@ def test_stage_table_ungrouped_in_chinese(chinese):
     assert lines[22].split() == ["mixer_layers.19", "1536x32x32", "2,492,928", "2,543,321,088"]
 
 
-# --- compare.config_table (notebook 06) -----------------------------------------------------------
+# --- tables.config_table (notebook 06) -----------------------------------------------------------
+
+def test_config_table_lists_every_configuration():
+    table = config_table()
+    assert len(table.splitlines()) == len(CONFIGS) + 1
+    assert "49,803" in table and "convmixer-nores" in table and "6,187,064" in table
+    start = table.splitlines()[0].index("family")  # the longest name still leaves the columns aligned
+    families = [line[start:start + 11].strip() for line in table.splitlines()[1:]]
+    assert families == [family for family, _ in CONFIGS.values()]
+
 
 def test_config_table_in_english_is_unchanged():
-    lines = compare.config_table(("convmixer", "resnet")).splitlines()
+    lines = config_table(("convmixer", "resnet")).splitlines()
     assert lines == [
         "name                family        params  budget        MACs  config",
         "convmixer           convmixer     49,803   99.6%   2,257,754  "
@@ -132,7 +171,7 @@ def test_config_table_in_english_is_unchanged():
 
 
 def test_config_table_in_chinese_lines_up(chinese):
-    lines = compare.config_table(("convmixer", "vit", "resnet")).splitlines()
+    lines = config_table(("convmixer", "vit", "resnet")).splitlines()
     assert lines[0] == "名称" + " " * 16 + "模型族" + " " * 5 + "   参数量  占预算        MACs  配置"
     assert lines[3] == ("resnet              resnet        51,555  103.1%   6,187,064  "
                         "{'width': 13, 'depth': 1, 'stages': 3}")
@@ -142,7 +181,7 @@ def test_config_table_in_chinese_lines_up(chinese):
         assert width(line[:line.index("{")]) == width(lines[0][:lines[0].index("配置")]) == 62
 
 
-# --- spread.format_summary and format_differences (notebook 06) ---------------------------------------
+# --- tables.format_summary and format_differences (notebook 06) ---------------------------------------
 
 def test_summary_in_english_is_unchanged():
     lines = format_summary(summarize(RECORDS)).splitlines()

@@ -1,0 +1,84 @@
+"""Tables that need words: the package's numbers as fixed-width text, headings in the current
+language (``texts.t``, entries in ``texts/tables.toml``), padded by display width (``texts.pad``) so
+the columns line up in Chinese too. The numbers come from the formula modules, which know no words.
+
+    format_table(stage_table(model))   notebook 04: parameters and MACs stage by stage
+    config_table()                     notebook 06: the configurations, their parameters and MACs
+    format_summary(summarize(records)) notebook 06: accuracies over the seeds
+    format_differences(rows, names, baseline)   notebook 06: each difference and its standard error
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from convmixer_lab.compare import BUDGET, CONFIGS, count
+from convmixer_lab.counting import Stage, check_rows, group_repeats
+from convmixer_lab.spread import difference
+from convmixer_lab.texts import pad, t
+
+__all__ = ["config_table", "format_differences", "format_summary", "format_table"]
+
+
+def format_table(rows: list[Stage], group: bool = True) -> str:
+    """The stage table as fixed-width text (what notebook 04 prints). With ``group`` (the default),
+    identical consecutive layers share one row: ``mixer_layers.0-19, each ... x 20``; the total
+    still counts every layer."""
+    rows = check_rows(rows)
+    pairs = group_repeats(rows) if group else [(r, 1) for r in rows]
+    lines = [pad(t("tables.stage"), 26) + pad(t("tables.output_shape"), 16, ">")
+             + pad(t("tables.params"), 14, ">") + f"{'MACs':>16}"]
+    for r, n in pairs:
+        name = (t("tables.each", name=r.name) if n > 1 else t("tables.input") if r.name == "input"
+                else r.name)
+        shape = "x".join(str(s) for s in r.output_shape)
+        repeat = f"  x {n}" if n > 1 else ""
+        lines.append(pad(name, 26) + f"{shape:>16}{r.params:>14,}{r.macs:>16,}{repeat}")
+    lines.append(pad(t("tables.total"), 26) + f"{'':>16}{sum(r.params for r in rows):>14,}"
+                 f"{sum(r.macs for r in rows):>16,}")
+    return "\n".join(lines)
+
+
+def config_table(names: tuple[str, ...] | None = None) -> str:
+    """Notebook 06's configurations (``compare.CONFIGS``) as fixed-width text: name, family,
+    parameters (and % of the budget), MACs, the settings."""
+    lines = [pad(t("tables.name"), 20) + pad(t("tables.family"), 11) + pad(t("tables.params"), 9, ">")
+             + pad(t("tables.budget"), 8, ">") + f"{'MACs':>12}  " + t("tables.config")]
+    for name in names or tuple(CONFIGS):
+        family, config = CONFIGS[name]
+        c = count(family, config)
+        shown = {k: v for k, v in config.items() if k not in ("num_classes", "in_channels", "image_size")}
+        lines.append(f"{name:<20}{family:<11}{c['params']:>9,}{c['params'] / BUDGET:>8.1%}"
+                     f"{c['macs']:>12,}  {shown}")
+    return "\n".join(lines)
+
+
+def format_differences(rows: list[dict[str, Any]], names: list[str], baseline: str,
+                       metric: str = "test_accuracy") -> str:
+    """``spread.difference(rows, name, baseline)`` for each of ``names``, one line each, in points (%)."""
+    lines = []
+    for name in names:
+        d = difference(rows, name, baseline, metric)
+        lines.append(t("tables.difference", name=pad(name, 18), baseline=baseline,
+                       difference=f"{100 * d['difference']:+6.2f}", error=f"{100 * d['standard_error']:.2f}",
+                       ratio=f"{d['ratio']:+6.1f}",
+                       overlap=t("tables.yes") if d["ranges_overlap"] else t("tables.no")))
+    return "\n".join(lines)
+
+
+def format_summary(rows: list[dict[str, Any]]) -> str:
+    """``spread.summarize``'s rows as fixed-width text: accuracies in %, the spread as the sample
+    std and the min-max range over the seeds, mean CPU-seconds and epochs."""
+    heads = [(t("tables.name"), 19), (t("tables.params"), 8), ("n", 3), (t("tables.test_mean"), 10),
+             (t("tables.std"), 7), (t("tables.range"), 14), (t("tables.val_mean"), 9), (t("tables.std"), 7),
+             (t("tables.epochs"), 7), (t("tables.seconds"), 8)]
+    lines = ["".join(pad(head, width, "<" if i == 0 else ">") for i, (head, width) in enumerate(heads))]
+    for r in rows:
+        std = {m: "" if r[f"{m}_std"] is None else f"{100 * r[f'{m}_std']:.2f}"
+               for m in ("test_accuracy", "val_accuracy")}
+        span = f"{100 * r['test_accuracy_min']:.2f}-{100 * r['test_accuracy_max']:.2f}"
+        lines.append(f"{r['name'] or r['family']:<19}{r['params']:>8,}{r['n']:>3}"
+                     f"{100 * r['test_accuracy_mean']:>10.2f}{std['test_accuracy']:>7}{span:>14}"
+                     f"{100 * r['val_accuracy_mean']:>9.2f}{std['val_accuracy']:>7}"
+                     f"{r['epochs_mean']:>7.1f}{r['seconds_mean']:>8.1f}")
+    return "\n".join(lines)
