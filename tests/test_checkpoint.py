@@ -107,7 +107,7 @@ def test_fit_records_the_settings_a_resumable_checkpoint_needs():
 
 def test_check_config_accepts_every_course_model():
     for config in [model_config(name) for name in PRESET_NAMES] + [
-            ConvMixer(1536, 20, 9, 7, 1000).config, ConvMixer(8, 1, num_classes=0, block="seed").config]:
+            ConvMixer(1536, 20, 9, 7, 1000).config, ConvMixer(8, 1, num_classes=0, block="tutorial").config]:
         assert check_config(config) == config
 
 

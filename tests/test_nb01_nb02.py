@@ -16,19 +16,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from convmixer_lab import ConvMixerLayer
-from convmixer_lab.counting import (
-    conv_macs,
-    convmixer_receptive_field,
-    count_parameters,
-    inputs_seen,
-    layers_to_see_all,
-    mixer_layer_macs,
-    patch_stats,
-    receptive_field,
-)
+from convmixer_lab.counting import conv_macs, count_parameters, mixer_layer_macs, patch_stats
 from convmixer_lab.data import sample_photo
 from convmixer_lab.exercises import EXERCISES, exercise, nb01, nb02
 from convmixer_lab.model import ConvMixer
+from convmixer_lab.receptive import convmixer_receptive_field, inputs_seen, layers_to_see_all, receptive_field
 from convmixer_lab.separable import combined_weight, fit_to_standard, nearest_separable, relative_error
 from convmixer_lab.texts import set_language
 

@@ -1,5 +1,5 @@
 """Notebook 05's exercises and the package pieces it relies on: every checker refuses near misses with a
-reason, the expected answers equal independent computations, ``train_one_epoch(step_losses=...)``
+reason, the expected answers equal independent computations, ``train_one_epoch(after_step=...)``
 records what an inline loop computes, and the stored notebook shows what the exercises and the prose
 claim about it."""
 
@@ -23,7 +23,7 @@ from convmixer_lab.data import fashion_mnist_tensors
 from convmixer_lab.exercises import exercise, nb05
 from convmixer_lab.presets import MODELS, fashion_convmixer
 from convmixer_lab.texts import set_language
-from convmixer_lab.train import OneCycle, seed_everything, train_one_epoch
+from convmixer_lab.train import OneCycle, Settings, seed_everything, train_one_epoch
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "05_train_small_convmixer.ipynb"
 
@@ -257,7 +257,7 @@ def test_chinese_verdicts_keep_the_numbers(capsys):
     assert "起始层的滤波器从 4x4 像素缩小到 2x2 像素（参数量 21,322 对 22,090）" in out_choice
 
 
-# --- train_one_epoch(step_losses=...): the package side of the notebook's inline epoch --------------
+# --- train_one_epoch(after_step=...): the package side of the notebook's inline epoch ---------------
 
 @pytest.fixture(scope="module")
 def subset():
@@ -294,8 +294,8 @@ def test_step_losses_are_the_losses_of_an_inline_loop(subset):
         inline.append(loss.item())
     package, generator, optimizer, scheduler = fresh()
     recorded = []
-    stats = train_one_epoch(package, optimizer, x, y, batch_size=128, generator=generator,
-                            scheduler=scheduler, step_losses=recorded)
+    stats = train_one_epoch(package, optimizer, x, y, Settings(batch_size=128), generator=generator,
+                            scheduler=scheduler, after_step=lambda loss: recorded.append(loss.item()))
     assert recorded == inline and len(recorded) == stats["steps"] == 5
     for a, b in zip(model.state_dict().values(), package.state_dict().values()):
         assert torch.equal(a, b)
@@ -303,24 +303,29 @@ def test_step_losses_are_the_losses_of_an_inline_loop(subset):
     assert stats["loss"] == pytest.approx(sum(v * n for v, n in zip(recorded, sizes)) / len(x), rel=1e-6)
 
 
-def test_step_losses_change_nothing_else(subset):
+def test_recording_the_losses_changes_nothing_else(subset):
     x, y = subset
     results = []
-    for record in (None, []):
+    for record in (None, lambda loss: [].append(loss.item())):
         model, generator, optimizer, scheduler = fresh(seed=3)
-        stats = train_one_epoch(model, optimizer, x, y, batch_size=128, generator=generator,
-                                scheduler=scheduler, step_losses=record)
+        stats = train_one_epoch(model, optimizer, x, y, Settings(batch_size=128), generator=generator,
+                                scheduler=scheduler, after_step=record)
         results.append((stats, [t.clone() for t in model.state_dict().values()]))
     (stats_a, weights_a), (stats_b, weights_b) = results
     assert stats_a == stats_b and all(torch.equal(a, b) for a, b in zip(weights_a, weights_b))
 
 
-def test_step_losses_stop_with_an_epoch_ended_early(subset):
+def test_after_step_ends_the_epoch_early_when_it_says_so(subset):
     x, y = subset
     model, generator, optimizer, scheduler = fresh()
     recorded = []
-    stats = train_one_epoch(model, optimizer, x, y, batch_size=128, generator=generator, scheduler=scheduler,
-                            step_losses=recorded, after_step=lambda: len(recorded) == 2)
+
+    def record(loss):
+        recorded.append(loss.item())
+        return len(recorded) == 2
+
+    stats = train_one_epoch(model, optimizer, x, y, Settings(batch_size=128), generator=generator,
+                            scheduler=scheduler, after_step=record)
     assert stats["steps"] == len(recorded) == 2
 
 
@@ -477,7 +482,7 @@ def test_stored_standardisation_holds_on_the_training_images_alone():
 
 
 def test_stored_inline_epoch_equals_the_package():
-    out = output_of("step_losses=package_losses")
+    out = output_of("package_losses.append(loss.item())")
     assert "all 40 losses equal: True; weights equal afterwards: True" in out
     by_hand, package = (line.split(":", 1)[1] for line in out.splitlines()[:2])
     assert by_hand.strip() == package.strip()

@@ -26,8 +26,8 @@ from convmixer_lab.presets import MODELS, fashion_convmixer, model_config, recip
     (lambda: check_number("lr", float("inf"), minimum=0), ValueError, "lr must be a finite number"),
     (lambda: check_number("lr", 0, minimum=0, strict=True), ValueError, "lr must be > 0, got 0"),
     (lambda: check_number("lr", "0.1"), TypeError, "lr must be a number, got str '0.1'"),
-    (lambda: check_choice("block", "Paper", ("paper", "seed")), ValueError,
-     "block must be one of 'paper', 'seed', got 'Paper'"),
+    (lambda: check_choice("block", "Paper", ("paper", "tutorial")), ValueError,
+     "block must be one of 'paper', 'tutorial', got 'Paper'"),
 ])
 def test_checks_name_the_argument(call, error, message):
     with pytest.raises(error) as info:
@@ -100,10 +100,10 @@ def test_presets_split_model_and_recipe():
     assert recipe("small") == dict(epochs=3, batch_size=128, lr=0.01, augment=False)
     assert count_parameters(fashion_convmixer("small")) == 22_090
     assert count_parameters(fashion_convmixer("reference")) == 641_290
-    seed = fashion_convmixer("small", patch_size=2, block="seed")
-    assert seed.config["patch_size"] == 2 and seed.config["block"] == "seed"
-    assert count_parameters(seed) == convmixer_params(**{**MODELS["small"], "patch_size": 2},
-                                                      num_classes=10, in_channels=1, block="seed")
+    tutorial = fashion_convmixer("small", patch_size=2, block="tutorial")
+    assert tutorial.config["patch_size"] == 2 and tutorial.config["block"] == "tutorial"
+    assert count_parameters(tutorial) == convmixer_params(**{**MODELS["small"], "patch_size": 2},
+                                                          num_classes=10, in_channels=1, block="tutorial")
     with pytest.raises(TypeError, match="unknown model argument"):
         fashion_convmixer("small", lr=0.1)
     with pytest.raises(ValueError, match="preset must be one of 'small', 'reference', got 'huge'"):
