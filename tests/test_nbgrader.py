@@ -7,9 +7,11 @@ The fast tests read the generated notebooks; the slow ones run ``nbgrader genera
 
 from __future__ import annotations
 
+import csv
 import html
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -252,6 +254,12 @@ def test_autograde_and_feedback_of_notebook_01(released):
     assert "Attribute 'checksum' for cell test_01_2 has changed!" in log
     assert "Missing grade cell test_01_3 encountered, adding to notebook" in log
 
+    nbgrader(course, "export", "--to", "grades.csv")
+    rows = {row["student_id"]: row for row in csv.DictReader((course / "grades.csv").open())
+            if row["assignment"] == NB01}
+    assert {name: float(row["score"]) for name, row in rows.items()} == \
+        {"solved": 6.0, "blank": 0.0, "one_wrong": 5.0, "tampered": 3.0}
+
     nbgrader(course, "generate_feedback", NB01)
     set_language("en")
     blank, wrong = _text(course, "blank", NB01), _text(course, "one_wrong", NB01)
@@ -263,6 +271,25 @@ def test_autograde_and_feedback_of_notebook_01(released):
     reason = exercise("01.3").text("wrong.a").rstrip(" .")
     assert f"AssertionError: {t('core.not_quite_because', key='01.3', reason=reason)}" in wrong
     assert wrong.count("AssertionError: ") == 1
+
+
+@pytest.mark.slow
+def test_release_fetch_submit_collect_through_an_exchange(released, tmp_path):
+    """The classroom round trip (nbgrader's exchange, here a folder): what a student submits is what
+    the instructor collects."""
+    course, exchange, home = released, f"--Exchange.root={tmp_path / 'exchange'}", tmp_path / "student"
+    home.mkdir()
+    nbgrader(course, "release_assignment", f"zh_{NB01}", exchange)
+    nbgrader(home, "fetch_assignment", f"zh_{NB01}", "--course", tool.COURSE_ID, exchange)
+    fetched = home / f"zh_{NB01}" / f"{NB01}.ipynb"
+    nb = nbformat.read(fetched, as_version=4)
+    _cells(nb, "solution")["answer_01_3"].source = 'answer = "b"'
+    nbformat.write(nb, fetched)
+    nbgrader(home, "submit", f"zh_{NB01}", "--course", tool.COURSE_ID, exchange)
+    nbgrader(course, "collect", f"zh_{NB01}", exchange)
+    (collected,) = (course / "submitted").glob(f"*/zh_{NB01}/{NB01}.ipynb")
+    assert _cells(nbformat.read(collected, as_version=4), "solution")["answer_01_3"].source == 'answer = "b"'
+    shutil.rmtree(collected.parent.parent)  # the other tests make their own submissions
 
 
 @pytest.mark.slow

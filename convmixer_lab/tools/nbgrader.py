@@ -210,7 +210,8 @@ c.Execute.timeout = {timeout}
 # A test cell that a student deleted is put back (and run) when autograding, with a warning.
 c.OverwriteCells.add_missing_cells = True
 # The course's data (Fashion-MNIST, the reference checkpoint), unless the environment says otherwise.
-os.environ.setdefault("CONVMIXER_LAB_DATA", {data!r})
+if os.path.isdir({data!r}):
+    os.environ.setdefault("CONVMIXER_LAB_DATA", {data!r})
 '''
 
 SETUP = """# Setting up the convmixer-lab nbgrader course
