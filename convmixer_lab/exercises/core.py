@@ -209,7 +209,8 @@ class Exercise:
 
     def check(self, answer: Any) -> bool:
         """Print a verdict for ``answer`` and return whether it is correct. A placeholder is "not
-        answered yet", never an error, so a student copy runs top to bottom."""
+        answered yet", never an error, so a student copy runs top to bottom (in grading mode, see
+        ``set_grading``, a wrong or unanswered one raises)."""
         ok, reason = self.verdict(answer)
         if ok is None:
             said = t("core.not_answered", key=self.key)
