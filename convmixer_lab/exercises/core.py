@@ -209,20 +209,28 @@ class Exercise:
 
     def check(self, answer: Any) -> bool:
         """Print a verdict for ``answer`` and return whether it is correct. A placeholder is "not
-        answered yet", never an error, so a student copy runs top to bottom."""
+        answered yet", never an error, so a student copy runs top to bottom (in grading mode, see
+        ``set_grading``, a wrong or unanswered one raises)."""
         ok, reason = self.verdict(answer)
         if ok is None:
-            print(t("core.not_answered", key=self.key))
+            said = t("core.not_answered", key=self.key)
         elif ok:
-            print(t("core.correct", key=self.key))
+            said = t("core.correct", key=self.key)
         else:
-            print(t("core.not_quite_because" if reason else "core.not_quite", key=self.key, reason=reason))
+            said = t("core.not_quite_because" if reason else "core.not_quite", key=self.key, reason=reason)
+        _say(self, said, passed=bool(ok))
         return bool(ok)
+
+    def first_hint(self) -> Text:
+        """The hint ``hint()`` gives first (the first of graded hints)."""
+        if self.hints:
+            return t("core.hint", key=self.key, text=self.text("hint.1"))
+        return t("core.hint", key=self.key,
+                 text=self.text("hint") if has(f"{self.key}.hint") else t("core.choice_hint"))
 
     def hint(self) -> None:
         if not self.hints:
-            text = self.text("hint") if has(f"{self.key}.hint") else t("core.choice_hint")
-            print(t("core.hint", key=self.key, text=text))
+            print(self.first_hint())
             return
         level = min(self.hints_given, self.hints - 1) + 1
         self.hints_given += 1
@@ -248,22 +256,43 @@ class Exercise:
         """Print the measurement next to the prediction, with a verdict; return whether it was right."""
         self._predicting()
         if self.prediction is None:
-            print(t("core.measured_no_prediction", key=self.key, measured=repr(measured)))
+            _say(self, t("core.measured_no_prediction", key=self.key, measured=repr(measured)), passed=False)
             return False
         print(t("core.you_predicted", key=self.key, prediction=repr(self.prediction),
                 measured=repr(measured)))
         ok, reason = self.verdict(self.prediction)
         if ok:
-            print(t("core.prediction_right", key=self.key))
+            said = t("core.prediction_right", key=self.key)
         else:
-            print(t("core.prediction_wrong_because" if reason else "core.prediction_wrong", key=self.key,
-                    reason=reason))
+            said = t("core.prediction_wrong_because" if reason else "core.prediction_wrong", key=self.key,
+                     reason=reason)
+        _say(self, said, passed=bool(ok))
         return bool(ok)
 
     def _predicting(self) -> None:
         if self.kind != "predict":
             raise TypeError(f"exercise {self.key} is a {self.kind!r} exercise: predict() and reveal() "
                             "belong to 'predict' exercises; answer it with check()")
+
+
+# --- grading mode (the nbgrader copies) ------------------------------------------------------------
+
+GRADING = False  # set_grading(True): wrong or unanswered raises (the nbgrader copies' first cell)
+
+
+def set_grading(on: bool = True) -> None:
+    """Grading mode, switched on by one line in the nbgrader copies (``convmixer_lab.tools.nbgrader``):
+    a wrong or unanswered ``check``/``reveal`` raises ``AssertionError`` with its verdict and the
+    first hint, which nbgrader counts as a failed test. Off (the default), the verdict is printed."""
+    global GRADING
+    GRADING = bool(on)
+
+
+def _say(ex: Exercise, verdict: str, passed: bool) -> None:
+    """Print ``verdict``; in grading mode a failed one raises instead (verdict, then the hint)."""
+    if GRADING and not passed:
+        raise AssertionError(f"{verdict}\n{ex.first_hint()}")
+    print(verdict)
 
 
 # --- declaring and finding exercises ------------------------------------------------------------

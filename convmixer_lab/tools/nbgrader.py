@@ -1,0 +1,296 @@
+"""The course as an nbgrader course, graded by the same checkers that students use.
+
+    python -m convmixer_lab.tools.nbgrader OUT [--notebooks SRC] [--force]   # make nbgrader: OUT = nbgrader/
+
+OUT becomes an nbgrader course folder: ``nbgrader_config.py``, ``SETUP.md`` (the package and data
+that the students' kernels and the autograder need) and ``source/<assignment>/`` with one assignment
+per notebook, both editions: notebooks/01_patch_embedding.ipynb is assignment ``01_patch_embedding``,
+notebooks/zh/01_patch_embedding.ipynb is ``zh_01_patch_embedding`` (each beside a copy of GLOSSARY.md,
+with the links between notebooks pointing at the sibling assignments).
+
+In each notebook:
+
+- the lines of an answer cell that end in ``# SOLUTION`` sit between ``### BEGIN SOLUTION`` and
+  ``### END SOLUTION`` in an autograded-answer cell (nbgrader puts ``...`` in their place, as
+  ``make student`` does; a top-level variable is first set to ``...``, so an unanswered exercise
+  never sees the previous exercise's answer);
+- the check after the answer (``ex.check(...)``; for a "predict" exercise the measuring cell that
+  calls ``ex.reveal(...)``) is a locked autograder-test cell worth ``POINTS[kind]`` points;
+- cells tagged ``instructor`` (the "Check your understanding" answers) are left out, and every
+  other cell is locked (read-only);
+- the first code cell switches the checkers to grading mode (``set_grading(True)``): a wrong or
+  unanswered exercise raises ``AssertionError`` with the verdict and the hint, which nbgrader counts
+  as a failed test and shows in the feedback.
+
+An existing OUT that is not empty is refused without ``--force`` (it may hold a gradebook and the
+students' submissions); with ``--force`` only the files written here are replaced.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import itertools
+import os
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+from convmixer_lab.exercises import exercise
+from convmixer_lab.files import atomic_write
+from convmixer_lab.repo import REPO_ROOT
+from convmixer_lab.tools.nbtools import read_notebook, write_notebook
+from convmixer_lab.tools.student import (
+    INSTRUCTOR_TAG,
+    NOTEBOOKS_DIR,
+    SOLUTION_MARKER,
+    instructor_notebooks,
+    placeholder,
+)
+
+POINTS = {"compute": 2, "experiment": 2, "predict": 1, "why": 1}  # points of one exercise, by its kind
+CELL_TIMEOUT = 600  # seconds one cell may run when autograding (notebook 05 trains for minutes)
+COURSE_ID = "convmixer-lab"
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+GRADING_LINES = ("from convmixer_lab.exercises.core import set_grading  # nbgrader copy: wrong answers fail",
+                 "set_grading(True)")
+_KEY = re.compile(r"""exercise\(["'](\d\d\.\d+)["']\)""")
+_LINK = re.compile(r"\]\(([^)#:\s]+)\)")
+
+
+def assignment_name(notebook: Path, notebooks: Path) -> str:
+    """``zh/01_patch_embedding.ipynb`` -> ``zh_01_patch_embedding``."""
+    return "_".join(notebook.relative_to(notebooks).with_suffix("").parts)
+
+
+def _meta(cell: nbformat.NotebookNode, grade_id: str, *, solution=False, points=None) -> None:
+    """Give ``cell`` nbgrader's metadata: an answer (``solution``), a test (``points``) or read-only."""
+    cell.metadata["nbgrader"] = {"grade": points is not None, "grade_id": grade_id, "locked": not solution,
+                                 "schema_version": 3, "solution": solution, "task": False}
+    if points is not None:
+        cell.metadata["nbgrader"]["points"] = points
+
+
+def _is_solution(line: str) -> bool:
+    return line.rstrip().endswith(SOLUTION_MARKER)
+
+
+def _with_markers(lines: list[str]) -> list[str]:
+    """Each run of ``# SOLUTION`` lines between the solution markers, marker removed, after what a
+    student copy shows in their place (``answer = ...``; ``...`` in a block)."""
+    out: list[str] = []
+    for solution, group in itertools.groupby(lines, key=_is_solution):
+        run = list(group)
+        if not solution:
+            out += run
+            continue
+        indent = run[0][: len(run[0]) - len(run[0].lstrip())]
+        if indent:  # a block's body: `...` keeps it a body when nbgrader leaves only its comment
+            out.append(indent + "...")
+        else:  # variables start unanswered, whatever an earlier exercise left in them
+            out += [p for p in dict.fromkeys(placeholder(line) for line in run) if p != "..."]
+        out += [indent + BEGIN, *(line.rstrip()[: -len(SOLUTION_MARKER)].rstrip() for line in run),
+                indent + END]
+    return out
+
+
+def _split_answer(cell: nbformat.NotebookNode, key: str) -> tuple[nbformat.NotebookNode, ...]:
+    """An answer cell -> (the answer, with solution markers; the lines after it, as their own cell)."""
+    lines = cell.source.split("\n")
+    last = max(i for i, line in enumerate(lines) if _is_solution(line))
+    rest = "\n".join(lines[last + 1:]).strip("\n")
+    if "ex.check(" not in rest and "ex.predict(" not in rest:
+        raise ValueError(f"exercise {key}: the answer cell must end with ex.check(...) or ex.predict(...) "
+                         f"after its {SOLUTION_MARKER} lines, got:\n{cell.source}")
+    answer = nbformat.from_dict(cell)
+    answer.source = "\n".join(_with_markers(lines[: last + 1]))
+    checking = nbformat.v4.new_code_cell(rest, id=f"{cell.get('id', key.replace('.', '-'))}-check"[:64])
+    _meta(answer, f"answer_{key.replace('.', '_')}", solution=True)
+    return answer, checking
+
+
+def _quiet(source: str) -> str:
+    """``source`` with a ``;`` after its last line when that is a call (``ex.check(answer)``): the
+    True it returns would be shown, and nbgrader reads a test cell's output as partial credit."""
+    try:
+        last = ast.parse(source).body[-1]
+    except (SyntaxError, IndexError):  # %magics, or nothing but comments: left as they are
+        return source
+    if not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call)):
+        return source
+    lines = source.split("\n")
+    row, col = last.end_lineno - 1, last.end_col_offset  # type: ignore[operator]
+    lines[row] = lines[row][:col] + ";" + lines[row][col:]
+    return "\n".join(lines)
+
+
+def _points(key: str | None, where: str) -> int:
+    """The points of exercise ``key``, by its kind (the registry's)."""
+    try:
+        return POINTS[exercise(str(key)).kind]
+    except KeyError as err:
+        raise ValueError(f"{where}: an answer cell for an exercise not in the registry: {err}") from None
+
+
+def _graded_cells(cells: list, where: str) -> list:
+    """The code cells of a notebook with nbgrader's metadata (answer, test, read-only)."""
+    out, key, revealing, first = [], None, None, True
+    for cell in cells:
+        if cell.cell_type != "code":
+            out.append(cell)
+            continue
+        key = (_KEY.findall(cell.source) or [key])[-1]
+        if first:
+            cell.source = cell.source.rstrip("\n") + "\n\n" + "\n".join(GRADING_LINES)
+            first = False
+        test_id = f"test_{str(key).replace('.', '_')}"
+        if SOLUTION_MARKER in cell.source:
+            if key is None:
+                raise ValueError(f"{where}: a {SOLUTION_MARKER} cell before any exercise(\"NN.M\") cell")
+            answer, checking = _split_answer(cell, key)
+            if "ex.predict(" in checking.source:
+                revealing = key
+                _meta(checking, f"predict_{key.replace('.', '_')}")
+            else:
+                checking.source = _quiet(checking.source)
+                _meta(checking, test_id, points=_points(key, where))
+            out += [answer, checking]
+            continue
+        if revealing and "ex.reveal(" in cell.source:
+            cell.source = _quiet(cell.source)
+            _meta(cell, test_id, points=_points(revealing, where))
+            revealing = None
+        out.append(cell)
+    if revealing:
+        raise ValueError(f"{where}: exercise {revealing} records a prediction, but no cell after it calls "
+                         "ex.reveal(...)")
+    return out
+
+
+def _relink(source: str, notebook: Path, names: dict[Path, str]) -> str:
+    """Markdown links to another notebook or GLOSSARY.md (``notebook`` and the keys of ``names``:
+    paths relative to the notebooks folder), as seen from an assignment folder."""
+    def target(match: re.Match) -> str:
+        path = Path(os.path.normpath(notebook.parent / match[1]))
+        if path.name == "GLOSSARY.md":
+            return "](GLOSSARY.md)"
+        if path in names:
+            return f"](../{names[path]}/{path.name})"
+        return match[0]
+    return _LINK.sub(target, source)
+
+
+def nbgrader_notebook(nb: nbformat.NotebookNode, where: str = "notebook") -> nbformat.NotebookNode:
+    """The nbgrader source version of an instructor notebook (see the module's docstring)."""
+    copy = nbformat.from_dict(nb)
+    copy.metadata.pop("widgets", None)
+    copy.cells = [c for c in copy.cells if INSTRUCTOR_TAG not in c.metadata.get("tags", [])]
+    for cell in copy.cells:
+        cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    copy.cells = _graded_cells(copy.cells, where)
+    for index, cell in enumerate(copy.cells):
+        if "nbgrader" not in cell.metadata:
+            _meta(cell, f"cell_{index:03d}_{cell.get('id', '')}"[:64])
+    return copy
+
+
+CONFIG = '''"""nbgrader settings of the convmixer-lab course (from python -m convmixer_lab.tools.nbgrader)."""
+import os
+
+c = get_config()  # noqa: F821 (nbgrader defines it)
+c.CourseDirectory.course_id = {course_id!r}
+# A solution becomes this comment, after the `...` of "not answered yet" (as in `make student` copies).
+c.ClearSolutions.code_stub = {{"python": "# YOUR ANSWER HERE"}}
+# Autograding runs each student's code: at most this many seconds per cell, then the cell fails.
+c.Execute.timeout = {timeout}
+# A test cell that a student deleted is put back (and run) when autograding, with a warning.
+c.OverwriteCells.add_missing_cells = True
+# The course's data (Fashion-MNIST, the reference checkpoint), unless the environment says otherwise.
+if os.path.isdir({data!r}):
+    os.environ.setdefault("CONVMIXER_LAB_DATA", {data!r})
+'''
+
+SETUP = """# Setting up the convmixer-lab nbgrader course
+
+Written by `python -m convmixer_lab.tools.nbgrader`. Assignments (source/): {assignments}.
+Points per exercise, by kind: {points}. Points per assignment: {totals}.
+
+The students' kernels and the autograder need the course package and its data:
+
+1. In the environment of the students' kernels and of the grader (nbgrader runs each notebook
+   with the `python3` kernel), install the course from its repository: `pip install -r
+   requirements.txt` and `pip install --no-deps -e .` in {repo}.
+2. The data: the repository's data/ folder ({data}). `nbgrader_config.py` points the grader at it
+   (`CONVMIXER_LAB_DATA`); for the students' kernels, an editable install finds it by itself,
+   otherwise set `CONVMIXER_LAB_DATA` to that folder in their environment.
+3. Work in this folder: `nbgrader generate_assignment 01_patch_embedding`, then release, collect,
+   `nbgrader autograde 01_patch_embedding`, `nbgrader generate_feedback 01_patch_embedding`.
+"""
+
+
+def _refusal(out: Path) -> str | None:
+    if out.exists() and not out.is_dir():
+        return "is a file, not a folder"
+    if out.is_dir() and any(out.iterdir()):
+        return ("is not empty (it may hold a gradebook and the students' submissions); pass another "
+                "folder, or --force to replace only the files this command writes")
+    return None
+
+
+def write_course(out: str | Path, notebooks: str | Path = NOTEBOOKS_DIR, *,
+                 force: bool = False) -> dict[str, int]:
+    """Write the nbgrader course folder ``out`` (see the module's docstring) from the instructor
+    notebooks in ``notebooks``; return the points of each assignment. Every notebook is converted
+    before anything is written."""
+    out, notebooks = Path(out), Path(notebooks)
+    if (why := _refusal(out)) and (not force or out.is_file()):
+        raise ValueError(f"course folder {out} {why}")
+    paths = instructor_notebooks(notebooks, skip=out)
+    names = {path.relative_to(notebooks): assignment_name(path, notebooks) for path in paths}
+    converted, points = {}, {}
+    for path in paths:
+        rel = path.relative_to(notebooks)
+        nb = nbgrader_notebook(read_notebook(path), where=str(rel))
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = _relink(cell.source, rel, names)
+        converted[rel] = nb
+        points[names[rel]] = sum(c.metadata["nbgrader"].get("points", 0) for c in nb.cells)
+    glossary = notebooks / "GLOSSARY.md"
+    for rel, nb in converted.items():
+        write_notebook(nb, out / "source" / names[rel] / rel.name)
+        if glossary.is_file():
+            atomic_write(out / "source" / names[rel] / glossary.name, glossary.read_bytes())
+    data = str(REPO_ROOT / "data")
+    atomic_write(out / "nbgrader_config.py", CONFIG.format(course_id=COURSE_ID, timeout=CELL_TIMEOUT,
+                                                           data=data).encode())
+    atomic_write(out / "SETUP.md", SETUP.format(
+        assignments=", ".join(points), points=", ".join(f"{k} {v}" for k, v in POINTS.items()),
+        totals=", ".join(f"{k} {v}" for k, v in points.items()), repo=REPO_ROOT, data=data).encode())
+    return points
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m convmixer_lab.tools.nbgrader",
+                                     description="Write the course as an nbgrader course folder.")
+    parser.add_argument("out", help="the course folder to write (make nbgrader: nbgrader/)")
+    parser.add_argument("--notebooks", default=str(NOTEBOOKS_DIR),
+                        help="folder of instructor notebooks, zh/ included (default: notebooks/)")
+    parser.add_argument("--force", action="store_true",
+                        help="write into OUT even if it is not empty (replaces only the files it writes)")
+    args = parser.parse_args(argv)
+    try:
+        points = write_course(args.out, args.notebooks, force=args.force)
+    except (OSError, ValueError) as err:
+        parser.error(str(err))
+    for name, total in points.items():
+        print(f"{Path(args.out) / 'source' / name}: {total} points")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
