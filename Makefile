@@ -9,7 +9,7 @@ LAB_PORT ?= 8888
 LAB_DIR ?= notebooks
 LAB_ARGS ?=
 
-.PHONY: help lab test test-fast check student clean
+.PHONY: help lab test test-fast check student nbgrader clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
@@ -50,5 +50,8 @@ check: $(STAMP)  ## NB=03: that notebook and its Chinese twin under nbval, their
 student: $(STAMP)  ## student copies of every notebook (and notebooks/zh/, and the glossary) in student/: solutions replaced by ..., outputs cleared
 	$(PY) -m convmixer_lab.tools.student student
 
-clean:  ## remove build outputs (keeps .venv)
+nbgrader: $(STAMP)  ## the course as an nbgrader course in nbgrader/ (both editions; see "Teach a class" in README.md)
+	$(PY) -m convmixer_lab.tools.nbgrader nbgrader
+
+clean:  ## remove build outputs (keeps .venv, and nbgrader/, which holds your gradebook)
 	rm -rf build student .pytest_cache
