@@ -1,25 +1,14 @@
 """Compare a student's ConvMixer with the package's and say WHAT differs (exercise 04.4).
 
-``compare_with_package(build)`` calls ``build(**config)`` (a class or a function returning an
-``nn.Module``) for each of two settings (``SETTINGS``: the second has one input channel, three
-classes and a different depth, so numbers written into the code instead of the arguments show),
-runs the model on a small batch and records every convolution, BatchNorm and Linear call in the
-order they run. Each call of the paper's model has a role (``paper_roles``: the stem, a mixer
-layer's depthwise conv, BN1, pointwise conv or BN2, the classifier), listed once.
-
-The checks, in turn (section "checks"): the answer builds; every layer is visible to PyTorch, no
-BatchNorm1d; the model runs; no convolution runs twice and every BatchNorm once; the calls have the
-paper's roles in order; each call's settings (weight shapes, biases, stride, output shapes); then,
-with the package model's weights loaded call by call, every call's input and output equal the
-package's (float64, eval mode), and so does the model's output. The first difference found is the
-answer. Where the model raised, or a call's input differs, the section "mistakes" names the likely
-mistake from the student's own values (the classifier's input shape, a convolution's channels, a
-grid that changed size; a missing or misplaced GELU, ReLU for GELU, the residual missing, too early,
-around both convolutions or the pointwise half, an extra one after BN2, max pooling).
-
-It returns ``None`` when the model is the paper's ConvMixer, else one sentence (a text of
-``texts/nb04.toml``, ids ``04.4.*``) naming the difference. The checks never touch the global random
-state (``torch.random.fork_rng``), run on one thread, and look at roles, never at printed names.
+``compare_with_package(build)`` builds ``build(**config)`` in both ``SETTINGS`` (the second shows
+numbers written into the code instead of the arguments), runs it on a small batch and records every
+convolution, BatchNorm and Linear call in order (``trace``). Each call of the paper's model has a role
+(``paper_roles``). The checks ("checks"): it builds; every layer visible to PyTorch; it runs; no module
+reused; the paper's roles in order; each call's settings; then, with the package model's weights,
+every call's input and output (float64, eval mode). The first difference found is the answer: one
+text ``04.4.*`` of ``texts/nb04.toml``, or ``None`` for the paper's ConvMixer. Where the model raised
+or a call's input differs, "mistakes" names the likely mistake from the student's own values.
+The checks leave the global random state alone, run on one thread, and look at roles, never names.
 """
 
 from __future__ import annotations
@@ -58,8 +47,8 @@ PARTS = {"stem": ("convolution", "04.4.role.stem"), "stem_norm": ("BatchNorm", "
 
 @dataclass(frozen=True)
 class Role:
-    """What one call of the paper's ConvMixer is: its part (a key of ``PARTS``) and, for a mixer
-    layer's call, the layer (from 0) and the index of the layer's first call (its input is z)."""
+    """One call of the paper's ConvMixer: its part (a key of ``PARTS``), and in a mixer layer the
+    layer (from 0) and the index of the layer's first call (whose input is z)."""
 
     part: str
     layer: int | None = None
@@ -85,8 +74,7 @@ def paper_roles(depth: int) -> list[Role]:
 
 @dataclass
 class Call:
-    """One call of a convolution, BatchNorm or Linear module: the module, its input and output
-    (``out`` is None for a call that raised)."""
+    """One call of a convolution, BatchNorm or Linear module (``out`` is None for a call that raised)."""
 
     module: nn.Module
     inp: Any
@@ -115,9 +103,8 @@ def _copy(x: Any) -> Any:
 
 
 def trace(model: nn.Module, x: torch.Tensor) -> tuple[list[Call], Any]:
-    """Run ``model(x)`` and record every Conv2d, BatchNorm2d and Linear call in order, including
-    modules PyTorch does not know belong to ``model`` (hooks on every module call). Raises
-    ``ForwardFailed`` if the model raises."""
+    """Run ``model(x)`` and record every Conv2d, BatchNorm2d and Linear call in order, even of modules
+    PyTorch does not know belong to ``model`` (global hooks). Raises ``ForwardFailed`` if it raises."""
     calls: list[Call] = []
     running: list[Call] = []
 
@@ -164,8 +151,7 @@ def reference(config: dict[str, int] = CONFIG) -> ConvMixer:
 # === checks: what differs from the paper's model (structure, settings, values) ===========================
 
 def _build(build: Any, config: dict[str, int]) -> nn.Module | Text:
-    """The student's model at ``config``, or a sentence saying why it could not be built;
-    NotAnswered for a placeholder (a blank class or function)."""
+    """The student's model at ``config``, or why it could not be built; NotAnswered for a blank one."""
     if isinstance(build, nn.Module):
         return t("04.4.instance", model=type(build).__name__)
     if not callable(build):
@@ -340,11 +326,10 @@ def _diagnose(build: Any, forbid: tuple[type, ...], config: dict[str, int],
 
 
 def compare_with_package(build: Callable[..., nn.Module], forbid: tuple[type, ...] = ()) -> Text | None:
-    """``None`` if ``build`` makes the paper's ConvMixer (same outputs as the package's model with the
-    same weights, to float64 rounding, in both ``SETTINGS``), else one sentence saying what differs; a
-    model containing a module of a type in ``forbid`` is refused. Raises ``NotAnswered`` for a blank
-    answer. The global random state is left as it was. Runs on one torch thread (hundreds of tiny
-    operations: on a busy machine two threads wait for each other at every one)."""
+    """``None`` if ``build`` makes the paper's ConvMixer (the package's outputs with its weights, to
+    float64 rounding, in both ``SETTINGS``), else one sentence saying what differs; a module of a type
+    in ``forbid`` is refused. Raises ``NotAnswered`` for a blank answer. One torch thread: hundreds
+    of tiny operations, at each of which two threads on a busy machine would wait for each other."""
     with torch.random.fork_rng(devices=[]), one_thread():
         for n, (config, batch) in enumerate(SETTINGS):
             problem = _diagnose(build, forbid, config, batch)
@@ -407,12 +392,6 @@ def _grid_changed(calls: list[Call], roles: list[Role]) -> Text | None:
     return None
 
 
-def _layer_input(calls: list[Call], roles: list[Role], i: int) -> torch.Tensor | None:
-    """The input z of the mixer layer that call ``i`` belongs to; None for the stem and the classifier."""
-    first = roles[i].first
-    return None if first is None else calls[first].inp
-
-
 def _next_input(calls: list[Call], i: int, x: torch.Tensor) -> bool:
     """Does the call after ``i`` receive ``x`` (pooled to [N, C] when that call is the classifier)?"""
     nxt = calls[i + 1]
@@ -439,8 +418,8 @@ def _explain(calls: list[Call], roles: list[Role], i: int) -> Text:
 
 def _explain_norm(calls: list[Call], roles: list[Role], i: int) -> Text | None:
     """A BatchNorm's input differs: the residual too early, GELU missing or after it, ReLU for GELU."""
-    s, prev, z = calls[i].inp, calls[i - 1].out, _layer_input(calls, roles, i)
-    name = roles[i].name
+    s, prev, name = calls[i].inp, calls[i - 1].out, roles[i].name
+    z = None if roles[i].first is None else calls[roles[i].first].inp  # the mixer layer's input
     if roles[i].part == "bn1" and any(_same(s, x) for x in (F.gelu(prev) + z, prev + z, F.gelu(prev + z))):
         return t("04.4.too_early", name=name)
     if _same(s, prev):
@@ -455,7 +434,7 @@ def _explain_norm(calls: list[Call], roles: list[Role], i: int) -> Text | None:
 
 def _explain_pointwise(calls: list[Call], roles: list[Role], i: int) -> Text:
     """The pointwise convolution receives BN1's output without the residual: where did z go?"""
-    z, pw_in, bn2_out = _layer_input(calls, roles, i), calls[i].inp, calls[i + 1].out
+    z, pw_in, bn2_out = calls[roles[i].first].inp, calls[i].inp, calls[i + 1].out
     if _next_input(calls, i + 1, bn2_out + z):
         return t("04.4.around_both")
     if _next_input(calls, i + 1, bn2_out + pw_in):

@@ -1,7 +1,6 @@
 """The exercise machinery: one ``Exercise`` class, the answer checkers, and the registry.
 
-An exercise is declared once, with ``define`` (content lives in ``nb01`` ... ``nb06``; every text in
-``convmixer_lab/texts/nbNN.toml`` under ids that start with the exercise's key)::
+An exercise is declared once, with ``define``, in ``nb01`` ... ``nb06`` (texts in ``texts/nbNN.toml``)::
 
     define("03.1", kind="compute", answer=1_179_648)                  # a number: exact, too large/small
     define("01.3", kind="why", answer="b", options="abcd")            # a letter; texts NN.M.option.a ...
@@ -10,16 +9,13 @@ An exercise is declared once, with ``define`` (content lives in ``nb01`` ... ``n
 The kinds (``KINDS``):
 
     "compute"     work out a number, a shape or a function
-    "predict"     write a prediction, then a cell measures it: ``ex.predict(value)`` before the
-                  measuring cell, ``ex.reveal(measured)`` after
+    "predict"     ``ex.predict(value)`` before the cell that measures it, ``ex.reveal(measured)`` after
     "experiment"  change one thing, run it, and interpret what changed
     "why"         a conceptual question answered by a letter, each wrong option explained
 
-Text ids of exercise ``NN.M`` (all formatted with the exercise's ``fields``): ``NN.M.question``,
-``NN.M.solution``, ``NN.M.hint`` (or ``NN.M.hint.1`` ... ``NN.M.hint.<hints>`` for hints that say
-more at each call; a choice question without its own hint gets ``core.choice_hint``); for a choice,
-``NN.M.option.<letter>`` for every option and ``NN.M.wrong.<letter>`` for every wrong one. A
-checker's ``feedback`` returns a text from ``t`` (or None).
+Text ids of exercise ``NN.M`` (formatted with its ``fields``): ``NN.M.question``, ``NN.M.solution``,
+``NN.M.hint`` (or ``NN.M.hint.1`` ... ``NN.M.hint.<hints>``, saying more at each call; a choice without
+its own hint gets ``core.choice_hint``), ``NN.M.option.<letter>`` and ``NN.M.wrong.<letter>``.
 
 Every answer is judged by its value: numpy scalars, 0-d tensors and arrays, ``Fraction`` and
 ``Decimal`` are numbers; NaN is not; a shape is a sequence of integers (an array counts).
@@ -46,8 +42,7 @@ FLOAT32_REL = 4 * float(np.finfo(np.float32).eps)  # a float32 result this close
 
 
 class NotAnswered(Exception):
-    """Raised by a checker when the answer is still a placeholder (e.g. a function that returns
-    ``...`` or ``None``)."""
+    """Raised by a checker when the answer is still a placeholder (a function that returns ``...``)."""
 
 
 # --- reading an answer by its value ---------------------------------------------------------------
@@ -63,7 +58,7 @@ def _scalar(answer: Any) -> Any:
 
 def as_number(answer: Any) -> float | None:
     """``answer`` as a float when it is a real number (int, float, numpy scalar, 0-d tensor or array,
-    ``Fraction``, ``Decimal``); None for anything else, for ``True``/``False`` and for NaN."""
+    ``Fraction``, ``Decimal``); None for anything else, ``True``/``False`` and NaN."""
     value = _scalar(answer)
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, Decimal)):
         return None
@@ -83,7 +78,7 @@ def is_float32(answer: Any) -> bool:
 
 def as_integers(answer: Any) -> tuple[int, ...] | None:
     """``answer`` as a tuple of integers when it is a sequence (tuple, list, ``torch.Size``, 1-d array
-    or tensor) of whole numbers; None otherwise (``(8.9, 9.7)`` and ``("8", "9")`` are not ``(8, 9)``)."""
+    or tensor) of whole numbers; None otherwise (``(8.9, 9.7)``, ``("8", "9")``)."""
     if isinstance(answer, (torch.Tensor, np.ndarray)):
         if answer.ndim != 1:
             return None
@@ -110,9 +105,7 @@ def call_answer(func: Any, *args: Any) -> Any:
 
 def equals_int(expected: int) -> Callable[[Any], bool]:
     """Exact integer answers (``1_179_648``); a whole number in any numeric type is accepted."""
-    def ok(answer: Any) -> bool:
-        return as_number(answer) == float(expected)
-    return ok
+    return lambda answer: as_number(answer) == float(expected)
 
 
 def close_to(expected: float, rel: float = 1e-3, abs_tol: float = 0.0) -> Callable[[Any], bool]:
@@ -126,9 +119,7 @@ def close_to(expected: float, rel: float = 1e-3, abs_tol: float = 0.0) -> Callab
 
 def equals_shape(expected: tuple[int, ...]) -> Callable[[Any], bool]:
     """Shapes (or pairs) given as a tuple, list, ``torch.Size`` or 1-d array of integers."""
-    def ok(answer: Any) -> bool:
-        return as_integers(answer) == tuple(expected)
-    return ok
+    return lambda answer: as_integers(answer) == tuple(expected)
 
 
 def too_big_or_small(expected: float) -> Callable[[Any], Text]:
@@ -141,11 +132,11 @@ def too_big_or_small(expected: float) -> Callable[[Any], Text]:
     return say
 
 
-def not_a_number(answer: Any) -> Text:
-    """The feedback for an answer that should have been a number."""
+def not_a_number(answer: Any, text_id: str = "core.expected_number") -> Text:
+    """The feedback for an answer that should have been a number (``text_id`` unless it is NaN)."""
     if isinstance(_scalar(answer), float) and math.isnan(_scalar(answer)):
         return t("core.nan")
-    return t("core.expected_number", type=type(answer).__name__)
+    return t(text_id, type=type(answer).__name__)
 
 
 def _no_feedback(answer: Any) -> None:
@@ -157,9 +148,8 @@ def _no_feedback(answer: Any) -> None:
 @dataclass(eq=False)
 class Exercise:
     """One exercise. ``is_correct(answer) -> bool`` decides, ``feedback(answer)`` says what is wrong
-    (a text, or None), ``answer`` is a reference answer that ``check`` accepts (tests use it),
-    ``fields`` are the numbers its texts show, ``options`` the letters of a choice question,
-    ``hints`` the number of graded hints (0: one hint, ``NN.M.hint``)."""
+    (a text, or None), ``answer`` is a reference answer that ``check`` accepts, ``fields`` the numbers
+    its texts show, ``options`` a choice's letters, ``hints`` the number of graded hints (0: one)."""
 
     key: str
     kind: str
@@ -193,8 +183,8 @@ class Exercise:
         otherwise (whether ``answer`` is correct, what is wrong with it: "" when nothing is said)."""
         if answer is ... or answer is None:
             return None, ""
-        if self.options:
-            answer = self._letter(answer)
+        if self.options and isinstance(answer, str):
+            answer = answer.strip().strip("()").lower()
         try:
             ok = bool(self.is_correct(answer))
             reason = None if ok else self.feedback(answer)
@@ -204,11 +194,8 @@ class Exercise:
             return False, t("core.raised", error=type(err).__name__, message=err)
         return ok, str(reason).rstrip(" .。") if reason else ""
 
-    def _letter(self, answer: Any) -> Any:
-        return answer.strip().strip("()").lower() if isinstance(answer, str) else answer
-
     def check(self, answer: Any) -> bool:
-        """Print a verdict for ``answer`` and return whether it is correct. A placeholder is "not
+        """Print a verdict for ``answer`` and return whether it is correct; a placeholder is "not
         answered yet", never an error, so a student copy runs top to bottom."""
         ok, reason = self.verdict(answer)
         if ok is None:

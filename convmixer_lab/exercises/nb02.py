@@ -74,8 +74,7 @@ _F3 = {"k": K, "p": P, "grid": GRID, "corner": CORNER_LAYERS, "centre": CENTRE_L
 def _corner_feedback(answer: Any) -> Text:
     value = as_number(answer)
     if value is None or not value.is_integer():  # NaN gets core's reason, anything else 02.3's own
-        said = not_a_number(answer)
-        return said if said == t("core.nan") else t("02.3.whole_number", type=type(answer).__name__)
+        return not_a_number(answer, "02.3.whole_number")
     layers = int(value)
     if layers == CENTRE_LAYERS:
         return t("02.3.centre", **_F3)

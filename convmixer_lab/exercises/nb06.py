@@ -64,8 +64,7 @@ def _mac_ratio_ok(answer: Any) -> bool:
 def _mac_ratio_feedback(answer: Any) -> Text:
     value = as_number(answer)
     if value is None:
-        said = not_a_number(answer)
-        return said if said == t("core.nan") else t("06.1.expected_number", type=type(answer).__name__)
+        return not_a_number(answer, "06.1.expected_number")
     if abs(value - 1) < 0.2:
         return t("06.1.same_params", **_RATIO)
     if abs(value - 2) < 0.3:
