@@ -162,10 +162,8 @@ def _build(build: Any, config: dict[str, int]) -> nn.Module | Text:
         if "before Module.__init__() call" in str(err):
             return t("04.4.no_super")
         return t("04.4.build_raised", args=_args(config), error=type(err).__name__, message=err)
-    if model is ... or model is None:
-        raise NotAnswered  # a function whose body is still blank
-    if isinstance(model, nn.Module) and "_modules" not in vars(model):
-        raise NotAnswered  # nn.Module.__init__ never ran: a class whose body is still blank
+    if model is ... or model is None or (isinstance(model, nn.Module) and "_modules" not in vars(model)):
+        raise NotAnswered  # a blank function, or a blank class (nn.Module.__init__ never ran)
     if not isinstance(model, nn.Module):
         return t("04.4.not_module", type=type(model).__name__, value=f"{model!r:.40}")
     return model
@@ -194,8 +192,7 @@ def _static(model: nn.Module, forbid: tuple[type, ...]) -> Text | None:
     used = sorted({type(m).__name__ for m in model.modules() if isinstance(m, forbid)})
     if used:
         return t("04.4.package_parts", parts=", ".join(used))
-    hidden = _hidden(model)
-    if hidden:
+    if hidden := _hidden(model):
         return hidden
     odd = sorted({type(m).__name__ for m in model.modules()
                   if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm3d))})
@@ -220,8 +217,7 @@ def _reused(calls: list[Call]) -> Text | None:
 
 def _structure(calls: list[Call], roles: list[Role], depth: int) -> Text | None:
     """A reused module, or the first call that does not have the paper's role there."""
-    problem = _reused(calls)
-    if problem:
+    if problem := _reused(calls):
         return problem
     kinds = [role.kind for role in roles]
     for i, role in enumerate(roles):
@@ -264,8 +260,7 @@ def _settings(calls: list[Call], ref_calls: list[Call], roles: list[Role], confi
     for call, ref, role in zip(calls, ref_calls, roles):
         mine, want, name = call.module, ref.module, role.name
         if call.kind == "convolution":
-            problem = _conv_settings(call, ref, role)
-            if problem:
+            if problem := _conv_settings(call, ref, role):
                 return problem
         elif call.kind == "BatchNorm" and (mine.num_features != want.num_features or not mine.affine):
             return t("04.4.norm_settings", name=name, features=mine.num_features, affine=mine.affine,
@@ -299,8 +294,7 @@ def _diagnose(build: Any, forbid: tuple[type, ...], config: dict[str, int],
     model = _build(build, config)
     if isinstance(model, str):
         return model
-    problem = _static(model, forbid)
-    if problem:
+    if problem := _static(model, forbid):
         return problem
     model = model.double().to(memory_format=torch.contiguous_format).eval()
     x = torch.randn(batch, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
@@ -310,19 +304,15 @@ def _diagnose(build: Any, forbid: tuple[type, ...], config: dict[str, int],
     except ForwardFailed as failed:
         return _failure(model, failed, roles, x, config)
     ref_calls, ref_out = trace(reference(config), x)
-    problem = (_unseen(model, calls) or _structure(calls, roles, config["depth"])
-               or _settings(calls, ref_calls, roles, config, batch[2] // config["patch_size"])
-               or _extra_parameters(model))
-    if problem:
+    if problem := (_unseen(model, calls) or _structure(calls, roles, config["depth"])
+                   or _settings(calls, ref_calls, roles, config, batch[2] // config["patch_size"])
+                   or _extra_parameters(model)):
         return problem
     with torch.no_grad():
         for call, ref in zip(calls, ref_calls):
             call.module.load_state_dict(ref.module.state_dict())
     calls, out = trace(model, x)
-    problem = _values(calls, ref_calls, roles)
-    if not problem and not (isinstance(out, torch.Tensor) and _same(out, ref_out)):
-        return t("04.4.not_the_output")
-    return problem
+    return _values(calls, ref_calls, roles) or (None if _same(out, ref_out) else t("04.4.not_the_output"))
 
 
 def compare_with_package(build: Callable[..., nn.Module], forbid: tuple[type, ...] = ()) -> Text | None:
@@ -332,8 +322,7 @@ def compare_with_package(build: Callable[..., nn.Module], forbid: tuple[type, ..
     of tiny operations, at each of which two threads on a busy machine would wait for each other."""
     with torch.random.fork_rng(devices=[]), one_thread():
         for n, (config, batch) in enumerate(SETTINGS):
-            problem = _diagnose(build, forbid, config, batch)
-            if problem:
+            if problem := _diagnose(build, forbid, config, batch):
                 return t("04.4.second_setting", args=_args(config), problem=problem) if n else problem
     return None
 

@@ -49,9 +49,7 @@ class NotAnswered(Exception):
 
 def _scalar(answer: Any) -> Any:
     """A 0-d tensor or array, or a one-element numpy scalar, as a Python value; anything else as is."""
-    if isinstance(answer, torch.Tensor) and answer.dim() == 0:
-        return answer.item()
-    if isinstance(answer, (np.ndarray, np.generic)) and answer.ndim == 0:
+    if isinstance(answer, (torch.Tensor, np.ndarray, np.generic)) and answer.ndim == 0:
         return answer.item()
     return answer
 
@@ -214,10 +212,7 @@ class Exercise:
         level = min(self.hints_given, self.hints - 1) + 1
         self.hints_given += 1
         print(t("core.graded_hint", n=level, total=self.hints, key=self.key, text=self.text(f"hint.{level}")))
-        if level == self.hints:
-            print(t("core.last_hint", key=self.key))
-        else:
-            print(t("core.next_hint", n=level + 1))
+        print(t("core.last_hint", key=self.key) if level == self.hints else t("core.next_hint", n=level + 1))
 
     def solution(self) -> None:
         print(t("core.solution", key=self.key, text=self.text("solution")))
@@ -226,10 +221,8 @@ class Exercise:
         """Record a prediction before the measuring cell (a placeholder ``...`` is "not answered yet")."""
         self._predicting()
         self.prediction = None if value is ... else value
-        if self.prediction is None:
-            print(t("core.predict_first", key=self.key))
-        else:
-            print(t("core.prediction_recorded", key=self.key, value=repr(value)))
+        print(t("core.predict_first", key=self.key) if self.prediction is None
+              else t("core.prediction_recorded", key=self.key, value=repr(value)))
 
     def reveal(self, measured: Any) -> bool:
         """Print the measurement next to the prediction, with a verdict; return whether it was right."""
@@ -240,11 +233,8 @@ class Exercise:
         print(t("core.you_predicted", key=self.key, prediction=repr(self.prediction),
                 measured=repr(measured)))
         ok, reason = self.verdict(self.prediction)
-        if ok:
-            print(t("core.prediction_right", key=self.key))
-        else:
-            print(t("core.prediction_wrong_because" if reason else "core.prediction_wrong", key=self.key,
-                    reason=reason))
+        wrong = "core.prediction_wrong_because" if reason else "core.prediction_wrong"
+        print(t("core.prediction_right", key=self.key) if ok else t(wrong, key=self.key, reason=reason))
         return bool(ok)
 
     def _predicting(self) -> None:
@@ -262,11 +252,8 @@ def define(key: str, kind: str, answer: Any, *, is_correct: Callable[[Any], bool
            feedback: Callable[[Any], str | None] | None = None, fields: dict[str, Any] | None = None,
            options: str = "", hints: int = 0) -> Exercise:
     """Declare and register exercise ``key``: its kind, its reference answer, and how it is judged.
-
-    A choice question (``options="abcd"``) is right for ``answer`` alone; a wrong letter gets its
-    ``NN.M.wrong.<letter>`` text, anything else ``core.choose_one``. A number ``answer`` is judged
-    exactly (an int) or within 0.1% (a float), with too large/too small feedback, unless
-    ``is_correct``/``feedback`` say otherwise."""
+    A choice (``options="abcd"``) is right for ``answer`` alone (wrong letters: ``NN.M.wrong.<letter>``);
+    a number is judged exactly (an int) or within 0.1% (a float), with too large/small feedback."""
     if options:
         is_correct = is_correct or (lambda letter: isinstance(letter, str) and letter == answer)
         feedback = feedback or _choice_feedback(key, options, fields or {})
@@ -304,8 +291,7 @@ def load_all() -> dict[str, Exercise]:
 
 
 def exercise(key: str) -> Exercise:
-    """The exercise with ``key`` (e.g. "03.1"). Only notebook 03's module is imported for it, so a
-    notebook does not pay for the other notebooks' exercises."""
+    """The exercise with ``key`` (e.g. "03.1"); only its notebook's module (``nb03``) is imported."""
     module = f"nb{str(key).split('.')[0]}"
     if key not in EXERCISES and module in _notebook_modules():
         importlib.import_module(f"convmixer_lab.exercises.{module}")

@@ -1,12 +1,4 @@
-"""Exercises of notebook 02 (depthwise vs pointwise). Expected answers come from the package; every
-text is in ``convmixer_lab/texts/nb02.toml``.
-
-    02.1  predict     where one changed input value shows up after a whole ConvMixer layer
-    02.2  experiment  how far the nearest separable convolution is from a standard one, as k changes
-    02.3  predict     how many layers a corner patch needs to see the whole image
-    02.4  why         why a large depthwise kernel is affordable
-    02.5  compute     write a 1x1 convolution as a per-pixel linear map (convolutions refused)
-"""
+"""Exercises of notebook 02 (depthwise vs pointwise); texts in ``texts/nb02.toml``."""
 
 from __future__ import annotations
 
@@ -53,8 +45,7 @@ define("02.1", "predict", FOOTPRINT, is_correct=equals_shape(FOOTPRINT), feedbac
 # --- 02.2: the nearest separable convolution as k changes ------------------------------------------
 
 def _k_gap(k: int) -> float:
-    """What 02.2's cell prints for k_try = k: how far the closest separable weight is from a random
-    standard weight [16, 8, k, k] (seed 0)."""
+    """What 02.2's cell prints for k_try = k: the nearest separable weight's distance to a random one."""
     target = torch.randn(16, 8, k, k, generator=torch.Generator().manual_seed(0))
     return relative_error(combined_weight(*nearest_separable(target)), target)
 
@@ -108,11 +99,9 @@ def _reference_pointwise(z: torch.Tensor, weight: torch.Tensor, bias: torch.Tens
 
 def _pointwise_cases() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
     g = torch.Generator().manual_seed(2)
-    cases = []
-    for n, c, c_out, h, w in [(1, 3, 3, 4, 4), (1, 4, 6, 5, 5), (2, 8, 3, 4, 7), (1, 1, 2, 3, 3)]:
-        cases.append((torch.randn(n, c, h, w, generator=g), torch.randn(c_out, c, generator=g),
-                      torch.randn(c_out, generator=g)))
-    return cases
+    return [(torch.randn(n, c, h, w, generator=g), torch.randn(c_out, c, generator=g),
+             torch.randn(c_out, generator=g))
+            for n, c, c_out, h, w in [(1, 3, 3, 4, 4), (1, 4, 6, 5, 5), (2, 8, 3, 4, 7), (1, 1, 2, 3, 3)]]
 
 
 def _pointwise_mistake(got: torch.Tensor, z: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> Text:
@@ -126,8 +115,8 @@ def _pointwise_mistake(got: torch.Tensor, z: torch.Tensor, weight: torch.Tensor,
 
 
 def _pointwise_problem(func: Any) -> Text | None:
-    """What is wrong with the student's ``pointwise_by_hand`` (None: nothing). Each reference is computed
-    before the call and the call gets copies, so an answer that changes its inputs in place cannot pass."""
+    """What is wrong with the student's ``pointwise_by_hand`` (None: nothing). It gets copies, and each
+    reference is computed first, so an answer that changes its inputs in place cannot pass."""
     for z, weight, bias in _pointwise_cases():
         want = _conv_pointwise(z, weight, bias)
         got, used = call_recording(func, z.clone(), weight.clone(), bias.clone())

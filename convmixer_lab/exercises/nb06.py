@@ -1,7 +1,5 @@
-"""Exercises of notebook 06 (are patches all you need?); texts in ``texts/nb06.toml``. Expected
-answers come from the package: MACs from ``compare.describe``, statistics from the committed results
-(``compare.load_results``, read when an answer is checked, so the exercises follow the file if it is
-re-made)."""
+"""Exercises of notebook 06 (are patches all you need?); texts in ``texts/nb06.toml``. MACs come from
+``compare.describe``, statistics from the committed results (read when an answer is checked)."""
 
 from __future__ import annotations
 
@@ -82,8 +80,7 @@ _SEED_CASES = [(89.5, 90.1, 90.4), (91.0, 91.0, 92.5, 90.2), (85.0, 87.0)]
 
 
 def standard_error(values: list[float]) -> float:
-    """Reference for 06.2: the sample standard deviation over sqrt(n), how uncertain a mean of
-    n independent runs is."""
+    """Reference for 06.2: how uncertain a mean of n independent runs is, stdev / sqrt(n)."""
     return statistics.stdev(values) / math.sqrt(len(values))
 
 
@@ -125,9 +122,8 @@ VERDICTS = ("below", "inside", "above")
 
 @lru_cache(maxsize=1)
 def live_intervals() -> dict[str, tuple[float, float]]:
-    """Per family with committed runs at the live budget (``LIVE_RESULTS``: one configuration per
-    family): the 95% prediction interval for the test accuracy of one new seed of that configuration
-    (``spread.prediction_interval`` over its committed seeds)."""
+    """Per family committed at the live budget (``LIVE_RESULTS``): the 95% prediction interval for the
+    test accuracy of one new seed of its configuration (over its committed seeds)."""
     accuracies: dict[str, list[float]] = {}
     for r in load_results(LIVE_RESULTS)["records"]:
         accuracies.setdefault(r["family"], []).append(r["test_accuracy"])
@@ -148,20 +144,18 @@ def _family_refused(family: Any) -> str | None:
 
 
 def _not_comparable(family: Any, config: Any, params: int) -> str | None:
-    """Why a configuration cannot be compared with the live pair (None when it can): one of the
-    committed configurations, a family without committed runs at the live budget, or off the budget."""
+    """Why a configuration cannot be compared with the live pair (None when it can)."""
     if any([family, config] == list(spec) for spec in CONFIGS.values()):
         return t("06.4.committed")
-    if _family_refused(family):
-        return _family_refused(family)
+    if why := _family_refused(family):
+        return why
     if abs(params - BUDGET) > TOLERANCE * BUDGET:
         return t("06.4.off_budget", params=params, share=params / BUDGET, tolerance=TOLERANCE, budget=BUDGET)
     return None
 
 
 def _too_large_to_train(family: str, config: dict[str, Any]) -> str | None:
-    """The training command line's memory check (``cli.training_memory`` against ``cli.memory_limit``,
-    a ConvMixer estimate) at the live recipe's batch size, on the CPU."""
+    """The training command line's memory check (a ConvMixer estimate) at the live batch size, on CPU."""
     if family != "convmixer":
         return None
     defaults = model_config("small")
@@ -175,8 +169,8 @@ def _refusal(spec: Any) -> str | None:
     """Why ``ex.run`` will not train ``spec`` (None when it will), found before anything is built."""
     if isinstance(spec, str) and spec in CONFIGS:
         return t("06.4.committed")
-    if isinstance(spec, tuple) and spec and _family_refused(spec[0]):
-        return _family_refused(spec[0])
+    if isinstance(spec, tuple) and spec and (why := _family_refused(spec[0])):
+        return why
     try:
         params = describe(spec)["params"]  # closed-form: impossible settings refused, nothing built
     except (TypeError, ValueError) as err:
@@ -188,15 +182,12 @@ _RUNS: dict[tuple[str, Any, int], dict[str, Any]] = {}
 
 
 def run(spec: Any, data: dict, seed: int = 0) -> dict[str, Any] | None:
-    """06.4's ``ex.run``: train the student's configuration exactly like the live pair and print what
-    it reached. Refused in one line, before anything is built, when it cannot be compared (see
-    ``_refusal``). The same configuration, seed and data again reuse that run (the cell is run a
-    second time to answer, and should not train again)."""
+    """06.4's ``ex.run``: train the student's configuration like the live pair (refused first when it
+    cannot be compared); the same configuration, seed and data again reuse the run."""
     if spec is ... or spec is None:
         print(t("06.4.not_answered", key="06.4"))
         return None
-    why = _refusal(spec)
-    if why:
+    if why := _refusal(spec):
         raise ValueError(f"my_config: {why}")
     key = (repr(spec), seed, id(data))
     if key in _RUNS:
@@ -216,8 +207,7 @@ def _unfair(record: Any) -> str | None:
         return t("06.4.not_a_record")
     if record.get("name") in CONFIGS:
         return t("06.4.committed")
-    why = _not_comparable(record["family"], record["config"], record["params"])
-    if why:
+    if why := _not_comparable(record["family"], record["config"], record["params"]):
         return why
     if record.get("time_budget") != LIVE_BUDGET:
         return t("06.4.time_budget", budget=LIVE_BUDGET)
@@ -241,8 +231,7 @@ def _experiment_ok(answer: Any) -> bool:
 
 def _experiment_feedback(answer: Any) -> str:
     record, verdict = _record_and_verdict(answer)
-    why = _unfair(record)
-    if why:
+    if why := _unfair(record):
         return why
     if verdict not in VERDICTS:
         return t("06.4.verdicts", verdict=verdict)
