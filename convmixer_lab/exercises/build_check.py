@@ -1,14 +1,11 @@
 """Compare a student's ConvMixer with the package's and say WHAT differs (exercise 04.4).
 
-``compare_with_package(build)`` builds ``build(**config)`` in both ``SETTINGS`` (the second shows
-numbers written into the code instead of the arguments), runs it on a small batch and records every
-convolution, BatchNorm and Linear call in order (``trace``). Each call of the paper's model has a role
-(``paper_roles``). The checks ("checks"): it builds; every layer visible to PyTorch; it runs; no module
-reused; the paper's roles in order; each call's settings; then, with the package model's weights,
-every call's input and output (float64, eval mode). The first difference found is the answer: one
-text ``04.4.*`` of ``texts/nb04.toml``, or ``None`` for the paper's ConvMixer. Where the model raised
-or a call's input differs, "mistakes" names the likely mistake from the student's own values.
-The checks leave the global random state alone, run on one thread, and look at roles, never names.
+``compare_with_package(build)`` runs ``build(**config)`` in both ``SETTINGS`` (the second catches
+numbers written into the code) and records every convolution, BatchNorm and Linear call (``trace``),
+each with its role in the paper's model (``paper_roles``). The checks, in turn: it builds; every layer
+visible to PyTorch; it runs; no module reused; the paper's roles in order; each call's settings; then,
+with the package's weights, every call's input and output (float64, eval mode). The first difference
+is the answer (a text ``04.4.*``); "mistakes" names the likely mistake from the student's own values.
 """
 
 from __future__ import annotations
@@ -32,7 +29,7 @@ SETTINGS = (
     (dict(dim=8, depth=2, kernel_size=5, patch_size=3, num_classes=4, in_channels=3), (2, 3, 15, 15)),
     (dict(dim=6, depth=3, kernel_size=3, patch_size=2, num_classes=3, in_channels=1), (2, 1, 8, 8)),
 )
-CONFIG, BATCH = SETTINGS[0]
+CONFIG = SETTINGS[0][0]
 TOL = dict(rtol=1e-9, atol=1e-9)  # float64 rounding: the same computation in another order
 _KINDS = {nn.Conv2d: "convolution", nn.BatchNorm2d: "BatchNorm", nn.Linear: "Linear"}
 _A = {"convolution": "04.4.a.convolution", "BatchNorm": "04.4.a.BatchNorm", "Linear": "04.4.a.Linear"}
@@ -114,9 +111,8 @@ def trace(model: nn.Module, x: torch.Tensor) -> tuple[list[Call], Any]:
 
     def leave(module: nn.Module, args: tuple, out: Any) -> None:
         if type(module) in _KINDS:
-            call = running.pop()
-            call.out = _copy(out)
-            calls.append(call)
+            calls.append(running.pop())
+            calls[-1].out = _copy(out)
 
     handles = [register_module_forward_pre_hook(enter), register_module_forward_hook(leave)]
     try:
@@ -226,9 +222,8 @@ def _structure(calls: list[Call], roles: list[Role], depth: int) -> Text | None:
             found = t(_A[got]) if got else t("04.4.nothing_more")
             fields = dict(name=role.name, kind=t(_A[role.kind]), found=found, depth=depth,
                           convs=kinds.count("convolution"), norms=kinds.count("BatchNorm"))
-            if i == 0:
-                return t("04.4.missing_first", **fields)
-            return t("04.4.missing", before=roles[i - 1].name, **fields)
+            return (t("04.4.missing", before=roles[i - 1].name, **fields) if i
+                    else t("04.4.missing_first", **fields))
     if len(calls) > len(roles):
         return t("04.4.after_classifier", another=t(_ANOTHER[calls[len(roles)].kind]))
     return None
@@ -332,17 +327,16 @@ def compare_with_package(build: Callable[..., nn.Module], forbid: tuple[type, ..
 def _failure(model: nn.Module, failed: ForwardFailed, roles: list[Role], x: torch.Tensor,
              config: dict[str, int]) -> Text:
     """A sentence explaining why the forward pass raised."""
-    problem = _unseen(model, failed.calls + ([failed.failed] if failed.failed else []))
-    if not problem and failed.failed is not None:
-        problem = _failed_call(failed.failed, roles, len(failed.calls), config)
-    problem = problem or _grid_changed(failed.calls, roles)
-    return problem or t("04.4.forward_raised", shape=list(x.shape), error=type(failed.err).__name__,
-                        message=failed.err)
+    return (_unseen(model, failed.calls + ([failed.failed] if failed.failed else []))
+            or _failed_call(failed.failed, roles, len(failed.calls), config)
+            or _grid_changed(failed.calls, roles)
+            or t("04.4.forward_raised", shape=list(x.shape), error=type(failed.err).__name__,
+                 message=failed.err))
 
 
-def _failed_call(call: Call, roles: list[Role], i: int, config: dict[str, int]) -> Text | None:
+def _failed_call(call: Call | None, roles: list[Role], i: int, config: dict[str, int]) -> Text | None:
     """The module that raised (call ``i``): what it was given, against what it is built for."""
-    if not isinstance(call.inp, torch.Tensor):
+    if call is None or not isinstance(call.inp, torch.Tensor):
         return None
     shape = list(call.inp.shape)
     name = roles[i].name if i < len(roles) else t("04.4.an_nn", module=type(call.module).__name__)
@@ -365,9 +359,8 @@ def _classifier_input(shape: list[int], config: dict[str, int]) -> Text:
         grid = f"{shape[2]} x {shape[3]}"
     elif len(shape) == 2 and shape[1] != dim and shape[1] % dim == 0:
         grid = t("04.4.positions", count=shape[1] // dim)
-    if grid:
-        return t("04.4.classifier.pool", shape=shape, n=n, dim=dim, grid=grid)
-    return t("04.4.classifier.shape", shape=shape, n=n, dim=dim)
+    return (t("04.4.classifier.pool", shape=shape, n=n, dim=dim, grid=grid) if grid
+            else t("04.4.classifier.shape", shape=shape, n=n, dim=dim))
 
 
 def _grid_changed(calls: list[Call], roles: list[Role]) -> Text | None:

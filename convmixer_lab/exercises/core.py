@@ -6,12 +6,9 @@ An exercise is declared once, with ``define``, in ``nb01`` ... ``nb06`` (texts i
     define("01.3", kind="why", answer="b", options="abcd")            # a letter; texts NN.M.option.a ...
     define("01.1", kind="predict", answer=4.0, is_correct=close_to(4.0))
 
-The kinds (``KINDS``):
-
-    "compute"     work out a number, a shape or a function
-    "predict"     ``ex.predict(value)`` before the cell that measures it, ``ex.reveal(measured)`` after
-    "experiment"  change one thing, run it, and interpret what changed
-    "why"         a conceptual question answered by a letter, each wrong option explained
+The kinds (``KINDS``): "compute" (work out a number, a shape or a function), "predict"
+(``ex.predict(value)`` before the cell that measures it, ``ex.reveal(measured)`` after), "experiment"
+(change one thing, run it, interpret what changed), "why" (a letter; each wrong option explained).
 
 Text ids of exercise ``NN.M`` (formatted with its ``fields``): ``NN.M.question``, ``NN.M.solution``,
 ``NN.M.hint`` (or ``NN.M.hint.1`` ... ``NN.M.hint.<hints>``, saying more at each call; a choice without
@@ -77,9 +74,7 @@ def is_float32(answer: Any) -> bool:
 def as_integers(answer: Any) -> tuple[int, ...] | None:
     """``answer`` as a tuple of integers when it is a sequence (tuple, list, ``torch.Size``, 1-d array
     or tensor) of whole numbers; None otherwise (``(8.9, 9.7)``, ``("8", "9")``)."""
-    if isinstance(answer, (torch.Tensor, np.ndarray)):
-        if answer.ndim != 1:
-            return None
+    if isinstance(answer, (torch.Tensor, np.ndarray)) and answer.ndim == 1:
         answer = answer.tolist()
     if not isinstance(answer, (tuple, list)):
         return None

@@ -86,7 +86,6 @@ define("02.4", "why", "b", options="abcd",
 
 # --- 02.5: a pointwise convolution by hand ----------------------------------------------------------
 
-
 def _conv_pointwise(z: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     """What 02.5 must equal: torch's own 1x1 convolution."""
     return F.conv2d(z, weight[:, :, None, None], bias)
