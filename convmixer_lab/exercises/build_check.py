@@ -44,8 +44,7 @@ PARTS = {"stem": ("convolution", "04.4.role.stem"), "stem_norm": ("BatchNorm", "
 
 @dataclass(frozen=True)
 class Role:
-    """One call of the paper's ConvMixer: its part (a key of ``PARTS``), and in a mixer layer the
-    layer (from 0) and the index of the layer's first call (whose input is z)."""
+    """One call of the paper's ConvMixer: its part, its mixer layer and that layer's first call (input z)."""
 
     part: str
     layer: int | None = None
@@ -100,8 +99,7 @@ def _copy(x: Any) -> Any:
 
 
 def trace(model: nn.Module, x: torch.Tensor) -> tuple[list[Call], Any]:
-    """Run ``model(x)`` and record every Conv2d, BatchNorm2d and Linear call in order, even of modules
-    PyTorch does not know belong to ``model`` (global hooks). Raises ``ForwardFailed`` if it raises."""
+    """Run ``model(x)`` and record every Conv2d, BatchNorm2d and Linear call, even of hidden modules."""
     calls: list[Call] = []
     running: list[Call] = []
 
@@ -127,8 +125,7 @@ def trace(model: nn.Module, x: torch.Tensor) -> tuple[list[Call], Any]:
 
 
 def reference(config: dict[str, int] = CONFIG) -> ConvMixer:
-    """The package's ConvMixer at ``config``, float64, every weight, bias and BatchNorm statistic
-    drawn from a fixed generator (non-trivial, so eval mode really uses them), in eval mode."""
+    """The package's ConvMixer at ``config`` in float64 and eval mode, every weight and statistic random."""
     with torch.device("meta"):
         model = ConvMixer(**config)
     model = model.to_empty(device="cpu").double().to(memory_format=torch.contiguous_format)
@@ -313,8 +310,8 @@ def _diagnose(build: Any, forbid: tuple[type, ...], config: dict[str, int],
 def compare_with_package(build: Callable[..., nn.Module], forbid: tuple[type, ...] = ()) -> Text | None:
     """``None`` if ``build`` makes the paper's ConvMixer (the package's outputs with its weights, to
     float64 rounding, in both ``SETTINGS``), else one sentence saying what differs; a module of a type
-    in ``forbid`` is refused. Raises ``NotAnswered`` for a blank answer. One torch thread: hundreds
-    of tiny operations, at each of which two threads on a busy machine would wait for each other."""
+    in ``forbid`` is refused; ``NotAnswered`` for a blank answer. The random state is kept; one thread
+    (hundreds of tiny operations: two threads on a busy machine would wait for each other at each)."""
     with torch.random.fork_rng(devices=[]), one_thread():
         for n, (config, batch) in enumerate(SETTINGS):
             if problem := _diagnose(build, forbid, config, batch):
@@ -425,8 +422,7 @@ def _explain_pointwise(calls: list[Call], roles: list[Role], i: int) -> Text:
 
 
 def _extra_residual(calls: list[Call], roles: list[Role], i: int) -> Text | None:
-    """Call ``i`` (the next layer's depthwise conv, or the classifier) receives the previous layer's BN2
-    output plus an extra residual: that layer's input z, or z' (its pointwise convolution's input)."""
+    """Call ``i`` (a depthwise conv or the classifier) receives BN2's output plus an extra z or z'."""
     bn2 = roles[i - 1]
     if bn2.part != "bn2":
         return None

@@ -72,8 +72,7 @@ def is_float32(answer: Any) -> bool:
 
 
 def as_integers(answer: Any) -> tuple[int, ...] | None:
-    """``answer`` as a tuple of integers when it is a sequence (tuple, list, ``torch.Size``, 1-d array
-    or tensor) of whole numbers; None otherwise (``(8.9, 9.7)``, ``("8", "9")``)."""
+    """``answer`` as a tuple of ints when it is a sequence (a 1-d array too) of whole numbers, else None."""
     if isinstance(answer, (torch.Tensor, np.ndarray)) and answer.ndim == 1:
         answer = answer.tolist()
     if not isinstance(answer, (tuple, list)):
@@ -172,8 +171,7 @@ class Exercise:
             print(f"  ({letter}) {self.text(f'option.{letter}')}")
 
     def verdict(self, answer: Any) -> tuple[bool | None, str]:
-        """(None, "") for a placeholder (``...``, ``None``, or a function that returns one);
-        otherwise (whether ``answer`` is correct, what is wrong with it: "" when nothing is said)."""
+        """(whether ``answer`` is correct, what is wrong or ""); (None, "") for a placeholder."""
         if answer is ... or answer is None:
             return None, ""
         if self.options and isinstance(answer, str):
@@ -188,8 +186,7 @@ class Exercise:
         return ok, str(reason).rstrip(" .。") if reason else ""
 
     def check(self, answer: Any) -> bool:
-        """Print a verdict for ``answer`` and return whether it is correct; a placeholder is "not
-        answered yet", never an error, so a student copy runs top to bottom."""
+        """Print a verdict and return whether ``answer`` is correct; a placeholder is not an error."""
         ok, reason = self.verdict(answer)
         if ok is None:
             print(t("core.not_answered", key=self.key))

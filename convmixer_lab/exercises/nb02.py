@@ -114,8 +114,7 @@ def _pointwise_mistake(got: torch.Tensor, z: torch.Tensor, weight: torch.Tensor,
 
 
 def _pointwise_problem(func: Any) -> Text | None:
-    """What is wrong with the student's ``pointwise_by_hand`` (None: nothing). It gets copies, and each
-    reference is computed first, so an answer that changes its inputs in place cannot pass."""
+    """What is wrong with ``pointwise_by_hand`` (None: nothing); it gets copies of the inputs."""
     for z, weight, bias in _pointwise_cases():
         want = _conv_pointwise(z, weight, bias)
         got, used = call_recording(func, z.clone(), weight.clone(), bias.clone())

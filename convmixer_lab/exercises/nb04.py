@@ -18,8 +18,7 @@ from convmixer_lab.texts import Text, t
 
 
 def running_mean_fraction(steps: int = 10, momentum: float = 0.1) -> float:
-    """How far (a fraction of the batch's mean) a fresh BatchNorm's running mean has moved after
-    ``steps`` training-mode calls on one batch, measured on an nn.BatchNorm2d."""
+    """The fraction of the batch mean a fresh BatchNorm2d's running mean reaches after ``steps`` calls."""
     g = torch.Generator().manual_seed(0)
     shift = torch.tensor([2.0, -1.0, 5.0], dtype=torch.float64).view(1, 3, 1, 1)  # channel means
     x = torch.randn(4, 3, 5, 5, generator=g, dtype=torch.float64) + shift
@@ -31,8 +30,7 @@ def running_mean_fraction(steps: int = 10, momentum: float = 0.1) -> float:
 
 
 def tutorial_stds(depth: int, dim: int = 16) -> list[float]:
-    """Std of the activations after each layer of a stack of the tutorial's layers (training mode),
-    measured exactly as notebook 04's experiment cell does (same seeds, same input)."""
+    """Std of the activations after each tutorial layer, exactly as notebook 04's experiment cell."""
     x = torch.randn(4, dim, 8, 8, generator=torch.Generator().manual_seed(0))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)

@@ -122,8 +122,7 @@ VERDICTS = ("below", "inside", "above")
 
 @lru_cache(maxsize=1)
 def live_intervals() -> dict[str, tuple[float, float]]:
-    """Per family committed at the live budget (``LIVE_RESULTS``): the 95% prediction interval for the
-    test accuracy of one new seed of its configuration (over its committed seeds)."""
+    """Per family in ``LIVE_RESULTS``: the 95% prediction interval for one new seed's test accuracy."""
     accuracies: dict[str, list[float]] = {}
     for r in load_results(LIVE_RESULTS)["records"]:
         accuracies.setdefault(r["family"], []).append(r["test_accuracy"])
@@ -182,8 +181,7 @@ _RUNS: dict[tuple[str, Any, int], dict[str, Any]] = {}
 
 
 def run(spec: Any, data: dict, seed: int = 0) -> dict[str, Any] | None:
-    """06.4's ``ex.run``: train the student's configuration like the live pair (refused first when it
-    cannot be compared); the same configuration, seed and data again reuse the run."""
+    """06.4's ``ex.run``: train the student's configuration like the live pair (reused when repeated)."""
     if spec is ... or spec is None:
         print(t("06.4.not_answered", key="06.4"))
         return None
