@@ -51,10 +51,6 @@ class Role:
     first: int | None = None
 
     @property
-    def kind(self) -> str:
-        return PARTS[self.part][0]
-
-    @property
     def name(self) -> Text:
         return t(PARTS[self.part][1], layer=self.layer)
 
@@ -166,8 +162,12 @@ def _args(config: dict[str, int]) -> str:
     return ", ".join(f"{k}={v}" for k, v in config.items())
 
 
-def _hidden(model: nn.Module) -> Text | None:
-    """Layers kept where PyTorch cannot see them: a plain list, tuple or dict attribute."""
+def _static(model: nn.Module, forbid: tuple[type, ...]) -> Text | None:
+    """What can be seen before running: package parts, layers that PyTorch cannot see (kept in a plain
+    list, tuple or dict attribute), the wrong BatchNorm."""
+    used = sorted({type(m).__name__ for m in model.modules() if isinstance(m, forbid)})
+    if used:
+        return t("04.4.package_parts", parts=", ".join(used))
     known = {id(m) for m in model.modules()}
     for path, module in model.named_modules():
         for attr, value in vars(module).items():
@@ -177,16 +177,6 @@ def _hidden(model: nn.Module) -> Text | None:
             if any(isinstance(v, nn.Module) and id(v) not in known for v in items):
                 where = t("04.4.attribute_in", attr=attr, path=path) if path else f"self.{attr}"
                 return t("04.4.hidden", where=where, kind=type(value).__name__)
-    return None
-
-
-def _static(model: nn.Module, forbid: tuple[type, ...]) -> Text | None:
-    """What can be seen before running: package parts, hidden layers, the wrong BatchNorm."""
-    used = sorted({type(m).__name__ for m in model.modules() if isinstance(m, forbid)})
-    if used:
-        return t("04.4.package_parts", parts=", ".join(used))
-    if hidden := _hidden(model):
-        return hidden
     odd = sorted({type(m).__name__ for m in model.modules()
                   if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm3d))})
     return t("04.4.batchnorm_dims", norm=odd[0]) if odd else None
@@ -198,26 +188,22 @@ def _unseen(model: nn.Module, calls: list[Call]) -> Text | None:
     return t("04.4.unseen", module=type(hidden[0].module).__name__) if hidden else None
 
 
-def _reused(calls: list[Call]) -> Text | None:
-    """One convolution object run twice ([layer] * depth), or one BatchNorm shared by two convolutions."""
+def _structure(calls: list[Call], roles: list[Role], depth: int) -> Text | None:
+    """A reused module (one convolution run twice: [layer] * depth; one BatchNorm shared by two
+    convolutions), or the first call that does not have the paper's role there."""
     convs = [c.module for c in calls if c.kind == "convolution"]
     repeats = max((convs.count(m) for m in convs), default=0)
     if repeats > 1:
         return t("04.4.reused_layer", count=repeats)
     norms = [c.module for c in calls if c.kind == "BatchNorm"]
-    return t("04.4.shared_norm") if len(set(map(id, norms))) < len(norms) else None
-
-
-def _structure(calls: list[Call], roles: list[Role], depth: int) -> Text | None:
-    """A reused module, or the first call that does not have the paper's role there."""
-    if problem := _reused(calls):
-        return problem
-    kinds = [role.kind for role in roles]
+    if len(set(map(id, norms))) < len(norms):
+        return t("04.4.shared_norm")
+    kinds = [PARTS[role.part][0] for role in roles]
     for i, role in enumerate(roles):
         got = calls[i].kind if i < len(calls) else None
-        if got != role.kind:
+        if got != kinds[i]:
             found = t(_A[got]) if got else t("04.4.nothing_more")
-            fields = dict(name=role.name, kind=t(_A[role.kind]), found=found, depth=depth,
+            fields = dict(name=role.name, kind=t(_A[kinds[i]]), found=found, depth=depth,
                           convs=kinds.count("convolution"), norms=kinds.count("BatchNorm"))
             return (t("04.4.missing", before=roles[i - 1].name, **fields) if i
                     else t("04.4.missing_first", **fields))

@@ -287,7 +287,6 @@ def exercise(key: str) -> Exercise:
     module = f"nb{str(key).split('.')[0]}"
     if key not in EXERCISES and module in _notebook_modules():
         importlib.import_module(f"convmixer_lab.exercises.{module}")
-    try:
-        return EXERCISES[key]
-    except KeyError:
-        raise KeyError(f"no exercise {key!r}; known keys: {sorted(load_all())}") from None
+    if key not in EXERCISES:
+        raise KeyError(f"no exercise {key!r}; known keys: {sorted(load_all())}")
+    return EXERCISES[key]

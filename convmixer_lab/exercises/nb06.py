@@ -84,11 +84,9 @@ def standard_error(values: list[float]) -> float:
     return statistics.stdev(values) / math.sqrt(len(values))
 
 
-_SEM_NEAR_MISSES = {
-    "06.2.stdev": statistics.stdev,
-    "06.2.divides_by_n": lambda v: statistics.stdev(v) / len(v),
-    "06.2.population": lambda v: statistics.pstdev(v) / math.sqrt(len(v)),
-}
+_SEM_NEAR_MISSES = {"06.2.stdev": statistics.stdev,
+                    "06.2.divides_by_n": lambda v: statistics.stdev(v) / len(v),
+                    "06.2.population": lambda v: statistics.pstdev(v) / math.sqrt(len(v))}
 
 
 def _sem_ok(func: Any) -> bool:
