@@ -237,9 +237,8 @@ def _settings(calls: list[Call], ref_calls: list[Call], roles: list[Role], confi
     """The first call whose module is set up differently from the package's."""
     for call, ref, role in zip(calls, ref_calls, roles):
         mine, want, name = call.module, ref.module, role.name
-        if call.kind == "convolution":
-            if problem := _conv_settings(call, ref, role):
-                return problem
+        if call.kind == "convolution" and (problem := _conv_settings(call, ref, role)):
+            return problem
         elif call.kind == "BatchNorm" and (mine.num_features != want.num_features or not mine.affine):
             return t("04.4.norm_settings", name=name, features=mine.num_features, affine=mine.affine,
                      expected=want.num_features)
@@ -286,9 +285,8 @@ def _diagnose(build: Any, forbid: tuple[type, ...], config: dict[str, int],
                    or _settings(calls, ref_calls, roles, config, batch[2] // config["patch_size"])
                    or _extra_parameters(model)):
         return problem
-    with torch.no_grad():
-        for call, ref in zip(calls, ref_calls):
-            call.module.load_state_dict(ref.module.state_dict())
+    for call, ref in zip(calls, ref_calls):
+        call.module.load_state_dict(ref.module.state_dict())
     calls, out = trace(model, x)
     return _values(calls, ref_calls, roles) or (None if _same(out, ref_out) else t("04.4.not_the_output"))
 
@@ -296,9 +294,8 @@ def _diagnose(build: Any, forbid: tuple[type, ...], config: dict[str, int],
 def compare_with_package(build: Callable[..., nn.Module], forbid: tuple[type, ...] = ()) -> Text | None:
     """``None`` if ``build`` makes the paper's ConvMixer (the package's outputs with its weights, to
     float64 rounding, in both ``SETTINGS``), else one sentence saying what differs; a module of a type
-    in ``forbid`` is refused; ``NotAnswered`` for a blank answer. The random state is kept; one thread
-    (hundreds of tiny operations: two threads on a busy machine would wait for each other at each)."""
-    with torch.random.fork_rng(devices=[]), one_thread():
+    in ``forbid`` is refused; ``NotAnswered`` for a blank answer. Keeps the random state; one thread."""
+    with torch.random.fork_rng(devices=[]), one_thread():  # hundreds of tiny operations: threads only wait
         for n, (config, batch) in enumerate(SETTINGS):
             if problem := _diagnose(build, forbid, config, batch):
                 return t("04.4.second_setting", args=_args(config), problem=problem) if n else problem
@@ -413,8 +410,7 @@ def _extra_residual(calls: list[Call], roles: list[Role], i: int) -> Text | None
     if bn2.part != "bn2":
         return None
     layer = t("04.4.last_layer") if roles[i].part == "classifier" else t("04.4.layer", layer=bn2.layer)
-    out = calls[i - 1].out
     for x, what in ((calls[i - 2].inp, "04.4.z_prime"), (calls[bn2.first].inp, "04.4.z")):
-        if _same(calls[i].inp, (out + x).mean((2, 3)) if roles[i].part == "classifier" else out + x):
+        if _next_input(calls, i - 1, calls[i - 1].out + x):
             return t("04.4.extra_residual", layer=layer, what=t(what))
     return None

@@ -52,8 +52,7 @@ def _scalar(answer: Any) -> Any:
 
 
 def as_number(answer: Any) -> float | None:
-    """``answer`` as a float when it is a real number (int, float, numpy scalar, 0-d tensor or array,
-    ``Fraction``, ``Decimal``); None for anything else, ``True``/``False`` and NaN."""
+    """``answer`` as a float if it is a real number (numpy, 0-d tensor, Fraction, Decimal), else None."""
     value = _scalar(answer)
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, Decimal)):
         return None
@@ -131,23 +130,18 @@ def not_a_number(answer: Any, text_id: str = "core.expected_number") -> Text:
     return t(text_id, type=type(answer).__name__)
 
 
-def _no_feedback(answer: Any) -> None:
-    return None
-
-
 # --- the exercise ------------------------------------------------------------------------------------
 
 @dataclass(eq=False)
 class Exercise:
-    """One exercise. ``is_correct(answer) -> bool`` decides, ``feedback(answer)`` says what is wrong
-    (a text, or None), ``answer`` is a reference answer that ``check`` accepts, ``fields`` the numbers
-    its texts show, ``options`` a choice's letters, ``hints`` the number of graded hints (0: one)."""
+    """One exercise: ``is_correct(answer)`` decides, ``feedback(answer)`` says what is wrong (or None),
+    ``answer`` is a reference answer, ``fields`` the numbers its texts show, ``hints`` graded hints."""
 
     key: str
     kind: str
     answer: Any
     is_correct: Callable[[Any], bool]
-    feedback: Callable[[Any], str | None] = _no_feedback
+    feedback: Callable[[Any], str | None] | None = None  # None: nothing is said
     fields: dict[str, Any] = field(default_factory=dict)
     options: str = ""
     hints: int = 0
@@ -178,7 +172,7 @@ class Exercise:
             answer = answer.strip().strip("()").lower()
         try:
             ok = bool(self.is_correct(answer))
-            reason = None if ok else self.feedback(answer)
+            reason = None if ok or self.feedback is None else self.feedback(answer)
         except NotAnswered:
             return None, ""
         except Exception as err:  # a wrong type or a broken function is feedback, not a crash
@@ -254,7 +248,7 @@ def define(key: str, kind: str, answer: Any, *, is_correct: Callable[[Any], bool
         feedback = feedback or too_big_or_small(answer)
     if is_correct is None:
         raise ValueError(f"exercise {key}: give is_correct= for an answer of type {type(answer).__name__}")
-    ex = Exercise(key=key, kind=kind, answer=answer, is_correct=is_correct, feedback=feedback or _no_feedback,
+    ex = Exercise(key=key, kind=kind, answer=answer, is_correct=is_correct, feedback=feedback,
                   fields=dict(fields or {}), options=options, hints=hints)
     if key in EXERCISES:
         raise ValueError(f"exercise key {key!r} is defined twice")

@@ -1,7 +1,5 @@
-"""Exercises of notebook 04 (the full model); texts in ``texts/nb04.toml``. Expected answers come from
-the package (MACs from ``counting.total_macs``); the tests measure the running-mean fraction and the
-tutorial block's growth with ``running_mean_fraction`` and ``tutorial_stds``. 04.4 is judged by
-``build_check``. Nothing here runs a model at import time."""
+"""Exercises of notebook 04 (the full model); texts in ``texts/nb04.toml``; 04.4 is judged by ``build_check``.
+Nothing here runs a model at import time (the tests measure the answers with the helpers below)."""
 
 from __future__ import annotations
 
