@@ -5,8 +5,7 @@ numbers written into the code) and records every convolution, BatchNorm and Line
 each with its role in the paper's model (``paper_roles``). The checks, in turn: it builds; every layer
 visible to PyTorch; it runs; no module reused; the paper's roles in order; each call's settings; then,
 with the package's weights, every call's input and output (float64, eval mode). The first difference
-is the answer (a text ``04.4.*``); "mistakes" names the likely mistake from the student's own values.
-"""
+is the answer (a text ``04.4.*``); "mistakes" names the likely mistake from the student's own values."""
 
 from __future__ import annotations
 

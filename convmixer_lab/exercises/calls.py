@@ -1,6 +1,5 @@
-"""Which torch functions a student's function calls, for exercises that rule out a shortcut ("no
-unfold"). ``torch.overrides.TorchFunctionMode`` sees every torch function, functional and Tensor method
-called while it is active (``nn.Conv2d`` through the ``conv2d`` it calls); nothing is patched."""
+"""Which torch functions a student's function calls, for exercises that rule out a shortcut ("no unfold"):
+``TorchFunctionMode`` sees every torch function and Tensor method (``nn.Conv2d`` through ``conv2d``)."""
 
 from __future__ import annotations
 
