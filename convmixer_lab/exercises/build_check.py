@@ -164,8 +164,7 @@ def _args(config: dict[str, int]) -> str:
 def _static(model: nn.Module, forbid: tuple[type, ...]) -> Text | None:
     """What can be seen before running: package parts, layers that PyTorch cannot see (kept in a plain
     list, tuple or dict attribute), the wrong BatchNorm."""
-    used = sorted({type(m).__name__ for m in model.modules() if isinstance(m, forbid)})
-    if used:
+    if used := sorted({type(m).__name__ for m in model.modules() if isinstance(m, forbid)}):
         return t("04.4.package_parts", parts=", ".join(used))
     known = {id(m) for m in model.modules()}
     for path, module in model.named_modules():

@@ -15,8 +15,7 @@ Text ids of exercise ``NN.M`` (formatted with its ``fields``): ``NN.M.question``
 its own hint gets ``core.choice_hint``), ``NN.M.option.<letter>`` and ``NN.M.wrong.<letter>``.
 
 Every answer is judged by its value: numpy scalars, 0-d tensors and arrays, ``Fraction`` and
-``Decimal`` are numbers; NaN is not; a shape is a sequence of integers (an array counts).
-"""
+``Decimal`` are numbers; NaN is not; a shape is a sequence of integers (an array counts)."""
 
 from __future__ import annotations
 
@@ -180,7 +179,8 @@ class Exercise:
         return ok, str(reason).rstrip(" .。") if reason else ""
 
     def check(self, answer: Any) -> bool:
-        """Print a verdict and return whether ``answer`` is correct; a placeholder is not an error."""
+        """Print a verdict for ``answer`` and return whether it is correct. A placeholder is "not
+        answered yet", never an error, so a student copy runs top to bottom."""
         ok, reason = self.verdict(answer)
         if ok is None:
             print(t("core.not_answered", key=self.key))
@@ -219,8 +219,11 @@ class Exercise:
         print(t("core.you_predicted", key=self.key, prediction=repr(self.prediction),
                 measured=repr(measured)))
         ok, reason = self.verdict(self.prediction)
-        wrong = "core.prediction_wrong_because" if reason else "core.prediction_wrong"
-        print(t("core.prediction_right", key=self.key) if ok else t(wrong, key=self.key, reason=reason))
+        if ok:
+            print(t("core.prediction_right", key=self.key))
+        else:
+            print(t("core.prediction_wrong_because" if reason else "core.prediction_wrong", key=self.key,
+                    reason=reason))
         return bool(ok)
 
     def _predicting(self) -> None:

@@ -107,8 +107,7 @@ def _pointwise_mistake(got: torch.Tensor, z: torch.Tensor, weight: torch.Tensor,
     """What is wrong with ``got`` (right shape, wrong values)."""
     if torch.allclose(got, _conv_pointwise(z, weight, torch.zeros_like(bias)), atol=1e-5):
         return t("02.5.no_bias")
-    square = weight.shape[0] == weight.shape[1]
-    if square and torch.allclose(got, _conv_pointwise(z, weight.T, bias), atol=1e-5):
+    if weight.T.shape == weight.shape and torch.allclose(got, _conv_pointwise(z, weight.T, bias), atol=1e-5):
         return t("02.5.transposed")
     return t("02.5.not_linear")
 
