@@ -1,26 +1,11 @@
 """Compare a student's ConvMixer with the package's and say WHAT differs (exercise 04.4).
 
-``compare_with_package(build)`` calls ``build(**config)`` (a class or a function returning an
-``nn.Module``) for each of two settings (``SETTINGS``: the second has one input channel, three
-classes and a different depth, so numbers written into the code instead of the arguments show),
-runs the model on a small batch and records every convolution, BatchNorm and Linear call in the
-order they run. Each call of the paper's model has a role (``paper_roles``: the stem, a mixer
-layer's depthwise conv, BN1, pointwise conv or BN2, the classifier), listed once.
-
-The checks, in turn (section "checks"): the answer builds; every layer is visible to PyTorch, no
-BatchNorm1d; the model runs; no convolution runs twice and every BatchNorm once; the calls have the
-paper's roles in order; each call's settings (weight shapes, biases, stride, output shapes); then,
-with the package model's weights loaded call by call, every call's input and output equal the
-package's (float64, eval mode), and so does the model's output. The first difference found is the
-answer. Where the model raised, or a call's input differs, the section "mistakes" names the likely
-mistake from the student's own values (the classifier's input shape, a convolution's channels, a
-grid that changed size; a missing or misplaced GELU, ReLU for GELU, the residual missing, too early,
-around both convolutions or the pointwise half, an extra one after BN2, max pooling).
-
-It returns ``None`` when the model is the paper's ConvMixer, else one sentence (a text of
-``texts/nb04.toml``, ids ``04.4.*``) naming the difference. The checks never touch the global random
-state (``torch.random.fork_rng``), run on one thread, and look at roles, never at printed names.
-"""
+``compare_with_package(build)`` runs ``build(**config)`` in both ``SETTINGS`` (the second catches
+numbers written into the code) and records every convolution, BatchNorm and Linear call (``trace``),
+each with its role in the paper's model (``paper_roles``). The checks, in turn: it builds; every layer
+visible to PyTorch; it runs; no module reused; the paper's roles in order; each call's settings; then,
+with the package's weights, every call's input and output (float64, eval mode). The first difference
+is the answer (a text ``04.4.*``); "mistakes" names the likely mistake from the student's own values."""
 
 from __future__ import annotations
 
@@ -43,7 +28,7 @@ SETTINGS = (
     (dict(dim=8, depth=2, kernel_size=5, patch_size=3, num_classes=4, in_channels=3), (2, 3, 15, 15)),
     (dict(dim=6, depth=3, kernel_size=3, patch_size=2, num_classes=3, in_channels=1), (2, 1, 8, 8)),
 )
-CONFIG, BATCH = SETTINGS[0]
+CONFIG = SETTINGS[0][0]
 TOL = dict(rtol=1e-9, atol=1e-9)  # float64 rounding: the same computation in another order
 _KINDS = {nn.Conv2d: "convolution", nn.BatchNorm2d: "BatchNorm", nn.Linear: "Linear"}
 _A = {"convolution": "04.4.a.convolution", "BatchNorm": "04.4.a.BatchNorm", "Linear": "04.4.a.Linear"}
@@ -58,16 +43,11 @@ PARTS = {"stem": ("convolution", "04.4.role.stem"), "stem_norm": ("BatchNorm", "
 
 @dataclass(frozen=True)
 class Role:
-    """What one call of the paper's ConvMixer is: its part (a key of ``PARTS``) and, for a mixer
-    layer's call, the layer (from 0) and the index of the layer's first call (its input is z)."""
+    """One call of the paper's ConvMixer: its part, its mixer layer and that layer's first call (input z)."""
 
     part: str
     layer: int | None = None
     first: int | None = None
-
-    @property
-    def kind(self) -> str:
-        return PARTS[self.part][0]
 
     @property
     def name(self) -> Text:
@@ -85,8 +65,7 @@ def paper_roles(depth: int) -> list[Role]:
 
 @dataclass
 class Call:
-    """One call of a convolution, BatchNorm or Linear module: the module, its input and output
-    (``out`` is None for a call that raised)."""
+    """One call of a convolution, BatchNorm or Linear module (``out`` is None for a call that raised)."""
 
     module: nn.Module
     inp: Any
@@ -115,9 +94,7 @@ def _copy(x: Any) -> Any:
 
 
 def trace(model: nn.Module, x: torch.Tensor) -> tuple[list[Call], Any]:
-    """Run ``model(x)`` and record every Conv2d, BatchNorm2d and Linear call in order, including
-    modules PyTorch does not know belong to ``model`` (hooks on every module call). Raises
-    ``ForwardFailed`` if the model raises."""
+    """Run ``model(x)`` and record every Conv2d, BatchNorm2d and Linear call, even of hidden modules."""
     calls: list[Call] = []
     running: list[Call] = []
 
@@ -127,9 +104,8 @@ def trace(model: nn.Module, x: torch.Tensor) -> tuple[list[Call], Any]:
 
     def leave(module: nn.Module, args: tuple, out: Any) -> None:
         if type(module) in _KINDS:
-            call = running.pop()
-            call.out = _copy(out)
-            calls.append(call)
+            calls.append(running.pop())
+            calls[-1].out = _copy(out)
 
     handles = [register_module_forward_pre_hook(enter), register_module_forward_hook(leave)]
     try:
@@ -144,8 +120,7 @@ def trace(model: nn.Module, x: torch.Tensor) -> tuple[list[Call], Any]:
 
 
 def reference(config: dict[str, int] = CONFIG) -> ConvMixer:
-    """The package's ConvMixer at ``config``, float64, every weight, bias and BatchNorm statistic
-    drawn from a fixed generator (non-trivial, so eval mode really uses them), in eval mode."""
+    """The package's ConvMixer at ``config`` in float64 and eval mode, every weight and statistic random."""
     with torch.device("meta"):
         model = ConvMixer(**config)
     model = model.to_empty(device="cpu").double().to(memory_format=torch.contiguous_format)
@@ -164,8 +139,7 @@ def reference(config: dict[str, int] = CONFIG) -> ConvMixer:
 # === checks: what differs from the paper's model (structure, settings, values) ===========================
 
 def _build(build: Any, config: dict[str, int]) -> nn.Module | Text:
-    """The student's model at ``config``, or a sentence saying why it could not be built;
-    NotAnswered for a placeholder (a blank class or function)."""
+    """The student's model at ``config``, or why it could not be built; NotAnswered for a blank one."""
     if isinstance(build, nn.Module):
         return t("04.4.instance", model=type(build).__name__)
     if not callable(build):
@@ -176,10 +150,8 @@ def _build(build: Any, config: dict[str, int]) -> nn.Module | Text:
         if "before Module.__init__() call" in str(err):
             return t("04.4.no_super")
         return t("04.4.build_raised", args=_args(config), error=type(err).__name__, message=err)
-    if model is ... or model is None:
-        raise NotAnswered  # a function whose body is still blank
-    if isinstance(model, nn.Module) and "_modules" not in vars(model):
-        raise NotAnswered  # nn.Module.__init__ never ran: a class whose body is still blank
+    if model is ... or model is None or (isinstance(model, nn.Module) and "_modules" not in vars(model)):
+        raise NotAnswered  # a blank function, or a blank class (nn.Module.__init__ never ran)
     if not isinstance(model, nn.Module):
         return t("04.4.not_module", type=type(model).__name__, value=f"{model!r:.40}")
     return model
@@ -189,8 +161,11 @@ def _args(config: dict[str, int]) -> str:
     return ", ".join(f"{k}={v}" for k, v in config.items())
 
 
-def _hidden(model: nn.Module) -> Text | None:
-    """Layers kept where PyTorch cannot see them: a plain list, tuple or dict attribute."""
+def _static(model: nn.Module, forbid: tuple[type, ...]) -> Text | None:
+    """What can be seen before running: package parts, layers that PyTorch cannot see (kept in a plain
+    list, tuple or dict attribute), the wrong BatchNorm."""
+    if used := sorted({type(m).__name__ for m in model.modules() if isinstance(m, forbid)}):
+        return t("04.4.package_parts", parts=", ".join(used))
     known = {id(m) for m in model.modules()}
     for path, module in model.named_modules():
         for attr, value in vars(module).items():
@@ -200,17 +175,6 @@ def _hidden(model: nn.Module) -> Text | None:
             if any(isinstance(v, nn.Module) and id(v) not in known for v in items):
                 where = t("04.4.attribute_in", attr=attr, path=path) if path else f"self.{attr}"
                 return t("04.4.hidden", where=where, kind=type(value).__name__)
-    return None
-
-
-def _static(model: nn.Module, forbid: tuple[type, ...]) -> Text | None:
-    """What can be seen before running: package parts, hidden layers, the wrong BatchNorm."""
-    used = sorted({type(m).__name__ for m in model.modules() if isinstance(m, forbid)})
-    if used:
-        return t("04.4.package_parts", parts=", ".join(used))
-    hidden = _hidden(model)
-    if hidden:
-        return hidden
     odd = sorted({type(m).__name__ for m in model.modules()
                   if isinstance(m, (nn.BatchNorm1d, nn.BatchNorm3d))})
     return t("04.4.batchnorm_dims", norm=odd[0]) if odd else None
@@ -222,31 +186,25 @@ def _unseen(model: nn.Module, calls: list[Call]) -> Text | None:
     return t("04.4.unseen", module=type(hidden[0].module).__name__) if hidden else None
 
 
-def _reused(calls: list[Call]) -> Text | None:
-    """One convolution object run twice ([layer] * depth), or one BatchNorm shared by two convolutions."""
+def _structure(calls: list[Call], roles: list[Role], depth: int) -> Text | None:
+    """A reused module (one convolution run twice: [layer] * depth; one BatchNorm shared by two
+    convolutions), or the first call that does not have the paper's role there."""
     convs = [c.module for c in calls if c.kind == "convolution"]
     repeats = max((convs.count(m) for m in convs), default=0)
     if repeats > 1:
         return t("04.4.reused_layer", count=repeats)
     norms = [c.module for c in calls if c.kind == "BatchNorm"]
-    return t("04.4.shared_norm") if len(set(map(id, norms))) < len(norms) else None
-
-
-def _structure(calls: list[Call], roles: list[Role], depth: int) -> Text | None:
-    """A reused module, or the first call that does not have the paper's role there."""
-    problem = _reused(calls)
-    if problem:
-        return problem
-    kinds = [role.kind for role in roles]
+    if len(set(map(id, norms))) < len(norms):
+        return t("04.4.shared_norm")
+    kinds = [PARTS[role.part][0] for role in roles]
     for i, role in enumerate(roles):
         got = calls[i].kind if i < len(calls) else None
-        if got != role.kind:
+        if got != kinds[i]:
             found = t(_A[got]) if got else t("04.4.nothing_more")
-            fields = dict(name=role.name, kind=t(_A[role.kind]), found=found, depth=depth,
+            fields = dict(name=role.name, kind=t(_A[kinds[i]]), found=found, depth=depth,
                           convs=kinds.count("convolution"), norms=kinds.count("BatchNorm"))
-            if i == 0:
-                return t("04.4.missing_first", **fields)
-            return t("04.4.missing", before=roles[i - 1].name, **fields)
+            return (t("04.4.missing", before=roles[i - 1].name, **fields) if i
+                    else t("04.4.missing_first", **fields))
     if len(calls) > len(roles):
         return t("04.4.after_classifier", another=t(_ANOTHER[calls[len(roles)].kind]))
     return None
@@ -277,10 +235,8 @@ def _settings(calls: list[Call], ref_calls: list[Call], roles: list[Role], confi
     """The first call whose module is set up differently from the package's."""
     for call, ref, role in zip(calls, ref_calls, roles):
         mine, want, name = call.module, ref.module, role.name
-        if call.kind == "convolution":
-            problem = _conv_settings(call, ref, role)
-            if problem:
-                return problem
+        if call.kind == "convolution" and (problem := _conv_settings(call, ref, role)):
+            return problem
         elif call.kind == "BatchNorm" and (mine.num_features != want.num_features or not mine.affine):
             return t("04.4.norm_settings", name=name, features=mine.num_features, affine=mine.affine,
                      expected=want.num_features)
@@ -313,8 +269,7 @@ def _diagnose(build: Any, forbid: tuple[type, ...], config: dict[str, int],
     model = _build(build, config)
     if isinstance(model, str):
         return model
-    problem = _static(model, forbid)
-    if problem:
+    if problem := _static(model, forbid):
         return problem
     model = model.double().to(memory_format=torch.contiguous_format).eval()
     x = torch.randn(batch, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
@@ -324,31 +279,23 @@ def _diagnose(build: Any, forbid: tuple[type, ...], config: dict[str, int],
     except ForwardFailed as failed:
         return _failure(model, failed, roles, x, config)
     ref_calls, ref_out = trace(reference(config), x)
-    problem = (_unseen(model, calls) or _structure(calls, roles, config["depth"])
-               or _settings(calls, ref_calls, roles, config, batch[2] // config["patch_size"])
-               or _extra_parameters(model))
-    if problem:
+    if problem := (_unseen(model, calls) or _structure(calls, roles, config["depth"])
+                   or _settings(calls, ref_calls, roles, config, batch[2] // config["patch_size"])
+                   or _extra_parameters(model)):
         return problem
-    with torch.no_grad():
-        for call, ref in zip(calls, ref_calls):
-            call.module.load_state_dict(ref.module.state_dict())
+    for call, ref in zip(calls, ref_calls):
+        call.module.load_state_dict(ref.module.state_dict())
     calls, out = trace(model, x)
-    problem = _values(calls, ref_calls, roles)
-    if not problem and not (isinstance(out, torch.Tensor) and _same(out, ref_out)):
-        return t("04.4.not_the_output")
-    return problem
+    return _values(calls, ref_calls, roles) or (None if _same(out, ref_out) else t("04.4.not_the_output"))
 
 
 def compare_with_package(build: Callable[..., nn.Module], forbid: tuple[type, ...] = ()) -> Text | None:
-    """``None`` if ``build`` makes the paper's ConvMixer (same outputs as the package's model with the
-    same weights, to float64 rounding, in both ``SETTINGS``), else one sentence saying what differs; a
-    model containing a module of a type in ``forbid`` is refused. Raises ``NotAnswered`` for a blank
-    answer. The global random state is left as it was. Runs on one torch thread (hundreds of tiny
-    operations: on a busy machine two threads wait for each other at every one)."""
-    with torch.random.fork_rng(devices=[]), one_thread():
+    """``None`` if ``build`` makes the paper's ConvMixer (the package's outputs with its weights, to
+    float64 rounding, in both ``SETTINGS``), else one sentence saying what differs; a module of a type
+    in ``forbid`` is refused; ``NotAnswered`` for a blank answer. Keeps the random state; one thread."""
+    with torch.random.fork_rng(devices=[]), one_thread():  # hundreds of tiny operations: threads only wait
         for n, (config, batch) in enumerate(SETTINGS):
-            problem = _diagnose(build, forbid, config, batch)
-            if problem:
+            if problem := _diagnose(build, forbid, config, batch):
                 return t("04.4.second_setting", args=_args(config), problem=problem) if n else problem
     return None
 
@@ -358,17 +305,16 @@ def compare_with_package(build: Callable[..., nn.Module], forbid: tuple[type, ..
 def _failure(model: nn.Module, failed: ForwardFailed, roles: list[Role], x: torch.Tensor,
              config: dict[str, int]) -> Text:
     """A sentence explaining why the forward pass raised."""
-    problem = _unseen(model, failed.calls + ([failed.failed] if failed.failed else []))
-    if not problem and failed.failed is not None:
-        problem = _failed_call(failed.failed, roles, len(failed.calls), config)
-    problem = problem or _grid_changed(failed.calls, roles)
-    return problem or t("04.4.forward_raised", shape=list(x.shape), error=type(failed.err).__name__,
-                        message=failed.err)
+    return (_unseen(model, failed.calls + ([failed.failed] if failed.failed else []))
+            or _failed_call(failed.failed, roles, len(failed.calls), config)
+            or _grid_changed(failed.calls, roles)
+            or t("04.4.forward_raised", shape=list(x.shape), error=type(failed.err).__name__,
+                 message=failed.err))
 
 
-def _failed_call(call: Call, roles: list[Role], i: int, config: dict[str, int]) -> Text | None:
+def _failed_call(call: Call | None, roles: list[Role], i: int, config: dict[str, int]) -> Text | None:
     """The module that raised (call ``i``): what it was given, against what it is built for."""
-    if not isinstance(call.inp, torch.Tensor):
+    if call is None or not isinstance(call.inp, torch.Tensor):
         return None
     shape = list(call.inp.shape)
     name = roles[i].name if i < len(roles) else t("04.4.an_nn", module=type(call.module).__name__)
@@ -391,9 +337,8 @@ def _classifier_input(shape: list[int], config: dict[str, int]) -> Text:
         grid = f"{shape[2]} x {shape[3]}"
     elif len(shape) == 2 and shape[1] != dim and shape[1] % dim == 0:
         grid = t("04.4.positions", count=shape[1] // dim)
-    if grid:
-        return t("04.4.classifier.pool", shape=shape, n=n, dim=dim, grid=grid)
-    return t("04.4.classifier.shape", shape=shape, n=n, dim=dim)
+    return (t("04.4.classifier.pool", shape=shape, n=n, dim=dim, grid=grid) if grid
+            else t("04.4.classifier.shape", shape=shape, n=n, dim=dim))
 
 
 def _grid_changed(calls: list[Call], roles: list[Role]) -> Text | None:
@@ -405,12 +350,6 @@ def _grid_changed(calls: list[Call], roles: list[Role]) -> Text | None:
                 name = roles[i].name if i < len(roles) else t("04.4.conv_after_stem")
                 return t("04.4.grid_changed", name=name, a=a, b=b, c=c, d=d)
     return None
-
-
-def _layer_input(calls: list[Call], roles: list[Role], i: int) -> torch.Tensor | None:
-    """The input z of the mixer layer that call ``i`` belongs to; None for the stem and the classifier."""
-    first = roles[i].first
-    return None if first is None else calls[first].inp
 
 
 def _next_input(calls: list[Call], i: int, x: torch.Tensor) -> bool:
@@ -439,8 +378,8 @@ def _explain(calls: list[Call], roles: list[Role], i: int) -> Text:
 
 def _explain_norm(calls: list[Call], roles: list[Role], i: int) -> Text | None:
     """A BatchNorm's input differs: the residual too early, GELU missing or after it, ReLU for GELU."""
-    s, prev, z = calls[i].inp, calls[i - 1].out, _layer_input(calls, roles, i)
-    name = roles[i].name
+    s, prev, name = calls[i].inp, calls[i - 1].out, roles[i].name
+    z = None if roles[i].first is None else calls[roles[i].first].inp  # the mixer layer's input
     if roles[i].part == "bn1" and any(_same(s, x) for x in (F.gelu(prev) + z, prev + z, F.gelu(prev + z))):
         return t("04.4.too_early", name=name)
     if _same(s, prev):
@@ -455,7 +394,7 @@ def _explain_norm(calls: list[Call], roles: list[Role], i: int) -> Text | None:
 
 def _explain_pointwise(calls: list[Call], roles: list[Role], i: int) -> Text:
     """The pointwise convolution receives BN1's output without the residual: where did z go?"""
-    z, pw_in, bn2_out = _layer_input(calls, roles, i), calls[i].inp, calls[i + 1].out
+    z, pw_in, bn2_out = calls[roles[i].first].inp, calls[i].inp, calls[i + 1].out
     if _next_input(calls, i + 1, bn2_out + z):
         return t("04.4.around_both")
     if _next_input(calls, i + 1, bn2_out + pw_in):
@@ -464,14 +403,12 @@ def _explain_pointwise(calls: list[Call], roles: list[Role], i: int) -> Text:
 
 
 def _extra_residual(calls: list[Call], roles: list[Role], i: int) -> Text | None:
-    """Call ``i`` (the next layer's depthwise conv, or the classifier) receives the previous layer's BN2
-    output plus an extra residual: that layer's input z, or z' (its pointwise convolution's input)."""
+    """Call ``i`` (a depthwise conv or the classifier) receives BN2's output plus an extra z or z'."""
     bn2 = roles[i - 1]
     if bn2.part != "bn2":
         return None
     layer = t("04.4.last_layer") if roles[i].part == "classifier" else t("04.4.layer", layer=bn2.layer)
-    out = calls[i - 1].out
     for x, what in ((calls[i - 2].inp, "04.4.z_prime"), (calls[bn2.first].inp, "04.4.z")):
-        if _same(calls[i].inp, (out + x).mean((2, 3)) if roles[i].part == "classifier" else out + x):
+        if _next_input(calls, i - 1, calls[i - 1].out + x):
             return t("04.4.extra_residual", layer=layer, what=t(what))
     return None

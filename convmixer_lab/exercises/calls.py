@@ -1,10 +1,5 @@
-"""Which torch functions a student's function calls, for exercises that rule out a shortcut
-("no unfold", "without calling a convolution").
-
-PyTorch's own hook for this, ``torch.overrides.TorchFunctionMode``, sees every torch function,
-``torch.nn.functional`` function and Tensor method called while it is active (a module such as
-``nn.Conv2d`` is seen through the ``conv2d`` it calls). Nothing is patched.
-"""
+"""Which torch functions a student's function calls, for exercises that rule out a shortcut ("no unfold"):
+``TorchFunctionMode`` sees every torch function and Tensor method (``nn.Conv2d`` through ``conv2d``)."""
 
 from __future__ import annotations
 
@@ -34,8 +29,7 @@ class _Recorder(TorchFunctionMode):
 
 
 def call_recording(func: Any, *args: Any) -> tuple[Any, set[str]]:
-    """``call_answer(func, *args)`` and the names of the torch functions and Tensor methods the
-    call used (``{"reshape", "permute"}``, ``{"unfold"}``, ...)."""
+    """``call_answer(func, *args)`` and the names of the torch functions it used (``{"reshape", ...}``)."""
     with _Recorder() as recorder:
         result = call_answer(func, *args)
     return result, recorder.names

@@ -1,29 +1,21 @@
 """The exercise machinery: one ``Exercise`` class, the answer checkers, and the registry.
 
-An exercise is declared once, with ``define`` (content lives in ``nb01`` ... ``nb06``; every text in
-``convmixer_lab/texts/nbNN.toml`` under ids that start with the exercise's key)::
+An exercise is declared once, with ``define``, in ``nb01`` ... ``nb06`` (texts in ``texts/nbNN.toml``)::
 
     define("03.1", kind="compute", answer=1_179_648)                  # a number: exact, too large/small
     define("01.3", kind="why", answer="b", options="abcd")            # a letter; texts NN.M.option.a ...
     define("01.1", kind="predict", answer=4.0, is_correct=close_to(4.0))
 
-The kinds (``KINDS``):
+The kinds (``KINDS``): "compute" (work out a number, a shape or a function), "predict"
+(``ex.predict(value)`` before the cell that measures it, ``ex.reveal(measured)`` after), "experiment"
+(change one thing, run it, interpret what changed), "why" (a letter; each wrong option explained).
 
-    "compute"     work out a number, a shape or a function
-    "predict"     write a prediction, then a cell measures it: ``ex.predict(value)`` before the
-                  measuring cell, ``ex.reveal(measured)`` after
-    "experiment"  change one thing, run it, and interpret what changed
-    "why"         a conceptual question answered by a letter, each wrong option explained
-
-Text ids of exercise ``NN.M`` (all formatted with the exercise's ``fields``): ``NN.M.question``,
-``NN.M.solution``, ``NN.M.hint`` (or ``NN.M.hint.1`` ... ``NN.M.hint.<hints>`` for hints that say
-more at each call; a choice question without its own hint gets ``core.choice_hint``); for a choice,
-``NN.M.option.<letter>`` for every option and ``NN.M.wrong.<letter>`` for every wrong one. A
-checker's ``feedback`` returns a text from ``t`` (or None).
+Text ids of exercise ``NN.M`` (formatted with its ``fields``): ``NN.M.question``, ``NN.M.solution``,
+``NN.M.hint`` (or ``NN.M.hint.1`` ... ``NN.M.hint.<hints>``, saying more at each call; a choice without
+its own hint gets ``core.choice_hint``), ``NN.M.option.<letter>`` and ``NN.M.wrong.<letter>``.
 
 Every answer is judged by its value: numpy scalars, 0-d tensors and arrays, ``Fraction`` and
-``Decimal`` are numbers; NaN is not; a shape is a sequence of integers (an array counts).
-"""
+``Decimal`` are numbers; NaN is not; a shape is a sequence of integers (an array counts)."""
 
 from __future__ import annotations
 
@@ -46,24 +38,20 @@ FLOAT32_REL = 4 * float(np.finfo(np.float32).eps)  # a float32 result this close
 
 
 class NotAnswered(Exception):
-    """Raised by a checker when the answer is still a placeholder (e.g. a function that returns
-    ``...`` or ``None``)."""
+    """Raised by a checker when the answer is still a placeholder (a function that returns ``...``)."""
 
 
 # --- reading an answer by its value ---------------------------------------------------------------
 
 def _scalar(answer: Any) -> Any:
     """A 0-d tensor or array, or a one-element numpy scalar, as a Python value; anything else as is."""
-    if isinstance(answer, torch.Tensor) and answer.dim() == 0:
-        return answer.item()
-    if isinstance(answer, (np.ndarray, np.generic)) and answer.ndim == 0:
+    if isinstance(answer, (torch.Tensor, np.ndarray, np.generic)) and answer.ndim == 0:
         return answer.item()
     return answer
 
 
 def as_number(answer: Any) -> float | None:
-    """``answer`` as a float when it is a real number (int, float, numpy scalar, 0-d tensor or array,
-    ``Fraction``, ``Decimal``); None for anything else, for ``True``/``False`` and for NaN."""
+    """``answer`` as a float if it is a real number (numpy, 0-d tensor, Fraction, Decimal), else None."""
     value = _scalar(answer)
     if isinstance(value, bool) or not isinstance(value, (numbers.Real, Decimal)):
         return None
@@ -82,11 +70,8 @@ def is_float32(answer: Any) -> bool:
 
 
 def as_integers(answer: Any) -> tuple[int, ...] | None:
-    """``answer`` as a tuple of integers when it is a sequence (tuple, list, ``torch.Size``, 1-d array
-    or tensor) of whole numbers; None otherwise (``(8.9, 9.7)`` and ``("8", "9")`` are not ``(8, 9)``)."""
-    if isinstance(answer, (torch.Tensor, np.ndarray)):
-        if answer.ndim != 1:
-            return None
+    """``answer`` as a tuple of ints when it is a sequence (a 1-d array too) of whole numbers, else None."""
+    if isinstance(answer, (torch.Tensor, np.ndarray)) and answer.ndim == 1:
         answer = answer.tolist()
     if not isinstance(answer, (tuple, list)):
         return None
@@ -110,9 +95,7 @@ def call_answer(func: Any, *args: Any) -> Any:
 
 def equals_int(expected: int) -> Callable[[Any], bool]:
     """Exact integer answers (``1_179_648``); a whole number in any numeric type is accepted."""
-    def ok(answer: Any) -> bool:
-        return as_number(answer) == float(expected)
-    return ok
+    return lambda answer: as_number(answer) == float(expected)
 
 
 def close_to(expected: float, rel: float = 1e-3, abs_tol: float = 0.0) -> Callable[[Any], bool]:
@@ -126,9 +109,7 @@ def close_to(expected: float, rel: float = 1e-3, abs_tol: float = 0.0) -> Callab
 
 def equals_shape(expected: tuple[int, ...]) -> Callable[[Any], bool]:
     """Shapes (or pairs) given as a tuple, list, ``torch.Size`` or 1-d array of integers."""
-    def ok(answer: Any) -> bool:
-        return as_integers(answer) == tuple(expected)
-    return ok
+    return lambda answer: as_integers(answer) == tuple(expected)
 
 
 def too_big_or_small(expected: float) -> Callable[[Any], Text]:
@@ -141,31 +122,25 @@ def too_big_or_small(expected: float) -> Callable[[Any], Text]:
     return say
 
 
-def not_a_number(answer: Any) -> Text:
-    """The feedback for an answer that should have been a number."""
+def not_a_number(answer: Any, text_id: str = "core.expected_number") -> Text:
+    """The feedback for an answer that should have been a number (``text_id`` unless it is NaN)."""
     if isinstance(_scalar(answer), float) and math.isnan(_scalar(answer)):
         return t("core.nan")
-    return t("core.expected_number", type=type(answer).__name__)
-
-
-def _no_feedback(answer: Any) -> None:
-    return None
+    return t(text_id, type=type(answer).__name__)
 
 
 # --- the exercise ------------------------------------------------------------------------------------
 
 @dataclass(eq=False)
 class Exercise:
-    """One exercise. ``is_correct(answer) -> bool`` decides, ``feedback(answer)`` says what is wrong
-    (a text, or None), ``answer`` is a reference answer that ``check`` accepts (tests use it),
-    ``fields`` are the numbers its texts show, ``options`` the letters of a choice question,
-    ``hints`` the number of graded hints (0: one hint, ``NN.M.hint``)."""
+    """One exercise: ``is_correct(answer)`` decides, ``feedback(answer)`` says what is wrong (or None),
+    ``answer`` is a reference answer, ``fields`` the numbers its texts show, ``hints`` graded hints."""
 
     key: str
     kind: str
     answer: Any
     is_correct: Callable[[Any], bool]
-    feedback: Callable[[Any], str | None] = _no_feedback
+    feedback: Callable[[Any], str | None] | None = None  # None: nothing is said
     fields: dict[str, Any] = field(default_factory=dict)
     options: str = ""
     hints: int = 0
@@ -189,23 +164,19 @@ class Exercise:
             print(f"  ({letter}) {self.text(f'option.{letter}')}")
 
     def verdict(self, answer: Any) -> tuple[bool | None, str]:
-        """(None, "") for a placeholder (``...``, ``None``, or a function that returns one);
-        otherwise (whether ``answer`` is correct, what is wrong with it: "" when nothing is said)."""
+        """(whether ``answer`` is correct, what is wrong or ""); (None, "") for a placeholder."""
         if answer is ... or answer is None:
             return None, ""
-        if self.options:
-            answer = self._letter(answer)
+        if self.options and isinstance(answer, str):
+            answer = answer.strip().strip("()").lower()
         try:
             ok = bool(self.is_correct(answer))
-            reason = None if ok else self.feedback(answer)
+            reason = None if ok or self.feedback is None else self.feedback(answer)
         except NotAnswered:
             return None, ""
         except Exception as err:  # a wrong type or a broken function is feedback, not a crash
             return False, t("core.raised", error=type(err).__name__, message=err)
         return ok, str(reason).rstrip(" .。") if reason else ""
-
-    def _letter(self, answer: Any) -> Any:
-        return answer.strip().strip("()").lower() if isinstance(answer, str) else answer
 
     def check(self, answer: Any) -> bool:
         """Print a verdict for ``answer`` and return whether it is correct. A placeholder is "not
@@ -235,10 +206,7 @@ class Exercise:
         level = min(self.hints_given, self.hints - 1) + 1
         self.hints_given += 1
         print(t("core.graded_hint", n=level, total=self.hints, key=self.key, text=self.text(f"hint.{level}")))
-        if level == self.hints:
-            print(t("core.last_hint", key=self.key))
-        else:
-            print(t("core.next_hint", n=level + 1))
+        print(t("core.last_hint", key=self.key) if level == self.hints else t("core.next_hint", n=level + 1))
 
     def solution(self) -> None:
         print(t("core.solution", key=self.key, text=self.text("solution")))
@@ -247,10 +215,8 @@ class Exercise:
         """Record a prediction before the measuring cell (a placeholder ``...`` is "not answered yet")."""
         self._predicting()
         self.prediction = None if value is ... else value
-        if self.prediction is None:
-            print(t("core.predict_first", key=self.key))
-        else:
-            print(t("core.prediction_recorded", key=self.key, value=repr(value)))
+        print(t("core.predict_first", key=self.key) if self.prediction is None
+              else t("core.prediction_recorded", key=self.key, value=repr(value)))
 
     def reveal(self, measured: Any) -> bool:
         """Print the measurement next to the prediction, with a verdict; return whether it was right."""
@@ -304,11 +270,8 @@ def define(key: str, kind: str, answer: Any, *, is_correct: Callable[[Any], bool
            feedback: Callable[[Any], str | None] | None = None, fields: dict[str, Any] | None = None,
            options: str = "", hints: int = 0) -> Exercise:
     """Declare and register exercise ``key``: its kind, its reference answer, and how it is judged.
-
-    A choice question (``options="abcd"``) is right for ``answer`` alone; a wrong letter gets its
-    ``NN.M.wrong.<letter>`` text, anything else ``core.choose_one``. A number ``answer`` is judged
-    exactly (an int) or within 0.1% (a float), with too large/too small feedback, unless
-    ``is_correct``/``feedback`` say otherwise."""
+    A choice (``options="abcd"``) is right for ``answer`` alone (wrong letters: ``NN.M.wrong.<letter>``);
+    a number is judged exactly (an int) or within 0.1% (a float), with too large/small feedback."""
     if options:
         is_correct = is_correct or (lambda letter: isinstance(letter, str) and letter == answer)
         feedback = feedback or _choice_feedback(key, options, fields or {})
@@ -317,7 +280,7 @@ def define(key: str, kind: str, answer: Any, *, is_correct: Callable[[Any], bool
         feedback = feedback or too_big_or_small(answer)
     if is_correct is None:
         raise ValueError(f"exercise {key}: give is_correct= for an answer of type {type(answer).__name__}")
-    ex = Exercise(key=key, kind=kind, answer=answer, is_correct=is_correct, feedback=feedback or _no_feedback,
+    ex = Exercise(key=key, kind=kind, answer=answer, is_correct=is_correct, feedback=feedback,
                   fields=dict(fields or {}), options=options, hints=hints)
     if key in EXERCISES:
         raise ValueError(f"exercise key {key!r} is defined twice")
@@ -346,12 +309,10 @@ def load_all() -> dict[str, Exercise]:
 
 
 def exercise(key: str) -> Exercise:
-    """The exercise with ``key`` (e.g. "03.1"). Only notebook 03's module is imported for it, so a
-    notebook does not pay for the other notebooks' exercises."""
+    """The exercise with ``key`` (e.g. "03.1"); only its notebook's module (``nb03``) is imported."""
     module = f"nb{str(key).split('.')[0]}"
     if key not in EXERCISES and module in _notebook_modules():
         importlib.import_module(f"convmixer_lab.exercises.{module}")
-    try:
-        return EXERCISES[key]
-    except KeyError:
-        raise KeyError(f"no exercise {key!r}; known keys: {sorted(load_all())}") from None
+    if key not in EXERCISES:
+        raise KeyError(f"no exercise {key!r}; known keys: {sorted(load_all())}")
+    return EXERCISES[key]

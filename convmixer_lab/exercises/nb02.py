@@ -1,12 +1,4 @@
-"""Exercises of notebook 02 (depthwise vs pointwise). Expected answers come from the package; every
-text is in ``convmixer_lab/texts/nb02.toml``.
-
-    02.1  predict     where one changed input value shows up after a whole ConvMixer layer
-    02.2  experiment  how far the nearest separable convolution is from a standard one, as k changes
-    02.3  predict     how many layers a corner patch needs to see the whole image
-    02.4  why         why a large depthwise kernel is affordable
-    02.5  compute     write a 1x1 convolution as a per-pixel linear map (convolutions refused)
-"""
+"""Exercises of notebook 02 (depthwise vs pointwise); texts in ``texts/nb02.toml``."""
 
 from __future__ import annotations
 
@@ -53,8 +45,7 @@ define("02.1", "predict", FOOTPRINT, is_correct=equals_shape(FOOTPRINT), feedbac
 # --- 02.2: the nearest separable convolution as k changes ------------------------------------------
 
 def _k_gap(k: int) -> float:
-    """What 02.2's cell prints for k_try = k: how far the closest separable weight is from a random
-    standard weight [16, 8, k, k] (seed 0)."""
+    """What 02.2's cell prints for k_try = k: the nearest separable weight's distance to a random one."""
     target = torch.randn(16, 8, k, k, generator=torch.Generator().manual_seed(0))
     return relative_error(combined_weight(*nearest_separable(target)), target)
 
@@ -74,8 +65,7 @@ _F3 = {"k": K, "p": P, "grid": GRID, "corner": CORNER_LAYERS, "centre": CENTRE_L
 def _corner_feedback(answer: Any) -> Text:
     value = as_number(answer)
     if value is None or not value.is_integer():  # NaN gets core's reason, anything else 02.3's own
-        said = not_a_number(answer)
-        return said if said == t("core.nan") else t("02.3.whole_number", type=type(answer).__name__)
+        return not_a_number(answer, "02.3.whole_number")
     layers = int(value)
     if layers == CENTRE_LAYERS:
         return t("02.3.centre", **_F3)
@@ -96,7 +86,6 @@ define("02.4", "why", "b", options="abcd",
 
 # --- 02.5: a pointwise convolution by hand ----------------------------------------------------------
 
-
 def _conv_pointwise(z: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
     """What 02.5 must equal: torch's own 1x1 convolution."""
     return F.conv2d(z, weight[:, :, None, None], bias)
@@ -109,26 +98,22 @@ def _reference_pointwise(z: torch.Tensor, weight: torch.Tensor, bias: torch.Tens
 
 def _pointwise_cases() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]]:
     g = torch.Generator().manual_seed(2)
-    cases = []
-    for n, c, c_out, h, w in [(1, 3, 3, 4, 4), (1, 4, 6, 5, 5), (2, 8, 3, 4, 7), (1, 1, 2, 3, 3)]:
-        cases.append((torch.randn(n, c, h, w, generator=g), torch.randn(c_out, c, generator=g),
-                      torch.randn(c_out, generator=g)))
-    return cases
+    return [(torch.randn(n, c, h, w, generator=g), torch.randn(c_out, c, generator=g),
+             torch.randn(c_out, generator=g))
+            for n, c, c_out, h, w in [(1, 3, 3, 4, 4), (1, 4, 6, 5, 5), (2, 8, 3, 4, 7), (1, 1, 2, 3, 3)]]
 
 
 def _pointwise_mistake(got: torch.Tensor, z: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor) -> Text:
     """What is wrong with ``got`` (right shape, wrong values)."""
     if torch.allclose(got, _conv_pointwise(z, weight, torch.zeros_like(bias)), atol=1e-5):
         return t("02.5.no_bias")
-    square = weight.shape[0] == weight.shape[1]
-    if square and torch.allclose(got, _conv_pointwise(z, weight.T, bias), atol=1e-5):
+    if weight.T.shape == weight.shape and torch.allclose(got, _conv_pointwise(z, weight.T, bias), atol=1e-5):
         return t("02.5.transposed")
     return t("02.5.not_linear")
 
 
 def _pointwise_problem(func: Any) -> Text | None:
-    """What is wrong with the student's ``pointwise_by_hand`` (None: nothing). Each reference is computed
-    before the call and the call gets copies, so an answer that changes its inputs in place cannot pass."""
+    """What is wrong with ``pointwise_by_hand`` (None: nothing); it gets copies of the inputs."""
     for z, weight, bias in _pointwise_cases():
         want = _conv_pointwise(z, weight, bias)
         got, used = call_recording(func, z.clone(), weight.clone(), bias.clone())

@@ -1,9 +1,5 @@
-"""Exercises of notebook 04 (the full model); their texts are in ``texts/nb04.toml``. Expected answers
-come from the package: MACs from ``counting.total_macs`` on meta-device models; the running-mean
-fraction from the momentum (the tests measure it on a real nn.BatchNorm2d, ``running_mean_fraction``);
-the growth of the tutorial block's activations is measured in the tests with ``tutorial_stds``, the
-very computation of the notebook's experiment cell. 04.4 is judged by ``build_check``. Nothing here
-runs a model at import time."""
+"""Exercises of notebook 04 (the full model); texts in ``texts/nb04.toml``; 04.4 is judged by ``build_check``.
+Nothing here runs a model at import time (the tests measure the answers with the helpers below)."""
 
 from __future__ import annotations
 
@@ -20,8 +16,7 @@ from convmixer_lab.texts import Text, t
 
 
 def running_mean_fraction(steps: int = 10, momentum: float = 0.1) -> float:
-    """How far (a fraction of the batch's mean) a fresh BatchNorm's running mean has moved after
-    ``steps`` training-mode calls on one batch, measured on an nn.BatchNorm2d."""
+    """The fraction of the batch mean a fresh BatchNorm2d's running mean reaches after ``steps`` calls."""
     g = torch.Generator().manual_seed(0)
     shift = torch.tensor([2.0, -1.0, 5.0], dtype=torch.float64).view(1, 3, 1, 1)  # channel means
     x = torch.randn(4, 3, 5, 5, generator=g, dtype=torch.float64) + shift
@@ -33,8 +28,7 @@ def running_mean_fraction(steps: int = 10, momentum: float = 0.1) -> float:
 
 
 def tutorial_stds(depth: int, dim: int = 16) -> list[float]:
-    """Std of the activations after each layer of a stack of the tutorial's layers (training mode),
-    measured exactly as notebook 04's experiment cell does (same seeds, same input)."""
+    """Std of the activations after each tutorial layer, exactly as notebook 04's experiment cell."""
     x = torch.randn(4, dim, 8, 8, generator=torch.Generator().manual_seed(0))
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
@@ -88,8 +82,7 @@ define("04.3", kind="experiment", answer="c", options="abcd")
 
 _PACKAGE_PARTS = (ConvMixer, ConvMixerLayer, PatchEmbedding)
 
-# One answer to 04.4, printed by ex.solution(); the tests run it through the check and compare it
-# with the solution lines of notebook 04's exercise cell.
+# One answer to 04.4, printed by ex.solution(); the tests check it and compare it with notebook 04.
 SOLUTION_CODE = """\
 class MyConvMixerLayer(nn.Module):
     def __init__(self, dim, kernel_size):
@@ -120,7 +113,7 @@ class MyConvMixer(nn.Module):
 
 def paper_listing(dim: int, depth: int, kernel_size: int = 9, patch_size: int = 7,
                   num_classes: int = 1000, in_channels: int = 3) -> nn.Sequential:
-    """Reference for 04.4: the paper's model as one nn.Sequential (the shape of the authors' compact code)."""
+    """Reference for 04.4: the paper's model as one nn.Sequential (like the authors' compact code)."""
     def layer() -> nn.Sequential:
         return nn.Sequential(
             Residual(nn.Sequential(nn.Conv2d(dim, dim, kernel_size, groups=dim, padding="same"),
@@ -132,8 +125,7 @@ def paper_listing(dim: int, depth: int, kernel_size: int = 9, patch_size: int = 
         nn.AdaptiveAvgPool2d((1, 1)), nn.Flatten(), nn.Linear(dim, num_classes))
 
 
-_judged: list[Any] = [None, None]  # the last answer the check ran on, and what it said (the verdict
-#                                    asks is_correct, then feedback, for the same answer: one run)
+_judged: list[Any] = [None, None]  # the last answer checked and what it said: feedback reuses it
 
 
 def _build_correct(build: Any) -> bool:
@@ -151,9 +143,7 @@ define("04.4", kind="compute", answer=paper_listing, is_correct=_build_correct, 
 # --- 04.5 predict: patch size and MACs ----------------------------------------------------------------
 
 def _ratio_feedback(v: Any) -> Text:
-    if _near(2.0, 0.2)(v):
-        return t("04.5.side_length")
-    return too_big_or_small(MAC_RATIO_P14)(v)
+    return t("04.5.side_length") if _near(2.0, 0.2)(v) else too_big_or_small(MAC_RATIO_P14)(v)
 
 
 define("04.5", kind="predict", answer=MAC_RATIO_P14, is_correct=close_to(MAC_RATIO_P14, rel=0.05),

@@ -1,7 +1,5 @@
-"""Exercises of notebook 06 (are patches all you need?); texts in ``texts/nb06.toml``. Expected
-answers come from the package: MACs from ``compare.describe``, statistics from the committed results
-(``compare.load_results``, read when an answer is checked, so the exercises follow the file if it is
-re-made)."""
+"""Exercises of notebook 06 (are patches all you need?); texts in ``texts/nb06.toml``. MACs come from
+``compare.describe``, statistics from the committed results (read when an answer is checked)."""
 
 from __future__ import annotations
 
@@ -64,8 +62,7 @@ def _mac_ratio_ok(answer: Any) -> bool:
 def _mac_ratio_feedback(answer: Any) -> Text:
     value = as_number(answer)
     if value is None:
-        said = not_a_number(answer)
-        return said if said == t("core.nan") else t("06.1.expected_number", type=type(answer).__name__)
+        return not_a_number(answer, "06.1.expected_number")
     if abs(value - 1) < 0.2:
         return t("06.1.same_params", **_RATIO)
     if abs(value - 2) < 0.3:
@@ -83,16 +80,13 @@ _SEED_CASES = [(89.5, 90.1, 90.4), (91.0, 91.0, 92.5, 90.2), (85.0, 87.0)]
 
 
 def standard_error(values: list[float]) -> float:
-    """Reference for 06.2: the sample standard deviation over sqrt(n), how uncertain a mean of
-    n independent runs is."""
+    """Reference for 06.2: how uncertain a mean of n independent runs is, stdev / sqrt(n)."""
     return statistics.stdev(values) / math.sqrt(len(values))
 
 
-_SEM_NEAR_MISSES = {
-    "06.2.stdev": statistics.stdev,
-    "06.2.divides_by_n": lambda v: statistics.stdev(v) / len(v),
-    "06.2.population": lambda v: statistics.pstdev(v) / math.sqrt(len(v)),
-}
+_SEM_NEAR_MISSES = {"06.2.stdev": statistics.stdev,
+                    "06.2.divides_by_n": lambda v: statistics.stdev(v) / len(v),
+                    "06.2.population": lambda v: statistics.pstdev(v) / math.sqrt(len(v))}
 
 
 def _sem_ok(func: Any) -> bool:
@@ -126,9 +120,7 @@ VERDICTS = ("below", "inside", "above")
 
 @lru_cache(maxsize=1)
 def live_intervals() -> dict[str, tuple[float, float]]:
-    """Per family with committed runs at the live budget (``LIVE_RESULTS``: one configuration per
-    family): the 95% prediction interval for the test accuracy of one new seed of that configuration
-    (``spread.prediction_interval`` over its committed seeds)."""
+    """Per family in ``LIVE_RESULTS``: the 95% prediction interval for one new seed's test accuracy."""
     accuracies: dict[str, list[float]] = {}
     for r in load_results(LIVE_RESULTS)["records"]:
         accuracies.setdefault(r["family"], []).append(r["test_accuracy"])
@@ -149,20 +141,18 @@ def _family_refused(family: Any) -> str | None:
 
 
 def _not_comparable(family: Any, config: Any, params: int) -> str | None:
-    """Why a configuration cannot be compared with the live pair (None when it can): one of the
-    committed configurations, a family without committed runs at the live budget, or off the budget."""
+    """Why a configuration cannot be compared with the live pair (None when it can)."""
     if any([family, config] == list(spec) for spec in CONFIGS.values()):
         return t("06.4.committed")
-    if _family_refused(family):
-        return _family_refused(family)
+    if why := _family_refused(family):
+        return why
     if abs(params - BUDGET) > TOLERANCE * BUDGET:
         return t("06.4.off_budget", params=params, share=params / BUDGET, tolerance=TOLERANCE, budget=BUDGET)
     return None
 
 
 def _too_large_to_train(family: str, config: dict[str, Any]) -> str | None:
-    """The training command line's memory check (``cli.training_memory`` against ``cli.memory_limit``,
-    a ConvMixer estimate) at the live recipe's batch size, on the CPU."""
+    """The training command line's memory check (a ConvMixer estimate) at the live batch size, on CPU."""
     if family != "convmixer":
         return None
     defaults = model_config("small")
@@ -176,8 +166,8 @@ def _refusal(spec: Any) -> str | None:
     """Why ``ex.run`` will not train ``spec`` (None when it will), found before anything is built."""
     if isinstance(spec, str) and spec in CONFIGS:
         return t("06.4.committed")
-    if isinstance(spec, tuple) and spec and _family_refused(spec[0]):
-        return _family_refused(spec[0])
+    if isinstance(spec, tuple) and spec and (why := _family_refused(spec[0])):
+        return why
     try:
         params = describe(spec)["params"]  # closed-form: impossible settings refused, nothing built
     except (TypeError, ValueError) as err:
@@ -189,15 +179,11 @@ _RUNS: dict[tuple[str, Any, int], dict[str, Any]] = {}
 
 
 def run(spec: Any, data: dict, seed: int = 0) -> dict[str, Any] | None:
-    """06.4's ``ex.run``: train the student's configuration exactly like the live pair and print what
-    it reached. Refused in one line, before anything is built, when it cannot be compared (see
-    ``_refusal``). The same configuration, seed and data again reuse that run (the cell is run a
-    second time to answer, and should not train again)."""
+    """06.4's ``ex.run``: train the student's configuration like the live pair (reused when repeated)."""
     if spec is ... or spec is None:
         print(t("06.4.not_answered", key="06.4"))
         return None
-    why = _refusal(spec)
-    if why:
+    if why := _refusal(spec):
         raise ValueError(f"my_config: {why}")
     key = (repr(spec), seed, id(data))
     if key in _RUNS:
@@ -217,8 +203,7 @@ def _unfair(record: Any) -> str | None:
         return t("06.4.not_a_record")
     if record.get("name") in CONFIGS:
         return t("06.4.committed")
-    why = _not_comparable(record["family"], record["config"], record["params"])
-    if why:
+    if why := _not_comparable(record["family"], record["config"], record["params"]):
         return why
     if record.get("time_budget") != LIVE_BUDGET:
         return t("06.4.time_budget", budget=LIVE_BUDGET)
@@ -242,8 +227,7 @@ def _experiment_ok(answer: Any) -> bool:
 
 def _experiment_feedback(answer: Any) -> str:
     record, verdict = _record_and_verdict(answer)
-    why = _unfair(record)
-    if why:
+    if why := _unfair(record):
         return why
     if verdict not in VERDICTS:
         return t("06.4.verdicts", verdict=verdict)
