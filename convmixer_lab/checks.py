@@ -56,6 +56,12 @@ def check_number(name: str, value: object, *, minimum: float | None = None,
     return value
 
 
+def check_bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
 def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
     options = tuple(choices)
     if not isinstance(value, str) or value not in options:

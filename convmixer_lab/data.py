@@ -21,7 +21,7 @@ import torch
 from matplotlib import cbook
 from PIL import Image
 
-from convmixer_lab.checks import check_choice, check_int, check_number, check_positive_int
+from convmixer_lab.checks import check_bool, check_choice, check_int, check_number, check_positive_int
 from convmixer_lab.files import atomic_write
 from convmixer_lab.repo import REPO_ROOT
 
@@ -250,8 +250,7 @@ def load_fashion_mnist(split: str, root: str | Path | None = None,
     """Fashion-MNIST ``split`` ("train": 60,000 images, "test": 10,000) from ``fashion_mnist_dir(root)``:
     (images uint8 [N, 28, 28], labels int64 [N]); ``verify``: the content has the official sha256."""
     check_choice("split", split, SPLITS)
-    if not isinstance(verify, bool):
-        raise TypeError(f"verify must be True or False, got {verify!r}")
+    check_bool("verify", verify)
     folder = fashion_mnist_dir(root)
     paths = {kind: folder / FILES[(split, kind)] for kind in ("images", "labels")}
     images, labels = (read_idx(paths[kind], kind, SHA256[paths[kind].name] if verify else None)
