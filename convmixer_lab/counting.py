@@ -82,7 +82,6 @@ def conv_counts(c_in: int = 256, c_out: int = 512, k: int = 3, groups: int = 1) 
         standard   k*k*c_in*c_out       depthwise  k*k*c_in        pointwise  c_in*c_out
         separable  depthwise + pointwise             grouped    k*k*(c_in/g)*c_out
     """
-    _check_conv(c_in, c_out, k, groups)
     return {
         "standard": standard_conv_params(c_in, c_out, k),
         "depthwise": depthwise_params(c_in, k),

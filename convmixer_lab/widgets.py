@@ -44,22 +44,12 @@ def _photo(size: int) -> np.ndarray:
     return photo
 
 
-def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
 def _slider(name: str, label: str, value: int, lo: int, hi: int, step: int = 1) -> widgets.IntSlider:
     """A slider for argument ``name``, labelled with the text ``label`` (an id), refusing a start
     ``value`` outside [lo, hi] (a slider would silently clamp it)."""
     check_int(name, value, minimum=lo, maximum=hi, hint=f"the {name} slider runs from {lo} to {hi}")
     return widgets.IntSlider(value=value, min=lo, max=hi, step=step, description=t(label),
                              style=SLIDER_STYLE, layout=SLIDER_LAYOUT)
-
-
-def _html_table(text: str) -> str:
-    return f"<pre style='font-size: 13px; line-height: 1.35'>{html.escape(text)}</pre>"
 
 
 def _note(text: str, color: str) -> str:
@@ -105,10 +95,12 @@ class _Explorer(widgets.VBox):
         numbers = self.numbers(**values)
         self.figure.clear()  # figure first, so it has been sent by the time the numbers change
         self.draw(self.figure.add_subplot(), numbers, **values)
-        self.image.value = _png(self.figure)
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        self.image.value = buffer.getvalue()
         self.message.value = _note(self.remark(numbers, **values), REMARK)
         self.text = self.describe(numbers, **values)
-        self.summary.value = _html_table(self.text)
+        self.summary.value = f"<pre style='font-size: 13px; line-height: 1.35'>{html.escape(self.text)}</pre>"
 
     def refusal(self, **values: int) -> str:
         return ""
@@ -167,9 +159,7 @@ class PatchSizeExplorer(_Explorer):
                  ignored=stats["ignored_pixels"])
 
 
-def patch_size_explorer(dim: int = 768, patch_size: int = 7, image_size: int = 224) -> PatchSizeExplorer:
-    """The notebook-01 explorer (not displayed: show it by making it a cell's last value)."""
-    return PatchSizeExplorer(dim, patch_size, image_size)
+patch_size_explorer = PatchSizeExplorer  # notebook 01's builder: show it as a cell's last value
 
 
 # --- notebook 02: convolution parameter explorer ------------------------------------------------
@@ -217,9 +207,7 @@ class ConvParamExplorer(_Explorer):
         ])
 
 
-def conv_param_explorer(c_in: int = 256, c_out: int = 512, k: int = 3, groups: int = 1) -> ConvParamExplorer:
-    """The notebook-02 explorer (not displayed: show it by making it a cell's last value)."""
-    return ConvParamExplorer(c_in, c_out, k, groups)
+conv_param_explorer = ConvParamExplorer  # notebook 02's builders, shown the same way
 
 
 # --- notebook 02: receptive field explorer ------------------------------------------------------
@@ -297,7 +285,4 @@ class ReceptiveFieldExplorer(_Explorer):
         ])
 
 
-def receptive_field_explorer(depth: int = 1, kernel_size: int = 9, patch_size: int = 7,
-                             position: str = "centre") -> ReceptiveFieldExplorer:
-    """The second notebook-02 explorer (not displayed: show it by making it a cell's last value)."""
-    return ReceptiveFieldExplorer(depth, kernel_size, patch_size, position)
+receptive_field_explorer = ReceptiveFieldExplorer
