@@ -1,15 +1,12 @@
 """Three small peers of ConvMixer for notebook 06: a ViT, an MLP-Mixer and a ResNet.
 
-All three take 28x28 grey images (``in_channels=1``) and give 10 logits by default, store their
-constructor arguments in ``self.config`` as ConvMixer does, and have closed-form counts that take
-the same keyword arguments, so ``vit_params(**model.config) == count_parameters(model)``:
+By default they take 28x28 grey images and give 10 logits; each keeps its arguments in
+``self.config``, so ``vit_params(**model.config) == count_parameters(model)`` (likewise
+``vit_macs``, ``mixer_params``/``mixer_macs``, ``resnet_params``/``resnet_macs``).
 
-    vit_params / vit_macs        mixer_params / mixer_macs        resnet_params / resnet_macs
-
-Symbols: h width (``dim``), d depth, p patch size, c input channels, n classes, g = image_size // p
-patches per side and T = g*g patches (tokens). MACs are multiply-accumulates for ONE image, counted
-for convolutions, linear layers and attention's two products (Q K^T and A V); as in counting.py,
-biases, norms, activations, the softmax, position-embedding and residual adds, and pooling are left out.
+Symbols: h width (``dim``), d depth, p patch size, c input channels, n classes, g = image_size // p,
+T = g*g patches (tokens). MACs per image count convolutions, linear layers and attention's Q K^T
+and A V; as in counting.py, biases, norms, activations, softmax, adds and pooling are left out.
 """
 
 from __future__ import annotations
