@@ -44,8 +44,7 @@ TOLERANCE = 0.05  # every configuration has BUDGET * (1 +- TOLERANCE) parameters
 IMAGE_SIZE = 28
 FAMILIES = ("convmixer", "vit", "mlpmixer", "resnet")
 # The one recipe every configuration is trained with (keyword arguments of train.fit) ...
-RECIPE: dict[str, Any] = dict(batch_size=128, lr=0.01, weight_decay=0.05, label_smoothing=0.1,
-                              augment=False)
+RECIPE: dict[str, Any] = dict(batch_size=128, lr=0.01, weight_decay=0.05, label_smoothing=0.1, augment=False)
 # ... and what train.fit always uses, whatever its arguments (tests/test_compare.py checks it).
 FIT_FIXED: dict[str, str] = dict(optimizer="AdamW", schedule="one-cycle")
 # The clocks a time budget can count in: this process's CPU seconds, or wall-clock seconds.
@@ -217,7 +216,6 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
     epochs when ``time_budget`` is None) on ``threads`` torch threads, counting seconds on ``clock``
     ("cpu": this process's CPU seconds; "wall": wall-clock seconds). Keep the epoch with the best
     validation accuracy, then score the test set ONCE, on that model.
-
     ``spec``: a name in ``CONFIGS`` or a (family, config) pair; ``data``: {"train", "val", "test"}
     -> (images [N, 1, 28, 28], labels [N]). Returns a record: the counts, ``seconds`` (what the
     budget counted), ``wall_seconds``, ``epochs`` (fractional), ``best_epoch``, the accuracies, the

@@ -48,10 +48,8 @@ def grouped_conv_params(c_in: int, c_out: int, k: int, groups: int = 1, bias: bo
 
 
 def standard_conv_params(c_in: int, c_out: int, k: int, bias: bool = False) -> int:
-    """A k x k convolution from c_in to c_out channels: c_out kernels of size k*k*c_in.
-
-    standard_conv_params(256, 512, 3) == 1_179_648 (no bias, as in the tutorial).
-    """
+    """A k x k convolution from c_in to c_out channels: c_out kernels of size k*k*c_in
+    (``standard_conv_params(256, 512, 3) == 1_179_648``, no bias, as in the tutorial)."""
     return grouped_conv_params(c_in, c_out, k, 1, bias)
 
 
@@ -67,10 +65,8 @@ def pointwise_params(c_in: int, c_out: int, bias: bool = False) -> int:
 
 
 def depthwise_separable_params(c_in: int, c_out: int, k: int, bias: bool = False) -> int:
-    """Depthwise k x k on c_in channels, then pointwise c_in -> c_out.
-
-    depthwise_separable_params(256, 512, 3) == 2_304 + 131_072 == 133_376.
-    """
+    """Depthwise k x k on c_in channels, then pointwise c_in -> c_out
+    (``depthwise_separable_params(256, 512, 3) == 2_304 + 131_072 == 133_376``)."""
     check_positive_ints(c_in=c_in, c_out=c_out, k=k)
     return depthwise_params(c_in, k, bias) + pointwise_params(c_in, c_out, bias)
 
@@ -103,16 +99,13 @@ def mixer_layer_macs(dim: int, kernel_size: int, grid: int | tuple[int, int]) ->
     """MACs of one ConvMixer layer (depthwise k x k + pointwise 1x1, h = dim) on a grid x grid map
     of patch embeddings (or rows x cols for a pair), for one image: (k*k + h) * h * rows * cols."""
     rows, cols = _pair("grid", grid)
-    return (conv_macs(dim, dim, kernel_size, rows, cols, groups=dim)
-            + conv_macs(dim, dim, 1, rows, cols))
+    return conv_macs(dim, dim, kernel_size, rows, cols, groups=dim) + conv_macs(dim, dim, 1, rows, cols)
 
 
 def convmixer_macs(dim: int, depth: int, kernel_size: int = 9, patch_size: int = 7, num_classes: int = 1000,
                    in_channels: int = 3, image_size: int | tuple[int, int] = 224) -> int:
     """Closed-form MACs of ``ConvMixer(...)`` for one image (as ``total_macs`` counts them): the stem
-    c*p*p*h*g*g, each layer ``mixer_layer_macs`` (k*k + h)*h*g*g, the head h*n, with
-    g = image_size // p. GELU, BatchNorm and pooling are no multiply-accumulates; the block does
-    not change the count."""
+    c*p*p*h*g*g, each layer (k*k + h)*h*g*g, the head h*n, with g = image_size // p (any block)."""
     check_positive_ints(dim=dim, depth=depth, kernel_size=kernel_size, patch_size=patch_size,
                         in_channels=in_channels)
     check_int("num_classes", num_classes, minimum=0, hint="0 means no classifier")
@@ -202,14 +195,10 @@ def _check_model(model: object) -> ConvMixer:
 
 
 def stage_table(model: ConvMixer, image_size: int | tuple[int, int] = 224) -> list[Stage]:
-    """Per-stage table for one image: name, output shape (no batch dim), parameters, MACs.
-
-    Parameters are counted from the modules; MACs are counted by formula for the convolutions
-    and the Linear head (GELU, BatchNorm and pooling are not multiply-accumulates and are left out).
-    """
+    """Per-stage table for one image: name, output shape (no batch dim), parameters (counted from
+    the modules) and MACs (by formula: convolutions and the head; GELU, BatchNorm, pooling have none)."""
     cfg = _check_model(model).config
-    h, k, p, c, n = (cfg["dim"], cfg["kernel_size"], cfg["patch_size"], cfg["in_channels"],
-                     cfg["num_classes"])
+    h, k, p, c, n = (cfg[key] for key in ("dim", "kernel_size", "patch_size", "in_channels", "num_classes"))
     gh, gw = _grid(image_size, p)
     hw = _pair("image_size", image_size)
     rows = [Stage("input", (c, *hw), 0, 0),

@@ -1,9 +1,8 @@
 """Data for the course: the sample photo and Fashion-MNIST (bundled in data/, read offline).
 
-The data folder holds ``fashion-mnist/`` (the four official gzip IDX files) and ``checkpoints/``. The
-files are found in ``root=``, else in ``$CONVMIXER_LAB_DATA`` (the data folder), else in the bundled
-``data/`` of a clone (a wheel has none: ``download_fashion_mnist(root)`` fetches them). Every file is
-decompressed as a stream, hashed on the way and refused once it grows past its official size (a gzip
+The four official gzip IDX files are found in ``root=``, else in ``$CONVMIXER_LAB_DATA/fashion-mnist``,
+else in a clone's bundled ``data/`` (a wheel has none: ``download_fashion_mnist(root)`` fetches them).
+Each is decompressed as a stream, hashed on the way and refused once past its official size (a gzip
 bomb is never held in memory). Every problem with a file is one ``DataError`` naming it and the fix.
 """
 
@@ -265,8 +264,7 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
     if arr.dtype != np.uint8 or arr.ndim not in (2, 3):
         raise ValueError(f"images must be a uint8 array [N, H, W] or [H, W] as load_fashion_mnist "
                          f"returns, got dtype {arr.dtype} and shape {arr.shape}")
-    if arr.ndim == 2:
-        arr = arr[None]
+    arr = arr[None] if arr.ndim == 2 else arr
     x = torch.from_numpy(np.ascontiguousarray(arr)).float().div_(255.0).unsqueeze(1)
     return x.sub_(MEAN).div_(STD)
 
@@ -321,8 +319,7 @@ def download_fashion_mnist(root: str | Path | None = None, base_url: str = FASHI
     base = base_url if base_url.endswith("/") else base_url + "/"
     for name in SHA256:
         if not _is_good_copy(folder / name):
-            atomic_write(folder / name, lambda out, name=name: _download_verified(base + name, name,
-                                                                                  timeout, out))
+            atomic_write(folder / name, lambda out, n=name: _download_verified(base + n, n, timeout, out))
     return folder
 
 

@@ -14,9 +14,7 @@ The paper's network::
     z_{l}  = BN(GELU(PointwiseConv(z'_l)))                               #   two BatchNorms
     logits = Linear(flatten(AdaptiveAvgPool(z_d)))                      # head
 
-``TutorialConvMixerLayer`` keeps the course's source tutorial's variant so the two can be compared:
-it uses ONE BatchNorm for both convolutions and puts the residual around both. ``residual=False``
-drops the paper layer's residual (notebook 06's ablation).
+``TutorialConvMixerLayer`` is the course's source tutorial's variant, kept to compare with.
 """
 
 from __future__ import annotations
@@ -48,8 +46,6 @@ class PatchEmbedding(nn.Module):
     def __init__(self, dim: int, patch_size: int = 7, in_channels: int = 3) -> None:
         super().__init__()
         check_positive_ints(dim=dim, patch_size=patch_size, in_channels=in_channels)
-        self.patch_size = patch_size
-        self.in_channels = in_channels
         self.proj = nn.Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size)
         self.act = nn.GELU()
         self.norm = nn.BatchNorm2d(dim)
@@ -63,10 +59,8 @@ class PatchEmbedding(nn.Module):
 
 class Residual(nn.Module):
     """``fn(x) + x``: a residual (skip) connection around ``fn``, as in the authors' compact code.
-
     The identity path passes the input, and the gradient, through unchanged; ``fn`` only has to
-    learn a change to ``x``. ``fn`` must keep the shape of ``x`` (hence ``padding="same"``).
-    """
+    learn a change to ``x``, and must keep its shape (hence ``padding="same"``)."""
 
     def __init__(self, fn: nn.Module) -> None:
         super().__init__()
@@ -179,10 +173,8 @@ class ConvMixer(nn.Module):
             else TutorialConvMixerLayer(dim, kernel_size) for _ in range(depth)])
         self.global_avg_pool = nn.AdaptiveAvgPool2d((1, 1))
         self.classifier = nn.Linear(dim, num_classes) if num_classes > 0 else nn.Identity()
-        # Keep the convolution weights channels-last (NHWC in memory; shapes and values unchanged):
-        # activations then stay NHWC and PyTorch's CPU convolutions run much faster, the depthwise
-        # backward pass above all (benchmarks/train_speed.py). Results equal the NCHW computation
-        # up to float rounding (tests/test_model.py).
+        # Channels-last weights (NHWC in memory; shapes unchanged) keep activations NHWC: PyTorch's CPU
+        # convolutions, the depthwise backward above all, run much faster (benchmarks/train_speed.py).
         self.to(memory_format=torch.channels_last)
 
     def check_input(self, x: torch.Tensor) -> None:

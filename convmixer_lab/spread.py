@@ -112,11 +112,11 @@ def difference(rows: list[dict[str, Any]], a: str, b: str, metric: str = "test_a
     for name in (a, b):
         check_choice("name", name, by_name)
     ra, rb = by_name[a], by_name[b]
-    if ra[f"{metric}_sem"] is None or rb[f"{metric}_sem"] is None:
+    sa, sb = ra[f"{metric}_sem"], rb[f"{metric}_sem"]
+    if sa is None or sb is None:
         raise ValueError(f"{a!r} and {b!r} need at least 2 seeds each for a standard error")
-    diff = ra[f"{metric}_mean"] - rb[f"{metric}_mean"]
-    se = math.hypot(ra[f"{metric}_sem"], rb[f"{metric}_sem"])
-    df = welch_df(ra[f"{metric}_sem"], ra["n"], rb[f"{metric}_sem"], rb["n"])
+    diff, se = ra[f"{metric}_mean"] - rb[f"{metric}_mean"], math.hypot(sa, sb)
+    df = welch_df(sa, ra["n"], sb, rb["n"])
     t = t_quantile((1 + level) / 2, df)
     ratio = diff / se if se else math.copysign(math.inf, diff) if diff else 0.0
     overlap = ra[f"{metric}_min"] <= rb[f"{metric}_max"] and rb[f"{metric}_min"] <= ra[f"{metric}_max"]

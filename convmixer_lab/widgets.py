@@ -61,9 +61,8 @@ class _Explorer(widgets.VBox):
     numbers as text and HTML, and a refused setting explained in the widget rather than raised.
 
     A subclass passes ``sliders`` (argument name -> slider, in the builder's argument order) and
-    implements ``numbers(**values)`` (the counts; a ValueError names a bad starting value),
-    ``draw(ax, numbers, **values)``, ``describe(numbers, **values)`` (the plain text shown) and
-    optionally ``refusal`` (the translated reason a setting is refused) and ``remark`` (a warning).
+    implements ``numbers(**values)`` (a ValueError names a bad starting value), ``draw(ax, numbers,
+    **values)``, ``describe(numbers, **values)`` and optionally ``refusal`` and ``remark`` (texts).
     """
 
     def __init__(self, title: str, sliders: dict[str, widgets.ValueWidget], figsize: tuple[float, float],
@@ -152,11 +151,9 @@ class PatchSizeExplorer(_Explorer):
                           *(pad(label, LABEL_WIDTH) + value for label, value in rows)])
 
     def remark(self, stats: dict[str, object], dim: int, patch_size: int, image_size: int) -> str:
-        if not stats["ignored_pixels"]:
-            return ""
-        g = stats["grid"]
+        g, ignored = stats["grid"], stats["ignored_pixels"]
         return t("widgets.patch.not_multiple", size=image_size, p=patch_size, grid=g, used=g * patch_size,
-                 ignored=stats["ignored_pixels"])
+                 ignored=ignored) if ignored else ""
 
 
 patch_size_explorer = PatchSizeExplorer  # notebook 01's builder: show it as a cell's last value
@@ -224,15 +221,6 @@ def _seen(depth: int, kernel_size: int, position: str, grid: int) -> tuple[int, 
     return row, col, box, (bottom - top + 1) * (right - left + 1)
 
 
-def _whole_grid_depths(grid: int, kernel_size: int) -> str:
-    """From which depth the centre patch, and the corner patch, see the whole grid, as text."""
-    try:
-        centre, corner = layers_to_see_all(grid, kernel_size), layers_to_see_all(grid, kernel_size, 0, 0)
-    except ValueError:  # k = 1: the field never grows
-        return t("widgets.field.never", k=kernel_size)
-    return t("widgets.field.whole", grid=grid, centre=centre, corner=corner)
-
-
 class ReceptiveFieldExplorer(_Explorer):
     """Sliders for the number of layers d and the (odd) kernel size k, and a choice of patch
     (centre or corner); shows the area of the photo that patch's embedding depends on."""
@@ -241,7 +229,6 @@ class ReceptiveFieldExplorer(_Explorer):
                  position: str = "centre") -> None:
         check_positive_int("patch_size", patch_size, maximum=PHOTO_SIZE // 4,
                            hint=f"the {PHOTO_SIZE}-pixel photo must hold a few patches")
-        self.patch_size = patch_size
         self.depth_slider = _slider("depth", "widgets.slider.depth", depth, 0, 8)
         self.kernel_slider = _slider("kernel_size", "widgets.slider.kernel_size", kernel_size, 1, 15, step=2)
         self.position_buttons = widgets.ToggleButtons(
@@ -274,6 +261,11 @@ class ReceptiveFieldExplorer(_Explorer):
                  patch_size: int) -> str:
         (patches, pixels), grid = field, PHOTO_SIZE // patch_size
         row, col, (top, left, bottom, right), seen = _seen(depth, kernel_size, position, grid)
+        try:  # from which depth the centre patch, and the corner patch, see the whole grid
+            centre, corner = layers_to_see_all(grid, kernel_size), layers_to_see_all(grid, kernel_size, 0, 0)
+            whole = t("widgets.field.whole", grid=grid, centre=centre, corner=corner)
+        except ValueError:  # k = 1: the field never grows
+            whole = t("widgets.field.never", k=kernel_size)
         return "\n".join([
             t("widgets.field.after", depth=depth, k=kernel_size, p=patch_size),
             t("widgets.field.width" if patches != 1 else "widgets.field.width_one", depth=depth,
@@ -281,7 +273,7 @@ class ReceptiveFieldExplorer(_Explorer):
             t("widgets.field.sees", patch=t(PATCH_NAMES[position]), row=row, col=col, top=top,
               bottom=bottom, left=left, right=right, seen=f"{seen:,}", total=f"{grid * grid:,}",
               share=f"{100 * seen / grid ** 2:.1f}"),
-            _whole_grid_depths(grid, kernel_size),
+            whole,
         ])
 
 
