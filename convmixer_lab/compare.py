@@ -22,6 +22,7 @@ is scored once, at the end, on the kept model. Nothing is chosen by the test set
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import math
 import time
@@ -104,18 +105,16 @@ def closest_width(family: str, config: dict[str, Any], budget: int = BUDGET) -> 
     step = check_positive_int("heads", config.get("heads", 1)) if family == "vit" else 1
     params = _PARAMS[family]
     params(**{**config, _WIDTH[family]: step * 4096})  # wide enough for any ratio: a failure here is final
-    best, best_gap, width = step, math.inf, step
-    while True:
+    best, best_gap = step, math.inf
+    for width in itertools.count(step, step):
         try:
             gap = params(**{**config, _WIDTH[family]: width}) - budget
         except ValueError:  # too narrow for this config (e.g. an MLP ratio leaves no hidden unit)
-            width += step
             continue
         if abs(gap) < best_gap:
             best, best_gap = width, abs(gap)
         if gap > 0:  # parameters grow with the width: past the budget, nothing nearer follows
             return best
-        width += step
 
 
 # --- the named configurations -----------------------------------------------------------------------

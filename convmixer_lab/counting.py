@@ -117,9 +117,8 @@ def convmixer_macs(dim: int, depth: int, kernel_size: int = 9, patch_size: int =
 def patch_stats(in_channels: int = 3, dim: int = 768, patch_size: int = 7,
                 image_size: int = 224) -> dict[str, object]:
     """What the stem ``Conv2d(c, h, kernel_size=p, stride=p)`` + GELU + BatchNorm does to an
-    ``image_size`` x ``image_size`` image: grid side (image_size // p), number of patches, values
-    per patch (c*p*p), embedding shape [1, h, grid, grid], pixels ignored per side, stem parameters
-    (conv weights and bias: c*p*p*h + h; whole stem with BatchNorm: + 2h) and MACs per image."""
+    ``image_size`` x ``image_size`` image: grid side image_size // p, values per patch c*p*p, stem
+    parameters (conv: c*p*p*h + h; with BatchNorm: + 2h), MACs per image and more (the keys below)."""
     check_positive_ints(in_channels=in_channels, dim=dim, patch_size=patch_size, image_size=image_size)
     if patch_size > image_size:
         raise ValueError(f"patch_size={patch_size} is larger than the {image_size}-pixel image: "
