@@ -20,14 +20,14 @@ def check_int(name: str, value: object, *, minimum: int | None = None,
     """``value`` as an ``int`` (not a bool or float) within [minimum, maximum]; ``hint``: how to fix it."""
     what = "a positive int (>= 1)" if minimum == 1 else (
         f"an int >= {minimum}" if minimum is not None else "an int")
+    fix = f"; {hint}" if hint else ""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be {what}, got {type(value).__name__} {_shown(value)}"
-                        + (f"; {hint}" if hint else ""))
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__} {_shown(value)}{fix}")
     value = int(value)
     if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be {what}, got {value}" + (f"; {hint}" if hint else ""))
+        raise ValueError(f"{name} must be {what}, got {value}{fix}")
     if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be at most {maximum}, got {value}" + (f"; {hint}" if hint else ""))
+        raise ValueError(f"{name} must be at most {maximum}, got {value}{fix}")
     return value
 
 
@@ -35,21 +35,30 @@ def check_positive_int(name: str, value: object, *, maximum: int | None = None, 
     return check_int(name, value, minimum=1, maximum=maximum, hint=hint)
 
 
+def check_positive_ints(**values: object) -> dict[str, int]:
+    """Each ``name=value`` checked in turn by ``check_positive_int``; the plain ints by name."""
+    return {name: check_positive_int(name, value) for name, value in values.items()}
+
+
 def check_number(name: str, value: object, *, minimum: float | None = None,
                  maximum: float | None = None, strict: bool = False, hint: str = "") -> float:
     """``value`` as a finite ``float`` (not a bool) within [minimum, maximum] (``strict``: > minimum)."""
+    fix = f"; {hint}" if hint else ""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {type(value).__name__} {_shown(value)}"
-                        + (f"; {hint}" if hint else ""))
+        raise TypeError(f"{name} must be a number, got {type(value).__name__} {_shown(value)}{fix}")
     value = float(value)
     if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value}" + (f"; {hint}" if hint else ""))
+        raise ValueError(f"{name} must be a finite number, got {value}{fix}")
     if minimum is not None and (value <= minimum if strict else value < minimum):
-        relation = ">" if strict else ">="
-        raise ValueError(f"{name} must be {relation} {minimum:g}, got {value:g}"
-                         + (f"; {hint}" if hint else ""))
+        raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum:g}, got {value:g}{fix}")
     if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be at most {maximum:g}, got {value:g}" + (f"; {hint}" if hint else ""))
+        raise ValueError(f"{name} must be at most {maximum:g}, got {value:g}{fix}")
+    return value
+
+
+def check_bool(name: str, value: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
     return value
 
 

@@ -8,22 +8,21 @@ parameter budget and one time budget, over several seeds.
     spread.summarize(records)         -> one row per configuration (mean, std, sem, range)
     load_results()                    -> the committed data/results/compare_models.json
 
-The budget is ``BUDGET`` = 50,000 parameters (each configuration within ``TOLERANCE``, its width the
-one nearest the budget, see ``closest_width``). Why 50,000: about 2.3x the course's small preset
-(22,090), so each family gets a few layers of a sensible width (a transformer layer costs ~12h^2
-parameters, a ConvMixer layer ~h^2), yet small enough that a one-minute budget buys each family a
-few passes over the 55,000 training images (each record stores the epochs its run completed).
+``BUDGET`` = 50,000 parameters (each configuration within ``TOLERANCE``, its width fitted by
+``closest_width``): about 2.3x the course's small preset, so each family gets a few layers of a
+sensible width (a transformer layer costs ~12h^2 parameters, a ConvMixer layer ~h^2), and a
+one-minute budget still buys a few passes over the 55,000 training images.
 
-The protocol (``benchmarks/compare_models.py``): every configuration is trained with the same recipe
-(``RECIPE``) and the same time budget, counted in the CPU seconds of the run's own process
-(``time.process_time``) on ONE torch thread, so other load on a shared machine does not shorten a
-run. After every epoch the model with the best validation accuracy so far is kept; the test set is
-scored once per run, at the end, on the kept model. Nothing is chosen by the test set.
+The protocol (``benchmarks/compare_models.py``): the same recipe (``RECIPE``) and time budget for
+all, counted in the run's own CPU seconds on ONE torch thread (other load on a shared machine does
+not shorten a run). After every epoch the best model by validation accuracy is kept; the test set
+is scored once, at the end, on the kept model. Nothing is chosen by the test set.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import math
 import time
@@ -33,20 +32,10 @@ from typing import Any
 import torch
 import torch.nn as nn
 
+from convmixer_lab import peers
 from convmixer_lab.checks import check_choice, check_int, check_number, check_positive_int
 from convmixer_lab.counting import convmixer_macs, convmixer_params
 from convmixer_lab.model import ConvMixer
-from convmixer_lab.peers import (
-    MLPMixer,
-    ResNet,
-    ViT,
-    mixer_macs,
-    mixer_params,
-    resnet_macs,
-    resnet_params,
-    vit_macs,
-    vit_params,
-)
 from convmixer_lab.repo import REPO_ROOT
 from convmixer_lab.threads import torch_threads
 from convmixer_lab.train import Settings, evaluate, fit, seed_everything
@@ -56,8 +45,7 @@ TOLERANCE = 0.05  # every configuration has BUDGET * (1 +- TOLERANCE) parameters
 IMAGE_SIZE = 28
 FAMILIES = ("convmixer", "vit", "mlpmixer", "resnet")
 # The one recipe every configuration is trained with (keyword arguments of train.fit) ...
-RECIPE: dict[str, Any] = dict(batch_size=128, lr=0.01, weight_decay=0.05, label_smoothing=0.1,
-                              augment=False)
+RECIPE: dict[str, Any] = dict(batch_size=128, lr=0.01, weight_decay=0.05, label_smoothing=0.1, augment=False)
 # ... and what train.fit always uses, whatever its arguments (tests/test_compare.py checks it).
 FIT_FIXED: dict[str, str] = dict(optimizer="AdamW", schedule="one-cycle")
 # The clocks a time budget can count in: this process's CPU seconds, or wall-clock seconds.
@@ -82,10 +70,11 @@ def _convmixer_macs(block: str = "paper", residual: bool = True, image_size: int
     return convmixer_macs(**config, image_size=image_size)  # neither the block nor the residual changes it
 
 
-_BUILD = {"convmixer": ConvMixer, "vit": ViT, "mlpmixer": MLPMixer, "resnet": ResNet}
-_PARAMS = {"convmixer": _convmixer_params, "vit": vit_params, "mlpmixer": mixer_params,
-           "resnet": resnet_params}
-_MACS = {"convmixer": _convmixer_macs, "vit": vit_macs, "mlpmixer": mixer_macs, "resnet": resnet_macs}
+_BUILD = {"convmixer": ConvMixer, "vit": peers.ViT, "mlpmixer": peers.MLPMixer, "resnet": peers.ResNet}
+_PARAMS = {"convmixer": _convmixer_params, "vit": peers.vit_params, "mlpmixer": peers.mixer_params,
+           "resnet": peers.resnet_params}
+_MACS = {"convmixer": _convmixer_macs, "vit": peers.vit_macs, "mlpmixer": peers.mixer_macs,
+         "resnet": peers.resnet_macs}
 _WIDTH = {"convmixer": "dim", "vit": "dim", "mlpmixer": "dim", "resnet": "width"}
 
 
@@ -116,18 +105,16 @@ def closest_width(family: str, config: dict[str, Any], budget: int = BUDGET) -> 
     step = check_positive_int("heads", config.get("heads", 1)) if family == "vit" else 1
     params = _PARAMS[family]
     params(**{**config, _WIDTH[family]: step * 4096})  # wide enough for any ratio: a failure here is final
-    best, best_gap, width = step, math.inf, step
-    while True:
+    best, best_gap = step, math.inf
+    for width in itertools.count(step, step):
         try:
             gap = params(**{**config, _WIDTH[family]: width}) - budget
         except ValueError:  # too narrow for this config (e.g. an MLP ratio leaves no hidden unit)
-            width += step
             continue
         if abs(gap) < best_gap:
             best, best_gap = width, abs(gap)
         if gap > 0:  # parameters grow with the width: past the budget, nothing nearer follows
             return best
-        width += step
 
 
 # --- the named configurations -----------------------------------------------------------------------
@@ -226,16 +213,12 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
                threads: int | None = 1, clock: str = "cpu") -> dict[str, Any]:
     """Seed, build, train with the course's ``fit`` for ``time_budget`` seconds (or ``epochs``
     epochs when ``time_budget`` is None) on ``threads`` torch threads, counting seconds on ``clock``
-    ("cpu": this process's CPU seconds, ``time.process_time``; "wall": wall-clock seconds). Keep the
-    epoch with the best validation accuracy, then score the test set ONCE, on that model.
-
-    ``spec``: a name in ``CONFIGS`` or a (family, config) pair (e.g. a student's own configuration).
-    ``data``: {"train", "val", "test"} -> (images [N, 1, 28, 28], labels [N]).
-    Returns a record: name, family, config, params, macs, seed, seconds (training and validation,
-    on ``clock``: what the budget counted), wall_seconds (the whole fit call), epochs (completed,
-    fractional), steps, best_epoch, val_accuracy (of the kept model), final_val_accuracy,
-    test_accuracy, time_budget, clock, threads, recipe, device ("cpu": where it trained) and history
-    (per epoch: epoch, loss, val_accuracy, seconds).
+    ("cpu": this process's CPU seconds; "wall": wall-clock seconds). Keep the epoch with the best
+    validation accuracy, then score the test set ONCE, on that model.
+    ``spec``: a name in ``CONFIGS`` or a (family, config) pair; ``data``: {"train", "val", "test"}
+    -> (images [N, 1, 28, 28], labels [N]). Returns a record: the counts, ``seconds`` (what the
+    budget counted), ``wall_seconds``, ``epochs`` (fractional), ``best_epoch``, the accuracies, the
+    settings and ``history`` (per epoch: epoch, loss, val_accuracy, seconds).
     """
     name, family, config = _lookup(spec)
     recipe = _check_run(seed, time_budget, epochs, data, recipe, clock)

@@ -1,31 +1,21 @@
 """Counting parameters and multiply-accumulates (MACs), by formula and from real modules.
 
-Formulas use the paper's symbols: h (dim), d (depth), k (kernel size), p (patch size),
-c (input channels), n (classes). A convolution layer's bias is one parameter per output channel;
-a BatchNorm has two learnable parameters (weight and bias) per channel.
-
-Every convolution function takes ``(c_in, c_out, k, ...)``: ``conv_counts(c_in, c_out, k, groups)``,
-``conv_macs(c_in, c_out, k, out_h, out_w, groups)``, and for the stem (a convolution from c to h
-channels with k = p) ``patch_stats(in_channels, dim, patch_size, image_size)``. Arguments are
-checked as ``ConvMixer`` checks its own: a clear error that names the argument.
+Symbols as in the paper: h (dim), d (depth), k (kernel size), p (patch size), c (input channels),
+n (classes). A convolution's bias is one parameter per output channel, a BatchNorm has two per
+channel. Convolution functions take ``(c_in, c_out, k, ...)``; bad arguments get ConvMixer's errors.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 import torch.nn as nn
 
-from convmixer_lab.checks import check_choice, check_int, check_positive_int
+from convmixer_lab.checks import check_choice, check_int, check_positive_int, check_positive_ints
 from convmixer_lab.model import BLOCKS, ConvMixer
-
-
-def _positive_ints(**values: object) -> None:
-    for name, value in values.items():
-        check_positive_int(name, value)
 
 
 def common_divisors(a: int, b: int, most: int = 8) -> str:
@@ -37,7 +27,7 @@ def common_divisors(a: int, b: int, most: int = 8) -> str:
 
 
 def _check_conv(c_in: object, c_out: object, k: object, groups: object = 1) -> None:
-    _positive_ints(c_in=c_in, c_out=c_out, k=k, groups=groups)
+    check_positive_ints(c_in=c_in, c_out=c_out, k=k, groups=groups)
     if c_in % groups or c_out % groups:
         raise ValueError(f"groups={groups} must divide both c_in={c_in} and c_out={c_out} (PyTorch "
                          f"refuses it too); choose one of {common_divisors(c_in, c_out)}")
@@ -58,16 +48,14 @@ def grouped_conv_params(c_in: int, c_out: int, k: int, groups: int = 1, bias: bo
 
 
 def standard_conv_params(c_in: int, c_out: int, k: int, bias: bool = False) -> int:
-    """A k x k convolution from c_in to c_out channels: c_out kernels of size k*k*c_in.
-
-    standard_conv_params(256, 512, 3) == 1_179_648 (no bias, as in the tutorial).
-    """
+    """A k x k convolution from c_in to c_out channels: c_out kernels of size k*k*c_in
+    (``standard_conv_params(256, 512, 3) == 1_179_648``, no bias, as in the tutorial)."""
     return grouped_conv_params(c_in, c_out, k, 1, bias)
 
 
 def depthwise_params(c: int, k: int, bias: bool = False) -> int:
     """A depthwise k x k convolution (groups=c): one flat k x k kernel per channel."""
-    _positive_ints(c=c, k=k)
+    check_positive_ints(c=c, k=k)
     return grouped_conv_params(c, c, k, c, bias)
 
 
@@ -77,11 +65,9 @@ def pointwise_params(c_in: int, c_out: int, bias: bool = False) -> int:
 
 
 def depthwise_separable_params(c_in: int, c_out: int, k: int, bias: bool = False) -> int:
-    """Depthwise k x k on c_in channels, then pointwise c_in -> c_out.
-
-    depthwise_separable_params(256, 512, 3) == 2_304 + 131_072 == 133_376.
-    """
-    _positive_ints(c_in=c_in, c_out=c_out, k=k)
+    """Depthwise k x k on c_in channels, then pointwise c_in -> c_out
+    (``depthwise_separable_params(256, 512, 3) == 2_304 + 131_072 == 133_376``)."""
+    check_positive_ints(c_in=c_in, c_out=c_out, k=k)
     return depthwise_params(c_in, k, bias) + pointwise_params(c_in, c_out, bias)
 
 
@@ -92,7 +78,6 @@ def conv_counts(c_in: int = 256, c_out: int = 512, k: int = 3, groups: int = 1) 
         standard   k*k*c_in*c_out       depthwise  k*k*c_in        pointwise  c_in*c_out
         separable  depthwise + pointwise             grouped    k*k*(c_in/g)*c_out
     """
-    _check_conv(c_in, c_out, k, groups)
     return {
         "standard": standard_conv_params(c_in, c_out, k),
         "depthwise": depthwise_params(c_in, k),
@@ -106,7 +91,7 @@ def conv_macs(c_in: int, c_out: int, k: int, out_h: int, out_w: int, groups: int
     """Multiply-accumulates of one convolution for one image: each output value costs
     k*k*(c_in/groups) MACs, and there are c_out*out_h*out_w of them."""
     _check_conv(c_in, c_out, k, groups)
-    _positive_ints(out_h=out_h, out_w=out_w)
+    check_positive_ints(out_h=out_h, out_w=out_w)
     return (c_in // groups) * k * k * c_out * out_h * out_w
 
 
@@ -114,18 +99,15 @@ def mixer_layer_macs(dim: int, kernel_size: int, grid: int | tuple[int, int]) ->
     """MACs of one ConvMixer layer (depthwise k x k + pointwise 1x1, h = dim) on a grid x grid map
     of patch embeddings (or rows x cols for a pair), for one image: (k*k + h) * h * rows * cols."""
     rows, cols = _pair("grid", grid)
-    return (conv_macs(dim, dim, kernel_size, rows, cols, groups=dim)
-            + conv_macs(dim, dim, 1, rows, cols))
+    return conv_macs(dim, dim, kernel_size, rows, cols, groups=dim) + conv_macs(dim, dim, 1, rows, cols)
 
 
 def convmixer_macs(dim: int, depth: int, kernel_size: int = 9, patch_size: int = 7, num_classes: int = 1000,
                    in_channels: int = 3, image_size: int | tuple[int, int] = 224) -> int:
     """Closed-form MACs of ``ConvMixer(...)`` for one image (as ``total_macs`` counts them): the stem
-    c*p*p*h*g*g, each layer ``mixer_layer_macs`` (k*k + h)*h*g*g, the head h*n, with
-    g = image_size // p. GELU, BatchNorm and pooling are no multiply-accumulates; the block does
-    not change the count."""
-    _positive_ints(dim=dim, depth=depth, kernel_size=kernel_size, patch_size=patch_size,
-                   in_channels=in_channels)
+    c*p*p*h*g*g, each layer (k*k + h)*h*g*g, the head h*n, with g = image_size // p (any block)."""
+    check_positive_ints(dim=dim, depth=depth, kernel_size=kernel_size, patch_size=patch_size,
+                        in_channels=in_channels)
     check_int("num_classes", num_classes, minimum=0, hint="0 means no classifier")
     rows, cols = _grid(image_size, patch_size)
     return (conv_macs(in_channels, dim, patch_size, rows, cols)
@@ -135,10 +117,9 @@ def convmixer_macs(dim: int, depth: int, kernel_size: int = 9, patch_size: int =
 def patch_stats(in_channels: int = 3, dim: int = 768, patch_size: int = 7,
                 image_size: int = 224) -> dict[str, object]:
     """What the stem ``Conv2d(c, h, kernel_size=p, stride=p)`` + GELU + BatchNorm does to an
-    ``image_size`` x ``image_size`` image: grid side (image_size // p), number of patches, values
-    per patch (c*p*p), embedding shape [1, h, grid, grid], pixels ignored per side, stem parameters
-    (conv weights and bias: c*p*p*h + h; whole stem with BatchNorm: + 2h) and MACs per image."""
-    _positive_ints(in_channels=in_channels, dim=dim, patch_size=patch_size, image_size=image_size)
+    ``image_size`` x ``image_size`` image: grid side image_size // p, values per patch c*p*p, stem
+    parameters (conv: c*p*p*h + h; with BatchNorm: + 2h), MACs per image and more (the keys below)."""
+    check_positive_ints(in_channels=in_channels, dim=dim, patch_size=patch_size, image_size=image_size)
     if patch_size > image_size:
         raise ValueError(f"patch_size={patch_size} is larger than the {image_size}-pixel image: "
                          f"the stem needs at least one whole patch; choose patch_size <= {image_size}")
@@ -166,7 +147,7 @@ def convmixer_params(dim: int, depth: int, kernel_size: int = 9, patch_size: int
         head  = h*n + n     (Linear; nothing when n = 0)
     """
     h, d, k, p, c, n = dim, depth, kernel_size, patch_size, in_channels, num_classes
-    _positive_ints(dim=h, depth=d, kernel_size=k, patch_size=p, in_channels=c)
+    check_positive_ints(dim=h, depth=d, kernel_size=k, patch_size=p, in_channels=c)
     check_int("num_classes", n, minimum=0, hint="0 means no classifier")
     check_choice("block", block, BLOCKS)
     norms = 2 if block == "paper" else 1
@@ -213,14 +194,10 @@ def _check_model(model: object) -> ConvMixer:
 
 
 def stage_table(model: ConvMixer, image_size: int | tuple[int, int] = 224) -> list[Stage]:
-    """Per-stage table for one image: name, output shape (no batch dim), parameters, MACs.
-
-    Parameters are counted from the modules; MACs are counted by formula for the convolutions
-    and the Linear head (GELU, BatchNorm and pooling are not multiply-accumulates and are left out).
-    """
+    """Per-stage table for one image: name, output shape (no batch dim), parameters (counted from
+    the modules) and MACs (by formula: convolutions and the head; GELU, BatchNorm, pooling have none)."""
     cfg = _check_model(model).config
-    h, k, p, c, n = (cfg["dim"], cfg["kernel_size"], cfg["patch_size"], cfg["in_channels"],
-                     cfg["num_classes"])
+    h, k, p, c, n = (cfg[key] for key in ("dim", "kernel_size", "patch_size", "in_channels", "num_classes"))
     gh, gw = _grid(image_size, p)
     hw = _pair("image_size", image_size)
     rows = [Stage("input", (c, *hw), 0, 0),
@@ -263,27 +240,20 @@ def group_repeats(rows: list[Stage]) -> list[tuple[Stage, int]]:
     Every other stage comes with count 1. Totals: ``sum(stage.params * count)``."""
     groups: list[tuple[Stage, int]] = []
     for row in check_rows(rows):
-        if groups and _continues(groups[-1], row):
-            groups[-1] = (groups[-1][0], groups[-1][1] + 1)
+        first, count = groups[-1] if groups else (row, 0)
+        start = _numbered(first.name)
+        follows = count and start and _numbered(row.name) == (start[0], start[1] + count)
+        if follows and replace(row, name=first.name) == first:  # the next index, the same numbers
+            groups[-1] = (first, count + 1)
         else:
             groups.append((row, 1))
-    return [(_renamed(first, count), count) for first, count in groups]
-
-
-def _continues(group: tuple[Stage, int], row: Stage) -> bool:
-    """Is ``row`` the next numbered stage of ``group`` (same prefix, next index, same numbers)?"""
-    first, count = group
-    a, b = _numbered(first.name), _numbered(row.name)
-    same = (row.output_shape, row.params, row.macs) == (first.output_shape, first.params, first.macs)
-    return bool(a and b and a[0] == b[0] and b[1] == a[1] + count and same)
-
-
-def _renamed(first: Stage, count: int) -> Stage:
-    """A group's stage, named by its index range: mixer_layers.0 x 20 -> mixer_layers.0-19."""
-    if count == 1:
-        return first
-    prefix, index = _numbered(first.name)
-    return Stage(f"{prefix}.{index}-{index + count - 1}", first.output_shape, first.params, first.macs)
+    named = []
+    for first, count in groups:
+        if count > 1:  # mixer_layers.0 x 20 -> mixer_layers.0-19
+            prefix, index = _numbered(first.name)
+            first = replace(first, name=f"{prefix}.{index}-{index + count - 1}")
+        named.append((first, count))
+    return named
 
 
 def measured_shapes(model: ConvMixer, x: torch.Tensor) -> list[tuple[str, tuple[int, ...]]]:

@@ -1,9 +1,8 @@
 """Data for the course: the sample photo and Fashion-MNIST (bundled in data/, read offline).
 
-The data folder holds ``fashion-mnist/`` (the four official gzip IDX files) and ``checkpoints/``. The
-files are found in ``root=``, else in ``$CONVMIXER_LAB_DATA`` (the data folder), else in the bundled
-``data/`` of a clone (a wheel has none: ``download_fashion_mnist(root)`` fetches them). Every file is
-decompressed as a stream, hashed on the way and refused once it grows past its official size (a gzip
+The four official gzip IDX files are found in ``root=``, else in ``$CONVMIXER_LAB_DATA/fashion-mnist``,
+else in a clone's bundled ``data/`` (a wheel has none: ``download_fashion_mnist(root)`` fetches them).
+Each is decompressed as a stream, hashed on the way and refused once past its official size (a gzip
 bomb is never held in memory). Every problem with a file is one ``DataError`` naming it and the fix.
 """
 
@@ -21,7 +20,7 @@ import torch
 from matplotlib import cbook
 from PIL import Image
 
-from convmixer_lab.checks import check_choice, check_int, check_number, check_positive_int
+from convmixer_lab.checks import check_bool, check_choice, check_int, check_number, check_positive_int
 from convmixer_lab.files import atomic_write
 from convmixer_lab.repo import REPO_ROOT
 
@@ -250,8 +249,7 @@ def load_fashion_mnist(split: str, root: str | Path | None = None,
     """Fashion-MNIST ``split`` ("train": 60,000 images, "test": 10,000) from ``fashion_mnist_dir(root)``:
     (images uint8 [N, 28, 28], labels int64 [N]); ``verify``: the content has the official sha256."""
     check_choice("split", split, SPLITS)
-    if not isinstance(verify, bool):
-        raise TypeError(f"verify must be True or False, got {verify!r}")
+    check_bool("verify", verify)
     folder = fashion_mnist_dir(root)
     paths = {kind: folder / FILES[(split, kind)] for kind in ("images", "labels")}
     images, labels = (read_idx(paths[kind], kind, SHA256[paths[kind].name] if verify else None)
@@ -266,8 +264,7 @@ def to_tensor(images: np.ndarray) -> torch.Tensor:
     if arr.dtype != np.uint8 or arr.ndim not in (2, 3):
         raise ValueError(f"images must be a uint8 array [N, H, W] or [H, W] as load_fashion_mnist "
                          f"returns, got dtype {arr.dtype} and shape {arr.shape}")
-    if arr.ndim == 2:
-        arr = arr[None]
+    arr = arr[None] if arr.ndim == 2 else arr
     x = torch.from_numpy(np.ascontiguousarray(arr)).float().div_(255.0).unsqueeze(1)
     return x.sub_(MEAN).div_(STD)
 
@@ -322,8 +319,7 @@ def download_fashion_mnist(root: str | Path | None = None, base_url: str = FASHI
     base = base_url if base_url.endswith("/") else base_url + "/"
     for name in SHA256:
         if not _is_good_copy(folder / name):
-            atomic_write(folder / name, lambda out, name=name: _download_verified(base + name, name,
-                                                                                  timeout, out))
+            atomic_write(folder / name, lambda out, n=name: _download_verified(base + n, n, timeout, out))
     return folder
 
 

@@ -14,9 +14,7 @@ The paper's network::
     z_{l}  = BN(GELU(PointwiseConv(z'_l)))                               #   two BatchNorms
     logits = Linear(flatten(AdaptiveAvgPool(z_d)))                      # head
 
-``TutorialConvMixerLayer`` keeps the course's source tutorial's variant so the two can be compared:
-it uses ONE BatchNorm for both convolutions and puts the residual around both. ``residual=False``
-drops the paper layer's residual (notebook 06's ablation).
+``TutorialConvMixerLayer`` is the course's source tutorial's variant, kept to compare with.
 """
 
 from __future__ import annotations
@@ -24,13 +22,17 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from convmixer_lab.checks import check_choice, check_int, check_positive_int
+from convmixer_lab.checks import check_bool, check_choice, check_int, check_positive_ints
 
 BLOCKS = ("paper", "tutorial")  # the paper's layer, and the course's source tutorial's variant
 
 # How to name a float dtype in a fix: x.float(), model.double(), ...
 _FLOAT_METHODS = {torch.float32: "float", torch.float64: "double", torch.float16: "half",
                   torch.bfloat16: "bfloat16"}
+
+
+def _convert(name: str, dtype: torch.dtype) -> str:
+    return f"{name}.{_FLOAT_METHODS[dtype]}()" if dtype in _FLOAT_METHODS else f"{name}.to({dtype})"
 
 
 class PatchEmbedding(nn.Module):
@@ -43,11 +45,7 @@ class PatchEmbedding(nn.Module):
 
     def __init__(self, dim: int, patch_size: int = 7, in_channels: int = 3) -> None:
         super().__init__()
-        check_positive_int("dim", dim)
-        check_positive_int("patch_size", patch_size)
-        check_positive_int("in_channels", in_channels)
-        self.patch_size = patch_size
-        self.in_channels = in_channels
+        check_positive_ints(dim=dim, patch_size=patch_size, in_channels=in_channels)
         self.proj = nn.Conv2d(in_channels, dim, kernel_size=patch_size, stride=patch_size)
         self.act = nn.GELU()
         self.norm = nn.BatchNorm2d(dim)
@@ -61,10 +59,8 @@ class PatchEmbedding(nn.Module):
 
 class Residual(nn.Module):
     """``fn(x) + x``: a residual (skip) connection around ``fn``, as in the authors' compact code.
-
     The identity path passes the input, and the gradient, through unchanged; ``fn`` only has to
-    learn a change to ``x``. ``fn`` must keep the shape of ``x`` (hence ``padding="same"``).
-    """
+    learn a change to ``x``, and must keep its shape (hence ``padding="same"``)."""
 
     def __init__(self, fn: nn.Module) -> None:
         super().__init__()
@@ -92,11 +88,8 @@ class ConvMixerLayer(nn.Module):
 
     def __init__(self, dim: int, kernel_size: int = 9, *, residual: bool = True) -> None:
         super().__init__()
-        check_positive_int("dim", dim)
-        check_positive_int("kernel_size", kernel_size)
-        if not isinstance(residual, bool):
-            raise TypeError(f"residual must be True or False, got {residual!r}")
-        self.residual = residual
+        check_positive_ints(dim=dim, kernel_size=kernel_size)
+        self.residual = check_bool("residual", residual)
         self.depthwise = nn.Conv2d(dim, dim, kernel_size, groups=dim, padding="same")
         self.act1 = nn.GELU()
         self.norm1 = nn.BatchNorm2d(dim)
@@ -133,8 +126,7 @@ class TutorialConvMixerLayer(nn.Module):
 
     def __init__(self, dim: int, kernel_size: int = 9) -> None:
         super().__init__()
-        check_positive_int("dim", dim)
-        check_positive_int("kernel_size", kernel_size)
+        check_positive_ints(dim=dim, kernel_size=kernel_size)
         self.depthwise_conv = nn.Conv2d(dim, dim, kernel_size, groups=dim, padding="same")
         self.activation = nn.GELU()
         self.norm = nn.BatchNorm2d(dim)
@@ -161,27 +153,15 @@ class ConvMixer(nn.Module):
     (``residual`` only when False, so a checkpoint's keys stay those of the course's models).
     """
 
-    def __init__(
-        self,
-        dim: int,
-        depth: int,
-        kernel_size: int = 9,
-        patch_size: int = 7,
-        num_classes: int = 1000,
-        *,
-        in_channels: int = 3,
-        block: str = "paper",
-        residual: bool = True,
-    ) -> None:
+    def __init__(self, dim: int, depth: int, kernel_size: int = 9, patch_size: int = 7,
+                 num_classes: int = 1000, *, in_channels: int = 3, block: str = "paper",
+                 residual: bool = True) -> None:
         super().__init__()
-        for name, value in (("dim", dim), ("depth", depth), ("kernel_size", kernel_size),
-                            ("patch_size", patch_size), ("in_channels", in_channels)):
-            check_positive_int(name, value)
+        check_positive_ints(dim=dim, depth=depth, kernel_size=kernel_size, patch_size=patch_size,
+                            in_channels=in_channels)
         check_int("num_classes", num_classes, minimum=0, hint="0 means no classifier")
         check_choice("block", block, BLOCKS)
-        if not isinstance(residual, bool):
-            raise TypeError(f"residual must be True or False, got {residual!r}")
-        if not residual and block != "paper":
+        if not check_bool("residual", residual) and block != "paper":
             raise ValueError("residual=False exists for block='paper' only; use block='paper'")
         self.config = dict(dim=dim, depth=depth, kernel_size=kernel_size, patch_size=patch_size,
                            num_classes=num_classes, in_channels=in_channels, block=block)
@@ -193,16 +173,13 @@ class ConvMixer(nn.Module):
             else TutorialConvMixerLayer(dim, kernel_size) for _ in range(depth)])
         self.global_avg_pool = nn.AdaptiveAvgPool2d((1, 1))
         self.classifier = nn.Linear(dim, num_classes) if num_classes > 0 else nn.Identity()
-        # Keep the convolution weights channels-last (NHWC in memory; shapes and values unchanged):
-        # activations then stay NHWC and PyTorch's CPU convolutions run much faster, the depthwise
-        # backward pass above all (benchmarks/train_speed.py). Results equal the NCHW computation
-        # up to float rounding (tests/test_model.py).
+        # Channels-last weights (NHWC in memory; shapes unchanged) keep activations NHWC: PyTorch's CPU
+        # convolutions, the depthwise backward above all, run much faster (benchmarks/train_speed.py).
         self.to(memory_format=torch.channels_last)
 
     def check_input(self, x: torch.Tensor) -> None:
-        """Raise a clear error for an input the stem cannot take (before any tensor work):
-        not a tensor, not floating point (e.g. uint8 pixels), a float dtype other than the
-        weights', not [N, C, H, W], the wrong number of channels, or smaller than one patch."""
+        """Raise a clear error, before any tensor work, for an input the stem cannot take: not a
+        float tensor of the weights' dtype, not [N, c, H, W], or smaller than one patch."""
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a torch.Tensor of shape [N, C, H, W], got {type(x).__name__}")
         self._check_dtype(x)
@@ -226,11 +203,9 @@ class ConvMixer(nn.Module):
                             "x.float() / 255, or for Fashion-MNIST use convmixer_lab.data.to_tensor(images), "
                             "which also normalises them")
         if x.dtype != weights:
-            fix_input = f"x.{_FLOAT_METHODS[weights]}()" if weights in _FLOAT_METHODS else f"x.to({weights})"
-            fix_model = (f"model.{_FLOAT_METHODS[x.dtype]}()" if x.dtype in _FLOAT_METHODS
-                         else f"model.to({x.dtype})")
             raise TypeError(f"x has dtype {x.dtype} but the model's weights are {weights}; convert "
-                            f"the input with {fix_input}, or the model with {fix_model}")
+                            f"the input with {_convert('x', weights)}, or the model with "
+                            f"{_convert('model', x.dtype)}")
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """[N, c, H, W] -> [N, h, H/p, W/p]: the patch grid after all d layers."""

@@ -1,15 +1,12 @@
 """Three small peers of ConvMixer for notebook 06: a ViT, an MLP-Mixer and a ResNet.
 
-All three take 28x28 grey images (``in_channels=1``) and give 10 logits by default, store their
-constructor arguments in ``self.config`` as ConvMixer does, and have closed-form counts that take
-the same keyword arguments, so ``vit_params(**model.config) == count_parameters(model)``:
+By default they take 28x28 grey images and give 10 logits; each keeps its arguments in
+``self.config``, so ``vit_params(**model.config) == count_parameters(model)`` (likewise
+``vit_macs``, ``mixer_params``/``mixer_macs``, ``resnet_params``/``resnet_macs``).
 
-    vit_params / vit_macs        mixer_params / mixer_macs        resnet_params / resnet_macs
-
-Symbols: h width (``dim``), d depth, p patch size, c input channels, n classes, g = image_size // p
-patches per side and T = g*g patches (tokens). MACs are multiply-accumulates for ONE image, counted
-for convolutions, linear layers and attention's two products (Q K^T and A V); as in counting.py,
-biases, norms, activations, the softmax, position-embedding and residual adds, and pooling are left out.
+Symbols: h width (``dim``), d depth, p patch size, c input channels, n classes, g = image_size // p,
+T = g*g patches (tokens). MACs per image count convolutions, linear layers and attention's Q K^T
+and A V; as in counting.py, biases, norms, activations, softmax, adds and pooling are left out.
 """
 
 from __future__ import annotations
@@ -18,18 +15,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from convmixer_lab.checks import check_number, check_positive_int
+from convmixer_lab.checks import check_number, check_positive_ints
 
 __all__ = ["MLPMixer", "ResNet", "ViT", "mixer_macs", "mixer_params", "resnet_macs", "resnet_params",
            "vit_macs", "vit_params"]
 
 
 # --- argument checks shared by the modules and the formulas -------------------------------------
-
-def _sizes(**sizes: object) -> dict[str, int]:
-    """Every size checked as a positive int (named in the error), returned as plain ints."""
-    return {name: check_positive_int(name, value) for name, value in sizes.items()}
-
 
 def _hidden(name: str, ratio: object, dim: int) -> int:
     """Hidden width int(ratio * dim) of an MLP; the ratio must be > 0 and give at least 1 unit."""
@@ -49,8 +41,8 @@ def _grid(patch_size: int, image_size: int) -> int:
 
 
 def _check_vit(dim, depth, patch_size, heads, mlp_ratio, num_classes, in_channels, image_size):
-    s = _sizes(dim=dim, depth=depth, patch_size=patch_size, heads=heads, num_classes=num_classes,
-               in_channels=in_channels, image_size=image_size)
+    s = check_positive_ints(dim=dim, depth=depth, patch_size=patch_size, heads=heads,
+                            num_classes=num_classes, in_channels=in_channels, image_size=image_size)
     if s["dim"] % s["heads"]:
         raise ValueError(f"heads={heads} must divide dim={dim} (each head gets dim/heads channels); "
                          "choose heads among the divisors of dim")
@@ -59,25 +51,23 @@ def _check_vit(dim, depth, patch_size, heads, mlp_ratio, num_classes, in_channel
 
 def _check_mixer(dim, depth, patch_size, token_mlp_ratio, channel_mlp_ratio, num_classes, in_channels,
                  image_size):
-    s = _sizes(dim=dim, depth=depth, patch_size=patch_size, num_classes=num_classes,
-               in_channels=in_channels, image_size=image_size)
+    s = check_positive_ints(dim=dim, depth=depth, patch_size=patch_size, num_classes=num_classes,
+                            in_channels=in_channels, image_size=image_size)
     return (s, _hidden("token_mlp_ratio", token_mlp_ratio, s["dim"]),
             _hidden("channel_mlp_ratio", channel_mlp_ratio, s["dim"]),
             _grid(s["patch_size"], s["image_size"]))
 
 
 def _check_input(x: object, in_channels: int, image_size: int | None) -> None:
-    """A clear error for an input the model cannot take, before any tensor work
-    (``image_size=None``: any height and width)."""
+    """A clear error for an input the model cannot take (``image_size=None``: any H and W)."""
     if not isinstance(x, torch.Tensor):
         raise TypeError(f"x must be a torch.Tensor of shape [N, C, H, W], got {type(x).__name__}")
     size_ok = image_size is None or tuple(x.shape[2:]) == (image_size, image_size)
     if x.dim() != 4 or x.shape[1] != in_channels or not size_ok:
-        hw = "H, W" if image_size is None else f"{image_size}, {image_size}"
+        hw, built = ("H, W", "") if image_size is None else (f"{image_size}, {image_size}",
+                                                             f", image_size={image_size}")
         raise ValueError(f"x must have shape [N, {in_channels}, {hw}] (the model was built with "
-                         f"in_channels={in_channels}" + ("" if image_size is None else
-                                                         f", image_size={image_size}")
-                         + f"), got {list(x.shape)}")
+                         f"in_channels={in_channels}{built}), got {list(x.shape)}")
 
 
 # --- ViT ------------------------------------------------------------------------------------------
@@ -85,14 +75,10 @@ def _check_input(x: object, in_channels: int, image_size: int | None) -> None:
 class ViT(nn.Module):
     """A small Vision Transformer (Dosovitskiy et al., 2021, "An Image is Worth 16x16 Words").
 
-    Stem: the same patch grid as ConvMixer, a p x p convolution with stride p (one token per patch,
-    no activation or norm), plus a learned position embedding per patch. Then d pre-norm encoder
-    layers, PyTorch's own ``nn.TransformerEncoderLayer`` (LayerNorm -> multi-head self-attention ->
-    residual; LayerNorm -> MLP with GELU -> residual), a final LayerNorm, MEAN pooling over the T
-    tokens and a Linear head.
-
-    Simplified from the paper: mean pooling instead of a class token (the global average pooling
-    ConvMixer also uses), no dropout, no pre-training, tiny sizes.
+    ConvMixer's patch stem (a p x p convolution with stride p, no activation or norm) plus a learned
+    position embedding, d pre-norm ``nn.TransformerEncoderLayer``s (attention, then a GELU MLP, each
+    with a residual), a LayerNorm, MEAN pooling over the T tokens (instead of a class token) and a
+    Linear head. No dropout, no pre-training, tiny sizes.
     """
 
     def __init__(self, dim: int, depth: int, patch_size: int = 4, heads: int = 4, mlp_ratio: float = 2.0,
@@ -176,13 +162,10 @@ class MixerLayer(nn.Module):
 class MLPMixer(nn.Module):
     """A small MLP-Mixer (Tolstikhin et al., 2021, "MLP-Mixer: An all-MLP Architecture for Vision").
 
-    Stem: the same patch grid as ConvMixer (a p x p convolution with stride p, one token per patch);
-    d ``MixerLayer``s; a final LayerNorm; global average pooling over the tokens; a Linear head. The
-    MLP widths are ratios of h, as timm's Mixer gives them (``mlp_ratio=(0.5, 4.0)``).
-
-    Simplified from the paper: no dropout or stochastic depth, no pre-training, tiny sizes.
-    ConvMixer differs by mixing tokens with a k x k depthwise convolution (local, shared across
-    positions) instead of a dense MLP over all T patches, and by using BatchNorm.
+    ConvMixer's patch stem, d ``MixerLayer``s (MLP widths as ratios of h, as timm's Mixer gives them),
+    a LayerNorm, global average pooling and a Linear head; no dropout, no pre-training, tiny sizes.
+    ConvMixer differs by mixing tokens with a local k x k depthwise convolution instead of a dense
+    MLP over all T patches, and by using BatchNorm.
     """
 
     def __init__(self, dim: int, depth: int, patch_size: int = 4, token_mlp_ratio: float = 0.5,
@@ -278,20 +261,17 @@ def _resnet_plan(width: int, depth: int, stages: int) -> list[tuple[int, int, in
 class ResNet(nn.Module):
     """A small ResNet (He et al., 2016, "Deep Residual Learning for Image Recognition").
 
-    Stem: 3x3 conv (c -> w) -> BN -> ReLU at full resolution; ``stages`` stages of ``depth``
-    ``BasicBlock``s with widths w, 2w, 4w, ..., the grid halved by a stride-2 block at the start of
-    each stage after the first; global average pooling; Linear.
-
-    This follows the paper's CIFAR-10 design (3x3 stem, no max-pool, stages doubling the width)
-    rather than its ImageNet one (7x7 stride-2 stem and max-pool, too coarse for 28x28 images), and
-    uses projection shortcuts where the shape changes. No patches: it starts from single pixels.
-    ``image_size`` is not needed by the module (any H, W work); the MAC count takes it.
+    The paper's CIFAR-10 design (its ImageNet stem is too coarse for 28x28): a 3x3 conv -> BN -> ReLU
+    stem at full resolution (no patches), ``stages`` stages of ``depth`` ``BasicBlock``s of widths
+    w, 2w, 4w, ... (a stride-2 block starts each stage after the first), global average pooling,
+    Linear. Any H, W work; only the MAC count takes ``image_size``.
     """
 
     def __init__(self, width: int, depth: int, stages: int = 3, num_classes: int = 10, *,
                  in_channels: int = 1) -> None:
         super().__init__()
-        s = _sizes(width=width, depth=depth, stages=stages, num_classes=num_classes, in_channels=in_channels)
+        s = check_positive_ints(width=width, depth=depth, stages=stages, num_classes=num_classes,
+                                in_channels=in_channels)
         self.config = s
         w = s["width"]
         self.stem = nn.Sequential(nn.Conv2d(s["in_channels"], w, 3, padding=1, bias=False),
@@ -316,8 +296,8 @@ def resnet_params(width: int, depth: int, stages: int = 3, num_classes: int = 10
         block 9*c_in*c_out + 2c_out + 9*c_out*c_out + 2c_out (+ c_in*c_out + 2c_out with a projection)
         head  c_last*n + n
     """
-    s = _sizes(width=width, depth=depth, stages=stages, num_classes=num_classes, in_channels=in_channels,
-               image_size=image_size)
+    s = check_positive_ints(width=width, depth=depth, stages=stages, num_classes=num_classes,
+                            in_channels=in_channels, image_size=image_size)
     plan = _resnet_plan(s["width"], s["depth"], s["stages"])
     total = 9 * s["in_channels"] * s["width"] + 2 * s["width"]
     for c_in, c_out, stride in plan:
@@ -331,8 +311,8 @@ def resnet_macs(width: int, depth: int, stages: int = 3, num_classes: int = 10, 
                 image_size: int = 28) -> int:
     """MACs per image: every convolution costs k*k*c_in*c_out*H'*W' (H' = (H - 1) // s + 1 after a
     stride-s block), plus the head c_last*n."""
-    s = _sizes(width=width, depth=depth, stages=stages, num_classes=num_classes, in_channels=in_channels,
-               image_size=image_size)
+    s = check_positive_ints(width=width, depth=depth, stages=stages, num_classes=num_classes,
+                            in_channels=in_channels, image_size=image_size)
     size = s["image_size"]
     total = 9 * s["in_channels"] * s["width"] * size * size
     for c_in, c_out, stride in _resnet_plan(s["width"], s["depth"], s["stages"]):

@@ -1,9 +1,6 @@
-"""Receptive fields: how much of the input one output value of a stack of convolutions sees, by
-formula (``receptive_field``, ``convmixer_receptive_field``, the box of patches a ConvMixer's
-embedding depends on and the depth from which it sees them all) and measured with autograd
-(``inputs_seen``). Notebooks 01 and 02.
-
-Symbols as in ``convmixer_lab.model``: d (depth), k (kernel size), p (patch size).
+"""Receptive fields (notebooks 01 and 02): how much of the input one output value of a stack of
+convolutions sees, by formula and measured with autograd (``inputs_seen``). Symbols as in
+``convmixer_lab.model``: d (depth), k (kernel size), p (patch size).
 """
 
 from __future__ import annotations

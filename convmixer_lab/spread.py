@@ -1,19 +1,15 @@
-"""Statistics of runs repeated over seeds: one row per configuration (mean, sample std, standard
-error, range), the difference between two configurations with its standard error, and the interval
-where one more run (a new seed) should land.
+"""Statistics of runs repeated over seeds (notebook 06).
 
-    rows = summarize(records)                 # records: dicts with name, family, config, params, ...
+    rows = summarize(records)                 # per configuration: mean, sample std, sem, range
     difference(rows, "convmixer", "vit")      # {"difference", "standard_error", "ratio", "df", "t", "clear"}
     prediction_interval([0.90, 0.91, 0.93])   # (low, high) for one new seed, 95% by default
     t_quantile(0.975, 2)                      # 4.3027: Student's t, no SciPy needed
     at_epoch(records, 1.0)                    # {name: [val_accuracy after epoch 1 of each run]}
 
-Why they matter (notebook 06): n runs that differ only in their seed scatter by about s (the
-sample standard deviation); their mean is uncertain by about s / sqrt(n) (the standard error of the
-mean). A difference of two means counts as clear when it exceeds t times the standard error of the
-difference, t = t_quantile(0.975, df) with Welch's degrees of freedom df (a two-sided test at 5%):
-with 3 seeds each df is 2 to 4, so t is 4.30 to 2.78; the familiar "about 2" (1.96) holds only
-for many runs.
+n runs that differ only in their seed scatter by about s (the sample std); their mean is uncertain
+by about s / sqrt(n) (the standard error). A difference of two means is clear when it exceeds
+t = t_quantile(0.975, df) standard errors, df Welch's degrees of freedom: with 3 seeds each t is
+4.30 to 2.78; the familiar "about 2" (1.96) holds only for many runs.
 """
 
 from __future__ import annotations
@@ -64,8 +60,7 @@ def prediction_interval(values: list[float], level: float = 0.95) -> tuple[float
 
 
 def _spread(values: list[float], prefix: str) -> dict[str, float | None]:
-    """mean, sample standard deviation (n - 1 in the denominator; None for one value), standard error
-    of the mean (std / sqrt(n)), min, max."""
+    """mean, sample std (None for one value), standard error of the mean std / sqrt(n), min, max."""
     std = statistics.stdev(values) if len(values) > 1 else None
     return {f"{prefix}_mean": statistics.fmean(values), f"{prefix}_std": std,
             f"{prefix}_sem": None if std is None else std / math.sqrt(len(values)),
@@ -117,11 +112,11 @@ def difference(rows: list[dict[str, Any]], a: str, b: str, metric: str = "test_a
     for name in (a, b):
         check_choice("name", name, by_name)
     ra, rb = by_name[a], by_name[b]
-    if ra[f"{metric}_sem"] is None or rb[f"{metric}_sem"] is None:
+    sa, sb = ra[f"{metric}_sem"], rb[f"{metric}_sem"]
+    if sa is None or sb is None:
         raise ValueError(f"{a!r} and {b!r} need at least 2 seeds each for a standard error")
-    diff = ra[f"{metric}_mean"] - rb[f"{metric}_mean"]
-    se = math.hypot(ra[f"{metric}_sem"], rb[f"{metric}_sem"])
-    df = welch_df(ra[f"{metric}_sem"], ra["n"], rb[f"{metric}_sem"], rb["n"])
+    diff, se = ra[f"{metric}_mean"] - rb[f"{metric}_mean"], math.hypot(sa, sb)
+    df = welch_df(sa, ra["n"], sb, rb["n"])
     t = t_quantile((1 + level) / 2, df)
     ratio = diff / se if se else math.copysign(math.inf, diff) if diff else 0.0
     overlap = ra[f"{metric}_min"] <= rb[f"{metric}_max"] and rb[f"{metric}_min"] <= ra[f"{metric}_max"]

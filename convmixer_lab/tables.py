@@ -1,6 +1,5 @@
-"""Tables that need words: the package's numbers as fixed-width text, headings in the current
-language (``texts.t``, entries in ``texts/tables.toml``), padded by display width (``texts.pad``) so
-the columns line up in Chinese too. The numbers come from the formula modules, which know no words.
+"""Tables that need words: the formula modules' numbers as fixed-width text, headings in the current
+language (``texts/tables.toml``), padded by display width (``texts.pad``) to line up in Chinese too.
 
     format_table(stage_table(model))   notebook 04: parameters and MACs stage by stage
     config_table()                     notebook 06: the configurations, their parameters and MACs

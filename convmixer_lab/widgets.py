@@ -1,28 +1,15 @@
-"""Interactive explorers (ipywidgets) for notebooks 01 and 02. UI only: the numbers come from
-``convmixer_lab.counting`` (``patch_stats``, ``conv_counts``) and ``convmixer_lab.receptive``.
+"""Interactive explorers (ipywidgets) for notebooks 01 and 02; the numbers come from ``counting``
+and ``receptive``.
 
-Each builder returns a widget and displays nothing, so a test can drive it without a browser:
-set a slider's ``value``, then read ``summary`` (HTML), ``text`` (the same numbers as plain text),
-``message`` (HTML, non-empty when the setting is refused or needs a remark) and ``image``
-(an ``ipywidgets.Image`` holding the figure as PNG bytes; ``figure`` is the matplotlib Figure).
+    patch_size_explorer()       notebook 01: h, p, image size -> patch grid, stem parameters, MACs
+    conv_param_explorer()       notebook 02: c_in, c_out, k, groups g -> parameters of five convs
+    receptive_field_explorer()  notebook 02: d, odd k, centre or corner patch -> what that patch sees
 
-    patch_size_explorer()   notebook 01: dim h, patch size p, image size
-                            -> patch grid, number of patches, embedding shape, stem parameters, MACs
-    conv_param_explorer()   notebook 02: channels c_in and c_out, kernel size k, groups g
-                            -> parameters of standard, depthwise, pointwise, separable, grouped convs
-    receptive_field_explorer()  notebook 02: layers d, kernel size k (odd), which patch (centre
-                            or corner) -> the area of the photo that patch's embedding depends on,
-                            and the depth from which it sees the whole image
-
-Every label and text the widget shows is ``texts.t("widgets....")`` (``texts/widgets.toml``:
-Chinese in the Chinese twins); the figures keep English labels.
-
-A builder refuses a bad starting value with an English error (naming the argument and the slider's
-range), as any argument error to a programmer. A slider setting that the numbers refuse (a patch
-larger than the image, groups that do not divide the channels, an even kernel) is explained once,
-in the notebook's language: in ``message`` (and ``text``), with the summary emptied and the old
-figure kept. Figures are drawn on a bare ``matplotlib.figure.Figure``,
-not through pyplot, so nothing is displayed behind the widget's back.
+A builder returns the widget without displaying it, so a test can set a slider's ``value`` and read
+``summary`` (HTML), ``text`` (plain), ``message`` (a refusal or remark) and ``image`` (the figure as
+PNG; ``figure`` is the bare matplotlib Figure, never pyplot). Texts are ``t("widgets....")``; figure
+labels stay English. A bad starting value raises an English error naming the argument; a slider
+setting the numbers refuse is explained in ``message``, the summary emptied and the old figure kept.
 """
 
 from __future__ import annotations
@@ -57,22 +44,12 @@ def _photo(size: int) -> np.ndarray:
     return photo
 
 
-def _png(fig: Figure) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
 def _slider(name: str, label: str, value: int, lo: int, hi: int, step: int = 1) -> widgets.IntSlider:
     """A slider for argument ``name``, labelled with the text ``label`` (an id), refusing a start
     ``value`` outside [lo, hi] (a slider would silently clamp it)."""
     check_int(name, value, minimum=lo, maximum=hi, hint=f"the {name} slider runs from {lo} to {hi}")
     return widgets.IntSlider(value=value, min=lo, max=hi, step=step, description=t(label),
                              style=SLIDER_STYLE, layout=SLIDER_LAYOUT)
-
-
-def _html_table(text: str) -> str:
-    return f"<pre style='font-size: 13px; line-height: 1.35'>{html.escape(text)}</pre>"
 
 
 def _note(text: str, color: str) -> str:
@@ -83,9 +60,9 @@ class _Explorer(widgets.VBox):
     """What the three explorers share: sliders that redraw on change, the figure sent as PNG, the
     numbers as text and HTML, and a refused setting explained in the widget rather than raised.
 
-    A subclass sets ``sliders`` (argument name -> slider, in the builder's argument order) and
-    implements ``numbers`` (raises an argument's ValueError), ``draw``, ``describe`` and optionally
-    ``refusal`` (the translated reason a setting is refused) and ``remark``.
+    A subclass passes ``sliders`` (argument name -> slider, in the builder's argument order) and
+    implements ``numbers(**values)`` (a ValueError names a bad starting value), ``draw(ax, numbers,
+    **values)``, ``describe(numbers, **values)`` and optionally ``refusal`` and ``remark`` (texts).
     """
 
     def __init__(self, title: str, sliders: dict[str, widgets.ValueWidget], figsize: tuple[float, float],
@@ -117,28 +94,17 @@ class _Explorer(widgets.VBox):
         numbers = self.numbers(**values)
         self.figure.clear()  # figure first, so it has been sent by the time the numbers change
         self.draw(self.figure.add_subplot(), numbers, **values)
-        self.image.value = _png(self.figure)
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png")
+        self.image.value = buffer.getvalue()
         self.message.value = _note(self.remark(numbers, **values), REMARK)
-        self.text = self.describe(**values)
-        self.summary.value = _html_table(self.text)
+        self.text = self.describe(numbers, **values)
+        self.summary.value = f"<pre style='font-size: 13px; line-height: 1.35'>{html.escape(self.text)}</pre>"
 
     def refusal(self, **values: int) -> str:
-        """Why the sliders' setting is refused, in the current language ("" when it is not)."""
         return ""
 
-    def numbers(self, **values: int) -> object:
-        """The counts for one setting (from ``counting``); a ValueError for a bad starting value."""
-        raise NotImplementedError
-
-    def draw(self, ax: Axes, numbers: object, **values: int) -> None:
-        raise NotImplementedError
-
-    def describe(self, **values: int) -> str:
-        """The numbers as the plain text the widget shows."""
-        raise NotImplementedError
-
     def remark(self, numbers: object, **values: int) -> str:
-        """A warning to show with a setting that is allowed but worth a word ("" for none)."""
         return ""
 
     def __repr__(self) -> str:  # the widget's text/plain output: short and stable for nbval
@@ -149,23 +115,6 @@ class _Explorer(widgets.VBox):
 # --- notebook 01: patch size explorer ---------------------------------------------------------
 
 LABEL_WIDTH = 20  # the patch explorer's labels, in monospace columns (a Chinese character is two)
-
-
-def format_patch_stats(dim: int, patch_size: int, image_size: int) -> str:
-    """``counting.patch_stats`` of a 3-channel image as the few lines the explorer shows."""
-    s = patch_stats(3, dim, patch_size, image_size)
-    g, p = s["grid"], patch_size
-    stem = t("widgets.patch.stem_split", total=f"{s['stem_params']:,}",
-             conv=f"{s['stem_conv_params']:,}", norm=f"{s['stem_params'] - s['stem_conv_params']:,}")
-    rows = [(t("widgets.patch.patches"), f"{g} x {g} = {s['patches']:,}"),
-            (t("widgets.patch.values"), f"3 x {p} x {p} = {s['values_per_patch']:,}"),
-            (t("widgets.patch.shape"), f"{list(s['embedding_shape'])}"),
-            (t("widgets.patch.stem_params"), stem),
-            (t("widgets.patch.stem_macs"), f"{s['stem_macs']:,}")]
-    return "\n".join([
-        t("widgets.patch.heading", size=image_size, c=3, p=p, grid=g),
-        *(pad(label, LABEL_WIDTH) + value for label, value in rows),
-    ])
 
 
 class PatchSizeExplorer(_Explorer):
@@ -189,40 +138,28 @@ class PatchSizeExplorer(_Explorer):
     def draw(self, ax: Axes, stats: dict[str, object], dim: int, patch_size: int, image_size: int) -> None:
         plot.patch_grid(_photo(image_size), patch_size, ax=ax)
 
-    def describe(self, dim: int, patch_size: int, image_size: int) -> str:
-        return format_patch_stats(dim, patch_size, image_size)
+    def describe(self, s: dict[str, object], dim: int, patch_size: int, image_size: int) -> str:
+        g, p = s["grid"], patch_size
+        stem = t("widgets.patch.stem_split", total=f"{s['stem_params']:,}",
+                 conv=f"{s['stem_conv_params']:,}", norm=f"{s['stem_params'] - s['stem_conv_params']:,}")
+        rows = [(t("widgets.patch.patches"), f"{g} x {g} = {s['patches']:,}"),
+                (t("widgets.patch.values"), f"3 x {p} x {p} = {s['values_per_patch']:,}"),
+                (t("widgets.patch.shape"), f"{list(s['embedding_shape'])}"),
+                (t("widgets.patch.stem_params"), stem),
+                (t("widgets.patch.stem_macs"), f"{s['stem_macs']:,}")]
+        return "\n".join([t("widgets.patch.heading", size=image_size, c=3, p=p, grid=g),
+                          *(pad(label, LABEL_WIDTH) + value for label, value in rows)])
 
     def remark(self, stats: dict[str, object], dim: int, patch_size: int, image_size: int) -> str:
-        if not stats["ignored_pixels"]:
-            return ""
-        g = stats["grid"]
+        g, ignored = stats["grid"], stats["ignored_pixels"]
         return t("widgets.patch.not_multiple", size=image_size, p=patch_size, grid=g, used=g * patch_size,
-                 ignored=stats["ignored_pixels"])
+                 ignored=ignored) if ignored else ""
 
 
-def patch_size_explorer(dim: int = 768, patch_size: int = 7, image_size: int = 224) -> PatchSizeExplorer:
-    """The notebook-01 explorer (not displayed: show it by making it a cell's last value)."""
-    return PatchSizeExplorer(dim, patch_size, image_size)
+patch_size_explorer = PatchSizeExplorer  # notebook 01's builder: show it as a cell's last value
 
 
 # --- notebook 02: convolution parameter explorer ------------------------------------------------
-
-def format_conv_counts(c_in: int, c_out: int, k: int, groups: int) -> str:
-    """``counting.conv_counts`` as the lines the explorer shows."""
-    n = conv_counts(c_in, c_out, k, groups)
-    share = 100 * n["separable"] / n["standard"]
-    return "\n".join([
-        pad(t("widgets.conv.standard"), 10)
-        + f"{k}x{k}, {c_in} -> {c_out}:  {k}*{k}*{c_in}*{c_out} = {n['standard']:,}",
-        pad(t("widgets.conv.depthwise"), 10)
-        + f"{k}x{k}, groups={c_in}:  {k}*{k}*{c_in} = {n['depthwise']:,}",
-        pad(t("widgets.conv.pointwise"), 10)
-        + f"1x1, {c_in} -> {c_out}:  {c_in}*{c_out} = {n['pointwise']:,}",
-        t("widgets.conv.separable", params=f"{n['separable']:,}", share=f"{share:.1f}"),
-        pad(t("widgets.conv.grouped"), 10)
-        + f"{k}x{k}, groups={groups}:  {k}*{k}*({c_in}/{groups})*{c_out} = {n['grouped']:,}",
-    ])
-
 
 class ConvParamExplorer(_Explorer):
     """Sliders for c_in, c_out, k and groups; live parameter counts and a bar chart."""
@@ -252,13 +189,22 @@ class ConvParamExplorer(_Explorer):
         plot.conv_param_bars(bars, ax=ax,
                              title=f"{k}x{k} convolution, {c_in} -> {c_out} channels (log scale)")
 
-    def describe(self, c_in: int, c_out: int, k: int, groups: int) -> str:
-        return format_conv_counts(c_in, c_out, k, groups)
+    def describe(self, n: dict[str, int], c_in: int, c_out: int, k: int, groups: int) -> str:
+        share = 100 * n["separable"] / n["standard"]
+        return "\n".join([
+            pad(t("widgets.conv.standard"), 10)
+            + f"{k}x{k}, {c_in} -> {c_out}:  {k}*{k}*{c_in}*{c_out} = {n['standard']:,}",
+            pad(t("widgets.conv.depthwise"), 10)
+            + f"{k}x{k}, groups={c_in}:  {k}*{k}*{c_in} = {n['depthwise']:,}",
+            pad(t("widgets.conv.pointwise"), 10)
+            + f"1x1, {c_in} -> {c_out}:  {c_in}*{c_out} = {n['pointwise']:,}",
+            t("widgets.conv.separable", params=f"{n['separable']:,}", share=f"{share:.1f}"),
+            pad(t("widgets.conv.grouped"), 10)
+            + f"{k}x{k}, groups={groups}:  {k}*{k}*({c_in}/{groups})*{c_out} = {n['grouped']:,}",
+        ])
 
 
-def conv_param_explorer(c_in: int = 256, c_out: int = 512, k: int = 3, groups: int = 1) -> ConvParamExplorer:
-    """The notebook-02 explorer (not displayed: show it by making it a cell's last value)."""
-    return ConvParamExplorer(c_in, c_out, k, groups)
+conv_param_explorer = ConvParamExplorer  # notebook 02's builders, shown the same way
 
 
 # --- notebook 02: receptive field explorer ------------------------------------------------------
@@ -267,39 +213,12 @@ POSITIONS = ("centre", "corner")  # which patch the receptive field explorer fol
 PATCH_NAMES = {"centre": "widgets.field.centre", "corner": "widgets.field.corner"}  # their labels
 
 
-def _patch_at(position: str, grid: int) -> tuple[int, int]:
-    """(row, col) of the centre patch (grid // 2, grid // 2) or of the top-left corner patch (0, 0)."""
-    return (grid // 2, grid // 2) if check_choice("position", position, POSITIONS) == "centre" else (0, 0)
-
-
-def _whole_grid_depths(grid: int, kernel_size: int) -> str:
-    """From which depth the centre patch, and the corner patch, see the whole grid, as text."""
-    try:
-        centre, corner = layers_to_see_all(grid, kernel_size), layers_to_see_all(grid, kernel_size, 0, 0)
-    except ValueError:  # k = 1: the field never grows
-        return t("widgets.field.never", k=kernel_size)
-    return t("widgets.field.whole", grid=grid, centre=centre, corner=corner)
-
-
-def format_receptive_field(depth: int, kernel_size: int, patch_size: int = 7, image_size: int = 224,
-                           position: str = "centre") -> str:
-    """The receptive field of the centre or the corner patch embedding after ``depth`` layers,
-    as the explorer shows it (the area seen comes from ``receptive.receptive_field_box``)."""
-    patches, pixels = convmixer_receptive_field(depth, kernel_size, patch_size)
-    grid = check_positive_int("image_size", image_size) // patch_size
-    row, col = _patch_at(position, grid)
-    top, left, bottom, right = receptive_field_box(depth, kernel_size, row, col, grid)
-    seen = (bottom - top + 1) * (right - left + 1)
-    field = t("widgets.field.width" if patches != 1 else "widgets.field.width_one", depth=depth,
-              k=kernel_size, patches=patches, pixels=pixels)
-    return "\n".join([
-        t("widgets.field.after", depth=depth, k=kernel_size, p=patch_size),
-        field,
-        t("widgets.field.sees", patch=t(PATCH_NAMES[position]), row=row, col=col,
-          top=top, bottom=bottom, left=left, right=right, seen=f"{seen:,}", total=f"{grid * grid:,}",
-          share=f"{100 * seen / grid ** 2:.1f}"),
-        _whole_grid_depths(grid, kernel_size),
-    ])
+def _seen(depth: int, kernel_size: int, position: str, grid: int) -> tuple[int, int, tuple[int, ...], int]:
+    """(row, col) of the centre or the top-left corner patch, the box of patches its embedding
+    depends on (``receptive.receptive_field_box``) and how many patches that box holds."""
+    row, col = (grid // 2, grid // 2) if check_choice("position", position, POSITIONS) == "centre" else (0, 0)
+    top, left, bottom, right = box = receptive_field_box(depth, kernel_size, row, col, grid)
+    return row, col, box, (bottom - top + 1) * (right - left + 1)
 
 
 class ReceptiveFieldExplorer(_Explorer):
@@ -310,7 +229,6 @@ class ReceptiveFieldExplorer(_Explorer):
                  position: str = "centre") -> None:
         check_positive_int("patch_size", patch_size, maximum=PHOTO_SIZE // 4,
                            hint=f"the {PHOTO_SIZE}-pixel photo must hold a few patches")
-        self.patch_size = patch_size
         self.depth_slider = _slider("depth", "widgets.slider.depth", depth, 0, 8)
         self.kernel_slider = _slider("kernel_size", "widgets.slider.kernel_size", kernel_size, 1, 15, step=2)
         self.position_buttons = widgets.ToggleButtons(
@@ -335,17 +253,28 @@ class ReceptiveFieldExplorer(_Explorer):
     def draw(self, ax: Axes, field: tuple[int, int], depth: int, kernel_size: int, position: str,
              patch_size: int) -> None:
         grid = PHOTO_SIZE // patch_size
-        row, col = _patch_at(position, grid)
-        top, left, bottom, right = receptive_field_box(depth, kernel_size, row, col, grid)
-        title = (f"{position} patch after d = {depth}: depends on\n"
-                 f"{(bottom - top + 1) * (right - left + 1):,} of {grid * grid:,} patches")
+        row, col, _, seen = _seen(depth, kernel_size, position, grid)
+        title = f"{position} patch after d = {depth}: depends on\n{seen:,} of {grid * grid:,} patches"
         plot.receptive_field_on_image(_photo(PHOTO_SIZE), patch_size, row, col, field[0], ax=ax, title=title)
 
-    def describe(self, depth: int, kernel_size: int, position: str, patch_size: int) -> str:
-        return format_receptive_field(depth, kernel_size, patch_size, PHOTO_SIZE, position)
+    def describe(self, field: tuple[int, int], depth: int, kernel_size: int, position: str,
+                 patch_size: int) -> str:
+        (patches, pixels), grid = field, PHOTO_SIZE // patch_size
+        row, col, (top, left, bottom, right), seen = _seen(depth, kernel_size, position, grid)
+        try:  # from which depth the centre patch, and the corner patch, see the whole grid
+            centre, corner = layers_to_see_all(grid, kernel_size), layers_to_see_all(grid, kernel_size, 0, 0)
+            whole = t("widgets.field.whole", grid=grid, centre=centre, corner=corner)
+        except ValueError:  # k = 1: the field never grows
+            whole = t("widgets.field.never", k=kernel_size)
+        return "\n".join([
+            t("widgets.field.after", depth=depth, k=kernel_size, p=patch_size),
+            t("widgets.field.width" if patches != 1 else "widgets.field.width_one", depth=depth,
+              k=kernel_size, patches=patches, pixels=pixels),
+            t("widgets.field.sees", patch=t(PATCH_NAMES[position]), row=row, col=col, top=top,
+              bottom=bottom, left=left, right=right, seen=f"{seen:,}", total=f"{grid * grid:,}",
+              share=f"{100 * seen / grid ** 2:.1f}"),
+            whole,
+        ])
 
 
-def receptive_field_explorer(depth: int = 1, kernel_size: int = 9, patch_size: int = 7,
-                             position: str = "centre") -> ReceptiveFieldExplorer:
-    """The second notebook-02 explorer (not displayed: show it by making it a cell's last value)."""
-    return ReceptiveFieldExplorer(depth, kernel_size, patch_size, position)
+receptive_field_explorer = ReceptiveFieldExplorer
