@@ -103,7 +103,7 @@ def test_check_your_understanding_then_instructor_answers():
     answers = nb[i + 1]
     assert answers["cell_type"] == "markdown" and answers["metadata"].get("tags") == ["instructor"]
     assert len(re.findall(r"^\d+\. ", "".join(answers["source"]), flags=re.M)) == len(questions)
-    assert sum("instructor" in c["metadata"].get("tags", []) for c in cells) == 1
+    assert sum("instructor" in c["metadata"].get("tags", []) for c in nb) == 1
     assert any("".join(c["source"]).startswith("## Summary") for c in nb[:i])
 
 
