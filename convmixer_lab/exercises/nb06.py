@@ -90,7 +90,9 @@ _SEM_NEAR_MISSES = {"06.2.stdev": statistics.stdev,
 
 
 def _sem_ok(func: Any) -> bool:
-    return all(close_to(standard_error(list(case)), rel=1e-6)(call_answer(func, list(case)))
+    """Right within 1e-4: float32 inputs (numpy or torch) lose about 1e-6 to cancellation, and a float32
+    std divided by a float64 root is float64 with float32's precision; the near misses are 20% off."""
+    return all(close_to(standard_error(list(case)), rel=1e-4)(call_answer(func, list(case)))
                for case in _SEED_CASES)
 
 

@@ -21,22 +21,16 @@ from convmixer_lab.exercises.core import NotAnswered
 from convmixer_lab.model import BLOCKS, Residual
 from convmixer_lab.texts import set_language, t
 from convmixer_lab.tools.student import student_source
+from tests.helpers import cell_output, cells, code_sources
 
 
 NB04 = Path(__file__).resolve().parents[2] / "notebooks" / "04_full_model.ipynb"
 
 
-def _cells(path: Path) -> list[dict]:
-    return json.loads(path.read_text(encoding="utf-8"))["cells"]
 
 
-def _code_sources(path: Path) -> list[str]:
-    return ["".join(c["source"]) for c in _cells(path) if c["cell_type"] == "code"]
 
 
-def _cell_output(path: Path, marker: str) -> str:
-    (cell,) = [c for c in _cells(path) if c["cell_type"] == "code" and marker in "".join(c["source"])]
-    return "".join("".join(o.get("text", "")) for o in cell["outputs"])
 
 
 def test_04_3_answer_is_what_the_experiment_shows():
@@ -45,7 +39,7 @@ def test_04_3_answer_is_what_the_experiment_shows():
     assert s32[:8] == s8  # the same seed builds the same first 8 layers
     assert 1.6 < s32[-1] / s8[-1] < 2.6
     # the stored notebook prints these very numbers at depth = 8
-    out = _cell_output(NB04, f'for block in ("paper", "{BLOCKS[1]}")')
+    out = cell_output(NB04, f'for block in ("paper", "{BLOCKS[1]}")')
     assert re.search(rf"{BLOCKS[1]} +std after each layer: {' '.join(f'{v:.2f}' for v in s8)}", out)
     assert "paper    std after each layer: " + " ".join(["1.00"] * 8) in out
 
@@ -67,7 +61,7 @@ def test_04_4_solution_prints_a_whole_answer_that_passes(capsys):
     out = capsys.readouterr().out
     assert out.count(nb04.SOLUTION_CODE) == 2 and "一种答案，写成两个类" in out
     # the notebook's solution lines are the printed solution's lines, in the same order
-    (src,) = [c for c in _code_sources(NB04) if "class MyConvMixer(" in c]
+    (src,) = [c for c in code_sources(NB04) if "class MyConvMixer(" in c]
     code_lines = iter(line.rstrip() for line in nb04.SOLUTION_CODE.splitlines())
     wanted = _solution_lines(src)
     assert len(wanted) >= 12 and all(line in code_lines for line in wanted)  # a subsequence
@@ -75,7 +69,7 @@ def test_04_4_solution_prints_a_whole_answer_that_passes(capsys):
 
 def test_build_check_on_the_notebooks_cell_and_its_student_copy():
     """The instructor's class passes; the student copy of the same cell (placeholders) is "not answered"."""
-    (src,) = [c for c in _code_sources(NB04) if "class MyConvMixer(" in c]
+    (src,) = [c for c in code_sources(NB04) if "class MyConvMixer(" in c]
     src = src.replace("ex.check(MyConvMixer)", "")
     for source, answered in ((src, True), (student_source(src), False)):
         namespace = {"nn": nn, "F": F}
@@ -90,7 +84,7 @@ def test_build_check_on_the_notebooks_cell_and_its_student_copy():
 
 
 def test_exercises_of_every_kind_and_predictions_before_measurements():
-    sources = _code_sources(NB04)
+    sources = code_sources(NB04)
     keys = [k for src in sources for k in re.findall(r'exercise\("([^"]+)"\)', src)]
     assert len(keys) >= 4 and len(set(keys)) == len(keys)
     assert {"predict", "experiment", "why"} <= {EXERCISES[k].kind for k in keys}
@@ -102,19 +96,19 @@ def test_exercises_of_every_kind_and_predictions_before_measurements():
 
 
 def test_check_your_understanding_then_instructor_answers():
-    cells = _cells(NB04)
-    i = next(i for i, c in enumerate(cells) if "".join(c["source"]).startswith("## Check your understanding"))
-    questions = re.findall(r"^\d+\. ", "".join(cells[i]["source"]), flags=re.M)
+    nb = cells(NB04)
+    i = next(i for i, c in enumerate(nb) if "".join(c["source"]).startswith("## Check your understanding"))
+    questions = re.findall(r"^\d+\. ", "".join(nb[i]["source"]), flags=re.M)
     assert 5 <= len(questions) <= 8
-    answers = cells[i + 1]
+    answers = nb[i + 1]
     assert answers["cell_type"] == "markdown" and answers["metadata"].get("tags") == ["instructor"]
     assert len(re.findall(r"^\d+\. ", "".join(answers["source"]), flags=re.M)) == len(questions)
-    assert sum("instructor" in c["metadata"].get("tags", []) for c in cells) == 1
-    assert any("".join(c["source"]).startswith("## Summary") for c in cells[:i])
+    assert sum("instructor" in c["metadata"].get("tags", []) for c in nb) == 1
+    assert any("".join(c["source"]).startswith("## Summary") for c in nb[:i])
 
 
 def test_04_build_exercise_leaves_every_body_line_blank_in_the_student_copy():
-    (src,) = [c for c in _code_sources(NB04) if "class MyConvMixer(" in c]
+    (src,) = [c for c in code_sources(NB04) if "class MyConvMixer(" in c]
     body = [line for line in src.splitlines()  # inside a method: deeper than the `def` lines
             if line.startswith("        ") and not line.strip().startswith("#")]
     assert len(body) >= 12 and all(line.rstrip().endswith("# SOLUTION") for line in body if line.strip())
@@ -123,12 +117,12 @@ def test_04_build_exercise_leaves_every_body_line_blank_in_the_student_copy():
 
 def test_04_has_one_big_run():
     """ConvMixer-1536/20 is built with real weights (and run) once; the shape trace uses the meta device."""
-    big = [s for s in _code_sources(NB04) if "ConvMixer(dim=1536" in s or "ConvMixer(1536" in s]
+    big = [s for s in code_sources(NB04) if "ConvMixer(dim=1536" in s or "ConvMixer(1536" in s]
     assert sum("meta" not in s for s in big) == 1
 
 
 def test_04_describes_the_checks_two_settings():
-    text = "\n".join("".join(c["source"]) for c in _cells(NB04) if c["cell_type"] == "markdown")
+    text = "\n".join("".join(c["source"]) for c in cells(NB04) if c["cell_type"] == "markdown")
     for config, _ in SETTINGS:
         assert (f"h = {config['dim']}, d = {config['depth']}, k = {config['kernel_size']}, "
                 f"p = {config['patch_size']}, {config['num_classes']} classes, {config['in_channels']} input "

@@ -79,6 +79,14 @@ def test_right_numbers_are_right_in_any_numeric_type(made_up, answer):
     assert made_up["int"].check(answer) is True
 
 
+def test_a_huge_number_is_too_large_and_a_broken_function_is_feedback(made_up, capsys):
+    assert made_up["int"].check(10**400) is False
+    assert made_up["function"].check(lambda n: exit(3)) is False  # SystemExit inside an answer
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Exercise 99.1: not quite - too large. Try again, or call .hint()."
+    assert lines[1].startswith("Exercise 99.2: not quite - checking your answer raised SystemExit")
+
+
 def test_a_whole_number_is_not_truncated():
     assert not equals_int(7)(7.9) and not equals_int(7)(np.float64(7.9))
     assert not equals_int(7)(torch.tensor(7.9))
@@ -165,7 +173,7 @@ def test_a_float32_result_within_float32_precision_is_right():
     f32 = np.float32(exact)  # off by about 1e-8 relative: float32's rounding
     assert close_to(exact, rel=1e-9)(f32) and close_to(exact, rel=1e-9)(torch.tensor(exact))
     assert not close_to(exact, rel=1e-9)(float(f32))  # the same number as a float64 is judged at 1e-9
-    assert not close_to(exact, rel=1e-9)(np.float32(exact * (1 + 1e-5)))
+    assert not close_to(exact, rel=1e-9)(np.float32(exact * (1 + 1e-3)))
 
 
 @pytest.mark.parametrize("answer,expected", [
@@ -181,6 +189,7 @@ def test_a_shape_is_a_sequence_of_whole_numbers(answer, expected):
 @pytest.mark.parametrize("answer,value", [
     (3, 3.0), (2.5, 2.5), (np.float16(0.5), 0.5), (torch.tensor(-1), -1.0), (Fraction(1, 4), 0.25),
     (Decimal("0.1"), 0.1), (np.array(7), 7.0), (float("nan"), None), (False, None), ("1", None),
+    (10**400, float("inf")), (-(10**400), float("-inf")), (Decimal("sNaN"), None), (Decimal("NaN"), None),
     (torch.tensor([1.0]), None), (np.array([1, 2]), None), ([1], None), (1 + 2j, None)], ids=repr)
 def test_as_number(answer, value):
     assert as_number(answer) == value

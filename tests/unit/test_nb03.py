@@ -13,33 +13,7 @@ import torch.nn as nn
 from convmixer_lab.counting import conv_macs, count_parameters
 from convmixer_lab.exercises import EXERCISES, exercise, nb03
 from convmixer_lab.texts import set_language
-
-
-def refused_with(key: str, answer, capsys) -> str:
-    """Check ``answer`` (predict exercises: predict, then reveal the expected value); assert it is
-    refused and return the printed reason."""
-    ex = exercise(key)
-    if ex.kind == "predict":
-        ex.predict(answer)
-        ok = ex.reveal(ex.answer)
-    else:
-        ok = ex.check(answer)
-    out = capsys.readouterr().out
-    said = "not what you predicted - " if ex.kind == "predict" else "not quite - "
-    assert ok is False and said in out, f"{key} accepted {answer!r} or gave no reason: {out!r}"
-    return out
-
-
-def accepted(key: str, answer, capsys) -> None:
-    ex = exercise(key)
-    if ex.kind == "predict":
-        ex.predict(answer)
-        ok = ex.reveal(ex.answer)
-    else:
-        ok = ex.check(answer)
-    assert ok is True, capsys.readouterr().out
-    capsys.readouterr()
-
+from tests.helpers import accepted, refused_with
 
 # --- 03: expected answers match real modules; near misses refused with a reason ----------------
 

@@ -19,32 +19,15 @@ from convmixer_lab.exercises.build_check import CONFIG, SETTINGS, compare_with_p
 from convmixer_lab.exercises.core import NotAnswered
 from convmixer_lab.model import Residual
 from convmixer_lab.texts import set_language, t
+from tests.helpers import accepted, refused_with
 
 CHOICES = ["04.2", "04.3", "04.6"]
 
 
-def verdict(key: str, answer, capsys) -> tuple[bool, str]:
-    """Check ``answer`` (predict exercises: predict, then reveal the expected value): (ok, printed)."""
-    ex = exercise(key)
-    if ex.kind == "predict":
-        ex.predict(answer)
-        ok = ex.reveal(ex.answer)
-    else:
-        ok = ex.check(answer)
-    return ok, capsys.readouterr().out
 
 
-def refused_with(key: str, answer, capsys) -> str:
-    """Assert ``answer`` is refused with a reason and return what was printed."""
-    ok, out = verdict(key, answer, capsys)
-    said = "not what you predicted - " if exercise(key).kind == "predict" else "not quite - "
-    assert ok is False and said in out, f"{key} accepted {answer!r} or gave no reason: {out!r}"
-    return out
 
 
-def accepted(key: str, answer, capsys) -> None:
-    ok, out = verdict(key, answer, capsys)
-    assert ok is True, out
 
 
 # --- choice questions ------------------------------------------------------------------------------

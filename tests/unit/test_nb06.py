@@ -119,6 +119,8 @@ def test_06_2_refuses_near_misses_with_a_reason(func, reason, capsys):
     nb06.standard_error,
     lambda v: np.float32(statistics.stdev(v) / math.sqrt(len(v))),  # float32: right within its precision
     lambda v: torch.tensor(v, dtype=torch.float64).std() / len(v) ** 0.5,  # a 0-d tensor
+    lambda v: torch.tensor(v).std() / len(v) ** 0.5,  # float32 from the start: ~1e-6 off by cancellation
+    lambda v: np.float32(v).std(ddof=1) / np.sqrt(len(v)),
 ])
 def test_06_2_right_answers_of_any_numeric_type(func, capsys):
     assert verdict("06.2", func, capsys) == (True, "Exercise 06.2: correct!")
