@@ -1,7 +1,7 @@
 """Bad inputs to the instructor tools, one row each: the command line (`python -m
-convmixer_lab.tools.student`, `.nbgrader`, `.nbtools`, `.twins`, run through its `main`, in the test's folder) ends with exactly one
-line on stderr, `TOOL: error: ...`, that names the culprit (file, cell or argument) and the fix, exit
-code 2, and nothing on disk changed (under the test's folder and in the course's notebooks/).
+convmixer_lab.tools.student`, `.nbgrader`, `.nbtools`, `.twins`, run through its `main` in the test's
+folder) ends with exactly one line on stderr, `TOOL: error: ...`, that names the culprit (file, cell
+or argument) and the fix, exit code 2, and nothing on disk changed (under the test's folder and in the course's notebooks/).
 Rows marked `runs` start a kernel on a tiny notebook (a failing cell, a time-out): they run in
 tests/system/test_bad_inputs_tools_kernels.py.
 """
@@ -117,10 +117,9 @@ CASES = {
     "student OUT is SRC": Bad(course, "student", args("{d}/src", "--notebooks", "{d}/src"),
                               "{d}/src is the instructor notebooks folder", "Pass another folder",
                               unsaid="--force"),
-    "student OUT is SRC, with --force": Bad(course, "student", args("{d}/src", "--notebooks", "{d}/src",
-                                                                    "--force"),
-                                            "{d}/src is the instructor notebooks folder", "Pass another folder",
-                                            unsaid="--force"),
+    "student OUT is SRC, with --force": Bad(
+        course, "student", args("{d}/src", "--notebooks", "{d}/src", "--force"),
+        "{d}/src is the instructor notebooks folder", "Pass another folder", unsaid="--force"),
     "student OUT inside SRC, with --force": Bad(course, "student", args("{d}/src/copies", "--notebooks",
                                                                         "{d}/src", "--force"),
                                                 "{d}/src/copies is inside the instructor notebooks folder",
@@ -166,11 +165,13 @@ CASES = {
         nothing, "nbgrader", args(str(REPO), "--force"),
         f"course folder {REPO} holds the instructor notebooks folder {REPO / 'notebooks'}",
         "pass another folder (e.g. nbgrader/)"),
-    "nbgrader OUT is '', with --force": Bad(course, "nbgrader", args("", "--notebooks", "{d}/src", "--force"),
-                                            "course folder '' names no folder", "pass a folder, e.g. nbgrader/"),
+    "nbgrader OUT is '', with --force": Bad(
+        course, "nbgrader", args("", "--notebooks", "{d}/src", "--force"), "course folder '' names no folder",
+        "pass a folder, e.g. nbgrader/"),
     "nbgrader OUT not empty, not written by it": Bad(
         both(course, write("grades", "out", "gradebook.db")), "nbgrader", STUDENT,
-        "course folder {d}/out is not empty and holds no .nbgrader-course.json", "pass another folder, or --force"),
+        "course folder {d}/out is not empty and holds no .nbgrader-course.json",
+        "pass another folder, or --force"),
     "nbgrader OUT is a file": Bad(both(course, write("x", "out")), "nbgrader", STUDENT,
                                   "course folder {d}/out is a file, not a folder", "pass another path"),
     "nbgrader SRC missing": Bad(nothing, "nbgrader", STUDENT, "{d}/src does not exist",

@@ -130,9 +130,9 @@ def test_make_student_copies_refuses_bad_folders(tmp_path):
         make_student_copies(tmp_path / "file", tmp_path)
     before = _folder_state(tmp_path)
     for force in (False, True):  # the instructor notebooks would be overwritten: not even with force
-        with pytest.raises(ValueError, match=r"is the instructor notebooks folder \(--notebooks\); the copies "
-                                             r"would replace or mix with the instructor notebooks. Pass another "
-                                             r"folder \(e.g. student/\)$"):
+        with pytest.raises(ValueError, match=r"is the instructor notebooks folder \(--notebooks\); the "
+                                             r"copies would replace or mix with the instructor notebooks. "
+                                             r"Pass another folder \(e.g. student/\)$"):
             make_student_copies(tmp_path, tmp_path, force=force)
         with pytest.raises(ValueError, match="is inside the instructor notebooks folder"):
             make_student_copies(tmp_path / "copies", tmp_path, force=force)
