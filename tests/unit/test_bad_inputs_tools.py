@@ -1,7 +1,8 @@
 """Bad inputs to the instructor tools, one row each: the command line (`python -m
 convmixer_lab.tools.student`, `.nbgrader`, `.nbtools`, `.twins`, run through its `main` in the test's
 folder) ends with exactly one line on stderr, `TOOL: error: ...`, that names the culprit (file, cell
-or argument) and the fix, exit code 2, and nothing on disk changed (under the test's folder and in the course's notebooks/).
+or argument) and the fix, exit code 2, and nothing on disk changed (under the test's folder and in
+the course's notebooks/).
 Rows marked `runs` start a kernel on a tiny notebook (a failing cell, a time-out): they run in
 tests/system/test_bad_inputs_tools_kernels.py.
 """
