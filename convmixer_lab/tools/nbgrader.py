@@ -22,8 +22,13 @@ In each notebook:
   unanswered exercise raises ``AssertionError`` with the verdict and the hint, which nbgrader counts
   as a failed test and shows in the feedback.
 
-An existing OUT that is not empty is refused without ``--force`` (it may hold a gradebook and the
-students' submissions); with ``--force`` only the files written here are replaced.
+Your edits are never lost without ``--force``: the sha256 of every file written is recorded in
+OUT/.nbgrader-course.json, and a later run replaces only the files still as it wrote them; one you
+changed (an edited ``nbgrader_config.py`` or source notebook) is kept and named (``kept PATH``).
+``--force`` replaces those too. A non-empty OUT without that record (not written by this command: it
+may hold someone's gradebook and submissions) is refused unless ``--force``; other files in OUT (the
+gradebook, submissions) are never touched. OUT is refused even with ``--force`` when it is the
+instructor notebooks folder, lies inside it or the course's notebooks/, or holds it.
 """
 
 from __future__ import annotations
@@ -39,13 +44,13 @@ from pathlib import Path
 import nbformat
 
 from convmixer_lab.exercises import exercise
-from convmixer_lab.files import atomic_write
 from convmixer_lab.repo import REPO_ROOT
-from convmixer_lab.tools.nbtools import read_notebook, write_notebook
+from convmixer_lab.tools.nbtools import Written, notebook_bytes, read_notebook, refuse, write_unless_changed
 from convmixer_lab.tools.student import (
     INSTRUCTOR_TAG,
     NOTEBOOKS_DIR,
     SOLUTION_MARKER,
+    check_place,
     instructor_notebooks,
     placeholder,
 )
@@ -53,6 +58,7 @@ from convmixer_lab.tools.student import (
 POINTS = {"compute": 2, "experiment": 2, "predict": 1, "why": 1}  # points of one exercise, by its kind
 CELL_TIMEOUT = 600  # seconds one cell may run when autograding (notebook 05 trains for minutes)
 COURSE_ID = "convmixer-lab"
+MANIFEST = ".nbgrader-course.json"  # in OUT: the sha256 of every file this command wrote there
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 GRADING_LINES = ("from convmixer_lab.exercises.core import set_grading  # nbgrader copy: wrong answers fail",
                  "set_grading(True)")
@@ -232,24 +238,19 @@ The students' kernels and the autograder need the course package and its data:
 """
 
 
-def _refusal(out: Path) -> str | None:
-    if out.exists() and not out.is_dir():
-        return "is a file, not a folder"
-    if out.is_dir() and any(out.iterdir()):
-        return ("is not empty (it may hold a gradebook and the students' submissions); pass another "
-                "folder, or --force to replace only the files this command writes")
+def _refusal(out: Path, force: bool) -> str | None:
+    """Why a course cannot be written in ``out`` (None: it can): see the module's docstring."""
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file() and not force:
+        return (f"course folder {out} is not empty and holds no {MANIFEST} (this command did not write "
+                "it; it may hold a gradebook and the students' submissions); pass another folder, or "
+                "--force to write there (replacing the files this command writes)")
     return None
 
 
-def write_course(out: str | Path, notebooks: str | Path = NOTEBOOKS_DIR, *,
-                 force: bool = False) -> dict[str, int]:
-    """Write the nbgrader course folder ``out`` (see the module's docstring) from the instructor
-    notebooks in ``notebooks``; return the points of each assignment. Every notebook is converted
-    before anything is written."""
-    out, notebooks = Path(out), Path(notebooks)
-    if (why := _refusal(out)) and (not force or out.is_file()):
-        raise ValueError(f"course folder {out} {why}")
-    paths = instructor_notebooks(notebooks, skip=out)
+def _converted(notebooks: Path) -> tuple[dict[Path, nbformat.NotebookNode], dict[str, int], dict]:
+    """The nbgrader version of every notebook in ``notebooks`` (by relative path), the points of each
+    assignment, and the assignment names (by relative path)."""
+    paths = instructor_notebooks(notebooks)
     names = {path.relative_to(notebooks): assignment_name(path, notebooks) for path in paths}
     converted, points = {}, {}
     for path in paths:
@@ -260,18 +261,31 @@ def write_course(out: str | Path, notebooks: str | Path = NOTEBOOKS_DIR, *,
                 cell.source = _relink(cell.source, rel, names)
         converted[rel] = nb
         points[names[rel]] = sum(c.metadata["nbgrader"].get("points", 0) for c in nb.cells)
-    glossary = notebooks / "GLOSSARY.md"
+    return converted, points, names
+
+
+def write_course(out: str | Path, notebooks: str | Path = NOTEBOOKS_DIR, *,
+                 force: bool = False) -> tuple[dict[str, int], Written]:
+    """Write the nbgrader course folder ``out`` (see the module's docstring) from the instructor
+    notebooks in ``notebooks``; return the points of each assignment and the files written and kept.
+    Every notebook is converted before anything is written."""
+    check_place(out, Path(notebooks), "course folder", "nbgrader/")
+    out, notebooks = Path(out), Path(notebooks)
+    if why := _refusal(out, force):
+        raise ValueError(why)
+    converted, points, names = _converted(notebooks)
+    glossary, contents = notebooks / "GLOSSARY.md", {}
     for rel, nb in converted.items():
-        write_notebook(nb, out / "source" / names[rel] / rel.name)
+        contents[out / "source" / names[rel] / rel.name] = notebook_bytes(nb)
         if glossary.is_file():
-            atomic_write(out / "source" / names[rel] / glossary.name, glossary.read_bytes())
+            contents[out / "source" / names[rel] / glossary.name] = glossary.read_bytes()
     data = str(REPO_ROOT / "data")
-    atomic_write(out / "nbgrader_config.py", CONFIG.format(course_id=COURSE_ID, timeout=CELL_TIMEOUT,
-                                                           data=data).encode())
-    atomic_write(out / "SETUP.md", SETUP.format(
+    contents[out / "nbgrader_config.py"] = CONFIG.format(course_id=COURSE_ID, timeout=CELL_TIMEOUT,
+                                                         data=data).encode()
+    contents[out / "SETUP.md"] = SETUP.format(
         assignments=", ".join(points), points=", ".join(f"{k} {v}" for k, v in POINTS.items()),
-        totals=", ".join(f"{k} {v}" for k, v in points.items()), repo=REPO_ROOT, data=data).encode())
-    return points
+        totals=", ".join(f"{k} {v}" for k, v in points.items()), repo=REPO_ROOT, data=data).encode()
+    return points, write_unless_changed(contents, out / MANIFEST, force)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -281,14 +295,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", default=str(NOTEBOOKS_DIR),
                         help="folder of instructor notebooks, zh/ included (default: notebooks/)")
     parser.add_argument("--force", action="store_true",
-                        help="write into OUT even if it is not empty (replaces only the files it writes)")
+                        help="replace the files it writes even where you changed them since it wrote them "
+                             "(without it they are kept and named), and write into a non-empty OUT it did "
+                             "not write; other files in OUT are never touched")
     args = parser.parse_args(argv)
     try:
-        points = write_course(args.out, args.notebooks, force=args.force)
+        points, done = write_course(args.out, args.notebooks, force=args.force)
     except (OSError, ValueError) as err:
-        parser.error(str(err))
+        refuse("nbgrader", str(err))
     for name, total in points.items():
         print(f"{Path(args.out) / 'source' / name}: {total} points")
+    for path in done.kept:
+        print(f"kept {path}: it changed since this command wrote it (your edit?); --force replaces it")
     return 0
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -58,6 +59,41 @@ def digest(path: str | Path) -> str | None:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except FileNotFoundError:
         return None
+
+
+@dataclasses.dataclass
+class Written:
+    """What ``write_unless_changed`` did: the files it wrote, and those it kept (changed since)."""
+    written: list[Path]
+    kept: list[Path]
+
+
+def _recorded(manifest: Path) -> dict[str, str]:
+    """What a tool last wrote beside ``manifest``: relative path -> sha256 (empty when unknown)."""
+    try:
+        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+        return {str(name): str(sha) for name, sha in files.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+
+
+def write_unless_changed(contents: dict[Path, bytes], manifest: Path, force: bool = False) -> Written:
+    """Write each file of ``contents`` (path -> bytes, under the folder of ``manifest``) atomically,
+    except one that changed since it was last written here (its sha256 is neither the one recorded
+    in ``manifest`` nor the new one; a file never written here counts as changed): that one is kept,
+    unless ``force``. The sha256 of every file written is recorded in ``manifest``."""
+    folder, recorded, done = manifest.parent, _recorded(manifest), Written([], [])
+    for target, content in contents.items():
+        name = target.relative_to(folder).as_posix()
+        new = hashlib.sha256(content).hexdigest()
+        if not force and digest(target) not in (None, new, recorded.get(name)):
+            done.kept.append(target)
+            continue
+        atomic_write(target, content)
+        recorded[name] = new
+        done.written.append(target)
+    atomic_write(manifest, json.dumps({"files": recorded}, indent=1).encode() + b"\n")
+    return done
 
 
 def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
-import dataclasses
 import functools
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -25,9 +23,8 @@ from pathlib import Path
 import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
-from convmixer_lab.files import atomic_write
 from convmixer_lab.repo import REPO_ROOT
-from convmixer_lab.tools.nbtools import digest, notebook_bytes, read_notebook, refuse
+from convmixer_lab.tools.nbtools import Written, notebook_bytes, read_notebook, refuse, write_unless_changed
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 STUDENT_DIR = REPO_ROOT / "student"
@@ -114,14 +111,12 @@ def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbfor
     return copy
 
 
-def instructor_notebooks(notebooks: str | Path, skip: str | Path | None = None) -> list[Path]:
+def instructor_notebooks(notebooks: str | Path) -> list[Path]:
     """Every ``.ipynb`` in ``notebooks`` and its subfolders (notebooks/zh/...), sorted; hidden folders
-    (.ipynb_checkpoints) and the folder ``skip`` are left out. A clear error when there is none."""
+    (.ipynb_checkpoints) are left out. A clear error when there is none."""
     notebooks = Path(notebooks)
-    skip = Path(skip).resolve() if skip is not None else None
     found = [path for path in sorted(notebooks.rglob("*.ipynb") if notebooks.is_dir() else [])
-             if not any(part.startswith(".") for part in path.relative_to(notebooks).parts)
-             and not (skip is not None and path.resolve().is_relative_to(skip))]
+             if not any(part.startswith(".") for part in path.relative_to(notebooks).parts)]
     if not found:
         error, why = ((FileNotFoundError, "holds no .ipynb files") if notebooks.is_dir() else
                       (NotADirectoryError, "is a file, not a folder") if notebooks.exists() else
@@ -144,22 +139,32 @@ def _not_a_copy(path: Path) -> str | None:
     return None
 
 
-def _place_refusal(outdir: Path, notebooks: Path, force: bool) -> str | None:
-    """Why ``outdir`` is the wrong place for student copies (None: it is not)."""
-    out, src, course = outdir.resolve(), notebooks.resolve(), NOTEBOOKS_DIR.resolve()
-    if force:
-        return None
-    if out == src:
+def check_place(out: str | Path, notebooks: Path, label: str = "outdir", example: str = "student/") -> None:
+    """Refuse (``ValueError``; ``NotADirectoryError`` for a file) a folder ``out`` for files made from
+    the instructor notebooks in ``notebooks``, whatever --force says: no name, a file, ``notebooks``
+    itself, a folder inside or above it, or inside the course's notebooks/. ``label`` names ``out``
+    in the message, ``example`` is a folder to pass instead."""
+    if str(out) == "":
+        raise ValueError(f"{label} '' names no folder (it would be the current one); pass a folder, "
+                         f"e.g. {example}")
+    path, src, course = Path(out), Path(notebooks).resolve(), NOTEBOOKS_DIR.resolve()
+    place = path.resolve()
+    if path.exists() and not path.is_dir():
+        raise NotADirectoryError(f"{label} {out} is a file, not a folder; pass another path, e.g. {example}")
+    if place != src and src.is_relative_to(place):
+        raise ValueError(f"{label} {out} holds the instructor notebooks folder {notebooks}; the copies need "
+                         f"a folder of their own: pass another folder (e.g. {example})")
+    if place == src:
         why = "is the instructor notebooks folder (--notebooks)"
-    elif out.is_relative_to(src):
+    elif place.is_relative_to(src):
         why = f"is inside the instructor notebooks folder {notebooks}"
-    elif out.is_relative_to(course):
+    elif place.is_relative_to(course):
         why = (f"is inside the course's notebooks folder {NOTEBOOKS_DIR}, where nbval and JupyterLab "
                "would pick the copies up")
     else:
-        return None
-    return (f"outdir {outdir} {why}; student copies there would mix with it. Pass another folder "
-            "(e.g. student/), or --force (force=True) to write there anyway")
+        return
+    raise ValueError(f"{label} {out} {why}; the copies would replace or mix with the instructor "
+                     f"notebooks. Pass another folder (e.g. {example})")
 
 
 def _contents_refusal(outdir: Path, targets: list[Path], force: bool) -> str | None:
@@ -177,57 +182,21 @@ def _contents_refusal(outdir: Path, targets: list[Path], force: bool) -> str | N
     return None
 
 
-def _recorded(outdir: Path) -> dict[str, str]:
-    """What this tool last wrote in ``outdir``: relative path -> sha256 (empty when unknown)."""
-    try:
-        files = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))["files"]
-        return {str(name): str(sha) for name, sha in files.items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
-
-
-@dataclasses.dataclass
-class Copies:
-    """What ``make_student_copies`` did: the files it wrote, and those it kept (changed since)."""
-    written: list[Path]
-    kept: list[Path]
-
-
 def make_student_copies(outdir: str | Path = STUDENT_DIR, notebooks: str | Path = NOTEBOOKS_DIR,
-                        force: bool = False) -> Copies:
+                        force: bool = False) -> Written:
     """Write a student copy of every notebook in ``notebooks`` into ``outdir`` (see the module
-    docstring). Refused before anything is written: ``outdir`` holds ``notebooks`` (even with
-    ``force``); unless ``force``, it is ``notebooks``, lies inside it or inside the course's
-    notebooks/ (nbval and JupyterLab would pick the copies up), or holds a notebook that is no
-    student copy."""
+    docstring). Refused before anything is written: a place ``check_place`` refuses (even with
+    ``force``), or, unless ``force``, an ``outdir`` that holds a notebook that is no student copy."""
+    check_place(outdir, notebooks)
     outdir, notebooks = Path(outdir), Path(notebooks)
-    if outdir.exists() and not outdir.is_dir():
-        raise NotADirectoryError(f"outdir {outdir} is a file, not a folder; pass another path, e.g. student/")
-    same = outdir.resolve() == notebooks.resolve()
-    if not same and notebooks.resolve().is_relative_to(outdir.resolve()):  # not even with --force
-        raise ValueError(f"outdir {outdir} holds the instructor notebooks folder {notebooks}; the copies "
-                         "need a folder of their own: pass another folder (e.g. student/)")
-    sources = instructor_notebooks(notebooks, skip=None if same else outdir)
-    if why := _place_refusal(outdir, notebooks, force):
-        raise ValueError(why)
+    sources = instructor_notebooks(notebooks)
     contents = {outdir / path.relative_to(notebooks): path for path in sources}
     contents.update({outdir / name: notebooks / name for name in SHARED_FILES
                      if (notebooks / name).is_file()})
     if why := _contents_refusal(outdir, list(contents), force):
         raise ValueError(why)
     contents = {target: _copy_bytes(source, notebooks) for target, source in contents.items()}
-    recorded, done = _recorded(outdir), Copies([], [])
-    for target, content in contents.items():
-        name = target.relative_to(outdir).as_posix()
-        new = hashlib.sha256(content).hexdigest()
-        if not force and digest(target) not in (None, new, recorded.get(name)):
-            done.kept.append(target)
-            continue
-        atomic_write(target, content)
-        recorded[name] = new
-        done.written.append(target)
-    atomic_write(outdir / MANIFEST, json.dumps({"files": recorded}, indent=1).encode() + b"\n")
-    return done
+    return write_unless_changed(contents, outdir / MANIFEST, force)
 
 
 def _copy_bytes(source: Path, notebooks: Path) -> bytes:
@@ -247,8 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder of instructor notebooks, subfolders included (default: "
                              "notebooks/ in the repository)")
     parser.add_argument("--force", action="store_true", help="replace files in OUTDIR that changed since "
-                        "this tool wrote them; write there even if it holds instructor notebooks or "
-                        "lies inside notebooks/")
+                        "this tool wrote them; write there even if it holds instructor notebooks (never "
+                        "into --notebooks or the course's notebooks/)")
     args = parser.parse_args(argv)
     try:
         done = make_student_copies(args.outdir, args.notebooks, force=args.force)

@@ -5,8 +5,8 @@
     python -m convmixer_lab.tools.twins mark NOTEBOOK --cells ID [ID ...]  # "these twin cells are translated"
 
 A twin has the English notebook's cells, in order, with the same ids. Its code is the English code
-except the language line (``set_language("zh")``); its comments may be translated, its markdown cells
-are. A translated cell records the sha256 of the English source it translates
+except the language line (``set_language("zh")``); its comments may be translated, its markdown and
+raw cells are. A translated cell records the sha256 of the English source it translates
 (``metadata["translation"]["source_sha256"]``), so ``check`` finds stale translations; ``sync``
 carries the English code over, keeps each translation (paired by id; a stale one is kept and
 reported), runs the twin, and writes it only when the run succeeded. After translating the cells
@@ -146,9 +146,9 @@ def _cell_problems(index: int, en: nbformat.NotebookNode, zh: nbformat.NotebookN
     if (en.cell_type, en.get("id")) != (zh.cell_type, zh.get("id")):
         return [f"{where}: English is a {en.cell_type} cell with id {en.get('id')}, the twin a "
                 f"{zh.cell_type} cell with id {zh.get('id')}; run `twins sync`"]
-    if en.cell_type == "markdown":
+    if en.cell_type in ("markdown", "raw"):
         problem = _translation_problem(en, zh)
-        return [f"{where}: markdown {problem}"] if problem else []
+        return [f"{where}: {en.cell_type} {problem}"] if problem else []
     return [f"{where}: {p}" for p in _code_problems(en, zh)] if en.cell_type == "code" else []
 
 
@@ -228,9 +228,9 @@ def carry(english: nbformat.NotebookNode, old_twin: nbformat.NotebookNode | None
         before = old.get((cell.cell_type, cell.get("id")))
         if cell.cell_type == "code":
             _carried_code(cell, before)
-        elif cell.cell_type == "markdown" and before is not None:
+        elif before is not None:  # markdown, raw: the translation stays (stale if the English changed)
             cell.source, cell.metadata = before.source, before.metadata
-        elif cell.cell_type == "markdown":
+        else:
             cell.metadata.pop("translation", None)
     return twin
 
@@ -278,7 +278,7 @@ def _markable(cell_id: str, en: nbformat.NotebookNode | None, zh: nbformat.Noteb
         return (f"{cell_id!r} is not a cell of both the English notebook and its twin; "
                 "`twins check` names the cells to re-translate")
     neutral = not re.search(r"[A-Za-z]{2,}", _NEUTRAL.sub("", en.source))  # no English word to translate
-    if en.cell_type == "markdown" and zh.source == en.source and not neutral:
+    if en.cell_type in ("markdown", "raw") and zh.source == en.source and not neutral:
         return f"the twin's cell {cell_id!r} still holds the English text; translate it first, then mark it"
     same_code = code_without_comments(zh.source) == code_without_comments(_as_twin_code(en.source))
     if en.cell_type == "code" and not same_code:
@@ -288,7 +288,7 @@ def _markable(cell_id: str, en: nbformat.NotebookNode | None, zh: nbformat.Noteb
 
 def mark(english_file: str | Path, cell_ids: list[str]) -> Path:
     """Record in the twin's cells ``cell_ids`` that they translate the current English cells (refused
-    for a markdown cell still in English, unless language-neutral: formulas, code and numbers only)."""
+    for a markdown or raw cell still in English, unless language-neutral: formulas, code and numbers only)."""
     english = {c.get("id"): c for c in load(english_path(english_file))[0].cells}
     target = twin_path(english_file)
     twin, before = load(target)

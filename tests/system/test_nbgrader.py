@@ -137,7 +137,8 @@ def test_answer_cell_keeps_the_student_placeholder_before_the_solution(course):
 def test_points_per_notebook(course, capsys):
     english = {"01_patch_embedding": 6, "02_depthwise_vs_pointwise": 7, "03_parameter_count": 7,
                "04_full_model": 8, "05_train_small_convmixer": 6, "06_are_patches_all_you_need": 7}
-    points = tool.write_course(course.parent / "again")
+    points, done = tool.write_course(course.parent / "again")
+    assert len(done.written) == 2 + 2 * 12 and done.kept == []  # config, SETUP.md; notebook, glossary x 12
     assert points == {**english, **{f"zh_{name}": total for name, total in english.items()}}
     assert sum(points.values()) == 2 * sum(tool.POINTS[ex.kind] for ex in load_all().values())
 
@@ -148,21 +149,45 @@ def test_links_point_at_the_sibling_assignments(course):
     assert "](GLOSSARY.md)" in last and f"](../{NB01}/{NB01}.ipynb)" in last and "../GLOSSARY" not in last
 
 
-def test_an_existing_course_folder_is_refused_without_force(course, capsys):
-    before = {p: p.read_bytes() for p in course.rglob("*") if p.is_file()}
-    (course / "gradebook.db").write_bytes(b"grades")
+def test_a_folder_it_did_not_write_is_refused_without_force(course, tmp_path, capsys):
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "gradebook.db").write_bytes(b"grades")
     with pytest.raises(SystemExit) as refused:
-        tool.main([str(course)])
-    assert refused.value.code == 2
-    assert f"course folder {course} is not empty" in capsys.readouterr().err
-    assert (course / "gradebook.db").read_bytes() == b"grades"
-    tool.main([str(course), "--force"])  # replaces its own files, keeps the rest
-    assert (course / "gradebook.db").read_bytes() == b"grades"
-    assert all(p.read_bytes() == data for p, data in before.items())
-    (course / "gradebook.db").unlink()
+        tool.main([str(other)])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and err.count("\n") == 1
+    assert err.startswith(f"nbgrader: error: course folder {other} is not empty and holds no {tool.MANIFEST}")
+    assert sorted(p.name for p in other.iterdir()) == ["gradebook.db"]
+    assert tool.main([str(other), "--force"]) == 0  # writes its files, keeps the others
+    assert (other / "gradebook.db").read_bytes() == b"grades"
+    assert (other / "nbgrader_config.py").read_bytes() == (course / "nbgrader_config.py").read_bytes()
     with pytest.raises(SystemExit):
         tool.main([str(course / "nbgrader_config.py"), "--force"])
     assert "nbgrader_config.py is a file, not a folder" in capsys.readouterr().err
+
+
+def test_a_second_run_keeps_the_instructors_edits_unless_force(course, capsys):
+    before = {p: p.read_bytes() for p in course.rglob("*") if p.is_file()}
+    config, notebook = course / "nbgrader_config.py", course / "source" / NB01 / f"{NB01}.ipynb"
+    (course / "gradebook.db").write_bytes(b"grades")
+    config.write_text(config.read_text() + "c.Execute.timeout = 1200  # my edit\n")
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells[0].source += "\nMy note to the class."
+    nbformat.write(nb, notebook)
+    edited = {config: config.read_bytes(), notebook: notebook.read_bytes()}
+    capsys.readouterr()
+    assert tool.main([str(course)]) == 0
+    kept = [line for line in capsys.readouterr().out.splitlines() if line.startswith("kept ")]
+    assert kept == [f"kept {path}: it changed since this command wrote it (your edit?); --force replaces it"
+                    for path in (notebook, config)]
+    assert all(path.read_bytes() == data for path, data in edited.items())
+    assert all(p.read_bytes() == data for p, data in before.items() if p not in edited)
+    assert tool.main([str(course), "--force"]) == 0  # the edits are replaced, the gradebook is not touched
+    assert "kept " not in capsys.readouterr().out
+    assert (course / "gradebook.db").read_bytes() == b"grades"
+    assert all(p.read_bytes() == data for p, data in before.items())
+    (course / "gradebook.db").unlink()
 
 
 # --- nbgrader's own commands -----------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Bad inputs to the instructor tools, one row each: the command line (`python -m
-convmixer_lab.tools.student`, `.nbtools`, `.twins`, run through its `main`) ends with exactly one
-line on stderr, `TOOL: error: ...`, that names the culprit (file, cell or argument) and the fix, exit
-code 2, and nothing on disk changed (under the test's folder and in the course's notebooks/).
+convmixer_lab.tools.student`, `.nbgrader`, `.nbtools`, `.twins`, run through its `main` in the test's
+folder) ends with exactly one line on stderr, `TOOL: error: ...`, that names the culprit (file, cell
+or argument) and the fix, exit code 2, and nothing on disk changed (under the test's folder and in
+the course's notebooks/).
 Rows marked `runs` start a kernel on a tiny notebook (a failing cell, a time-out): they run in
 tests/system/test_bad_inputs_tools_kernels.py.
 """
@@ -17,11 +18,11 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from convmixer_lab.tools import nbtools, student, twins
+from convmixer_lab.tools import nbgrader, nbtools, student, twins
 
 REPO = Path(__file__).resolve().parents[2]
 IN_COURSE = REPO / "notebooks" / "student-copies"
-MAINS = {"student": student.main, "nbtools": nbtools.main, "twins": twins.main}
+MAINS = {"student": student.main, "nbgrader": nbgrader.main, "nbtools": nbtools.main, "twins": twins.main}
 ADD_IDS = "re-save it in JupyterLab 3 or later to give every cell an id"
 
 
@@ -103,6 +104,7 @@ class Bad:
     fix: str  # text of the fix the message must give
     readonly: str | None = None  # a folder under d made read-only first
     runs: bool = False  # starts a kernel
+    unsaid: str | None = None  # text the message must not hold (advice that would do harm)
 
 
 def args(*parts: str) -> Callable[[Path], list[str]]:
@@ -114,16 +116,21 @@ STUDENT = args("{d}/out", "--notebooks", "{d}/src")
 CASES = {
     # student copies: instructor notebooks in {d}/src
     "student OUT is SRC": Bad(course, "student", args("{d}/src", "--notebooks", "{d}/src"),
-                              "{d}/src is the instructor notebooks folder", "--force"),
-    "student OUT inside SRC": Bad(course, "student", args("{d}/src/copies", "--notebooks", "{d}/src"),
-                                  "{d}/src/copies is inside the instructor notebooks folder", "--force"),
+                              "{d}/src is the instructor notebooks folder", "Pass another folder",
+                              unsaid="--force"),
+    "student OUT is SRC, with --force": Bad(
+        course, "student", args("{d}/src", "--notebooks", "{d}/src", "--force"),
+        "{d}/src is the instructor notebooks folder", "Pass another folder", unsaid="--force"),
+    "student OUT inside SRC, with --force": Bad(course, "student", args("{d}/src/copies", "--notebooks",
+                                                                        "{d}/src", "--force"),
+                                                "{d}/src/copies is inside the instructor notebooks folder",
+                                                "Pass another folder", unsaid="--force"),
     "student OUT holds SRC": Bad(course, "student", args("{d}", "--notebooks", "{d}/src", "--force"),
                                  "outdir {d} holds the instructor notebooks folder {d}/src",
                                  "the copies need a folder of their own: pass another folder"),
-    "student OUT inside the course's notebooks/": Bad(course, "student",
-                                                      args(str(IN_COURSE), "--notebooks", "{d}/src"),
-                                                      f"{IN_COURSE} is inside the course's notebooks folder",
-                                                      "--force"),
+    "student OUT inside the course's notebooks/, with --force": Bad(
+        course, "student", args(str(IN_COURSE), "--notebooks", "{d}/src", "--force"),
+        f"{IN_COURSE} is inside the course's notebooks folder", "Pass another folder", unsaid="--force"),
     "student OUT holds instructor notebooks": Bad(
         both(course, lambda d: instructor_notebook(d / "out" / "01_a.ipynb")), "student", STUDENT,
         "holds 01_a.ipynb, which has # SOLUTION lines", "--force"),
@@ -146,6 +153,30 @@ CASES = {
     "student SRC notebook not JSON": Bad(write("{", "src", "01_a.ipynb"), "student", STUDENT,
                                          "{d}/src/01_a.ipynb is not valid notebook JSON",
                                          "restore it from git"),
+    # the nbgrader course: instructor notebooks in {d}/src
+    "nbgrader OUT inside the course's notebooks/ (the default --notebooks)": Bad(
+        nothing, "nbgrader", args(str(REPO / "notebooks" / "ng")),
+        f"course folder {REPO / 'notebooks' / 'ng'} is inside the instructor notebooks folder",
+        "Pass another folder (e.g. nbgrader/)", unsaid="--force"),
+    "nbgrader OUT inside the course's notebooks/, with --force": Bad(
+        course, "nbgrader", args(str(IN_COURSE), "--notebooks", "{d}/src", "--force"),
+        f"course folder {IN_COURSE} is inside the course's notebooks folder", "Pass another folder",
+        unsaid="--force"),
+    "nbgrader OUT is the repository, with --force": Bad(
+        nothing, "nbgrader", args(str(REPO), "--force"),
+        f"course folder {REPO} holds the instructor notebooks folder {REPO / 'notebooks'}",
+        "pass another folder (e.g. nbgrader/)"),
+    "nbgrader OUT is '', with --force": Bad(
+        course, "nbgrader", args("", "--notebooks", "{d}/src", "--force"), "course folder '' names no folder",
+        "pass a folder, e.g. nbgrader/"),
+    "nbgrader OUT not empty, not written by it": Bad(
+        both(course, write("grades", "out", "gradebook.db")), "nbgrader", STUDENT,
+        "course folder {d}/out is not empty and holds no .nbgrader-course.json",
+        "pass another folder, or --force"),
+    "nbgrader OUT is a file": Bad(both(course, write("x", "out")), "nbgrader", STUDENT,
+                                  "course folder {d}/out is a file, not a folder", "pass another path"),
+    "nbgrader SRC missing": Bad(nothing, "nbgrader", STUDENT, "{d}/src does not exist",
+                                "pass the folder of instructor notebooks"),
     # re-executing notebooks
     "nbtools: not a notebook": Bad(write("x", "notes.txt"), "nbtools", args("{d}/notes.txt"),
                                    "{d}/notes.txt is not a notebook", "pass a notebook file"),
@@ -251,6 +282,7 @@ def test_bad_input(case: Bad, tmp_path: Path, monkeypatch, capsys):
             real_access = os.access
             monkeypatch.setattr(os, "access", lambda p, mode: real_access(p, mode) and Path(p) != folder)
     before = state(tmp_path, REPO / "notebooks")
+    monkeypatch.chdir(d)  # where OUT '' would write
     try:
         code = MAINS[case.tool](case.args(d))
     except SystemExit as stop:
@@ -263,4 +295,5 @@ def test_bad_input(case: Bad, tmp_path: Path, monkeypatch, capsys):
     assert len(err) == 1 and err[0].startswith(f"{case.tool}: error: "), captured.err
     assert case.culprit.format(d=d) in err[0], err[0]
     assert case.fix.format(d=d) in err[0], err[0]
+    assert case.unsaid is None or case.unsaid not in err[0], err[0]
     assert state(tmp_path, REPO / "notebooks") == before

@@ -120,14 +120,23 @@ def test_make_student_copies_writes_every_notebook_atomically(tmp_path, capsys):
 
 
 def test_make_student_copies_refuses_bad_folders(tmp_path):
+    (tmp_path / "empty").mkdir()
     with pytest.raises(FileNotFoundError, match="holds no .ipynb files; pass the folder of instructor"):
-        make_student_copies(tmp_path / "out", tmp_path)
+        make_student_copies(tmp_path / "out", tmp_path / "empty")
+    (tmp_path / "empty").rmdir()
     nbformat.write(_instructor_notebook(), tmp_path / "01_a.ipynb")
     (tmp_path / "file").write_text("x")
     with pytest.raises(NotADirectoryError, match="outdir .*file is a file, not a folder"):
         make_student_copies(tmp_path / "file", tmp_path)
-    with pytest.raises(ValueError, match="is the instructor notebooks folder .* or --force"):
-        make_student_copies(tmp_path, tmp_path)
+    before = _folder_state(tmp_path)
+    for force in (False, True):  # the instructor notebooks would be overwritten: not even with force
+        with pytest.raises(ValueError, match=r"is the instructor notebooks folder \(--notebooks\); the "
+                                             r"copies would replace or mix with the instructor notebooks. "
+                                             r"Pass another folder \(e.g. student/\)$"):
+            make_student_copies(tmp_path, tmp_path, force=force)
+        with pytest.raises(ValueError, match="is inside the instructor notebooks folder"):
+            make_student_copies(tmp_path / "copies", tmp_path, force=force)
+    assert _folder_state(tmp_path) == before
     for force in (False, True):  # a folder above the notebooks: the real problem, not "no .ipynb files"
         with pytest.raises(ValueError, match=f"outdir {tmp_path.parent} holds the instructor notebooks "
                                              f"folder {tmp_path}; the copies need a folder of their own"):

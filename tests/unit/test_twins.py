@@ -274,3 +274,34 @@ def test_ids_missing_or_repeated_and_twin_paths_are_refused_in_one_line(tmp_path
             assert err.startswith(f"twins: error: {path}: {says}") and err.count("\n") == 1, err
         assert _state(tmp_path) == before
     assert not (tmp_path / "zh" / "zh").exists()
+
+
+def test_sync_keeps_a_translated_raw_cell_and_flags_it_stale_when_the_english_changed(tmp_path, capsys):
+    nb = english()
+    nb.cells.append(nbformat.v4.new_raw_cell("Plain text: the grid is 32 by 32.", id="r1"))
+    twin = translated(nb)
+    assert differences(nb, twin) == [  # a raw cell still in English is named, as a markdown one is
+        "cell 5 (id r1): raw is not translated yet (no translation.source_sha256 in its metadata)"]
+    twin.cells[5].source = "纯文本：网格是 32 乘 32。"
+    path, target = _pair(tmp_path, nb, twin)
+    assert run("mark", str(path), "--cells", "r1") == 0
+    assert run("check", str(path)) == 0
+    assert run("sync", "--no-execute", str(path)) == 0
+    synced = read_notebook(target).cells[5]
+    assert synced.source == "纯文本：网格是 32 乘 32。"
+    assert synced.metadata["translation"] == {"source_sha256": source_sha256(nb.cells[5].source)}
+    assert run("check", str(path)) == 0
+    nb.cells[5].source = "Plain text: the grid is 16 by 16."  # the English changed: the translation is stale
+    write_notebook(nb, path)
+    assert run("sync", "--no-execute", str(path)) == 0
+    assert read_notebook(target).cells[5].source == "纯文本：网格是 32 乘 32。"
+    capsys.readouterr()
+    assert run("check", str(path)) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "01.ipynb: cell 5 (id r1): raw translates an older English text (the English cell changed): "
+        "re-translate it, then mark it"]
+    english_again = read_notebook(target)
+    english_again.cells[5].source = nb.cells[5].source
+    write_notebook(english_again, target)  # marking a raw cell still in English is refused
+    assert run("mark", str(path), "--cells", "r1") == 2
+    assert "the twin's cell 'r1' still holds the English text" in capsys.readouterr().err
