@@ -46,9 +46,13 @@ def check_number(name: str, value: object, *, minimum: float | None = None,
     fix = f"; {hint}" if hint else ""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} {_shown(value)}{fix}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value}{fix}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int (or fraction) beyond the largest float
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {_shown(value)}{fix}")
+    value = number
     if minimum is not None and (value <= minimum if strict else value < minimum):
         raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum:g}, got {value:g}{fix}")
     if maximum is not None and value > maximum:

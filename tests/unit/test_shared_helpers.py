@@ -22,6 +22,7 @@ from convmixer_lab.presets import MODELS, fashion_convmixer, model_config, recip
     (lambda: check_int("seed", 2**40, minimum=0, maximum=2**32 - 1), ValueError, "seed must be at most"),
     (lambda: check_number("lr", float("nan")), ValueError, "lr must be a finite number, got nan"),
     (lambda: check_number("lr", float("inf"), minimum=0), ValueError, "lr must be a finite number"),
+    (lambda: check_number("lr", 10**400), ValueError, "lr must be a finite number, got 1000000000"),
     (lambda: check_number("lr", 0, minimum=0, strict=True), ValueError, "lr must be > 0, got 0"),
     (lambda: check_number("lr", "0.1"), TypeError, "lr must be a number, got str '0.1'"),
     (lambda: check_choice("block", "Paper", ("paper", "tutorial")), ValueError,
