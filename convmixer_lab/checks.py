@@ -25,9 +25,9 @@ def check_int(name: str, value: object, *, minimum: int | None = None,
         raise TypeError(f"{name} must be {what}, got {type(value).__name__} {_shown(value)}{fix}")
     value = int(value)
     if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be {what}, got {value}{fix}")
+        raise ValueError(f"{name} must be {what}, got {_shown(value)}{fix}")
     if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be at most {maximum}, got {value}{fix}")
+        raise ValueError(f"{name} must be at most {maximum}, got {_shown(value)}{fix}")
     return value
 
 

@@ -137,7 +137,7 @@ CLI_CASES = [
     ("patch-larger-than-image", None, ["--patch-size", "29"], ["argument --patch-size", "28x28 image"]),
     ("patch-zero", None, ["--patch-size", "0"], ["argument --patch-size"]),
     ("dim-zero", None, ["--dim", "0"], ["argument --dim", "positive"]),
-    ("dim-401-digits", None, ["--dim", "1" + "0" * 400], ["argument --dim", "at most 65536"]),
+    ("dim-401-digits", None, ["--dim", "1" + "0" * 400], ["argument --dim: must be at most 65536, got 1000"]),
     ("depth-too-large", None, ["--depth", "4097"], ["argument --depth", "at most 4096"]),
     ("kernel-401-digits", None, ["--kernel-size", "9" * 401], ["argument --kernel-size", "at most 1024"]),
     ("batch-401-digits", None, ["--batch-size", "9" * 401], ["argument --batch-size", "at most 100000000"]),

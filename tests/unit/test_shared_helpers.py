@@ -20,6 +20,7 @@ from convmixer_lab.presets import MODELS, fashion_convmixer, model_config, recip
     (lambda: check_positive_int("dim", 2.0), TypeError, "dim must be a positive int (>= 1), got float 2.0"),
     (lambda: check_int("depth", -1, minimum=0), ValueError, "depth must be an int >= 0, got -1"),
     (lambda: check_int("seed", 2**40, minimum=0, maximum=2**32 - 1), ValueError, "seed must be at most"),
+    (lambda: check_int("dim", 10**400, maximum=9), ValueError, "dim must be at most 9, got " + "1" + "0" * 56 + "..."),
     (lambda: check_number("lr", float("nan")), ValueError, "lr must be a finite number, got nan"),
     (lambda: check_number("lr", float("inf"), minimum=0), ValueError, "lr must be a finite number"),
     (lambda: check_number("lr", 10**400), ValueError, "lr must be a finite number, got 1000000000"),
