@@ -25,9 +25,9 @@ def check_int(name: str, value: object, *, minimum: int | None = None,
         raise TypeError(f"{name} must be {what}, got {type(value).__name__} {_shown(value)}{fix}")
     value = int(value)
     if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be {what}, got {value}{fix}")
+        raise ValueError(f"{name} must be {what}, got {_shown(value)}{fix}")
     if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be at most {maximum}, got {value}{fix}")
+        raise ValueError(f"{name} must be at most {maximum}, got {_shown(value)}{fix}")
     return value
 
 
@@ -46,9 +46,13 @@ def check_number(name: str, value: object, *, minimum: float | None = None,
     fix = f"; {hint}" if hint else ""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} {_shown(value)}{fix}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value}{fix}")
+    try:
+        number = float(value)
+    except OverflowError:  # an int (or fraction) beyond the largest float
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, got {_shown(value)}{fix}")
+    value = number
     if minimum is not None and (value <= minimum if strict else value < minimum):
         raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum:g}, got {value:g}{fix}")
     if maximum is not None and value > maximum:

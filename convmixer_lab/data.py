@@ -35,6 +35,9 @@ class DataError(ValueError):
 def data_dir() -> Path:
     """The data folder: ``$CONVMIXER_LAB_DATA`` (``~`` expanded) if set, else the bundled data/."""
     value = os.environ.get(DATA_ENV)
+    if value and not value.strip():
+        raise DataError(f"{DATA_ENV}={value!r} is blank; set {DATA_ENV} to the full path of the data "
+                        "folder (the one that holds fashion-mnist/), or unset it")
     try:
         return Path(value).expanduser() if value else BUNDLED_DATA_DIR
     except RuntimeError:  # ~user of no such user, or no home directory to expand ~ to
@@ -121,7 +124,7 @@ def fashion_mnist_dir(root: str | Path | None = None, create: bool = False) -> P
             raise TypeError(f"root must be a folder path (str or pathlib.Path), got {root!r}")
         folder, given = Path(root).expanduser(), f"root={str(root)!r}"
     elif os.environ.get(DATA_ENV):
-        folder, given = data_dir() / "fashion-mnist", f"{DATA_ENV}"
+        folder, given = _from_variable(), f"{DATA_ENV}"
     elif BUNDLED_DATA_DIR.is_dir():
         folder, given = BUNDLED_DATA_DIR / "fashion-mnist", "the bundled data/"
     else:
@@ -134,6 +137,29 @@ def fashion_mnist_dir(root: str | Path | None = None, create: bool = False) -> P
         raise DataError(f"{folder} (from {given}) does not exist; pass root= the folder that holds the "
                         f"four .gz files, set {DATA_ENV} to the folder that holds fashion-mnist/, or "
                         f"fetch them with convmixer_lab.data.download_fashion_mnist({str(folder)!r})")
+    return folder
+
+
+def _from_variable() -> Path:
+    """``$CONVMIXER_LAB_DATA/fashion-mnist``; a ``DataError`` if the variable names a file, or a folder
+    that holds the .gz files itself."""
+    value, data = os.environ[DATA_ENV], data_dir()
+    if data.exists() and not data.is_dir():
+        raise DataError(f"{DATA_ENV}={value!r} is a file, not a folder; set {DATA_ENV} to the folder that "
+                        "holds fashion-mnist/ and checkpoints/, or unset it")
+    folder = data / "fashion-mnist"
+    if not folder.exists() and any((data / name).is_file() for name in FILES.values()):
+        raise DataError(f"{DATA_ENV}={value!r} holds the .gz files itself, but they belong in its "
+                        f"fashion-mnist/ folder: move them into {folder}")
+    return folder
+
+
+def fashion_mnist_files(root: str | Path | None = None) -> Path:
+    """``fashion_mnist_dir(root)`` once it holds the four files (nothing is read): a quick check."""
+    folder = fashion_mnist_dir(root)
+    missing = [name for name in FILES.values() if not (folder / name).is_file()]
+    if missing:
+        raise DataError(f"{folder} lacks {', '.join(missing)}; {_fix(folder)}")
     return folder
 
 

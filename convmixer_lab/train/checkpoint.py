@@ -249,8 +249,9 @@ def restore(trainer: Trainer, state: dict[str, Any], path: str | Path = "checkpo
     settings contradict it); returns its command line."""
     for key, value in trainer.record().items():
         if state["settings"].get(key) != value:
+            fix = "train on the same images" if key == "n_train" else "pass the checkpoint's value"
             raise CheckpointError(f"cannot resume {path}: {key}={value!r} contradicts the checkpoint's "
-                                  f"{key}={state['settings'].get(key)!r}; pass the checkpoint's value")
+                                  f"{key}={state['settings'].get(key)!r}; {fix}")
     if getattr(trainer.model, "config", None) != state["config"]:
         raise CheckpointError(f"cannot resume {path}: the model {getattr(trainer.model, 'config', None)} "
                               f"is not the checkpoint's {state['config']}")

@@ -23,11 +23,12 @@ import torch
 from convmixer_lab.augment import AUGMENTATION
 from convmixer_lab.checks import check_int
 from convmixer_lab.counting import convmixer_params
-from convmixer_lab.data import VAL_PER_CLASS, fashion_mnist_tensors
+from convmixer_lab.data import VAL_PER_CLASS, DataError, fashion_mnist_files, fashion_mnist_tensors
 from convmixer_lab.model import BLOCKS
 from convmixer_lab.presets import PRESET_NAMES, fashion_convmixer, model_config, recipe
 from convmixer_lab.train import runfolder
 from convmixer_lab.train.checkpoint import (
+    CONFIG_LIMITS,
     CheckpointError,
     CheckpointWriteError,
     checkpoint_state,
@@ -100,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", choices=PRESET_NAMES, help="model and recipe to start from (default: "
                    "small); the flags below override it")
     patch = dict(maximum=IMAGE_SIZE, hint="a patch cannot be larger than the 28x28 image")
-    for key, limits in (("dim", {}), ("depth", {}), ("kernel_size", {}), ("patch_size", patch)):
+    sizes = [(key, dict(maximum=CONFIG_LIMITS[key])) for key in ("dim", "depth", "kernel_size")]
+    for key, limits in (*sizes, ("patch_size", patch)):
         p.add_argument(f"--{key.replace('_', '-')}", type=_value(key, minimum=1, **limits),
                        help="override the preset's value")
     for key in ("epochs", "batch_size"):
@@ -158,6 +160,10 @@ def plan_run(args: argparse.Namespace, argv: list[str]) -> Run:
         raise UsageError(f"--subset 1 with --patch-size {run.model['patch_size']}: one image on a 1x1 grid "
                          "cannot be normalised by BatchNorm in training mode; use --subset 2 or more")
     _check_memory(run, args.device)
+    try:
+        fashion_mnist_files()  # CONVMIXER_LAB_DATA names a folder with the four files
+    except DataError as e:
+        raise UsageError(str(e)) from None
     return run
 
 
@@ -204,8 +210,7 @@ def _resolve(args: argparse.Namespace, state: dict[str, Any] | None, argv: list[
                    seed=given.get("seed", 0), time_budget=given.get("time_budget"),
                    subset=given.get("subset"), folder=args.checkpoint_dir, resume_state=None,
                    argv=list(argv), preset=preset)
-    settings, n_train = state["settings"], state["settings"].get("n_train")
-    stored = {**state["config"], **settings, "subset": None if n_train == TRAIN_IMAGES else n_train}
+    stored = {**state["config"], **state["settings"], "subset": _stored_subset(state, args.checkpoint_dir)}
     claims = [(f"--{k.replace('_', '-')}", k, v) for k, v in given.items()]
     if args.preset:
         preset_values = {**model_config(args.preset), **recipe(args.preset)}
@@ -219,6 +224,16 @@ def _resolve(args: argparse.Namespace, state: dict[str, Any] | None, argv: list[
     return Run(model={k: stored[k] for k in MODEL_KEYS}, recipe={k: stored[k] for k in RECIPE_KEYS},
                seed=stored["seed"], time_budget=stored["time_budget"], subset=stored["subset"],
                folder=args.checkpoint_dir, resume_state=state, argv=list(state["argv"]))
+
+
+def _stored_subset(state: dict[str, Any], folder: Path) -> int | None:
+    """The --subset a resumable checkpoint was trained with (None: every training image)."""
+    n_train = state["settings"]["n_train"]  # a positive int (read_checkpoint_state checked it)
+    if n_train > TRAIN_IMAGES:
+        raise UsageError(f"--resume: {folder / runfolder.LAST} cannot be resumed: its stored setting "
+                         f"n_train={n_train} is impossible, Fashion-MNIST has {TRAIN_IMAGES:,} training "
+                         "images (the file was edited or damaged); start the run again with --overwrite")
+    return None if n_train == TRAIN_IMAGES else n_train
 
 
 def training_memory(model: dict[str, Any], batch_size: int) -> tuple[int, int]:
@@ -284,7 +299,7 @@ def _train(run: Run, args: argparse.Namespace, argv: list[str]) -> int:
     except CheckpointWriteError as e:
         print(f"{e}; {_where(run, argv, done[0])}", file=sys.stderr, flush=True)
         return 1
-    except CheckpointError as e:  # the resumed checkpoint's training state does not fit the run
+    except (CheckpointError, DataError) as e:  # the resumed training state does not fit; a damaged file
         print(f"python -m convmixer_lab.train: error: {e}", file=sys.stderr, flush=True)
         return 2
     if args.json:

@@ -29,6 +29,9 @@ from convmixer_lab.texts import t
 from convmixer_lab.train.schedule import OneCycle, TimeBudget
 
 SEED_MAX = 2**32 - 1  # numpy's seeds stop here (torch's go to 2**64 - 1): seeds are 0 .. SEED_MAX
+# Far above any course run, low enough that every estimate from them stays a float: at most 10,000
+# epochs, batches of 10**8 images, a week of seconds.
+EPOCHS_MAX, BATCH_MAX, BUDGET_MAX = 10_000, 10**8, 7 * 24 * 3600
 BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
 HISTORY_KEYS = ("epoch", "loss", "train_accuracy", "val_accuracy", "seconds")
 
@@ -49,8 +52,8 @@ class Settings:
     clock: Callable[[], float] = field(default=time.perf_counter, compare=False)
 
     def __post_init__(self) -> None:
-        check_positive_int("epochs", self.epochs)
-        check_positive_int("batch_size", self.batch_size)
+        check_positive_int("epochs", self.epochs, maximum=EPOCHS_MAX)
+        check_positive_int("batch_size", self.batch_size, maximum=BATCH_MAX)
         check_number("lr", self.lr, minimum=0, strict=True)
         check_number("weight_decay", self.weight_decay, minimum=0)
         check_number("label_smoothing", self.label_smoothing, minimum=0, maximum=0.99)
@@ -58,7 +61,8 @@ class Settings:
             raise TypeError(f"augment must be True or False, got {self.augment!r}")
         check_int("seed", self.seed, minimum=0, maximum=SEED_MAX)
         if self.time_budget is not None:
-            check_number("time_budget", self.time_budget, minimum=0, strict=True, hint="seconds of training")
+            check_number("time_budget", self.time_budget, minimum=0, strict=True, maximum=BUDGET_MAX,
+                         hint="seconds of training")
         if not callable(self.clock):
             raise TypeError(f"clock must be a function that returns seconds (time.perf_counter or "
                             f"time.process_time), got {type(self.clock).__name__}")

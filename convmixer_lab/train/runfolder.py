@@ -32,6 +32,9 @@ def unusable(folder: Path) -> str | None:
     """Why runs cannot be written into ``folder`` (judged by the nearest existing folder), else None."""
     if folder.exists() and not folder.is_dir():
         return "is a file, not a folder; give a folder (it is created if missing)"
+    for name in (LAST, FINAL):
+        if (folder / name).exists() and not (folder / name).is_file():
+            return f"holds {name} as a folder, not a checkpoint file; remove or rename {folder / name}"
     existing = folder
     while not existing.exists():
         existing = existing.parent

@@ -21,6 +21,7 @@ from convmixer_lab.data import (
     FILES,
     DataError,
     download_fashion_mnist,
+    fashion_mnist_files,
     load_fashion_mnist,
     read_idx,
 )
@@ -197,6 +198,18 @@ CASES = {
                                            lambda d: load_fashion_mnist("test"), DataError,
                                            "{d}/data/fashion-mnist (from CONVMIXER_LAB_DATA) is a file",
                                            "set CONVMIXER_LAB_DATA to the folder", env="{d}/data"),
+    "CONVMIXER_LAB_DATA is a file": Bad(write("x", "data"), lambda d: load_fashion_mnist("test"), DataError,
+                                        "CONVMIXER_LAB_DATA='{d}/data' is a file, not a folder",
+                                        "set CONVMIXER_LAB_DATA to the folder that holds", env="{d}/data"),
+    "CONVMIXER_LAB_DATA is blank": Bad(nothing, lambda d: load_fashion_mnist("test"), DataError,
+                                       "CONVMIXER_LAB_DATA=' ' is blank", "or unset it", env=" "),
+    "CONVMIXER_LAB_DATA holds the .gz files itself": Bad(
+        official, lambda d: load_fashion_mnist("test"), DataError,
+        "CONVMIXER_LAB_DATA='{d}/fm' holds the .gz files itself", "move them into {d}/fm/fashion-mnist",
+        env="{d}/fm"),
+    "files missing, checked without reading": Bad(
+        mkdir("fm"), lambda d: fashion_mnist_files(d / "fm"), DataError,
+        "{d}/fm lacks train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images", FETCH),
     "download over a folder": Bad(mkdir("fm", IMAGES), download(), DataError, IMAGES + " is a folder",
                                   "remove or rename it"),
     "mirror serves a wrong file": Bad(mirror_with(TRAIN_LABELS, b"not gzip"), download(), DataError,
@@ -239,5 +252,5 @@ def test_bad_input(case: Bad, tmp_path: Path, monkeypatch):
         case.call(d)
     message = str(info.value)
     assert case.culprit.format(d=d) in message, message
-    assert case.fix in message, message
+    assert case.fix.format(d=d) in message, message
     assert state(tmp_path) == before

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from convmixer_lab.data import fashion_mnist_tensors
+from convmixer_lab.data import FILES, fashion_mnist_tensors
 from convmixer_lab.presets import fashion_convmixer
 from convmixer_lab.train import (
     CheckpointError,
@@ -99,6 +99,8 @@ def prepare(kind: str, tmp_path: Path, run_files: dict[str, Path]) -> Path:
         torch.save(state, folder / "last.pt")
     if kind == "empty":
         folder.mkdir()
+    if kind in ("last-folder", "final-folder"):  # a folder where a checkpoint file goes
+        (folder / ("last.pt" if kind == "last-folder" else "model.pt")).mkdir(parents=True)
     if kind == "file":
         folder.write_text("not a folder")
     if kind == "under-a-file":
@@ -112,7 +114,9 @@ def prepare(kind: str, tmp_path: Path, run_files: dict[str, Path]) -> Path:
 
 IMPOSSIBLE = {"impossible-lr": ("lr", float("nan")), "impossible-epochs": ("epochs", 0),
               "impossible-batch": ("batch_size", 32.0), "impossible-seed": ("seed", -1),
-              "impossible-n-train": ("n_train", 0)}
+              "impossible-n-train": ("n_train", 0), "impossible-lr-huge": ("lr", 10**400),
+              "impossible-epochs-huge": ("epochs", 10**30), "impossible-n-train-huge": ("n_train", 10**9)}
+CLI_ONLY = ("impossible-n-train-huge",)  # a checkpoint may hold any n_train; Fashion-MNIST has 55,000
 NO_CUDA = not torch.cuda.is_available()
 NO_MPS = not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available())
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -133,15 +137,22 @@ CLI_CASES = [
     ("patch-larger-than-image", None, ["--patch-size", "29"], ["argument --patch-size", "28x28 image"]),
     ("patch-zero", None, ["--patch-size", "0"], ["argument --patch-size"]),
     ("dim-zero", None, ["--dim", "0"], ["argument --dim", "positive"]),
+    ("dim-401-digits", None, ["--dim", "1" + "0" * 400], ["argument --dim: must be at most 65536, got 1000"]),
+    ("depth-too-large", None, ["--depth", "4097"], ["argument --depth", "at most 4096"]),
+    ("kernel-401-digits", None, ["--kernel-size", "9" * 401], ["argument --kernel-size", "at most 1024"]),
+    ("batch-401-digits", None, ["--batch-size", "9" * 401], ["argument --batch-size", "at most 100000000"]),
+    ("epochs-too-many", None, ["--epochs", "10001"], ["argument --epochs", "at most 10000"]),
+    ("budget-over-a-week", None, ["--time-budget", "604801"], ["argument --time-budget", "at most 604800"]),
     ("depth-negative", None, ["--depth", "-3"], ["argument --depth"]),
     ("epochs-zero", None, ["--epochs", "0"], ["argument --epochs"]),
     ("batch-size-zero", None, ["--batch-size", "0"], ["argument --batch-size"]),
     ("subset-zero", None, ["--subset", "0"], ["argument --subset"]),
     ("subset-negative", None, ["--subset", "-5"], ["argument --subset"]),
     ("subset-too-large", None, ["--subset", "55001"], ["argument --subset", "at most 55000"]),
-    ("model-too-large", None, ["--dim", "100000", "--depth", "100"],
-     ["--dim", "GiB", "ConvMixer-100000/100"]),
-    ("kernel-too-large", None, ["--kernel-size", "5000"], ["--kernel-size", "GiB", "k=5000"]),
+    ("model-too-large", None, ["--dim", "60000", "--depth", "100"],
+     ["--dim", "GiB", "ConvMixer-60000/100"]),
+    ("kernel-too-large", None, ["--kernel-size", "1024", "--dim", "4096"],
+     ["--kernel-size", "GiB", "k=1024"]),
     ("batch-too-large", None, ["--preset", "reference", "--batch-size", "10000000"], ["--batch-size", "GiB"]),
     ("device-unknown", None, ["--device", "tpu"], ["argument --device", "'tpu'"]),
     pytest.param("device-cuda-missing", None, ["--device", "cuda"], ["argument --device", "no CUDA GPU"],
@@ -213,6 +224,18 @@ CLI_CASES = [
      ["--resume", "stored setting seed must be"]),
     ("resume-impossible-n-train", "impossible-n-train", ["--checkpoint-dir", "DIR", "--resume"],
      ["--resume", "stored setting n_train must be a positive int"]),
+    ("resume-huge-lr", "impossible-lr-huge", ["--checkpoint-dir", "DIR", "--resume"],
+     ["--resume", "its stored setting lr must be a finite number, got 10000", "--overwrite"]),
+    ("resume-huge-epochs", "impossible-epochs-huge", ["--checkpoint-dir", "DIR", "--resume"],
+     ["--resume", "its stored setting epochs must be at most 10000", "--overwrite"]),
+    ("resume-huge-n-train", "impossible-n-train-huge", ["--checkpoint-dir", "DIR", "--resume"],
+     ["--resume", "last.pt cannot be resumed: its stored setting n_train=1000000000 is impossible",
+      "55,000 training images", "--overwrite"]),
+    ("resume-last-pt-a-folder", "last-folder", ["--checkpoint-dir", "DIR", "--resume"],
+     ["--checkpoint-dir", "holds last.pt as a folder, not a checkpoint file", "remove or rename"]),
+    ("overwrite-last-pt-a-folder", "last-folder", ["--checkpoint-dir", "DIR", "--overwrite"],
+     ["holds last.pt as a folder"]),
+    ("model-pt-a-folder", "final-folder", ["--checkpoint-dir", "DIR"], ["holds model.pt as a folder"]),
     ("resume-not-resumable", "no-training", ["--checkpoint-dir", "DIR", "--resume"],
      ["--resume", "last.pt is not a complete course checkpoint", "lacks training"]),
 ]
@@ -227,14 +250,12 @@ def no_data_or_model(monkeypatch):
     monkeypatch.setattr(cli, "fashion_convmixer", forbidden)
 
 
-@pytest.mark.parametrize("name, kind, args, fragments", CLI_CASES,
-                         ids=lambda v: v if isinstance(v, str) else "")
-def test_a_bad_command_line_is_refused_in_one_line(name, kind, args, fragments, tmp_path, run_files,
-                                                   capsys, no_data_or_model):
-    folder = prepare(kind, tmp_path, run_files) if kind else tmp_path / "run"
+def refused_in_one_line(argv: list[str], tmp_path: Path, capsys, fragments: list[str]) -> None:
+    """``cli.main(argv)`` ends in the usage line, one error line holding ``fragments``, exit status 2,
+    and nothing under ``tmp_path`` changed."""
     before = folder_hash(tmp_path)
-    with pytest.raises(SystemExit) as exit_info:  # TINY_ARGS agree with the stored run; the last flag wins
-        cli.main(TINY_ARGS + [str(folder) if a == "DIR" else a for a in args])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(argv)
     err = capsys.readouterr().err
     lines = err.strip().splitlines()
     assert exit_info.value.code == 2
@@ -243,9 +264,51 @@ def test_a_bad_command_line_is_refused_in_one_line(name, kind, args, fragments, 
     assert message.startswith("python -m convmixer_lab.train: error: ")
     for fragment in fragments:
         assert fragment in message, message
-    if kind == "unwritable":
-        folder.chmod(0o700)
     assert folder_hash(tmp_path) == before
+
+
+@pytest.mark.parametrize("name, kind, args, fragments", CLI_CASES,
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_a_bad_command_line_is_refused_in_one_line(name, kind, args, fragments, tmp_path, run_files,
+                                                   capsys, no_data_or_model):
+    folder = prepare(kind, tmp_path, run_files) if kind else tmp_path / "run"
+    # TINY_ARGS agree with the stored run; the last flag wins
+    argv = TINY_ARGS + [str(folder) if a == "DIR" else a for a in args]
+    try:
+        refused_in_one_line(argv, tmp_path, capsys, fragments)
+    finally:
+        if kind == "unwritable":
+            folder.chmod(0o700)
+
+
+def _gz_files_in(d: Path) -> Path:
+    for name in FILES.values():
+        (d / name).write_bytes(b"")
+    return d
+
+
+# (id, the CONVMIXER_LAB_DATA made under the folder d, fragments of the one error line)
+DATA_CASES = [
+    ("missing-folder", lambda d: d / "nonexistent", ["nonexistent/fashion-mnist (from CONVMIXER_LAB_DATA) "
+                                                     "does not exist", "download_fashion_mnist"]),
+    ("no-such-user", lambda d: "~no_such_user_xyz/data", ["CONVMIXER_LAB_DATA='~no_such_user_xyz/data' "
+                                                          "cannot be expanded"]),
+    ("a-file", lambda d: (d / "passwd", (d / "passwd").write_text("root:x:0:0\n"))[0],
+     ["passwd' is a file, not a folder", "set CONVMIXER_LAB_DATA to the folder that holds fashion-mnist/"]),
+    ("no-fashion-mnist-in-it", lambda d: d, ["fashion-mnist (from CONVMIXER_LAB_DATA) does not exist"]),
+    ("blank", lambda d: " ", ["CONVMIXER_LAB_DATA=' ' is blank", "or unset it"]),
+    ("empty-fashion-mnist", lambda d: ((d / "fashion-mnist").mkdir(), d)[1],
+     ["fashion-mnist lacks train-images-idx3-ubyte.gz, ", "download_fashion_mnist"]),
+    ("gz-files-directly", _gz_files_in, ["holds the .gz files itself", "move them into"]),
+]
+
+
+@pytest.mark.parametrize("name, make, fragments", DATA_CASES, ids=lambda v: v if isinstance(v, str) else "")
+def test_a_bad_data_folder_is_refused_in_one_line(name, make, fragments, tmp_path, monkeypatch, capsys,
+                                                  no_data_or_model):
+    monkeypatch.setenv("CONVMIXER_LAB_DATA", str(make(tmp_path)))
+    refused_in_one_line(["--subset", "256", "--dim", "8", "--depth", "1", "--epochs", "1"], tmp_path, capsys,
+                        [fragment.replace("{d}", str(tmp_path)) for fragment in fragments])
 
 
 # --- checkpoint files ------------------------------------------------------------------------------
@@ -363,7 +426,7 @@ CHECKPOINT_CASES = [
     *[(f"settings-{key}-{value}", lambda r, key=key, value=value: _with(
         r, settings={**_state(r)["settings"], key: value}), True,
       ["cannot be resumed", f"setting {key} must"])
-      for key, value in IMPOSSIBLE.values()],
+      for kind, (key, value) in IMPOSSIBLE.items() if kind not in CLI_ONLY],
 ]
 
 

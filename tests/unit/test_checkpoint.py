@@ -12,7 +12,7 @@ import torch
 from convmixer_lab.data import REFERENCE_CHECKPOINT
 from convmixer_lab.model import ConvMixer
 from convmixer_lab.presets import PRESET_NAMES, fashion_convmixer, model_config
-from convmixer_lab.train import Settings, load_checkpoint, seed_everything
+from convmixer_lab.train import Settings, Trainer, load_checkpoint, restore, seed_everything
 from convmixer_lab.train import checkpoint as checkpoint_module
 from convmixer_lab.train.checkpoint import (
     SETTINGS_KEYS,
@@ -49,6 +49,18 @@ def test_one_function_builds_both_layouts():
     assert HISTORY["loss"] == [2.0]  # a copy: later epochs do not change a written state
     with pytest.raises(TypeError, match="a model with a .config dict"):
         checkpoint_state(torch.nn.Linear(2, 2), HISTORY, SETTINGS)
+
+
+def test_restoring_onto_other_training_images_names_n_train():
+    model = tiny()
+    images, labels = torch.zeros(32, 1, 28, 28), torch.zeros(32, dtype=torch.long)
+    settings = Settings(**{k: v for k, v in SETTINGS.items() if k != "n_train"})
+    trainer = Trainer(model, (images, labels), settings=settings, device="cpu")
+    state = checkpoint_state(model, HISTORY, SETTINGS, training=dict(optimizer={}, scheduler={}, rng={}))
+    with pytest.raises(CheckpointError) as info:
+        restore(trainer, state, "last.pt")
+    assert str(info.value) == ("cannot resume last.pt: n_train=32 contradicts the checkpoint's n_train=64; "
+                               "train on the same images")
 
 
 def test_round_trip_rebuilds_the_same_model(tmp_path):
