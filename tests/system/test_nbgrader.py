@@ -334,3 +334,15 @@ def test_a_chinese_assignment_is_graded_in_chinese(released):
     finally:
         set_language("en")
     assert f"AssertionError: {expected}" in _text(course, "zh_student", assignment)
+
+
+def test_the_command_the_issue_names_runs_the_tool(tmp_path):
+    """``python -m convmixer_lab.nbgrader OUT`` (issue 18's name) is the instructor tool, not a copy of it."""
+    out = tmp_path / "course"
+    done = subprocess.run([sys.executable, "-m", "convmixer_lab.nbgrader", str(out)], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (out / "nbgrader_config.py").is_file() and (out / "source" / "zh_01_patch_embedding").is_dir()
+    refused = subprocess.run([sys.executable, "-m", "convmixer_lab.nbgrader", ""], cwd=REPO_ROOT,
+                             capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
