@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from convmixer_lab.exercises import exercise
@@ -44,3 +45,17 @@ def refused_with(key: str, answer, capsys) -> str:
 def accepted(key: str, answer, capsys) -> None:
     ok, out = verdict(key, answer, capsys)
     assert ok is True, out
+
+
+def assert_check_your_understanding(path: Path) -> None:
+    """5-8 questions under "Check your understanding", after the Summary, answered in the one next cell
+    tagged instructor (which ``make student`` leaves out)."""
+    nb = cells(path)
+    i = next(i for i, c in enumerate(nb) if "".join(c["source"]).startswith("## Check your understanding"))
+    questions = re.findall(r"^\d+\. ", "".join(nb[i]["source"]), flags=re.M)
+    assert 5 <= len(questions) <= 8
+    answers = nb[i + 1]
+    assert answers["cell_type"] == "markdown" and answers["metadata"].get("tags") == ["instructor"]
+    assert len(re.findall(r"^\d+\. ", "".join(answers["source"]), flags=re.M)) == len(questions)
+    assert sum("instructor" in c["metadata"].get("tags", []) for c in nb) == 1
+    assert any("".join(c["source"]).startswith("## Summary") for c in nb[:i])

@@ -16,7 +16,7 @@ from convmixer_lab.counting import conv_macs, count_parameters
 from convmixer_lab.exercises import EXERCISES, exercise, nb03
 from convmixer_lab.model import Residual
 from convmixer_lab.texts import set_language
-from tests.helpers import cell_output, cells, code_sources
+from tests.helpers import assert_check_your_understanding, cell_output, cells, code_sources
 
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -46,12 +46,4 @@ def test_exercises_of_every_kind_and_predictions_before_measurements(path):
 
 @pytest.mark.parametrize("path", [NB03], ids=lambda p: p.name)
 def test_check_your_understanding_then_instructor_answers(path):
-    nb = cells(path)
-    i = next(i for i, c in enumerate(nb) if "".join(c["source"]).startswith("## Check your understanding"))
-    questions = re.findall(r"^\d+\. ", "".join(nb[i]["source"]), flags=re.M)
-    assert 5 <= len(questions) <= 8
-    answers = nb[i + 1]
-    assert answers["cell_type"] == "markdown" and answers["metadata"].get("tags") == ["instructor"]
-    assert len(re.findall(r"^\d+\. ", "".join(answers["source"]), flags=re.M)) == len(questions)
-    assert sum("instructor" in c["metadata"].get("tags", []) for c in nb) == 1
-    assert any("".join(c["source"]).startswith("## Summary") for c in nb[:i])
+    assert_check_your_understanding(path)

@@ -21,7 +21,7 @@ from convmixer_lab.exercises.core import NotAnswered
 from convmixer_lab.model import BLOCKS, Residual
 from convmixer_lab.texts import set_language, t
 from convmixer_lab.tools.student import student_source
-from tests.helpers import cell_output, cells, code_sources
+from tests.helpers import assert_check_your_understanding, cell_output, cells, code_sources
 
 
 NB04 = Path(__file__).resolve().parents[2] / "notebooks" / "04_full_model.ipynb"
@@ -96,15 +96,7 @@ def test_exercises_of_every_kind_and_predictions_before_measurements():
 
 
 def test_check_your_understanding_then_instructor_answers():
-    nb = cells(NB04)
-    i = next(i for i, c in enumerate(nb) if "".join(c["source"]).startswith("## Check your understanding"))
-    questions = re.findall(r"^\d+\. ", "".join(nb[i]["source"]), flags=re.M)
-    assert 5 <= len(questions) <= 8
-    answers = nb[i + 1]
-    assert answers["cell_type"] == "markdown" and answers["metadata"].get("tags") == ["instructor"]
-    assert len(re.findall(r"^\d+\. ", "".join(answers["source"]), flags=re.M)) == len(questions)
-    assert sum("instructor" in c["metadata"].get("tags", []) for c in nb) == 1
-    assert any("".join(c["source"]).startswith("## Summary") for c in nb[:i])
+    assert_check_your_understanding(NB04)
 
 
 def test_04_build_exercise_leaves_every_body_line_blank_in_the_student_copy():
