@@ -1,10 +1,12 @@
-"""Figures of notebook 04's building blocks: activation functions side by side, and what
-BatchNorm does to the values of each channel."""
+"""Figures of notebook 04's building blocks: activation functions side by side, what BatchNorm
+does to the values of each channel, and the paper's layer beside the tutorial's."""
 
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
 
 from convmixer_lab.plot._common import COLORS, as_array, check_nonempty, subplots
 
@@ -46,5 +48,52 @@ def channel_histograms(before: object, after: object,
                     color=COLORS[c % len(COLORS)], label=f"channel {c}")
         ax.set(title=title, xlabel="value", ylabel="count")
         ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# Each layer's steps from input to output, named after its modules ("+ z": the residual add).
+# Steps with the same name are one module: the tutorial's BatchNorm "norm" is used twice.
+BLOCK_STEPS = {
+    "paper: ConvMixerLayer": ["input z", "conv k x k (depthwise)", "GELU (act1)", "BatchNorm (norm1)",
+                              "+ z", "conv 1x1 (pointwise)", "GELU (act2)", "BatchNorm (norm2)", "output"],
+    "tutorial: TutorialConvMixerLayer": [
+        "input z", "conv k x k (depthwise_conv)", "GELU (activation)", "BatchNorm (norm)",
+        "conv 1x1 (pointwise_conv)", "GELU (activation)", "BatchNorm (norm)", "+ z", "output"],
+}
+
+
+def _block_column(ax: Axes, steps: list[str]) -> None:
+    """One layer's steps as boxes from top to bottom, arrows between them, and the residual as a
+    line from the input around to its "+ z" box; every BatchNorm module in its own colour."""
+    norms = list(dict.fromkeys(s for s in steps if s.startswith("BatchNorm")))
+    ys = np.linspace(0.95, 0.05, len(steps))
+    for name, y in zip(steps, ys):
+        color = COLORS[1 + norms.index(name)] if name in norms else "white"
+        color = "#dddddd" if name.startswith("conv") else color
+        ax.add_patch(FancyBboxPatch((0.15, y - 0.035), 0.5, 0.07, boxstyle="round,pad=0.005",
+                                    facecolor=color, edgecolor="black", label=name))
+        shown = name[:-1] + ", used twice)" if steps.count(name) > 1 else name  # one module, two calls
+        ax.text(0.4, y, shown, ha="center", va="center", fontsize=8)
+    for top, bottom in zip(ys, ys[1:]):
+        ax.annotate("", xy=(0.4, bottom + 0.037), xytext=(0.4, top - 0.037),
+                    arrowprops=dict(arrowstyle="->"))
+    y_in, y_add = ys[0], ys[steps.index("+ z")]
+    ax.plot([0.65, 0.85, 0.85], [y_in, y_in, y_add], color=COLORS[0], linewidth=2, label="residual")
+    ax.annotate("", xy=(0.655, y_add), xytext=(0.85, y_add),
+                arrowprops=dict(arrowstyle="->", color=COLORS[0], linewidth=2))
+    ax.text(0.88, (y_in + y_add) / 2, "residual", rotation=90, va="center", color=COLORS[0], fontsize=8)
+    ax.set(xlim=(0, 1), ylim=(0, 1))
+    ax.axis("off")
+
+
+def block_diagrams(title: str = "The paper's ConvMixer layer beside the tutorial's") -> Figure:
+    """The paper's layer beside the tutorial's (``BLOCK_STEPS``): where each BatchNorm sits (one
+    colour per BatchNorm module) and what the residual goes around."""
+    fig, axes = subplots(1, len(BLOCK_STEPS), figsize=(8, 5))
+    for ax, (name, steps) in zip(axes, BLOCK_STEPS.items()):
+        _block_column(ax, steps)
+        ax.set_title(name, fontsize=10)
+    fig.suptitle(title)
     fig.tight_layout()
     return fig

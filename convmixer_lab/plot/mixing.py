@@ -1,8 +1,10 @@
 """Figures of notebook 02 (depthwise vs pointwise): what a depthwise kernel does to its channel,
-where one changed input value shows up, how the receptive field grows, and parameter bars."""
+where one changed input value shows up, a separable pair's kernels as a standard convolution's,
+how the receptive field grows, and parameter bars."""
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -11,6 +13,7 @@ from matplotlib.patches import Rectangle
 from convmixer_lab.checks import check_int, check_positive_int
 from convmixer_lab.plot._common import (
     COLORS,
+    DPI,
     as_array,
     check_nonempty,
     check_pair,
@@ -147,5 +150,36 @@ def conv_param_bars(counts: dict[str, int], ax: Axes | None = None,
     ax.set_ylim(top=max(counts.values()) * 8)
     ax.set(title=title, ylabel="parameters", xlabel="convolution")
     ax.tick_params(axis="x", labelsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def rank_one_kernels(depthwise: object, pointwise: object, kernels: object, channel: int) -> Figure:
+    """What one input channel ``channel`` of a separable pair looks like as a standard convolution:
+    its depthwise kernel D [k, k], its pointwise weights P [c_out] (one number per output channel)
+    and the c_out kernels [c_out, k, k] that a standard convolution uses for that channel, each
+    drawn on one signed scale (white 0). For a separable pair every kernel is P[o] x D."""
+    d, p, w = as_array(depthwise), as_array(pointwise).ravel(), as_array(kernels)
+    if d.ndim != 2 or w.ndim != 3 or w.shape[1:] != d.shape or len(p) != len(w):
+        raise ValueError(f"depthwise must be [k, k], pointwise [c_out] and kernels [c_out, k, k], got "
+                         f"{d.shape}, {p.shape} and {w.shape}")
+    columns = -(-len(w) // 2)  # the kernels in two rows
+    fig = plt.figure(figsize=(2.6 + 0.85 * columns, 3.4), dpi=DPI)
+    grid = fig.add_gridspec(2, columns + 2, width_ratios=[2.2, 0.6] + [1] * columns)
+    for spec, values, title in [(grid[:, 0], d, f"D[{channel}]: depthwise\nkernel"),
+                                (grid[:, 1], p[:, None], f"P[:, {channel}]")]:
+        ax = fig.add_subplot(spec)
+        limit = float(np.abs(values).max()) or 1.0
+        ax.imshow(values, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
+        ax.set(title=title, xticks=[], yticks=range(len(p)) if values.shape[1] == 1 else [])
+        ax.tick_params(labelsize=6)
+    limit = float(np.abs(w).max()) or 1.0
+    for o, kernel in enumerate(w):
+        ax = fig.add_subplot(grid[o // columns, 2 + o % columns], label="kernel")
+        ax.imshow(kernel, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
+        ax.set_title(f"out {o}\n{p[o]:+.2f} x D", fontsize=7)
+        ax.set(xticks=[], yticks=[])
+    fig.suptitle(f"Input channel {channel}: the standard convolution's {len(w)} kernels, each D[{channel}] "
+                 f"scaled by one P")
     fig.tight_layout()
     return fig

@@ -185,3 +185,24 @@ def test_figures_are_drawn_at_80_dpi_so_stored_pngs_stay_small():
     fig = plot.patch_grid(np.zeros((28, 28)), 7)
     assert fig.dpi == 80 and tuple(fig.get_size_inches()) == (4.5, 4.5)
     assert plot.feature_maps(torch.randn(2, 3, 3), [0, 1], "t").dpi == 80
+
+
+def test_rank_one_kernels_draws_d_p_and_each_output_kernel_on_one_signed_scale():
+    d = torch.tensor([[0.0, 1.0], [-2.0, 0.5]])
+    p = torch.tensor([1.0, -0.5, 3.0])
+    kernels = p[:, None, None] * d  # [3, 2, 2]: what a standard conv built from the pair holds
+    fig = plot.rank_one_kernels(d, p, kernels, channel=4)
+    left, column, *outs = fig.axes
+    assert left.get_title() == "D[4]: depthwise\nkernel" and column.get_title() == "P[:, 4]"
+    assert np.array_equal(left.images[0].get_array(), d.numpy())
+    assert np.array_equal(column.images[0].get_array(), p.numpy()[:, None])
+    assert [ax.get_label() for ax in outs] == ["kernel"] * 3
+    assert [ax.get_title() for ax in outs] == ["out 0\n+1.00 x D", "out 1\n-0.50 x D", "out 2\n+3.00 x D"]
+    for ax, kernel in zip(outs, kernels):
+        assert np.array_equal(ax.images[0].get_array(), kernel.numpy())
+        assert ax.images[0].get_clim() == (-6.0, 6.0)  # one scale for all kernels: 3 x |-2|
+        assert ax.images[0].get_cmap().name == "RdBu_r"
+    assert fig.dpi == 80
+    assert fig._suptitle.get_text().startswith("Input channel 4: the standard convolution's 3 kernels")
+    with pytest.raises(ValueError, match=r"depthwise must be \[k, k\], pointwise \[c_out\] and kernels"):
+        plot.rank_one_kernels(d, p[:2], kernels, channel=0)

@@ -114,3 +114,37 @@ def test_channel_histograms_one_histogram_per_channel_and_panel():
     with pytest.raises(ValueError, match="two \\[N, C, H, W\\] batches of one shape"):
         plot.channel_histograms(before, after[:, :2])
     plt.close(fig)
+
+
+def test_block_diagrams_one_colour_per_batchnorm_module_and_the_residual_where_it_goes():
+    from matplotlib.patches import FancyBboxPatch
+    fig = plot.block_diagrams(title="blocks")
+    paper, tutorial = fig.axes
+    assert fig._suptitle.get_text() == "blocks"
+    assert paper.get_title() == "paper: ConvMixerLayer"
+    assert tutorial.get_title() == "tutorial: TutorialConvMixerLayer"
+
+    def boxes(ax):
+        return {p.get_label(): p for p in ax.patches if isinstance(p, FancyBboxPatch)}
+
+    def residual_ends(ax):  # the line from the input down to the "+ z" box: its top and bottom y
+        line, = [line for line in ax.get_lines() if line.get_label() == "residual"]
+        return line.get_ydata()[0], line.get_ydata()[-1]
+
+    def centre(box):
+        return box.get_y() + box.get_height() / 2
+
+    p, t = boxes(paper), boxes(tutorial)
+    assert p["BatchNorm (norm1)"].get_facecolor() != p["BatchNorm (norm2)"].get_facecolor()
+    assert [text.get_text() for text in tutorial.texts].count("BatchNorm (norm, used twice)") == 2
+    assert [text.get_text() for text in paper.texts if "BatchNorm" in text.get_text()] == [
+        "BatchNorm (norm1)", "BatchNorm (norm2)"]
+    # paper: the residual ends above the pointwise conv; tutorial: below the second BatchNorm
+    top, bottom = residual_ends(paper)
+    assert top == pytest.approx(centre(p["input z"])) and bottom == pytest.approx(centre(p["+ z"]))
+    assert centre(p["BatchNorm (norm1)"]) > bottom > centre(p["conv 1x1 (pointwise)"])
+    top, bottom = residual_ends(tutorial)
+    assert centre(t["conv 1x1 (pointwise_conv)"]) > centre(t["+ z"]) == pytest.approx(bottom)
+    texts = [text.get_text() for text in tutorial.texts]
+    assert texts[6:8] == ["BatchNorm (norm, used twice)", "+ z"]  # the add comes after the 2nd use
+    plt.close(fig)
