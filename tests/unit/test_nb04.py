@@ -225,8 +225,8 @@ NEAR_MISSES = {  # name: (builder, words the feedback must contain)
     "no residual": (make(residual="none"), "the residual is missing"),
     "residual before BN1": (make(residual="early"), "added too early"),
     "residual around the pointwise half": (make(residual="pointwise"), "goes around the pointwise half"),
-    "extra residual z' after BN2": (make(residual="extra z'"), "layer 0 adds z' (the pointwise"),
-    "extra residual z after BN2": (make(residual="extra z"), "an extra residual: layer 0 adds its input z"),
+    "extra residual z' after BN2": (make(residual="extra z'"), "layer 1 adds z' (the pointwise"),
+    "extra residual z after BN2": (make(residual="extra z"), "an extra residual: layer 1 adds its input z"),
     "one BatchNorm shared": (make(shared=True), "used twice"),
     "missing GELU": (make(gelu=False), "GELU is missing"),
     "GELU after BatchNorm": (make(bn_first=True), "GELU comes after"),
@@ -239,7 +239,7 @@ NEAR_MISSES = {  # name: (builder, words the feedback must contain)
     "padding 3 for k = 5": (make(padding=3), "turns the 5x5 grid into 7x7"),
     "stem stride 1": (make(stem_stride=1), "has stride (1, 1), expected (3, 3)"),
     "missing BN1": (make(bn1=False), "first BatchNorm (BN1) is missing"),
-    "depth ignored": (make(depth=1), "layer 1's depthwise convolution is missing"),
+    "depth ignored": (make(depth=1), "layer 2's depthwise convolution is missing"),
     "depth fixed at 2": (make(depth=2), "second setting (dim=6, depth=3"),
     "max pooling": (make(pool="max"), "AVERAGE pooling"),
     "no pooling, Linear sized for it": (make(pool=None), "pool the grid first"),
@@ -320,7 +320,7 @@ NEAR_MISSES.update({  # the checker's other sentences (each is printed, so each 
                         "parameters in GroupNorm"),
     "dilated depthwise": (edited(_dilated_depthwise), "gives a different output"),
     "images doubled": (edited(lambda m, dim: [Apply(_double), *m]), "should receive the images as they are"),
-    "layer 0's input doubled": (edited(lambda m, dim: [*m[:3], Apply(_double), *m[3:]]),
+    "layer 1's input doubled": (edited(lambda m, dim: [*m[:3], Apply(_double), *m[3:]]),
                                 "receives a different input than in the package's model; compare the order"),
     "pooled features doubled": (edited(lambda m, dim: [*m[:-1], Apply(_double), m[-1]]),
                                 "should receive the average of each channel"),
@@ -372,10 +372,10 @@ def refused_with_zh(build, capsys) -> str:
 
 @pytest.mark.parametrize("name,words", [
     ("residual around both convolutions", "残差绕过了两个卷积（教程的放法）"),
-    ("depth ignored", "第 1 层的深度卷积缺失：第 0 层的第二个 BatchNorm（BN2）之后应该是一个卷积"),
+    ("depth ignored", "第 2 层的深度卷积缺失：第 1 层的第二个批归一化层（BN2）之后应该是一个卷积"),
     ("depth fixed at 2", "用检查程序的第二组设置（dim=6, depth=3"),
     ("a convolution after the classifier", "在分类器之后，你的模型还运行了另一个卷积"),
-    ("a BatchNorm after the classifier", "还运行了另一个 BatchNorm"),
+    ("a BatchNorm after the classifier", "还运行了另一个批归一化层"),
     ("a wrong BatchNorm after the classifier", "一个 nn.BatchNorm2d是 BatchNorm2d(5)，收到的却是 4 个通道"),
 ])
 def test_build_check_speaks_chinese(name, words, capsys):
@@ -480,4 +480,4 @@ def test_build_check_leaves_the_random_state_and_the_threads_alone():
     compare_with_package(make(residual="both"))
     compare_with_package(nb04.paper_listing)
     assert torch.equal(torch.get_rng_state(), state) and torch.get_num_threads() == threads
-    assert CONFIG["depth"] >= 2  # layer 0's residual placement is judged by layer 1's input
+    assert CONFIG["depth"] >= 2  # layer 1's residual placement is judged by layer 2's input
