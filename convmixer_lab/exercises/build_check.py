@@ -43,7 +43,8 @@ PARTS = {"stem": ("convolution", "04.4.role.stem"), "stem_norm": ("BatchNorm", "
 
 @dataclass(frozen=True)
 class Role:
-    """One call of the paper's ConvMixer: its part, its mixer layer and that layer's first call (input z)."""
+    """One call of the paper's ConvMixer: its part, its mixer layer (counted from 1, as the prose counts)
+    and that layer's first call (input z)."""
 
     part: str
     layer: int | None = None
@@ -57,7 +58,7 @@ class Role:
 def paper_roles(depth: int) -> list[Role]:
     """The role of each call of the paper's ConvMixer with ``depth`` layers, in the order they run."""
     roles = [Role("stem"), Role("stem_norm")]
-    for layer in range(depth):
+    for layer in range(1, depth + 1):
         first = len(roles)
         roles += [Role(part, layer, first) for part in ("depthwise", "bn1", "pointwise", "bn2")]
     return roles + [Role("classifier")]
