@@ -23,6 +23,7 @@ from convmixer_lab.model import ConvMixer
 from convmixer_lab.receptive import convmixer_receptive_field, inputs_seen, layers_to_see_all, receptive_field
 from convmixer_lab.separable import combined_weight, fit_to_standard, nearest_separable, relative_error
 from convmixer_lab.texts import set_language
+from tests.helpers import cell_output
 
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -140,3 +141,15 @@ def test_notebook_02_no_longer_claims_the_same_outputs():
     assert "restricted" in text and "非常接近" in text
     code = "\n".join(source(c) for c in cells(NB02) if c["cell_type"] == "code")
     assert code.count("fit_to_standard(") == 1  # one call: it takes seconds
+
+
+def test_notebook_02_draws_the_rank_1_kernels_and_checks_them_against_a_standard_conv():
+    out = cell_output(NB02, "plot.rank_one_kernels(")
+    assert out.splitlines() == ["drawn kernels == the standard conv's weight[:, 0]: True",
+                                "each drawn kernel == P[o, 0] * D[0]: True",
+                                "standard conv built from them == depthwise then pointwise: True"]
+    nb = cells(NB02)
+    figure = next(i for i, c in enumerate(nb) if "plot.rank_one_kernels(" in source(c))
+    rank = next(i for i, c in enumerate(nb) if "matrix_rank" in source(c))
+    combined = next(i for i, c in enumerate(nb) if "W_sep = combined_weight(" in source(c))
+    assert combined < figure < rank  # drawn once W_sep exists, before the rank is measured

@@ -119,3 +119,14 @@ def test_04_describes_the_checks_two_settings():
         assert (f"h = {config['dim']}, d = {config['depth']}, k = {config['kernel_size']}, "
                 f"p = {config['patch_size']}, {config['num_classes']} classes, {config['in_channels']} input "
                 "channel") in text
+
+
+def test_04_shows_the_pointwise_half_has_no_skip_and_draws_both_blocks_where_it_compares_them():
+    assert cell_output(NB04, "half_off.norm2.weight.zero_()") == (
+        "BN2 with gamma = 0: the layer outputs all zeros: True\n")
+    nb = cells(NB04)
+    text = ["".join(c["source"]) for c in nb]
+    section = {n: next(i for i, s in enumerate(text) if f"\n## {n}." in "\n" + s) for n in (4, 5, 6, 7)}
+    assert "has no skip, so it cannot turn itself\n   off" in text[section[4]]
+    assert section[5] < next(i for i, s in enumerate(text) if "half_off" in s) < section[6]
+    assert section[6] < next(i for i, s in enumerate(text) if "plot.block_diagrams()" in s) < section[7]
