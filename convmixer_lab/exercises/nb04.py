@@ -1,5 +1,6 @@
 """Exercises of notebook 04 (the full model); texts in ``texts/nb04.toml``; 04.4 is judged by ``build_check``.
-Nothing here runs a model at import time (the tests measure the answers with the helpers below)."""
+Nothing here runs a model at import time (tests/unit/test_nb04.py and tests/notebooks/test_nb04_stored.py
+measure the answers on real modules)."""
 
 from __future__ import annotations
 
@@ -15,41 +16,13 @@ from convmixer_lab.model import ConvMixer, ConvMixerLayer, PatchEmbedding, Resid
 from convmixer_lab.texts import Text, t
 
 
-def running_mean_fraction(steps: int = 10, momentum: float = 0.1) -> float:
-    """The fraction of the batch mean a fresh BatchNorm2d's running mean reaches after ``steps`` calls."""
-    g = torch.Generator().manual_seed(0)
-    shift = torch.tensor([2.0, -1.0, 5.0], dtype=torch.float64).view(1, 3, 1, 1)  # channel means
-    x = torch.randn(4, 3, 5, 5, generator=g, dtype=torch.float64) + shift
-    norm = nn.BatchNorm2d(3, momentum=momentum, dtype=torch.float64)
-    with torch.no_grad():
-        for _ in range(steps):
-            norm(x)
-    return (norm.running_mean / x.mean((0, 2, 3))).mean().item()
-
-
-def tutorial_stds(depth: int, dim: int = 16) -> list[float]:
-    """Std of the activations after each tutorial layer, exactly as notebook 04's experiment cell."""
-    x = torch.randn(4, dim, 8, 8, generator=torch.Generator().manual_seed(0))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        net = ConvMixer(dim, depth, kernel_size=3, patch_size=1, num_classes=0, in_channels=dim,
-                        block="tutorial")
-    stds = []
-    with torch.no_grad():
-        z = net.patch_embedding(x)
-        for layer in net.mixer_layers:
-            z = layer(z)
-            stds.append(z.std().item())
-    return stds
-
-
 def _macs(patch_size: int) -> int:
     with torch.device("meta"):
         return total_macs(ConvMixer(1536, 20, kernel_size=9, patch_size=patch_size))
 
 
 MOMENTUM, STEPS = 0.1, 10
-FRACTION = round(1 - (1 - MOMENTUM) ** STEPS, 4)  # tests check it against running_mean_fraction()
+FRACTION = round(1 - (1 - MOMENTUM) ** STEPS, 4)  # test_nb04 checks it on a real BatchNorm2d
 LEFT = round((1 - MOMENTUM) ** STEPS, 4)  # the part of the way still to go
 MAC_RATIO_P14 = round(_macs(7) / _macs(14), 2)
 
