@@ -1,10 +1,12 @@
-"""Figures of notebooks 03 and 04 (parameter count, full model): bars comparing a few costs, the
-parameters of each stage of a ConvMixer, and where each configuration keeps its parameters."""
+"""Figures of notebooks 03 and 04 (parameter count, full model): bars comparing a few costs, a
+roofline of measured layers, the parameters of each stage of a ConvMixer, and where each
+configuration keeps its parameters."""
 
 from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from convmixer_lab.counting import Stage, group_repeats
@@ -72,5 +74,31 @@ def config_param_bars(tables: dict[str, list[Stage]],
     ax.set_ylim(0, max(bottom) * 1.15)
     ax.set(title=title, xlabel="configuration (h/d, patch p, kernel k)", ylabel="parameters (millions)")
     ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def roofline_points(points: dict[str, tuple[float, float]], bandwidths: dict[str, float], peak: float,
+                    title: str = "Roofline of this machine") -> Figure:
+    """Each layer as a point at (arithmetic intensity in MACs per byte, measured GMAC/s) under its
+    roofs, on log-log axes: one line per bandwidth (GB/s), ``min(intensity * bandwidth, peak)``, where
+    ``peak`` (GMAC/s) is the arithmetic rate, e.g. a large matrix product's."""
+    check_nonempty("points", points, "layer (name: (MACs per byte, GMAC/s))")
+    check_nonempty("bandwidths", bandwidths, "bandwidth (name: GB/s)")
+    numbers = [v for pair in points.values() for v in pair] + list(bandwidths.values()) + [peak]
+    if min(numbers) <= 0:
+        raise ValueError("points, bandwidths and peak must be positive (log axes): measure them again")
+    lowest, highest = min(i for i, _ in points.values()), max(i for i, _ in points.values())
+    x = np.geomspace(lowest / 2, highest * 2, 200)
+    fig, ax = subplots(figsize=(6.5, 4))
+    for (name, bandwidth), style in zip(bandwidths.items(), ["-", "--", ":"] * len(bandwidths)):
+        ax.plot(x, np.minimum(x * bandwidth, peak), style, color="0.3",
+                label=f"{name} ({bandwidth:.1f} GB/s)")
+    for (name, (per_byte, rate)), color in zip(points.items(), COLORS * len(points)):
+        ax.plot(per_byte, rate, "o", color=color)
+        ax.annotate(name, (per_byte, rate), textcoords="offset points", xytext=(5, -12), fontsize=8)
+    ax.set(xscale="log", yscale="log", title=title, xlabel="arithmetic intensity (MACs per byte moved)",
+           ylabel="GMAC per second")
+    ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
