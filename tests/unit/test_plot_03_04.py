@@ -58,15 +58,18 @@ def test_roofline_points_draw_one_roof_per_bandwidth_and_one_point_per_layer():
     fig = plot.roofline_points(points, {"main memory": 8.0, "caches": 80.0}, peak=25.0, title="roofs")
     ax = fig.axes[0]
     assert (ax.get_xscale(), ax.get_yscale(), ax.get_title()) == ("log", "log", "roofs")
-    roofs, dots = ax.lines[:2], ax.lines[2:]
+    roofs, flat, dots = ax.lines[:2], ax.lines[2], ax.lines[3:]
     for roof, bandwidth in zip(roofs, (8.0, 80.0)):  # min(intensity x bandwidth, peak) at every x
         x, y = roof.get_data()
         assert y == pytest.approx([min(v * bandwidth, 25.0) for v in x])
-        assert x[0] == pytest.approx(1.1 / 2) and x[-1] == pytest.approx(39.4 * 2)
+        # from below the caches' knee (25 / 80) to beyond the last layer: both knees are drawn
+        assert x[0] == pytest.approx(25 / 80 / 2) and x[-1] == pytest.approx(39.4 * 6)
+    assert list(flat.get_ydata()) == [25.0, 25.0]
     assert [tuple(d.get_xydata()[0]) for d in dots] == list(points.values())
     assert [t.get_text() for t in ax.texts] == list(points)
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "main memory (8.0 GB/s)", "caches (80.0 GB/s)"]
+        "main memory (8.0 GB/s)", "caches (80.0 GB/s)", "matrix product (25.0 GMAC/s)"]
+    assert ax.get_ylim()[0] < 25 / 80 / 2 * 8.0 and ax.get_ylim()[1] > 25.0  # every roof and point shows
     plt.close(fig)
 
 
