@@ -60,11 +60,11 @@ def test_the_numbers_the_prose_takes_from_cells_are_printed_or_in_the_code():
     assert "ConvMixer-768 layer, depthwise half: 6.0% of the MACs" in printed
     source = "\n".join(code_sources(NB03))
     for code in ("batch = 8", "torch.randn(4, 768, 32, 32)", "for _ in range(11):",
-                 "copy_rate(32 * 2**20, 1)", "copy_rate(64 * 2**10, 100)", "torch.randn(1536, 1536)"):
+                 "copy_rate(32 * 2**20, 1)", "copy_rate(64 * 2**10, 100)", "torch.randn(1024, 1024)"):
         assert code in source, code
     assert 4 * 32 * 2**20 == 128 * 2**20 and 4 * 64 * 2**10 == 256 * 2**10  # 128 MB, 256 KB of float32
     for path in (NB03, ZH03):
-        assert all(s in markdown(path) for s in ("128 MB", "256 KB", "100", "1536"))
+        assert all(s in markdown(path) for s in ("128 MB", "256 KB", "100", "1024 x 1024"))
 
 
 def test_every_timed_cell_is_left_out_of_nbvals_comparison_and_the_marker_is_explained_first():
@@ -80,11 +80,12 @@ def test_every_timed_cell_is_left_out_of_nbvals_comparison_and_the_marker_is_exp
     assert explained == first_use - 1  # in the markdown cell just before the first timing cell
 
 
-def test_gmac_per_second_is_defined_before_its_first_use():
+def test_gmac_per_second_is_defined_where_it_first_appears_and_before_the_timings():
     sources = ["".join(c["source"]) for c in cells(NB03)]
-    first = next(i for i, s in enumerate(sources) if "GMAC/s" in s and "perf_counter" in s)
+    assert "GMAC/s (billions of MACs per\n  second)" in next(s for s in sources if "GMAC/s" in s)
+    timed = next(i for i, s in enumerate(sources) if "GMAC/s" in s and "perf_counter" in s)
     defined = next(i for i, s in enumerate(sources) if "**GMAC/s**" in s)
-    assert defined < first and "billions" in sources[defined]
+    assert defined < timed and "MACs divided by its time in seconds, in billions" in sources[defined]
 
 
 def test_no_claim_that_a_machine_s_timings_decide_and_the_mac_fact_of_01_and_04_is_not_asked_again():
