@@ -93,10 +93,10 @@ define("03.3", kind="predict", answer=DEPTHWISE_MAC_SHARE, fields=_SHARE,
            round((100 - DEPTHWISE_MAC_SHARE) / 100, 3): "03.3.pointwise_fraction",
        }, DEPTHWISE_MAC_SHARE, _SHARE))
 
-# --- 03.4 why: depthwise speed ----------------------------------------------------------------------
+# --- 03.4 why: a layer above its main-memory roof (true whatever the machine measured) ---------------
 
-define("03.4", kind="why", answer="d", options="abcd",
-       fields=dict(depthwise_params=MIXER_H * MIXER_K ** 2 + MIXER_H))
+_DW_BYTES = 4 * (2 * 8 * C_IN * SIZE * SIZE + K * K * C_IN)  # batch 8: input, weights, output
+define("03.4", kind="why", answer="c", options="abcd", fields=dict(depthwise_mb=_DW_BYTES / 1e6))
 
 # --- 03.5 experiment (optional section): intensity and batch size -----------------------------------
 

@@ -1,10 +1,12 @@
-"""Figures of notebooks 03 and 04 (parameter count, full model): bars comparing a few costs, the
-parameters of each stage of a ConvMixer, and where each configuration keeps its parameters."""
+"""Figures of notebooks 03 and 04 (parameter count, full model): bars comparing a few costs, a
+roofline of measured layers, the parameters of each stage of a ConvMixer, and where each
+configuration keeps its parameters."""
 
 from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from convmixer_lab.counting import Stage, group_repeats
@@ -72,5 +74,35 @@ def config_param_bars(tables: dict[str, list[Stage]],
     ax.set_ylim(0, max(bottom) * 1.15)
     ax.set(title=title, xlabel="configuration (h/d, patch p, kernel k)", ylabel="parameters (millions)")
     ax.legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def roofline_points(points: dict[str, tuple[float, float]], bandwidths: dict[str, float], peak: float,
+                    title: str = "Roofline of this machine") -> Figure:
+    """Each layer as a point at (arithmetic intensity in MACs per byte, measured GMAC/s) under its
+    roofs, on log-log axes: one line per bandwidth (GB/s), ``min(intensity * bandwidth, peak)``, where
+    ``peak`` (GMAC/s) is the arithmetic rate, e.g. a large matrix product's. The intensity axis spans
+    the layers and every roof's knee (where intensity * bandwidth reaches the peak)."""
+    check_nonempty("points", points, "layer (name: (MACs per byte, GMAC/s))")
+    check_nonempty("bandwidths", bandwidths, "bandwidth (name: GB/s)")
+    numbers = [v for pair in points.values() for v in pair] + list(bandwidths.values()) + [peak]
+    if min(numbers) <= 0:
+        raise ValueError("points, bandwidths and peak must be positive (log axes): measure them again")
+    knees = [peak / bandwidth for bandwidth in bandwidths.values()]
+    intensities = [i for i, _ in points.values()]
+    x = np.geomspace(min(intensities + knees) / 2, max(intensities + knees) * 6, 200)  # room for names
+    fig, ax = subplots(figsize=(6.5, 4))
+    for (name, bandwidth), style in zip(bandwidths.items(), ["-", "--", ":"] * len(bandwidths)):
+        ax.plot(x, np.minimum(x * bandwidth, peak), style, color="0.3",
+                label=f"{name} ({bandwidth:.1f} GB/s)")
+    ax.axhline(peak, color="0.7", linewidth=4, zorder=0, label=f"matrix product ({peak:.1f} GMAC/s)")
+    for (name, (per_byte, rate)), color in zip(points.items(), COLORS * len(points)):
+        ax.plot(per_byte, rate, "o", color=color)
+        ax.annotate(name, (per_byte, rate), textcoords="offset points", xytext=(5, -12), fontsize=8)
+    lowest = min([rate for _, rate in points.values()] + [x[0] * min(bandwidths.values())])
+    ax.set(xscale="log", yscale="log", title=title, xlabel="arithmetic intensity (MACs per byte moved)",
+           ylabel="GMAC per second", ylim=(lowest / 3, max(peak, *(r for _, r in points.values())) * 3))
+    ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     return fig

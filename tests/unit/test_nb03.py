@@ -107,7 +107,7 @@ def test_03_choice_options_do_not_give_the_answer_away_by_length(key):
 
 
 def test_03_choice_answers_differ():
-    assert (exercise("03.4").answer, exercise("03.5").answer) == ("d", "a")
+    assert (exercise("03.4").answer, exercise("03.5").answer) == ("c", "a")
 
 
 def test_03_5_answer_is_what_the_intensities_show(capsys):

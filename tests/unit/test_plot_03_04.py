@@ -53,6 +53,37 @@ def test_comparison_bars_label_each_value():
     plt.close(fig)
 
 
+def test_roofline_points_draw_one_roof_per_bandwidth_and_one_point_per_layer():
+    points = {"depthwise 3x3": (1.1, 22.3), "pointwise 1x1": (39.4, 8.4)}
+    fig = plot.roofline_points(points, {"main memory": 8.0, "caches": 80.0}, peak=25.0, title="roofs")
+    ax = fig.axes[0]
+    assert (ax.get_xscale(), ax.get_yscale(), ax.get_title()) == ("log", "log", "roofs")
+    roofs, flat, dots = ax.lines[:2], ax.lines[2], ax.lines[3:]
+    for roof, bandwidth in zip(roofs, (8.0, 80.0)):  # min(intensity x bandwidth, peak) at every x
+        x, y = roof.get_data()
+        assert y == pytest.approx([min(v * bandwidth, 25.0) for v in x])
+        # from below the caches' knee (25 / 80) to beyond the last layer: both knees are drawn
+        assert x[0] == pytest.approx(25 / 80 / 2) and x[-1] == pytest.approx(39.4 * 6)
+    assert list(flat.get_ydata()) == [25.0, 25.0]
+    assert [tuple(d.get_xydata()[0]) for d in dots] == list(points.values())
+    assert [t.get_text() for t in ax.texts] == list(points)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "main memory (8.0 GB/s)", "caches (80.0 GB/s)", "matrix product (25.0 GMAC/s)"]
+    assert ax.get_ylim()[0] < 25 / 80 / 2 * 8.0 and ax.get_ylim()[1] > 25.0  # every roof and point shows
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("points,bandwidths,peak,message", [
+    ({}, {"main memory": 8.0}, 25.0, "points must hold at least one layer"),
+    ({"a": (1.0, 2.0)}, {}, 25.0, "bandwidths must hold at least one bandwidth"),
+    ({"a": (1.0, 0.0)}, {"main memory": 8.0}, 25.0, "must be positive"),
+    ({"a": (1.0, 2.0)}, {"main memory": 8.0}, -1.0, "must be positive"),
+])
+def test_roofline_points_refuse_what_log_axes_cannot_draw(points, bandwidths, peak, message):
+    with pytest.raises(ValueError, match=message):
+        plot.roofline_points(points, bandwidths, peak)
+
+
 def test_stage_param_bars_draw_identical_layers_as_one_bar():
     with torch.device("meta"):
         rows = stage_table(ConvMixer(1536, 20, 9, 7), 224)
