@@ -36,9 +36,9 @@ RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, flags), use) for p, f
     (r"配方", 0, "训练方案"),
     (r"墙上时间|墙钟时间", 0, "挂钟时间"),
     (r"轮次", 0, "轮（epoch） at first use, then 轮"),
-    (r"(?<!批归一化（)(?<!批归一化\()BatchNorm", 0,
+    (r"(?<!批归一化（)(?<!批归一化\()(?<![\w.])BatchNorm(?![\w(])", re.A,
      "批归一化 (BatchNorm only in code, or as 批归一化（BatchNorm） at first use)"),
-    (r"(?<![A-Za-z_])norm(?![A-Za-z_0-9])", re.I, "批归一化 (\"norm\" is not a Chinese noun)"),
+    (r"(?<![\w.])norm(?![\w(])", re.I | re.A, "批归一化 (\"norm\" is not a Chinese noun)"),
     (r"(?<![A-Za-z_])notebooks?(?![A-Za-z_])", re.I, "笔记本 (file names and links are fine)"),
     (r"§\s*\d*", 0, "第 N 节"),
     (r"检查你的理解", 0, "检验你的理解"),
@@ -50,8 +50,15 @@ RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, flags), use) for p, f
     (r"少\s*[\d.,一二两三四五六七八九十百几]+\s*倍", 0, "只有原来的 1/N, or 原来是现在的 N 倍"),
     (r"次\s*MACs?(?![A-Za-z])", 0, "N 次乘加"),
     (r"第\s*0\s*层", 0, "layers counted from 1: 第 1 层"),
-    (rf"(?<=[{CJK}])\s*[,:;?]\s*(?=[{CJK}])", 0, "full-width ，：；？ between Chinese characters"),
 ]]
+# Half-width punctuation between Chinese characters, outside tuples written in half-width brackets,
+# "(通道, 行, 列)" or "[高, 宽, RGB]", which are notation, as in code.
+PUNCTUATION = (re.compile(rf"(?<=[{CJK}])\s*[,:;?]\s*(?=[{CJK}])"),
+               "full-width ，：；？ between Chinese characters")
+# The gloss at first use, "批归一化（BatchNorm）" (also "**批归一化**（BatchNorm，`nn.BatchNorm2d`）"): its
+# parenthesis may name BatchNorm.
+_GLOSS = re.compile(r"(批归一化(?:\*\*|层)?)（[^（）\n]*）")
+_TUPLE = re.compile(r"\([^()（）\n，。]*\)|\[[^\[\]（）\n，。]*\]")
 
 _FENCE = re.compile(r"^ {0,3}(```|~~~).*?^ {0,3}\1[^\n]*$", re.MULTILINE | re.DOTALL)
 _CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
@@ -79,9 +86,10 @@ def prose(text: str) -> str:
 
 def variants(text: str) -> list[tuple[str, str]]:
     """The rejected variants in the prose of ``text``: (the variant as written, the term to use)."""
-    clean = prose(text)
-    return [(m.group(0).strip() or m.group(0), use)
-            for pattern, use in RULES for m in pattern.finditer(clean)]
+    clean = _GLOSS.sub(r"\1（ ）", prose(text))
+    found = [(m.group(0).strip(), use) for pattern, use in RULES for m in pattern.finditer(clean)]
+    pattern, use = PUNCTUATION
+    return found + [(m.group(0).strip(), use) for m in pattern.finditer(_TUPLE.sub(" ", clean))]
 
 
 def comments(source: str) -> str:
@@ -154,8 +162,9 @@ def test_the_checker_catches_planted_variants_and_ignores_code_links_and_paths(t
     assert variants("它少 4 倍，共 51.1 G 次 MACs") == [("少 4 倍", "只有原来的 1/N, or 原来是现在的 N 倍"),
                                                     ("次 MACs", "N 次乘加")]
     clean = ("代码里写 `nn.BatchNorm2d(h)`、`norm1` 和 `# 头部`，批归一化（BatchNorm）很常见；"
+             "消息里写 nn.BatchNorm2d(dim)、BatchNorm1d 和 self.norm；**批归一化**（BatchNorm，`x`）；"
              "打开 [notebook 01](zh/01_patch_embedding.ipynb) 或 notebooks/zh/03_parameter_count.ipynb。"
-             "时间 {seconds:.1f} s, 比例 1:2；$a,b$；第 1 层；ConvMixer 层；MLP-Mixer 层。\n"
+             "时间 {seconds:.1f} s, 比例 1:2；$a,b$；第 1 层；ConvMixer 层；MLP-Mixer 层；(通道, 行, 列)。\n"
              "```\n外形 = 头部  # §1\n```\n> 教程原文:先切成小块")
     assert variants(clean) == [("notebook", "笔记本 (file names and links are fine)")]  # the link's text
     notebook = nbformat.v4.new_notebook(cells=[
