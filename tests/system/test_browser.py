@@ -6,7 +6,9 @@ folders) opens it in headless Chromium, the notebook is run with Run > Run All C
 checks what a student would see: every code cell ran, no cell shows an error, every figure rendered as
 an image, every widget rendered (no "Error displaying widget"), and moving a slider with the keyboard
 changes a label or a figure. In the Chinese twin, the markdown and the package's printed texts
-(exercises, explorers) show Chinese.
+(exercises, explorers) show Chinese, and so does JupyterLab's own interface: the twin is opened in a
+JupyterLab whose language setting is Simplified Chinese (the pinned jupyterlab-language-pack-zh-CN),
+the English notebooks in one set to English.
 
 Screenshots of each notebook go to build/screenshots/<notebook>/ (git-ignored) before anything is
 asserted, so a failure can be looked at. Needs Debian's `chromium` (or CHROMIUM=/path/to/chrome);
@@ -38,6 +40,14 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 # One Chinese twin (the others share its code and machinery; the twins' drift test covers them all).
 CHINESE = REPO / "notebooks" / "zh" / "01_patch_embedding.ipynb"
 CHINESE_TEXTS = ("分块嵌入", "练习 01.")  # a markdown term, and an exercise's printed verdict
+# JupyterLab's interface per edition: its language setting (a locale) and the menu labels the test
+# clicks or looks for, as that interface shows them (zh_CN: the language pack's translations).
+INTERFACE = {
+    "en": {"Edit": "Edit", "Clear Outputs of All Cells": "Clear Outputs of All Cells", "Run": "Run",
+           "Run All Cells": "Run All Cells", "File": "File", "Settings": "Settings"},
+    "zh_CN": {"Edit": "编辑", "Clear Outputs of All Cells": "清除所有单元格的输出", "Run": "运行",
+              "Run All Cells": "运行所有单元格", "File": "文件", "Settings": "设置"},
+}
 SCREENSHOTS = REPO / "build" / "screenshots"
 RUN_TIMEOUT_S = 1200  # the training notebook runs about a minute alone; CI machines can be slow
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-extensions",
@@ -113,15 +123,17 @@ def is_listening(port: int) -> bool:
 
 
 @contextlib.contextmanager
-def jupyter_lab(root: Path, home: Path, startup_timeout: float = 120) -> Iterator[Lab]:
+def jupyter_lab(root: Path, home: Path, startup_timeout: float = 120, locale: str = "en") -> Iterator[Lab]:
     """Run `python -m jupyter lab` from this environment serving ``root``; private Jupyter folders
-    under ``home``. The server, and every kernel it started, is stopped on exit, even on error."""
+    under ``home``; its interface in ``locale`` ("en", or "zh_CN" with the language pack). The server,
+    and every kernel it started, is stopped on exit, even on error."""
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
                JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), IPYTHONDIR=str(home / "ipython"),
                MPLCONFIGDIR=str(home / "matplotlib"))
     env.pop("MPLBACKEND", None)
-    for plugin, values in LAB_SETTINGS.items():
+    settings = {**LAB_SETTINGS, "@jupyterlab/translation-extension/plugin": {"locale": locale}}
+    for plugin, values in settings.items():
         path = home / "settings" / f"{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values), encoding="utf-8")
@@ -182,19 +194,30 @@ def chromium() -> str:
     return require_chromium()
 
 
-@pytest.fixture(scope="module")
-def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
-    """JupyterLab serving a copy of notebooks/ (the UI run never touches the committed files)."""
-    root = tmp_path_factory.mktemp("lab-root")
-    (root / "notebooks" / "zh").mkdir(parents=True)
-    for notebook in [*NOTEBOOKS, CHINESE]:
+def serve_copies(factory: pytest.TempPathFactory, notebooks: list[Path], locale: str) -> Iterator[Lab]:
+    """JupyterLab serving copies of ``notebooks`` (the UI run never touches the committed files)."""
+    root = factory.mktemp("lab-root")
+    for notebook in notebooks:
+        (root / notebook.relative_to(REPO)).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(notebook, root / notebook.relative_to(REPO))
-    with jupyter_lab(root, tmp_path_factory.mktemp("lab-home")) as server:
+    with jupyter_lab(root, factory.mktemp("lab-home"), locale=locale) as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def page(chromium: str, lab: Lab) -> Iterator[object]:
+def lab(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """The English notebooks, in JupyterLab's English interface."""
+    yield from serve_copies(tmp_path_factory, NOTEBOOKS, "en")
+
+
+@pytest.fixture(scope="module")
+def lab_zh(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    """The Chinese twin, in JupyterLab's Simplified Chinese interface (the language pack)."""
+    yield from serve_copies(tmp_path_factory, [CHINESE], "zh_CN")
+
+
+@pytest.fixture(scope="module")
+def page(chromium: str) -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -209,9 +232,26 @@ def page(chromium: str, lab: Lab) -> Iterator[object]:
 
 # --- driving JupyterLab -------------------------------------------------------------------------
 
-def click_menu(page, menu: str, item: str) -> None:
-    page.get_by_role("menuitem", name=menu, exact=True).click()
-    page.get_by_role("menuitem", name=item, exact=True).click()
+def click_menu(page, menu: str, item: str, locale: str = "en") -> None:
+    """Open the main menu ``menu`` and click its ``item`` (English names, shown in ``locale``)."""
+    labels = INTERFACE[locale]
+    page.get_by_role("menuitem", name=labels[menu], exact=True).click()
+    page.get_by_role("menuitem", name=labels[item], exact=True).click()
+
+
+def check_interface_language(page, locale: str) -> str | None:
+    """None when the menu bar shows ``locale``'s labels (File, Settings), else what it shows."""
+    shown = [label.strip() for label in page.locator(".lm-MenuBar-itemLabel").all_inner_texts()]
+    wanted = [INTERFACE[locale][name] for name in ("File", "Settings")]
+    if all(label in shown for label in wanted) and (locale != "en" or not any(map(has_cjk, shown))):
+        return None
+    hint = (" (is jupyterlab-language-pack-zh-CN installed? `pip install -r requirements.txt`)"
+            if locale != "en" else "")
+    return f"the menu bar shows {shown}, not {wanted}{hint}"
+
+
+def has_cjk(text: str) -> bool:
+    return any("\u4e00" <= char <= "\u9fff" for char in text)
 
 
 # Polled in the page: done when no cell waits ("[*]") and the kernel is idle; reports the prompts.
@@ -296,7 +336,9 @@ def move_first_slider(page, folder: Path) -> str | None:
 @pytest.mark.slow
 @pytest.mark.parametrize("notebook", [*NOTEBOOKS, CHINESE],
                          ids=lambda p: "/".join(p.relative_to(REPO / "notebooks").with_suffix("").parts))
-def test_notebook_in_jupyterlab(notebook: Path, lab: Lab, page) -> None:
+def test_notebook_in_jupyterlab(notebook: Path, request: pytest.FixtureRequest, page) -> None:
+    locale = "zh_CN" if notebook == CHINESE else "en"
+    lab = request.getfixturevalue("lab_zh" if locale == "zh_CN" else "lab")
     figures, widget_views = stored_counts(notebook)
     where = notebook.relative_to(REPO / "notebooks").as_posix()
     folder = SCREENSHOTS / where.removesuffix(".ipynb").replace("/", "-")
@@ -307,9 +349,12 @@ def test_notebook_in_jupyterlab(notebook: Path, lab: Lab, page) -> None:
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator", timeout=120_000)
         # Collapse the file browser (click its current tab) for wider screenshots.
         page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()
-        click_menu(page, "Edit", "Clear Outputs of All Cells")
+        page.screenshot(path=str(folder / "interface.png"))
+        wrong_language = check_interface_language(page, locale)
+        assert wrong_language is None, f"{where}: JupyterLab's interface is not in {locale}: {wrong_language}"
+        click_menu(page, "Edit", "Clear Outputs of All Cells", locale)
         start = time.perf_counter()
-        click_menu(page, "Run", "Run All Cells")
+        click_menu(page, "Run", "Run All Cells", locale)
         page.wait_for_timeout(500)
         try:
             page.wait_for_function(f"({RUN_STATE_JS})().done", timeout=RUN_TIMEOUT_S * 1000, polling=500)

@@ -234,8 +234,8 @@ def test_patch_explorer_in_chinese(chinese):
                      "图像块个数：        32 x 32 = 1,024",
                      "每块数值个数：      3 x 7 x 7 = 147",
                      "嵌入形状：          [1, 768, 32, 32]",
-                     "嵌入层参数量：      115,200（卷积 113,664 + BatchNorm 1,536）",
-                     "嵌入层每图 MACs：   115,605,504"]
+                     "起始层参数量：      115,200（卷积 113,664 + 批归一化 1,536）",
+                     "起始层乘加/图：     115,605,504"]
     for line in lines[1:]:  # every value starts in column 20, as in English
         label = line[:len(line) - len(line.split("  ")[-1].lstrip())]
         assert columns(label) == 20, line
@@ -243,12 +243,12 @@ def test_patch_explorer_in_chinese(chinese):
     assert repr(e) == "PatchSizeExplorer(dim=768, patch_size=7, image_size=224)"  # code names stay
     assert NUMBER.findall(e.text) == NUMBER.findall(english_text(w.patch_size_explorer))
     e.patch_slider.value = 9
-    assert ("224 不是 9 的整数倍：嵌入层只用 24x24 个图像块（216 像素），"
+    assert ("224 不是 9 的整数倍：起始层只用 24x24 个图像块（216 像素），"
             "最后 8 行和列像素被忽略（红色阴影部分）。" in e.message.value)
     e.image_slider.value = 28
     e.patch_slider.value = 40
     assert e.text == ("不能这样设置：图像块大小 p = 40 大于 28 像素的图像："
-                      "嵌入层至少需要一个完整的图像块；请选 p <= 28")
+                      "起始层至少需要一个完整的图像块；请选 p <= 28")
     assert e.message.value == REFUSED.format(e.text.replace("<", "&lt;")) and e.summary.value == ""
     assert NUMBER.findall(e.text) == NUMBER.findall(english_text(w.patch_size_explorer, image_slider=28,
                                                                  patch_slider=40))
@@ -276,7 +276,7 @@ def test_conv_explorer_in_chinese(chinese):
 
 def test_receptive_field_explorer_in_chinese(chinese):
     e = w.receptive_field_explorer()
-    assert e.children[0].value.startswith("<b>感受野探索器</b>：经过 d 层 ConvMixer 之后")
+    assert e.children[0].value.startswith("<b>感受野探索器</b>：经过 d 个 ConvMixer 层之后")
     assert [e.depth_slider.description, e.kernel_slider.description] == ["层数 d", "卷积核大小 k"]
     assert e.position_buttons.description == "选择图像块"
     assert e.position_buttons.options == (("中心图像块", "centre"), ("角落图像块", "corner"))
