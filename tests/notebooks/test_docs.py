@@ -26,7 +26,7 @@ REQUIRED_TERMS = {
     "patch", "patch embedding", "stem", "embedding dimension h", "depth d", "kernel size k",
     "patch size p", "stride", "padding", "groups", "depthwise convolution", "pointwise convolution",
     "depthwise separable convolution", "spatial mixing", "channel mixing", "residual connection",
-    "batch normalisation", "GELU", "receptive field", "parameters", "MACs", "memory-bound",
+    "batch normalisation", "GELU", "receptive field", "parameters", "MACs", "memory-bound / compute-bound",
     "global average pooling", "logits", "train / eval mode", "running statistics", "label smoothing",
     "learning-rate schedule (one-cycle)", "AdamW / weight decay", "augmentation", "validation split",
     "confusion matrix", "seed", "standard error", "ablation",
