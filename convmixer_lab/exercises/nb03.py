@@ -93,6 +93,19 @@ define("03.3", kind="predict", answer=DEPTHWISE_MAC_SHARE, fields=_SHARE,
            round((100 - DEPTHWISE_MAC_SHARE) / 100, 3): "03.3.pointwise_fraction",
        }, DEPTHWISE_MAC_SHARE, _SHARE))
 
+def roof_reading(intensity: float, rate: float, bandwidth: float, peak: float) -> Text:
+    """What one layer's point says against a roof min(intensity * bandwidth, peak): the side of the
+    knee (peak / bandwidth) it sits on, and the reading rule its measured GMAC/s meets."""
+    if min(intensity, rate, bandwidth, peak) <= 0:
+        raise ValueError("intensity, rate, bandwidth and peak must be positive: measure them again")
+    knee = peak / bandwidth
+    roof = min(intensity * bandwidth, peak)
+    rule = ("03.roof.above_peak" if rate > peak else "03.roof.above_roof" if rate > roof
+            else "03.roof.far_below" if rate < roof / 4 else "03.roof.under")
+    side = t("03.roof.left" if intensity < knee else "03.roof.right", knee=knee)
+    return t("03.roof.reading", side=side, rule=t(rule))
+
+
 # --- 03.4 why: a layer above its main-memory roof (true whatever the machine measured) ---------------
 
 _DW_BYTES = 4 * (2 * 8 * C_IN * SIZE * SIZE + K * K * C_IN)  # batch 8: input, weights, output

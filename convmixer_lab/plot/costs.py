@@ -97,9 +97,13 @@ def roofline_points(points: dict[str, tuple[float, float]], bandwidths: dict[str
         ax.plot(x, np.minimum(x * bandwidth, peak), style, color="0.3",
                 label=f"{name} ({bandwidth:.1f} GB/s)")
     ax.axhline(peak, color="0.7", linewidth=4, zorder=0, label=f"matrix product ({peak:.1f} GMAC/s)")
+    placed: list[tuple[float, float]] = []
     for (name, (per_byte, rate)), color in zip(points.items(), COLORS * len(points)):
         ax.plot(per_byte, rate, "o", color=color)
-        ax.annotate(name, (per_byte, rate), textcoords="offset points", xytext=(5, -12), fontsize=8)
+        near = any(abs(np.log10(per_byte / i)) < 0.5 and abs(np.log10(rate / r)) < 0.3 for i, r in placed)
+        ax.annotate(name, (per_byte, rate), textcoords="offset points", xytext=(5, 5 if near else -12),
+                    fontsize=8)  # a label near an earlier one goes above its point, not onto that label
+        placed.append((per_byte, rate))
     lowest = min([rate for _, rate in points.values()] + [x[0] * min(bandwidths.values())])
     ax.set(xscale="log", yscale="log", title=title, xlabel="arithmetic intensity (MACs per byte moved)",
            ylabel="GMAC per second", ylim=(lowest / 3, max(peak, *(r for _, r in points.values())) * 3))

@@ -10,7 +10,7 @@ import pytest
 
 from convmixer_lab.counting import conv_macs
 from convmixer_lab.exercises import EXERCISES, exercise, nb03
-from convmixer_lab.texts import set_language
+from convmixer_lab.texts import set_language, t
 from tests.helpers import assert_check_your_understanding, cell_output, cells, code_sources
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
@@ -59,12 +59,59 @@ def test_the_numbers_the_prose_takes_from_cells_are_printed_or_in_the_code():
     assert "separable pair, pointwise half: 98.3% of the MACs" in printed
     assert "ConvMixer-768 layer, depthwise half: 6.0% of the MACs" in printed
     source = "\n".join(code_sources(NB03))
-    for code in ("batch = 8", "torch.randn(4, 768, 32, 32)", "for _ in range(11):",
-                 "copy_rate(32 * 2**20, 1)", "copy_rate(64 * 2**10, 100)", "torch.randn(512, 512)"):
+    for code in ("batch = 8", "torch.randn(4, 768, 32, 32)", "for _ in range(11):", "for _ in range(5):",
+                 "copy_rate(32 * 2**20, 1)", "copy_rate(64 * 2**10, 100)", "((1024, 5), (2048, 3))"):
         assert code in source, code
-    assert 4 * 32 * 2**20 == 128 * 2**20 and 4 * 64 * 2**10 == 256 * 2**10  # 128 MB, 256 KB of float32
+    assert 4 * 32 * 2**20 == 128 * 2**20 and 4 * 64 * 2**10 == 256 * 2**10  # 128 MiB, 256 KiB of float32
+    assert 2 * 256 == 512 and 2**20 == 1_048_576 and 224 // 7 == 32  # source + destination; MiB; the grid
     for path in (NB03, ZH03):
-        assert all(s in markdown(path) for s in ("128 MB", "256 KB", "100", "512 x 512", "11"))
+        assert all(s in markdown(path) for s in ("128 MiB", "256 KiB", "512 KiB", "1,048,576", "100",
+                                                 "1024 x 1024", "2048 x 2048", "224/7 = 32", "11", " 5 "))
+        assert "128 MB" not in markdown(path) and "256 KB" not in markdown(path)
+
+
+def _numbers(line: str) -> list[float]:
+    return [float(n) for n in re.findall(r"\d+(?:\.\d+)?", line)]
+
+
+@pytest.mark.parametrize("path", [NB03, ZH03], ids=["en", "zh"])
+def test_every_roofline_reading_is_what_the_printed_numbers_give(path):
+    """Whatever the machine measured: each knee is the printed peak / bandwidth, each row's % of its
+    roofs is its printed rate / min(intensity x bandwidth, peak), and the line under each row is
+    the reading the notebook's rules give for the printed numbers, in the notebook's language."""
+    measured = cell_output(path, "def copy_rate(")
+    bw_memory, bw_cache = (_numbers(re.search(rf"{w} .*GB/s", measured)[0])[-1] for w in ("main memory", "caches"))
+    peak = _numbers(re.search(r"peak \(the faster\): .*", measured)[0])[-1]
+    rates = [_numbers(line)[-1] for line in re.findall(r"matrix product \d+ x \d+: .*", measured)]
+    assert len(rates) == 2 and peak == max(rates)
+    knees = _numbers(re.search(r"knees .*", measured)[0])
+    assert knees == pytest.approx([peak / bw_memory, peak / bw_cache], abs=0.06)
+    assert re.search(r"threads: \d+", measured) and re.search(r"caches: \S", measured)
+    lines = cell_output(path, "roof_reading(per_byte").splitlines()[1:]
+    set_language("zh" if path == ZH03 else "en")
+    try:
+        for row, reading in zip(lines[::2], lines[1::2]):
+            _, intensity, rate, memory, cache = _numbers(row[18:])  # after the 18-wide layer name
+            for percent, bandwidth in ((memory, bw_memory), (cache, bw_cache)):
+                assert percent == pytest.approx(100 * rate / min(intensity * bandwidth, peak), rel=0.06)
+            rule = ("above_peak" if rate > peak else "above_roof" if memory > 100 else "far_below"
+                    if memory < 25 else "under")  # the rules the notebook states, on the printed numbers
+            side = t("03.roof.left" if intensity < knees[0] else "03.roof.right", knee=knees[0])
+            assert reading.strip() == t("03.roof.reading", side=side, rule=t(f"03.roof.{rule}")), row
+    finally:
+        set_language("en")
+    assert len(lines) == 10
+
+
+@pytest.mark.parametrize("path", [NB03, ZH03], ids=["en", "zh"])
+def test_the_summary_s_range_of_rates_is_the_one_its_timing_cell_printed(path):
+    printed = cell_output(path, "rates from")
+    lo, hi = re.search(r"rates from ([\d.]+) to ([\d.]+) GMAC/s", printed).groups()
+    rates = [float(line.split()[-2]) for line in printed.splitlines() if line.endswith(" GMAC/s")
+             and not line.startswith("rates")]
+    assert (float(lo), float(hi)) == (min(rates), max(rates)) and len(rates) == 5
+    said = "the rates ranged from {} to {} GMAC/s" if path == NB03 else "速度从 {} 到 {} GMAC/s"
+    assert said.format(lo, hi) in " ".join(markdown(path).split()), (lo, hi)
 
 
 def test_every_timed_cell_is_left_out_of_nbvals_comparison_and_the_marker_is_explained_first():
@@ -92,6 +139,8 @@ def test_no_claim_that_a_machine_s_timings_decide_and_the_mac_fact_of_01_and_04_
     for path in (NB03, ZH03):
         text = markdown(path)
         assert "waits on memory" not in text and "等内存" not in text
+        assert "cache line" not in text and "memory line" not in text and "outrun the arithmetic" not in text
+        assert "machine to machine" not in text and "因机器而异" not in text
         assert "4x the MACs" not in text and "4 倍" not in text
 
 

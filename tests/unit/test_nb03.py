@@ -119,3 +119,30 @@ def test_03_5_answer_is_what_the_intensities_show(capsys):
     exercise("03.5").solution()
     assert (f"from {nb03.intensity(8):.0f} to {nb03.intensity(64):.0f} MACs/byte; the depthwise one stays at "
             f"{dw64:.1f}") in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("intensity,rate,expected", [
+    (1.1, 30.0, "left of the memory knee (2.5 MACs/byte); above the matrix product's rate: the peak was "
+                "estimated low"),
+    (1.1, 9.0, "left of the memory knee (2.5 MACs/byte); above its memory roof: its bytes most likely "
+               "came from the caches (or the copy underestimates main memory's bandwidth)"),
+    (6.1, 4.9, "right of the memory knee (2.5 MACs/byte); under a quarter of its memory roof: something "
+               "the roofline leaves out holds it back"),
+    (6.1, 5.0, "right of the memory knee (2.5 MACs/byte); under its memory roof, as the roofline expects"),
+    (2.0, 16.0, "left of the memory knee (2.5 MACs/byte); under its memory roof, as the roofline expects"),
+])
+def test_03_roof_reading_applies_the_notebook_s_rules(intensity, rate, expected):
+    """Memory roof min(intensity x 8 GB/s, 20 GMAC/s): its knee at 2.5 MACs/byte; a quarter of a flat
+    roof is 5.0, so 4.9 is far below it and 5.0 is not."""
+    assert nb03.roof_reading(intensity, rate, 8.0, 20.0) == expected
+    set_language("zh")
+    try:
+        assert nb03.roof_reading(6.1, 5.0, 8.0, 20.0) == ("在主存拐点（每字节 2.5 次乘加）右边；"
+                                                          "在主存屋顶之下，与屋顶线的预期相符")
+    finally:
+        set_language("en")
+
+
+def test_03_roof_reading_refuses_what_is_not_a_measurement():
+    with pytest.raises(ValueError, match="intensity, rate, bandwidth and peak must be positive"):
+        nb03.roof_reading(1.1, 0.0, 8.0, 20.0)
