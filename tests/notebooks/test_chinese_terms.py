@@ -5,6 +5,7 @@ convmixer_lab/texts/*.toml, the Chinese columns of notebooks/GLOSSARY.md, and RE
 Code (fenced blocks and `code spans`), quotations (markdown's > lines: the tutorial's and the
 paper's own words), formulas, link targets, URLs, file paths and printed outputs
 are left out: outputs and figures keep their English labels, as in d2l-zh.
+Code itself is checked for one thing only: no full-width punctuation (，；：) inside it.
 
 Each failure names the file, the cell id, text id or line, the variant found and the term to write."""
 
@@ -55,6 +56,13 @@ RULES: list[tuple[re.Pattern[str], str]] = [(re.compile(p, flags), use) for p, f
 # "(通道, 行, 列)" or "[高, 宽, RGB]", which are notation, as in code.
 PUNCTUATION = (re.compile(rf"(?<=[{CJK}])\s*[,:;?]\s*(?=[{CJK}])"),
                "full-width ，：；？ between Chinese characters")
+# Full-width punctuation inside code: a student who copies `f(a，b)` gets a SyntaxError. Code here is a
+# code span, or call-like or bracketed text with no Chinese in it ("ConvMixer(768，32)", "[N, dim，1, 1]");
+# text with Chinese in it ("[高，宽，RGB]", a code span holding a Chinese comment) is prose, not code.
+_CODE_LIKE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)|[A-Za-z_][\w.]*\([^()\n]*\)|\[[^\[\]\n]*\]",
+                        re.DOTALL)
+_FULL_WIDTH = re.compile("[，；：。、（）？！]")
+CODE_PUNCTUATION = "half-width , ; : ( ) inside code (students copy it)"
 # The gloss at first use, "批归一化（BatchNorm）" (also "**批归一化**（BatchNorm，`nn.BatchNorm2d`）"): its
 # parenthesis may name BatchNorm.
 _GLOSS = re.compile(r"(批归一化(?:\*\*|层)?)（[^（）\n]*）")
@@ -86,10 +94,13 @@ def prose(text: str) -> str:
 
 def variants(text: str) -> list[tuple[str, str]]:
     """The rejected variants in the prose of ``text``: (the variant as written, the term to use)."""
+    code = [m.group(0) for m in _CODE_LIKE.finditer(_QUOTE.sub(" ", _FENCE.sub(" ", text)))
+            if _FULL_WIDTH.search(m.group(0)) and not _HAS_CJK.search(m.group(0))]
     clean = _GLOSS.sub(r"\1（ ）", prose(text))
     found = [(m.group(0).strip(), use) for pattern, use in RULES for m in pattern.finditer(clean)]
     pattern, use = PUNCTUATION
-    return found + [(m.group(0).strip(), use) for m in pattern.finditer(_TUPLE.sub(" ", clean))]
+    found += [(m.group(0).strip(), use) for m in pattern.finditer(_TUPLE.sub(" ", clean))]
+    return found + [(c, CODE_PUNCTUATION) for c in code]
 
 
 def comments(source: str) -> str:
@@ -177,3 +188,11 @@ def test_the_checker_catches_planted_variants_and_ignores_code_links_and_paths(t
         f"{where}, cell intro: '## 总结' -> write 小结",
         f"{where}, cell intro: 'Patches Are All You Need?' -> write 论文《Patches Are All You Need?》",
         f"{where}, cell code: '配方' -> write 训练方案"]
+
+
+def test_the_checker_catches_full_width_punctuation_in_code_and_leaves_chinese_text_alone():
+    use = CODE_PUNCTUATION
+    assert variants("写成 `f(a，b)`、ConvMixer(768，32, kernel_size=7) 或 [N, dim，1, 1]。") == [
+        ("`f(a，b)`", use), ("ConvMixer(768，32, kernel_size=7)", use), ("[N, dim，1, 1]", use)]
+    assert variants("`# 头部，注释`、[高，宽，RGB]、（h=1536，d=20）、f(x)，g(y)、[1, 2]。\n"
+                    "```\nx = f(1，2)\n```\n> 引文 g(3，4)") == []
