@@ -111,17 +111,10 @@ class ConvMixerLayer(nn.Module):
 
 
 class TutorialConvMixerLayer(nn.Module):
-    """The source tutorial's layer, kept verbatim in structure to teach how it differs.
-
-    Two deviations from the paper:
-    1. ONE BatchNorm (``norm``) is applied after both convolutions, so in training its running
-       statistics are updated twice per forward pass and end up blending two distributions;
-    2. the residual goes around BOTH convolutions::
+    """The source tutorial's layer: ONE BatchNorm after both convolutions (its running statistics
+    blend two distributions) and the residual around BOTH, so 2*h fewer parameters than the paper's::
 
         out = BN(GELU(PWConv(BN(GELU(DWConv(z)))))) + z
-
-    It therefore has 2*h fewer parameters (one BatchNorm's weight and bias) than the paper block.
-    Its code repeats the shape of ``ConvMixerLayer`` on purpose, so the two read side by side.
     """
 
     def __init__(self, dim: int, kernel_size: int = 9) -> None:
@@ -146,11 +139,9 @@ class TutorialConvMixerLayer(nn.Module):
 class ConvMixer(nn.Module):
     """ConvMixer-h/d: PatchEmbedding, d ConvMixer layers, global average pool, Linear.
 
-    Signature as in the course's source tutorial, plus keyword-only extras:
-    ``in_channels`` (1 for grey images), ``block`` ("paper" or "tutorial") and ``residual``
-    (False: the paper layers without their residual, an ablation). ``num_classes=0`` builds no
-    classifier: ``forward`` then returns the pooled h features. ``config`` holds the arguments
-    (``residual`` only when False, so a checkpoint's keys stay those of the course's models).
+    Keyword-only extras: ``in_channels``, ``block`` ("paper" or "tutorial"), ``residual`` (False: an
+    ablation). ``num_classes=0``: no classifier, ``forward`` returns the pooled h features. ``config``
+    holds the arguments (``residual`` only when False, so checkpoints keep the course's keys).
     """
 
     def __init__(self, dim: int, depth: int, kernel_size: int = 9, patch_size: int = 7,
