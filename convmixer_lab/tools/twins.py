@@ -4,13 +4,10 @@
     python -m convmixer_lab.tools.twins check [NOTEBOOK ...]  # list every difference (the tests do the same)
     python -m convmixer_lab.tools.twins mark NOTEBOOK --cells ID [ID ...]  # "these twin cells are translated"
 
-A twin has the English notebook's cells, in order, with the same ids. Its code is the English code
-except the language line (``set_language("zh")``); its comments may be translated, its markdown and
-raw cells are. A translated cell records the sha256 of the English source it translates
-(``metadata["translation"]["source_sha256"]``), so ``check`` finds stale translations; ``sync``
-carries the English code over, keeps each translation (paired by id; a stale one is kept and
-reported), runs the twin, and writes it only when the run succeeded. After translating the cells
-``check`` reports, ``mark`` them.
+A twin has the English cells, same ids, same code but the language line (comments may be translated).
+A translated cell records the sha256 of its English source (``metadata.translation.source_sha256``), so
+``check`` finds stale ones; ``sync`` keeps translations (paired by id) and writes the twin only when its
+run succeeded.
 """
 
 from __future__ import annotations
@@ -42,8 +39,7 @@ from convmixer_lab.tools.nbtools import (
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 TWIN_FOLDER = "zh"
 IGNORE_OUTPUT = "NBVAL_IGNORE_OUTPUT"
-# a number as printed: 294912, 1,179,648, 0.25, 3e-05 (a comma after it is punctuation; a sign is
-# left out, so "stride-1" and "stride 1" print the same number)
+# a number as printed: 294912, 1,179,648, 0.25, 3e-05 (no sign: "stride-1" and "stride 1" are alike)
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?", re.IGNORECASE)
 _ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'-]+[A-Za-z]{2,}){3}")  # four English words in a row
 # what a language-neutral markdown cell may hold besides numbers and signs: math, code, tags, link targets
@@ -71,8 +67,7 @@ def english_notebooks(folder: str | Path = NOTEBOOKS_DIR) -> list[Path]:
 
 
 def code_without_comments(source: str) -> tuple:
-    """What a code cell does, comments left out: its Python tokens (after IPython turns %magics and
-    !commands into Python); where the tokenizer fails, its lines as they are (comments included)."""
+    """A code cell's Python tokens without comments (else its lines, where the tokenizer fails)."""
     try:
         python = TransformerManager().transform_cell(source)
         tokens = tokenize.generate_tokens(io.StringIO(python).readline)
@@ -153,8 +148,7 @@ def _cell_problems(index: int, en: nbformat.NotebookNode, zh: nbformat.NotebookN
 
 
 def id_problem(cells: list, name: str) -> str | None:
-    """Why ``cells`` (dicts, as read from the file) cannot be paired by id: one without an id, or
-    two with the same one (None: every cell has its own id)."""
+    """Why ``cells`` (dicts, as read) cannot be paired by id: one without an id, or two sharing one."""
     seen: dict[str, int] = {}
     for index, cell in enumerate(cells):
         cell_id = cell.get("id")
@@ -171,8 +165,7 @@ def id_problem(cells: list, name: str) -> str | None:
 
 def lost_cells(english: nbformat.NotebookNode, twin: nbformat.NotebookNode | None,
                name: str = "") -> list[str]:
-    """The twin's cells that ``sync`` would drop and that hold more than a copy of English: no English
-    cell of their type has their id (a new id from cut and paste, a translator's own note)."""
+    """The twin's cells, more than a copy of English, that ``sync`` would drop (no English id)."""
     prefix = f"{name}: " if name else ""
     kept = {(c.cell_type, c.get("id")) for c in english.cells}
     copies = {_as_twin_code(c.source) for c in english.cells} | {""}
@@ -183,10 +176,7 @@ def lost_cells(english: nbformat.NotebookNode, twin: nbformat.NotebookNode | Non
 
 
 def differences(english: nbformat.NotebookNode, twin: nbformat.NotebookNode, name: str = "") -> list[str]:
-    """Every way ``twin`` is out of step with ``english``, one line each, naming ``name`` and the cell:
-    cells missing ids, not paired or that sync would drop; code beyond comments and the language line;
-    figures, rich outputs or printed numbers (not in ``NBVAL_IGNORE_OUTPUT`` cells); an exercise cell
-    that prints the English text; a translation missing or older than its English cell."""
+    """Every way ``twin`` is out of step with ``english`` (ids, code, outputs, translations)."""
     prefix = f"{name}: " if name else ""
     ids = (id_problem(english.cells, f"{prefix}English"), id_problem(twin.cells, f"{prefix}twin"))
     problems = [p for p in ids if p] + lost_cells(english, twin, name)
@@ -201,8 +191,7 @@ def differences(english: nbformat.NotebookNode, twin: nbformat.NotebookNode, nam
 
 
 def _carried_code(cell: nbformat.NotebookNode, old: nbformat.NotebookNode | None) -> None:
-    """Set the twin's code ``cell`` (a copy of the English one) from ``old``, the old twin's cell:
-    translated comments (marked, or holding Chinese) stay while the code is the same; else the old
+    """Translated comments of ``old`` stay in ``cell`` while the code is the same; else the old
     translation moves to ``metadata.translation.previous`` (reported stale)."""
     cell.source = _as_twin_code(cell.source)
     cell.metadata.pop("translation", None)
@@ -257,8 +246,7 @@ def english_path(path: str | Path) -> Path:
 
 
 def sync(english_file: str | Path, execute: bool = True, timeout: int = 600) -> Path:
-    """Rebuild the twin of ``english_file`` (see the module docstring); refuse when a twin cell would
-    be lost (``lost_cells``). Return its path."""
+    """Rebuild the twin of ``english_file``, refusing to lose a twin cell; return its path."""
     english = load(english_path(english_file))[0]
     target = twin_path(english_file)
     old, before = load(target) if target.exists() else (None, None)
@@ -287,8 +275,7 @@ def _markable(cell_id: str, en: nbformat.NotebookNode | None, zh: nbformat.Noteb
 
 
 def mark(english_file: str | Path, cell_ids: list[str]) -> Path:
-    """Record in the twin's cells ``cell_ids`` that they translate the current English cells (refused
-    for a markdown or raw cell still in English, unless language-neutral: formulas, code and numbers only)."""
+    """Record that the twin's cells ``cell_ids`` translate the current English cells."""
     english = {c.get("id"): c for c in load(english_path(english_file))[0].cells}
     target = twin_path(english_file)
     twin, before = load(target)

@@ -1,8 +1,7 @@
 """``python -m convmixer_lab.train [--preset reference] [--checkpoint-dir DIR [--resume | --overwrite]]``.
 
-Every value is checked (by ``Settings`` where it is a setting) before data are loaded or a model is
-built: a bad one is argparse's usage line and exit status 2. Ctrl-C (exit 130) and a checkpoint that
-cannot be written (exit 1) end in one line naming the last checkpoint and the command that resumes it.
+Every value is checked before data are loaded (argparse's usage line, exit 2); Ctrl-C (130) and a failed
+checkpoint write (1) end in one line naming the last checkpoint and the command that resumes it.
 """
 
 from __future__ import annotations
@@ -52,9 +51,7 @@ TRAIN_IMAGES = 60_000 - 10 * VAL_PER_CLASS  # 55,000 once the validation split i
 MODEL_KEYS = ("dim", "depth", "kernel_size", "patch_size", "block")
 RECIPE_KEYS = ("epochs", "batch_size", "lr", "augment")
 RUN_KEYS = ("seed", "time_budget", "subset")
-# The memory estimate (training_memory): weights, gradients and AdamW's moments, ACTIVATIONS_PER_LAYER
-# kept [batch, h, grid, grid] tensors a layer plus the padded depthwise input, and the data; FIXED_CAP
-# is the limit where the RAM cannot be read.
+# training_memory: ACTIVATIONS_PER_LAYER kept [batch, h, grid, grid] tensors a layer; FIXED_CAP: RAM unknown.
 ACTIVATIONS_PER_LAYER, EVAL_BATCH, DATA_BYTES, FIXED_CAP = 8, 1000, 250 * 2**20, 16 * 2**30
 
 
@@ -63,8 +60,7 @@ class UsageError(ValueError):
 
 
 def _value(key: str, convert: type = int, **limits: Any) -> Callable[[str], Any]:
-    """An argparse type: ``convert`` the text, then check it as ``Settings`` does (with ``limits``:
-    ``check_int``'s, for the model's sizes and --subset)."""
+    """An argparse type: ``convert`` the text, then check it as ``Settings`` (or ``check_int``) does."""
     def parse(text: str) -> Any:
         try:
             value = convert(text)
