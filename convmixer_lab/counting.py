@@ -2,8 +2,7 @@
 
 Symbols as in the paper: h (dim), d (depth), k (kernel size), p (patch size), c (input channels),
 n (classes). A convolution's bias is one parameter per output channel, a BatchNorm has two per
-channel. Convolution functions take ``(c_in, c_out, k, ...)``; bad arguments get ConvMixer's errors.
-"""
+channel. Convolution functions take ``(c_in, c_out, k, ...)``; bad arguments get ConvMixer's errors."""
 
 from __future__ import annotations
 
@@ -69,8 +68,7 @@ def depthwise_separable_params(c_in: int, c_out: int, k: int, bias: bool = False
 
 
 def conv_counts(c_in: int = 256, c_out: int = 512, k: int = 3, groups: int = 1) -> dict[str, int]:
-    """Parameters (no bias) of a k x k convolution done five ways: standard, depthwise, pointwise,
-    separable and grouped (``groups`` groups)."""
+    """Parameters (no bias) of a k x k convolution: standard, depthwise, pointwise, separable, grouped."""
     return {
         "standard": standard_conv_params(c_in, c_out, k),
         "depthwise": depthwise_params(c_in, k),

@@ -1,9 +1,6 @@
-"""Data for the course: the sample photo and Fashion-MNIST (bundled in data/, read offline).
-
-The four gzip IDX files are found in ``root=``, ``$CONVMIXER_LAB_DATA/fashion-mnist`` or the bundled
-``data/``; each is decompressed as a stream, hashed on the way and refused once past its official size.
-Every problem with a file is one ``DataError`` naming it and the fix.
-"""
+"""The sample photo and Fashion-MNIST: four gzip IDX files in ``root=``, ``$CONVMIXER_LAB_DATA/fashion-mnist``
+or the bundled ``data/``, each decompressed as a stream, hashed on the way and refused once past its official
+size. Every problem with a file is one ``DataError`` naming it and the fix."""
 
 from __future__ import annotations
 

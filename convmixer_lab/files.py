@@ -1,6 +1,5 @@
-"""The one way the package writes a file: ``atomic_write`` (all or nothing, so an interrupted run
-never leaves a half-written file). Temporaries are named ``.NAME.PID.XXXX.tmp``; those a killed run
-left behind are removed the next time NAME is written."""
+"""The one way the package writes a file: ``atomic_write``, all or nothing; temporaries ``.NAME.PID.XXXX.tmp``
+that a killed run left are removed the next time NAME is written."""
 
 from __future__ import annotations
 

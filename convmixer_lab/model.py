@@ -169,24 +169,9 @@ class ConvMixer(nn.Module):
         self.to(memory_format=torch.channels_last)
 
     def check_input(self, x: torch.Tensor) -> None:
-        """Raise a clear error, before any tensor work, for an input the stem cannot take: not a
-        float tensor of the weights' dtype, not [N, c, H, W], or smaller than one patch."""
+        """A clear error, before any tensor work, for an input the stem cannot take."""
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a torch.Tensor of shape [N, C, H, W], got {type(x).__name__}")
-        self._check_dtype(x)
-        if x.dim() != 4:
-            raise ValueError(f"x must have 4 dimensions [N, C, H, W], got shape {list(x.shape)}; "
-                             "add a batch dimension with x.unsqueeze(0)")
-        c, p = self.config["in_channels"], self.config["patch_size"]
-        if x.shape[1] != c:
-            raise ValueError(f"x has {x.shape[1]} channels but the model was built with "
-                             f"in_channels={c}; build it with in_channels={x.shape[1]}")
-        if x.shape[2] < p or x.shape[3] < p:
-            raise ValueError(f"x is {x.shape[2]}x{x.shape[3]} pixels, smaller than one patch "
-                             f"(patch_size={p}); use a larger image or a smaller patch_size")
-
-    def _check_dtype(self, x: torch.Tensor) -> None:
-        """Pixels must be floating point, of the same dtype as the weights."""
         weights = self.patch_embedding.proj.weight.dtype
         if not x.is_floating_point():
             raise TypeError(f"x has dtype {x.dtype}, but the model takes floating-point images "
@@ -197,6 +182,16 @@ class ConvMixer(nn.Module):
             raise TypeError(f"x has dtype {x.dtype} but the model's weights are {weights}; convert "
                             f"the input with {_convert('x', weights)}, or the model with "
                             f"{_convert('model', x.dtype)}")
+        if x.dim() != 4:
+            raise ValueError(f"x must have 4 dimensions [N, C, H, W], got shape {list(x.shape)}; "
+                             "add a batch dimension with x.unsqueeze(0)")
+        c, p = self.config["in_channels"], self.config["patch_size"]
+        if x.shape[1] != c:
+            raise ValueError(f"x has {x.shape[1]} channels but the model was built with "
+                             f"in_channels={c}; build it with in_channels={x.shape[1]}")
+        if x.shape[2] < p or x.shape[3] < p:
+            raise ValueError(f"x is {x.shape[2]}x{x.shape[3]} pixels, smaller than one patch "
+                             f"(patch_size={p}); use a larger image or a smaller patch_size")
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """[N, c, H, W] -> [N, h, H/p, W/p]: the patch grid after all d layers."""

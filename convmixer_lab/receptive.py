@@ -1,7 +1,5 @@
-"""Receptive fields (notebooks 01 and 02): how much of the input one output value of a stack of
-convolutions sees, by formula and measured with autograd (``inputs_seen``). Symbols as in
-``convmixer_lab.model``: d (depth), k (kernel size), p (patch size).
-"""
+"""Receptive fields (notebooks 01, 02): how much of the input one output sees, by formula and measured
+with autograd (``inputs_seen``); d depth, k kernel size, p patch size."""
 
 from __future__ import annotations
 

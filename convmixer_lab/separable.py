@@ -2,8 +2,7 @@
 
 A separable weight is W_sep[o, i] = P[o, i] * D[i] (k*k*c_in + c_in*c_out numbers, not k*k*c_in*c_out):
 each input channel's [c_out, k*k] slice has rank 1, so the nearest one keeps each slice's top singular
-pair (``nearest_separable``); ``fit_to_standard`` measures what is left.
-"""
+pair (``nearest_separable``); ``fit_to_standard`` measures what is left."""
 
 from __future__ import annotations
 
@@ -16,8 +15,7 @@ from convmixer_lab.threads import one_thread
 
 
 def combined_weight(depthwise: torch.Tensor, pointwise: torch.Tensor) -> torch.Tensor:
-    """The standard-convolution weight [c_out, c_in, k, k] that depthwise [c_in, 1, k, k] followed
-    by pointwise [c_out, c_in, 1, 1] (no biases) computes: W[o, i] = P[o, i] * D[i]."""
+    """The standard weight [c_out, c_in, k, k] that depthwise then pointwise compute: P[o, i] * D[i]."""
     return pointwise[:, :, :1, :1] * depthwise[:, 0][None]  # [c_out, c_in, k, k]
 
 

@@ -1,8 +1,7 @@
 """Interactive explorers for notebooks 01 (``patch_size_explorer``) and 02 (``conv_param_explorer``,
 ``receptive_field_explorer``). A test sets a slider's ``value`` and reads ``summary`` (HTML), ``text``,
 ``message`` (a refusal or remark) and ``image`` (PNG). A bad starting value raises, naming the argument;
-a refused slider setting is explained in ``message``, the old figure kept.
-"""
+a refused slider setting is explained in ``message``, the old figure kept."""
 
 from __future__ import annotations
 

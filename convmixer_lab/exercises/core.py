@@ -164,13 +164,9 @@ class Exercise:
     def check(self, answer: Any) -> bool:
         """Print a verdict and return whether ``answer`` is correct; a placeholder is "not answered yet"."""
         ok, reason = self.verdict(answer)
-        if ok is None:
-            said = t("core.not_answered", key=self.key)
-        elif ok:
-            said = t("core.correct", key=self.key)
-        else:
-            said = t("core.not_quite_because" if reason else "core.not_quite", key=self.key, reason=reason)
-        _say(self, said, passed=bool(ok))
+        said = ("core.not_answered" if ok is None else "core.correct" if ok
+                else "core.not_quite_because" if reason else "core.not_quite")
+        _say(self, t(said, key=self.key, reason=reason), passed=bool(ok))
         return bool(ok)
 
     def first_hint(self) -> Text:
@@ -208,12 +204,9 @@ class Exercise:
         print(t("core.you_predicted", key=self.key, prediction=repr(self.prediction),
                 measured=repr(measured)))
         ok, reason = self.verdict(self.prediction)
-        if ok:
-            said = t("core.prediction_right", key=self.key)
-        else:
-            said = t("core.prediction_wrong_because" if reason else "core.prediction_wrong", key=self.key,
-                     reason=reason)
-        _say(self, said, passed=bool(ok))
+        said = ("core.prediction_right" if ok else "core.prediction_wrong_because" if reason
+                else "core.prediction_wrong")
+        _say(self, t(said, key=self.key, reason=reason), passed=bool(ok))
         return bool(ok)
 
     def _predicting(self) -> None:
@@ -245,8 +238,7 @@ EXERCISES: dict[str, Exercise] = {}
 def define(key: str, kind: str, answer: Any, *, is_correct: Callable[[Any], bool] | None = None,
            feedback: Callable[[Any], str | None] | None = None, fields: dict[str, Any] | None = None,
            options: str = "", hints: int = 0) -> Exercise:
-    """Register exercise ``key``; a choice is right for ``answer`` alone, a number exactly (an int) or
-    within 0.1% (a float)."""
+    """Register exercise ``key``; a choice is right for ``answer`` alone, a number exactly or within 0.1%."""
     if options:
         is_correct = is_correct or (lambda letter: isinstance(letter, str) and letter == answer)
         feedback = feedback or _choice_feedback(key, options, fields or {})

@@ -1,7 +1,6 @@
 """Every figure the notebooks show, one module per topic (patches 01, mixing 02, costs 03-04, blocks 04,
 training 05, compare 06). Each function returns the Figure it drew, titled and labelled, named by what
-it draws (``_bars``, ``_curves``, ``_grid``, ``_maps``); importing leaves matplotlib's settings alone.
-"""
+it draws (``_bars``, ``_curves``, ``_grid``, ``_maps``); importing leaves matplotlib's settings alone."""
 
 from convmixer_lab.plot.blocks import activation_curves, channel_histograms
 from convmixer_lab.plot.compare import ablation_bars, accuracy_size_points, accuracy_time_curves, seed_points

@@ -8,8 +8,7 @@ lines go between nbgrader's solution markers; the check after an answer (or the 
 "predict" exercise) becomes a locked test cell worth ``POINTS[kind]``; ``instructor`` cells are left out,
 the rest locked; the first code cell calls ``set_grading(True)``, so a wrong answer fails its test.
 Files you edited since this command wrote them (sha256s in OUT/.nbgrader-course.json) are kept unless
-``--force``; a non-empty OUT it did not write is refused unless ``--force``; the notebooks folders, always.
-"""
+``--force``; a non-empty OUT it did not write is refused unless ``--force``; the notebooks folders, always."""
 
 from __future__ import annotations
 

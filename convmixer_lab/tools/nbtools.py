@@ -4,8 +4,7 @@
 
 Each runs in a fresh kernel in its own folder (as nbval runs it) and is written atomically, not at all
 when it changed on disk meanwhile or a cell failed (one line says why, exit 2). Ctrl-C or SIGTERM stops
-cleanly: the kernel shut down, the notebook left as it was, exit 130 or 143.
-"""
+cleanly: the kernel shut down, the notebook left as it was, exit 130 or 143."""
 
 from __future__ import annotations
 
@@ -77,8 +76,7 @@ def _recorded(manifest: Path) -> dict[str, str]:
 
 
 def write_unless_changed(contents: dict[Path, bytes], manifest: Path, force: bool = False) -> Written:
-    """Write each file of ``contents`` atomically, recording its sha256 in ``manifest``, but keep (unless
-    ``force``) one whose sha256 is neither the recorded one nor the new one."""
+    """Write each file atomically (sha256s in ``manifest``) but keep one changed since, unless ``force``."""
     folder, recorded, done = manifest.parent, _recorded(manifest), Written([], [])
     for target, content in contents.items():
         name = target.relative_to(folder).as_posix()
@@ -204,8 +202,7 @@ def _finish_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def run_until_signal(coro: Coroutine) -> None:
-    """Run ``coro`` in a fresh event loop; SIGINT or SIGTERM cancels it (a second one does not cut its
-    ``finally`` blocks short), then raises ``Interrupted``."""
+    """Run ``coro`` in a fresh event loop; SIGINT or SIGTERM cancels it, then raises ``Interrupted``."""
     loop = asyncio.new_event_loop()
     task = loop.create_task(coro)
     received: list[int] = []

@@ -4,8 +4,7 @@
 
 Each line ending in ``# SOLUTION`` becomes a runnable placeholder ("not answered yet"); ``instructor``
 cells are left out, outputs cleared; zh/ is mirrored and GLOSSARY.md copied. A file changed since this
-tool wrote it (sha256s in OUTDIR/.student-copies.json) is kept and named unless ``--force``.
-"""
+tool wrote it (sha256s in OUTDIR/.student-copies.json) is kept and named unless ``--force``."""
 
 from __future__ import annotations
 
@@ -161,8 +160,7 @@ def check_place(out: str | Path, notebooks: Path, label: str = "outdir", example
 
 
 def _contents_refusal(outdir: Path, targets: list[Path], force: bool) -> str | None:
-    """Why ``outdir`` must not take copies: a folder where a copy goes, or (unless ``force``) a notebook
-    there that is no student copy."""
+    """Why ``outdir`` must not take copies: a folder where a copy goes, or a notebook that is no copy."""
     for target in targets:
         if target.is_dir():
             return (f"outdir {outdir} holds a folder {target.relative_to(outdir)}, where a copy goes; "

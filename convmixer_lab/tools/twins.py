@@ -6,9 +6,7 @@
 
 A twin has the English cells, same ids, same code but the language line (comments may be translated).
 A translated cell records the sha256 of its English source (``metadata.translation.source_sha256``), so
-``check`` finds stale ones; ``sync`` keeps translations (paired by id) and writes the twin only when its
-run succeeded.
-"""
+``check`` finds stale ones; ``sync`` keeps translations (paired by id) and writes only after a good run."""
 
 from __future__ import annotations
 
@@ -191,8 +189,7 @@ def differences(english: nbformat.NotebookNode, twin: nbformat.NotebookNode, nam
 
 
 def _carried_code(cell: nbformat.NotebookNode, old: nbformat.NotebookNode | None) -> None:
-    """Translated comments of ``old`` stay in ``cell`` while the code is the same; else the old
-    translation moves to ``metadata.translation.previous`` (reported stale)."""
+    """Keep ``old``'s translated comments while the code is the same, else record them as stale."""
     cell.source = _as_twin_code(cell.source)
     cell.metadata.pop("translation", None)
     record = old.metadata.get("translation") if old is not None else None

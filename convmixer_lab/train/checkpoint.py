@@ -1,7 +1,6 @@
 """Checkpoints: one layout (``checkpoint_state``) for the resumable ``last.pt`` and the finished ``model.pt``,
 written atomically, read with ``weights_only=True`` and checked before use (each problem one
-``CheckpointError`` naming the file). ``data/checkpoints/reference.pt`` cannot be resumed.
-"""
+``CheckpointError`` naming the file). ``data/checkpoints/reference.pt`` cannot be resumed."""
 
 from __future__ import annotations
 

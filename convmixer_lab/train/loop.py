@@ -1,6 +1,5 @@
 """The training loop: ``fit(model, data["train"], data["val"], Settings(epochs=3))`` trains in-memory
-tensors batched in a seeded order with AdamW, a one-cycle schedule and label smoothing; no files.
-"""
+tensors batched in a seeded order with AdamW, a one-cycle schedule and label smoothing; no files."""
 
 from __future__ import annotations
 
@@ -276,8 +275,7 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
         val: tuple[torch.Tensor, torch.Tensor] | None = None, settings: Settings | None = None, *,
         device: str = "auto", progress: bool = True, on_step: Callable[[int, float], None] | None = None,
         on_epoch: Callable[[dict[str, float]], None] | None = None) -> dict[str, list[float]]:
-    """Train ``model`` on ``train`` (images, labels), scoring ``val`` after every epoch; returns the history
-    (``HISTORY_KEYS`` per epoch, ``val_accuracy`` NaN without ``val``)."""
+    """Train ``model`` on ``train``, scoring ``val`` after every epoch; the history (``HISTORY_KEYS``)."""
     return Trainer(model, train, val, settings, device).run(progress, on_step, on_epoch)
 
 

@@ -1,6 +1,5 @@
 """The one-cycle learning-rate schedule, and the time budget that plans its length: after
-``WARMUP_STEPS``, ``CALIBRATION_STEPS`` timed steps say how many fit (less a reserve), redone every epoch.
-"""
+``WARMUP_STEPS``, ``CALIBRATION_STEPS`` timed steps say how many fit (less a reserve), redone every epoch."""
 
 from __future__ import annotations
 
@@ -46,8 +45,7 @@ class OneCycle(torch.optim.lr_scheduler.LambdaLR):
 
 
 class TimeBudget:
-    """``seconds`` of training in all, ``spent`` of them already (a resumed run). ``eval_share``: the
-    validation's cost per step, in steps; ``sync`` waits for the GPU."""
+    """``seconds`` of training in all, ``spent`` already; ``eval_share``: validation's cost per step."""
 
     def __init__(self, seconds: float, spent: float = 0.0, *, eval_share: float = 0.0,
                  clock: Callable[[], float] = time.perf_counter,
