@@ -24,15 +24,9 @@ import nbformat
 
 from convmixer_lab.exercises import exercise
 from convmixer_lab.repo import REPO_ROOT
+from convmixer_lab.tools import student
 from convmixer_lab.tools.nbtools import Written, notebook_bytes, read_notebook, refuse, write_unless_changed
-from convmixer_lab.tools.student import (
-    NOTEBOOKS_DIR,
-    SOLUTION_MARKER,
-    check_place,
-    cleared_copy,
-    instructor_notebooks,
-    placeholder,
-)
+from convmixer_lab.tools.student import SOLUTION_MARKER
 
 POINTS = {"compute": 2, "experiment": 2, "predict": 1, "why": 1}  # points of one exercise, by its kind
 CELL_TIMEOUT = 600  # seconds one cell may run when autograding (notebook 05 trains for minutes)
@@ -74,7 +68,7 @@ def _with_markers(lines: list[str]) -> list[str]:
         if indent:  # a block's body: `...` keeps it a body when nbgrader leaves only its comment
             out.append(indent + "...")
         else:  # variables start unanswered, whatever an earlier exercise left in them
-            out += [p for p in dict.fromkeys(placeholder(line) for line in run) if p != "..."]
+            out += [p for p in dict.fromkeys(student.placeholder(line) for line in run) if p != "..."]
         out += [indent + BEGIN, *(line.rstrip()[: -len(SOLUTION_MARKER)].rstrip() for line in run),
                 indent + END]
     return out
@@ -166,7 +160,7 @@ def _relink(source: str, notebook: Path, names: dict[Path, str]) -> str:
 
 def nbgrader_notebook(nb: nbformat.NotebookNode, where: str = "notebook") -> nbformat.NotebookNode:
     """The nbgrader source version of an instructor notebook (see the module's docstring)."""
-    copy = cleared_copy(nb)
+    copy = student.cleared_copy(nb)
     copy.cells = _graded_cells(copy.cells, where)
     for index, cell in enumerate(copy.cells):
         if "nbgrader" not in cell.metadata:
@@ -219,7 +213,7 @@ def _refusal(out: Path, force: bool) -> str | None:
 
 def _converted(notebooks: Path) -> tuple[dict[Path, nbformat.NotebookNode], dict[str, int], dict]:
     """The nbgrader version of every notebook, the points of each assignment, the assignment names."""
-    paths = instructor_notebooks(notebooks)
+    paths = student.instructor_notebooks(notebooks)
     names = {path.relative_to(notebooks): assignment_name(path, notebooks) for path in paths}
     converted, points = {}, {}
     for path in paths:
@@ -233,10 +227,10 @@ def _converted(notebooks: Path) -> tuple[dict[Path, nbformat.NotebookNode], dict
     return converted, points, names
 
 
-def write_course(out: str | Path, notebooks: str | Path = NOTEBOOKS_DIR, *,
+def write_course(out: str | Path, notebooks: str | Path = student.NOTEBOOKS_DIR, *,
                  force: bool = False) -> tuple[dict[str, int], Written]:
     """Write the course folder ``out``; return each assignment's points and the files written and kept."""
-    check_place(out, Path(notebooks), "course folder", "nbgrader/")
+    student.check_place(out, Path(notebooks), "course folder", "nbgrader/")
     out, notebooks = Path(out), Path(notebooks)
     if why := _refusal(out, force):
         raise ValueError(why)
@@ -259,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m convmixer_lab.tools.nbgrader",
                                      description="Write the course as an nbgrader course folder.")
     parser.add_argument("out", help="the course folder to write (make nbgrader: nbgrader/)")
-    parser.add_argument("--notebooks", default=str(NOTEBOOKS_DIR),
+    parser.add_argument("--notebooks", default=str(student.NOTEBOOKS_DIR),
                         help="folder of instructor notebooks, zh/ included (default: notebooks/)")
     parser.add_argument("--force", action="store_true",
                         help="replace the files it writes even where you changed them since it wrote them "

@@ -23,16 +23,7 @@ import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
 from convmixer_lab.repo import REPO_ROOT
-from convmixer_lab.tools.nbtools import (
-    Interrupted,
-    NotebookError,
-    check_writable,
-    load_notebook,
-    refuse,
-    run_notebook,
-    signals_interrupt,
-    write_notebook,
-)
+from convmixer_lab.tools import nbtools
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 TWIN_FOLDER = "zh"
@@ -229,16 +220,16 @@ def load(path: Path) -> tuple[nbformat.NotebookNode, str]:
         cells = None  # load_notebook says what is wrong
     if isinstance(cells, list) and all(isinstance(c, dict) for c in cells) and path.suffix == ".ipynb":
         if problem := id_problem(cells, str(path)):
-            raise NotebookError(problem)
-    return load_notebook(path)
+            raise nbtools.NotebookError(problem)
+    return nbtools.load_notebook(path)
 
 
 def english_path(path: str | Path) -> Path:
     """``path``, refused when it is a twin (inside notebooks/zh/) rather than an English notebook."""
     path = Path(path)
     if path.resolve().parent.name == TWIN_FOLDER:
-        raise NotebookError(f"{path} is a Chinese twin (inside {TWIN_FOLDER}/); pass its English notebook "
-                            f"{path.parent.parent / path.name}")
+        raise nbtools.NotebookError(f"{path} is a Chinese twin (inside {TWIN_FOLDER}/); pass its English "
+                                    f"notebook {path.parent.parent / path.name}")
     return path
 
 
@@ -248,13 +239,13 @@ def sync(english_file: str | Path, execute: bool = True, timeout: int = 600) -> 
     target = twin_path(english_file)
     old, before = load(target) if target.exists() else (None, None)
     if lost := lost_cells(english, old, str(target)):
-        raise NotebookError(lost[0])
+        raise nbtools.NotebookError(lost[0])
     twin = carry(english, old)
     target.parent.mkdir(exist_ok=True)
-    check_writable(target)
+    nbtools.check_writable(target)
     if execute:
-        run_notebook(twin, target.parent, timeout, name=str(target))
-    return write_notebook(twin, target, expected=before)
+        nbtools.run_notebook(twin, target.parent, timeout, name=str(target))
+    return nbtools.write_notebook(twin, target, expected=before)
 
 
 def _markable(cell_id: str, en: nbformat.NotebookNode | None, zh: nbformat.NotebookNode | None) -> str | None:
@@ -276,13 +267,13 @@ def mark(english_file: str | Path, cell_ids: list[str]) -> Path:
     english = {c.get("id"): c for c in load(english_path(english_file))[0].cells}
     target = twin_path(english_file)
     twin, before = load(target)
-    check_writable(target)
+    nbtools.check_writable(target)
     cells = {c.get("id"): c for c in twin.cells}
     for cell_id in cell_ids:
         if why := _markable(cell_id, english.get(cell_id), cells.get(cell_id)):
-            raise NotebookError(f"cell_ids: {why}")
+            raise nbtools.NotebookError(f"cell_ids: {why}")
         cells[cell_id].metadata["translation"] = {"source_sha256": source_sha256(english[cell_id].source)}
-    return write_notebook(twin, target, expected=before)
+    return nbtools.write_notebook(twin, target, expected=before)
 
 
 def check(english_file: str | Path) -> list[str]:
@@ -320,17 +311,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="mark: the ids of the twin's translated cells")
     args = parser.parse_intermixed_args(argv)  # options may come before or after the notebooks
     if args.command == "mark" and (len(args.notebooks) != 1 or not args.cells):
-        refuse("twins", "mark takes one English notebook and --cells ID [ID ...]")
+        nbtools.refuse("twins", "mark takes one English notebook and --cells ID [ID ...]")
     if args.timeout < 1:
-        refuse("twins", f"--timeout must be at least 1 second, got {args.timeout}")
+        nbtools.refuse("twins", f"--timeout must be at least 1 second, got {args.timeout}")
     try:
-        with signals_interrupt():
+        with nbtools.signals_interrupt():
             return _run(args)
-    except Interrupted as stop:
+    except nbtools.Interrupted as stop:
         print(f"twins: interrupted by {stop}; the twin was left unchanged", file=sys.stderr)
         return 128 + stop.signum
-    except (NotebookError, OSError, ValueError) as err:
-        refuse("twins", str(err))
+    except (nbtools.NotebookError, OSError, ValueError) as err:
+        nbtools.refuse("twins", str(err))
 
 
 if __name__ == "__main__":
