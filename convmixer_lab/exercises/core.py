@@ -171,10 +171,9 @@ class Exercise:
 
     def first_hint(self) -> Text:
         """The hint ``hint()`` gives first (the first of graded hints)."""
-        if self.hints:
-            return t("core.hint", key=self.key, text=self.text("hint.1"))
-        return t("core.hint", key=self.key,
-                 text=self.text("hint") if has(f"{self.key}.hint") else t("core.choice_hint"))
+        text = (self.text("hint.1") if self.hints else self.text("hint") if has(f"{self.key}.hint")
+                else t("core.choice_hint"))
+        return t("core.hint", key=self.key, text=text)
 
     def hint(self) -> None:
         if not self.hints:

@@ -15,6 +15,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from convmixer_lab.checks import check_choice
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -34,9 +36,7 @@ class Text(str):
 def set_language(language: str) -> None:
     """Show the package's texts in ``language``: "en" (English) or "zh" (Simplified Chinese)."""
     global _language
-    if language not in LANGUAGES:
-        raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
-    _language = language
+    _language = check_choice("language", language, LANGUAGES)
 
 
 def get_language() -> str:
@@ -82,8 +82,7 @@ def t(key: str, /, **fields: Any) -> Text:
 
 def pad(text: str, width: int, align: str = "<") -> str:
     """``format(text, f"{align}{width}")`` counting monospace columns: a wide character (参, ，) takes two."""
-    if align not in ("<", ">", "^"):
-        raise ValueError(f"align must be one of '<', '>', '^', got {align!r}")
+    check_choice("align", align, "<>^")
     shown = sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
                 for ch in text)
     spaces = max(0, width - shown)

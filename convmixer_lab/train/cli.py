@@ -165,9 +165,10 @@ def _check_folder(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.resume and not held.unfinished:
         raise UsageError(f"--resume: nothing to resume, {folder} holds no {runfolder.LAST}; leave out "
                          "--resume to start a run there")
+    if not args.resume:
+        return None
     try:
-        state = checkpoint.read_checkpoint_state(folder / runfolder.LAST, resumable=True)
-        return state if args.resume else None
+        return checkpoint.read_checkpoint_state(folder / runfolder.LAST, resumable=True)
     except checkpoint.CheckpointError as e:
         raise UsageError(f"--resume: {e}") from None
     except OSError as e:
