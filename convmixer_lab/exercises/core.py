@@ -5,7 +5,8 @@ An exercise is declared once, with ``define``, in ``nb01`` ... ``nb06``::
     define("03.1", kind="compute", answer=1_179_648)                  # a number: exact, too large/small
     define("01.3", kind="why", answer="b", options="abcd")            # a letter; texts NN.M.option.a ...
 
-Its texts (``texts/nbNN.toml``): ``NN.M.question``, ``.solution``, ``.hint`` (or graded ``.hint.1`` ...),
+Kinds (``KINDS``): compute, predict (``ex.predict`` before the measuring cell, ``ex.reveal`` after),
+experiment, why. Texts (``nbNN.toml``): ``NN.M.question``, ``.solution``, ``.hint`` (or ``.hint.1`` ...),
 ``.option.<letter>``, ``.wrong.<letter>``. Answers are judged by value (numpy, 0-d tensors, Fraction,
 Decimal are numbers; NaN is not; a shape is a sequence of integers)."""
 
