@@ -1,7 +1,5 @@
-"""Augmentation on tensors, on the batch's device, per image: a shift of up to ``max_shift`` pixels,
-a horizontal flip (half the images) and an ``erase`` x ``erase`` square painted with the background
-(half the images). The choices are drawn on the CPU once per epoch (``draw``): the same on any device.
-"""
+"""Augmentation per image on the batch's device: a shift, a flip and an erased square (``AUGMENTATION``),
+chosen on the CPU once per epoch (``draw``), so the same on any device."""
 
 from __future__ import annotations
 

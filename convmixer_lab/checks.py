@@ -1,7 +1,5 @@
-"""Argument checks shared by the package: each raises one error naming the argument, what it must be
-and what it got (``TypeError`` for a wrong type, ``ValueError`` out of range), and returns the value as
-a plain ``int``/``float``: ``dim = check_positive_int("dim", dim)``.
-"""
+"""Argument checks: each raises one error naming the argument, what it must be and what it got
+(``TypeError`` or ``ValueError``), and returns a plain value: ``dim = check_positive_int("dim", dim)``."""
 
 from __future__ import annotations
 

@@ -2,8 +2,7 @@
 
 Symbols as in the paper: h (dim), d (depth), k (kernel size), p (patch size), c (input channels),
 n (classes). A convolution's bias is one parameter per output channel, a BatchNorm has two per
-channel. Convolution functions take ``(c_in, c_out, k, ...)``; bad arguments get ConvMixer's errors.
-"""
+channel. Convolution functions take ``(c_in, c_out, k, ...)``; bad arguments get ConvMixer's errors."""
 
 from __future__ import annotations
 
@@ -41,15 +40,13 @@ def count_parameters(module: nn.Module, trainable_only: bool = False) -> int:
 
 
 def grouped_conv_params(c_in: int, c_out: int, k: int, groups: int = 1, bias: bool = False) -> int:
-    """A k x k convolution from c_in to c_out channels in ``groups`` groups: c_out kernels of
-    size k*k*(c_in/groups). groups=1 is a standard convolution, groups=c_in=c_out a depthwise one."""
+    """A k x k convolution in ``groups`` groups: c_out kernels of size k*k*(c_in/groups)."""
     _check_conv(c_in, c_out, k, groups)
     return k * k * (c_in // groups) * c_out + (c_out if bias else 0)
 
 
 def standard_conv_params(c_in: int, c_out: int, k: int, bias: bool = False) -> int:
-    """A k x k convolution from c_in to c_out channels: c_out kernels of size k*k*c_in
-    (``standard_conv_params(256, 512, 3) == 1_179_648``, no bias, as in the tutorial)."""
+    """A k x k convolution: c_out kernels of size k*k*c_in."""
     return grouped_conv_params(c_in, c_out, k, 1, bias)
 
 
@@ -65,19 +62,13 @@ def pointwise_params(c_in: int, c_out: int, bias: bool = False) -> int:
 
 
 def depthwise_separable_params(c_in: int, c_out: int, k: int, bias: bool = False) -> int:
-    """Depthwise k x k on c_in channels, then pointwise c_in -> c_out
-    (``depthwise_separable_params(256, 512, 3) == 2_304 + 131_072 == 133_376``)."""
+    """Depthwise k x k on c_in channels, then pointwise c_in -> c_out."""
     check_positive_ints(c_in=c_in, c_out=c_out, k=k)
     return depthwise_params(c_in, k, bias) + pointwise_params(c_in, c_out, bias)
 
 
 def conv_counts(c_in: int = 256, c_out: int = 512, k: int = 3, groups: int = 1) -> dict[str, int]:
-    """Parameters (no bias) of a k x k convolution from c_in to c_out channels done four ways,
-    and as a grouped convolution with ``groups`` groups (g must divide both c_in and c_out)::
-
-        standard   k*k*c_in*c_out       depthwise  k*k*c_in        pointwise  c_in*c_out
-        separable  depthwise + pointwise             grouped    k*k*(c_in/g)*c_out
-    """
+    """Parameters (no bias) of a k x k convolution: standard, depthwise, pointwise, separable, grouped."""
     return {
         "standard": standard_conv_params(c_in, c_out, k),
         "depthwise": depthwise_params(c_in, k),
@@ -88,16 +79,14 @@ def conv_counts(c_in: int = 256, c_out: int = 512, k: int = 3, groups: int = 1) 
 
 
 def conv_macs(c_in: int, c_out: int, k: int, out_h: int, out_w: int, groups: int = 1) -> int:
-    """Multiply-accumulates of one convolution for one image: each output value costs
-    k*k*(c_in/groups) MACs, and there are c_out*out_h*out_w of them."""
+    """MACs of one convolution for one image: k*k*(c_in/groups) for each of c_out*out_h*out_w outputs."""
     _check_conv(c_in, c_out, k, groups)
     check_positive_ints(out_h=out_h, out_w=out_w)
     return (c_in // groups) * k * k * c_out * out_h * out_w
 
 
 def mixer_layer_macs(dim: int, kernel_size: int, grid: int | tuple[int, int]) -> int:
-    """MACs of one ConvMixer layer (depthwise k x k + pointwise 1x1, h = dim) on a grid x grid map
-    of patch embeddings (or rows x cols for a pair), for one image: (k*k + h) * h * rows * cols."""
+    """MACs of one ConvMixer layer on a grid (or rows x cols) of embeddings: (k*k + h) * h * rows * cols."""
     rows, cols = _pair("grid", grid)
     return conv_macs(dim, dim, kernel_size, rows, cols, groups=dim) + conv_macs(dim, dim, 1, rows, cols)
 
@@ -116,9 +105,8 @@ def convmixer_macs(dim: int, depth: int, kernel_size: int = 9, patch_size: int =
 
 def patch_stats(in_channels: int = 3, dim: int = 768, patch_size: int = 7,
                 image_size: int = 224) -> dict[str, object]:
-    """What the stem ``Conv2d(c, h, kernel_size=p, stride=p)`` + GELU + BatchNorm does to an
-    ``image_size`` x ``image_size`` image: grid side image_size // p, values per patch c*p*p, stem
-    parameters (conv: c*p*p*h + h; with BatchNorm: + 2h), MACs per image and more (the keys below)."""
+    """What the stem does to an ``image_size`` square image: grid, values per patch c*p*p, parameters
+    (c*p*p*h + h, + 2h with BatchNorm), MACs and more (the keys below)."""
     check_positive_ints(in_channels=in_channels, dim=dim, patch_size=patch_size, image_size=image_size)
     if patch_size > image_size:
         raise ValueError(f"patch_size={patch_size} is larger than the {image_size}-pixel image: "
@@ -139,13 +127,8 @@ def patch_stats(in_channels: int = 3, dim: int = 768, patch_size: int = 7,
 
 def convmixer_params(dim: int, depth: int, kernel_size: int = 9, patch_size: int = 7,
                      num_classes: int = 1000, in_channels: int = 3, block: str = "paper") -> int:
-    """Closed-form parameter count of ``ConvMixer(...)`` with the same arguments.
-
-        stem  = c*p*p*h + h (conv + bias)  + 2h (BatchNorm)
-        layer = k*k*h + h   (depthwise)    + h*h + h (pointwise) + 2h per BatchNorm
-                (two BatchNorms in the paper block, one in the tutorial's block)
-        head  = h*n + n     (Linear; nothing when n = 0)
-    """
+    """Closed-form parameter count of ``ConvMixer(...)``: stem c*p*p*h + 3h; layer k*k*h + h + h*h + h
+    + 2h per BatchNorm (two in the paper's block, one in the tutorial's); head h*n + n."""
     h, d, k, p, c, n = dim, depth, kernel_size, patch_size, in_channels, num_classes
     check_positive_ints(dim=h, depth=d, kernel_size=k, patch_size=p, in_channels=c)
     check_int("num_classes", n, minimum=0, hint="0 means no classifier")
@@ -194,8 +177,7 @@ def _check_model(model: object) -> ConvMixer:
 
 
 def stage_table(model: ConvMixer, image_size: int | tuple[int, int] = 224) -> list[Stage]:
-    """Per-stage table for one image: name, output shape (no batch dim), parameters (counted from
-    the modules) and MACs (by formula: convolutions and the head; GELU, BatchNorm, pooling have none)."""
+    """Per-stage rows for one image: name, output shape, parameters (counted) and MACs (by formula)."""
     cfg = _check_model(model).config
     h, k, p, c, n = (cfg[key] for key in ("dim", "kernel_size", "patch_size", "in_channels", "num_classes"))
     gh, gw = _grid(image_size, p)
@@ -213,8 +195,7 @@ def stage_table(model: ConvMixer, image_size: int | tuple[int, int] = 224) -> li
 
 
 def total_macs(model: ConvMixer, image_size: int | tuple[int, int] = 224) -> int:
-    """MACs for one image through the whole network (sum of ``stage_table``; equals
-    ``convmixer_macs`` of the model's configuration)."""
+    """MACs for one image through the whole network (the sum of ``stage_table``)."""
     return sum(s.macs for s in stage_table(model, image_size))
 
 
@@ -234,10 +215,8 @@ def _numbered(name: str) -> tuple[str, int] | None:
 
 
 def group_repeats(rows: list[Stage]) -> list[tuple[Stage, int]]:
-    """Consecutive numbered stages that are identical but for their index (``mixer_layers.0``,
-    ``mixer_layers.1``, ...: same output shape, parameters and MACs) as one ``(stage, count)`` pair,
-    the stage named by its index range (``mixer_layers.0-19``) and holding ONE stage's numbers.
-    Every other stage comes with count 1. Totals: ``sum(stage.params * count)``."""
+    """Runs of numbered stages equal but for their index as one ``(stage, count)`` pair named
+    ``mixer_layers.0-19`` (holding ONE stage's numbers); other stages come with count 1."""
     groups: list[tuple[Stage, int]] = []
     for row in check_rows(rows):
         first, count = groups[-1] if groups else (row, 0)

@@ -1,10 +1,6 @@
-"""Data for the course: the sample photo and Fashion-MNIST (bundled in data/, read offline).
-
-The four official gzip IDX files are found in ``root=``, else in ``$CONVMIXER_LAB_DATA/fashion-mnist``,
-else in a clone's bundled ``data/`` (a wheel has none: ``download_fashion_mnist(root)`` fetches them).
-Each is decompressed as a stream, hashed on the way and refused once past its official size (a gzip
-bomb is never held in memory). Every problem with a file is one ``DataError`` naming it and the fix.
-"""
+"""The sample photo and Fashion-MNIST: four gzip IDX files in ``root=``, ``$CONVMIXER_LAB_DATA/fashion-mnist``
+or the bundled ``data/``, each decompressed as a stream, hashed on the way and refused once past its official
+size. Every problem with a file is one ``DataError`` naming it and the fix."""
 
 from __future__ import annotations
 
@@ -55,15 +51,13 @@ try:  # as at import (reference_checkpoint() reads the variable when called)
 except DataError:
     REFERENCE_CHECKPOINT = Path(os.environ[DATA_ENV]) / "checkpoints" / "reference.pt"
 FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
-# The four official files, unchanged, and their sha256 (data/README.md lists the same values).
 FILES = {
     ("train", "images"): "train-images-idx3-ubyte.gz",
     ("train", "labels"): "train-labels-idx1-ubyte.gz",
     ("test", "images"): "t10k-images-idx3-ubyte.gz",
     ("test", "labels"): "t10k-labels-idx1-ubyte.gz",
 }
-# sha256 of each file's decompressed content, which reader and downloader check (the bundled .gz were
-# recompressed by Debian: their own bytes, GZ_SHA256 and data/README.md, differ from upstream's).
+# sha256 of each file's content (the bundled .gz were recompressed: their own bytes, GZ_SHA256, differ).
 SHA256 = {
     "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
     "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
@@ -83,8 +77,7 @@ SIZE_MARGIN = 1 << 16  # bytes of content allowed beyond the official size befor
 SPLITS = ("train", "test")
 CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
-# Mean and standard deviation of the 60,000 training images' pixels scaled to [0, 1]
-# (tests/test_data.py recomputes them from the data). Every course model expects this normalisation.
+# Mean and standard deviation of the training pixels in [0, 1]; every course model expects them.
 MEAN, STD = 0.2860, 0.3530
 _IDX_MAGIC = {"images": 2051, "labels": 2049}  # 0x00000803 (3-D uint8), 0x00000801 (1-D uint8)
 # Content limit for a file of another name: the largest official file of that kind, plus the margin.
@@ -117,8 +110,7 @@ def _fix(folder: Path) -> str:
 
 
 def fashion_mnist_dir(root: str | Path | None = None, create: bool = False) -> Path:
-    """The folder that holds (``create``: will hold) the four files: ``root``, else
-    ``$CONVMIXER_LAB_DATA/fashion-mnist``, else the bundled data/fashion-mnist."""
+    """The folder of the four files: ``root``, ``$CONVMIXER_LAB_DATA/fashion-mnist`` or the bundled one."""
     if root is not None:
         if not isinstance(root, (str, os.PathLike)) or not str(root):
             raise TypeError(f"root must be a folder path (str or pathlib.Path), got {root!r}")
@@ -141,8 +133,7 @@ def fashion_mnist_dir(root: str | Path | None = None, create: bool = False) -> P
 
 
 def _from_variable() -> Path:
-    """``$CONVMIXER_LAB_DATA/fashion-mnist``; a ``DataError`` if the variable names a file, or a folder
-    that holds the .gz files itself."""
+    """``$CONVMIXER_LAB_DATA/fashion-mnist``, refusing a file or a folder holding the .gz files itself."""
     value, data = os.environ[DATA_ENV], data_dir()
     if data.exists() and not data.is_dir():
         raise DataError(f"{DATA_ENV}={value!r} is a file, not a folder; set {DATA_ENV} to the folder that "
@@ -164,8 +155,7 @@ def fashion_mnist_files(root: str | Path | None = None) -> Path:
 
 
 class _GzipStream:
-    """Decompress gzip data fed in chunks, hashing the content; ``_TooLarge`` as soon as it passes
-    ``limit`` bytes; ``keep`` collects it in ``self.content``."""
+    """Decompress and hash gzip data fed in chunks; ``_TooLarge`` past ``limit`` bytes."""
 
     def __init__(self, limit: int, keep: bool = False) -> None:
         self.limit, self.size, self.digest = limit, 0, hashlib.sha256()
@@ -245,8 +235,7 @@ def _parse_idx(raw: bytearray, path: Path, kind: str) -> np.ndarray:
 
 
 def read_idx(path: str | Path, kind: str, sha256: str | None = None) -> np.ndarray:
-    """One gzip IDX file (big-endian int32 magic, N[, rows, cols], then uint8 data): ``kind="images"``
-    -> uint8 [N, rows, cols], ``"labels"`` -> [N]. ``sha256``: the content's required hash."""
+    """One gzip IDX file: uint8 [N, rows, cols] images or [N] labels; ``sha256``: the content's hash."""
     path = Path(path)
     check_choice("kind", kind, tuple(_IDX_MAGIC))
     limit = CONTENT_BYTES[path.name] + SIZE_MARGIN if path.name in CONTENT_BYTES else _LIMIT[kind]
@@ -272,8 +261,7 @@ def _check_pair(images: np.ndarray, labels: np.ndarray, paths: dict[str, Path]) 
 
 def load_fashion_mnist(split: str, root: str | Path | None = None,
                        verify: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Fashion-MNIST ``split`` ("train": 60,000 images, "test": 10,000) from ``fashion_mnist_dir(root)``:
-    (images uint8 [N, 28, 28], labels int64 [N]); ``verify``: the content has the official sha256."""
+    """Fashion-MNIST ``split`` ("train" or "test"): images uint8 [N, 28, 28], labels int64 [N]."""
     check_choice("split", split, SPLITS)
     check_bool("verify", verify)
     folder = fashion_mnist_dir(root)
@@ -332,8 +320,7 @@ def _download_verified(url: str, name: str, timeout: float, out) -> None:
 
 def download_fashion_mnist(root: str | Path | None = None, base_url: str = FASHION_MNIST_URL,
                            timeout: float = 60.0) -> Path:
-    """Fetch into ``fashion_mnist_dir(root)`` each official file that lacks a good copy there, checked
-    (content sha256, size limit) before it replaces the old file. ``base_url``: http(s):// or file://."""
+    """Fetch each official file that lacks a good copy, checked before it replaces the old file."""
     if not isinstance(base_url, str) or not base_url:
         raise TypeError(f"base_url must be a URL string (http://, https:// or file://), got {base_url!r}")
     timeout = check_number("timeout", timeout, minimum=0, strict=True, hint="seconds, e.g. 60")
@@ -349,15 +336,13 @@ def download_fashion_mnist(root: str | Path | None = None, base_url: str = FASHI
     return folder
 
 
-# --- the validation split (held out from the 60,000 training images) --------------------------
 VAL_PER_CLASS = 500  # 10 classes x 500 = 5,000 validation images; 55,000 remain for training
 SPLIT_SEED = 20220124  # fixed: every run, notebook and script holds out the same images
 
 
 def train_val_split(labels: np.ndarray, per_class: int = VAL_PER_CLASS,
                     seed: int = SPLIT_SEED) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted indices (train, val) into the training set: ``per_class`` images of every class held out,
-    drawn with the fixed ``seed`` (the same split every time)."""
+    """Sorted indices (train, val): ``per_class`` images of every class held out, drawn with ``seed``."""
     labels = np.asarray(labels)
     per_class = check_int("per_class", per_class, minimum=0)
     if labels.ndim != 1:
@@ -377,8 +362,7 @@ def train_val_split(labels: np.ndarray, per_class: int = VAL_PER_CLASS,
 
 def fashion_mnist_tensors(root: str | Path | None = None, val_per_class: int = VAL_PER_CLASS,
                           subset: int | None = None) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-    """{"train", "val", "test"} -> (``to_tensor`` images, int64 labels); "val" is ``train_val_split``'s,
-    ``subset`` keeps the first N of the training images left."""
+    """{"train", "val", "test"} -> (images, labels); ``subset`` keeps the first N training images."""
     images, labels = load_fashion_mnist("train", root)
     test_images, test_labels = load_fashion_mnist("test", root)
     train_idx, val_idx = train_val_split(labels, val_per_class)

@@ -1,6 +1,5 @@
-"""The one way the package writes a file: ``atomic_write`` (all or nothing, so an interrupted run
-never leaves a half-written file). Temporaries are named ``.NAME.PID.XXXX.tmp``; those a killed run
-left behind are removed the next time NAME is written."""
+"""The one way the package writes a file: ``atomic_write``, all or nothing; temporaries ``.NAME.PID.XXXX.tmp``
+that a killed run left are removed the next time NAME is written."""
 
 from __future__ import annotations
 
@@ -28,8 +27,7 @@ def _process_is_running(pid: int) -> bool:
 
 
 def remove_stale_temporaries(path: str | Path, older_than: float = 3600.0) -> list[Path]:
-    """Delete the temporaries an interrupted ``atomic_write`` of ``path`` left: a process's that no
-    longer runs, or older than ``older_than`` seconds. Returns what was deleted."""
+    """Delete the temporaries of ``path`` whose process is gone or older than ``older_than`` seconds."""
     path, removed = Path(path), []
     for tmp in path.parent.glob(f".{path.name}.*.tmp") if path.parent.is_dir() else ():
         try:
@@ -55,10 +53,8 @@ def _umask() -> int:
 
 def atomic_write(path: str | Path, write: Callable[[BinaryIO], object] | bytes,
                  mode: int | None = None) -> Path:
-    """Write ``path`` all or nothing: ``write(file)`` (or the bytes) fills a temporary file beside it,
-    which is fsynced and renamed over ``path``; on failure ``path`` keeps its old content and the
-    error propagates. ``mode``: the permissions (default: the replaced file's, else 0o666 less the
-    umask). A symbolic link is followed (the file it points to is replaced). Returns the path."""
+    """Write ``path`` all or nothing: ``write(file)`` (or the bytes) fills a temporary beside it, fsynced
+    and renamed over ``path`` (a link's target). ``mode``: default the old file's, else 0o666 less umask."""
     path = Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
     if mode is None:
         mode = os.stat(path).st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()

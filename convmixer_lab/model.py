@@ -111,17 +111,10 @@ class ConvMixerLayer(nn.Module):
 
 
 class TutorialConvMixerLayer(nn.Module):
-    """The source tutorial's layer, kept verbatim in structure to teach how it differs.
-
-    Two deviations from the paper:
-    1. ONE BatchNorm (``norm``) is applied after both convolutions, so in training its running
-       statistics are updated twice per forward pass and end up blending two distributions;
-    2. the residual goes around BOTH convolutions::
+    """The source tutorial's layer: ONE BatchNorm after both convolutions (its running statistics
+    blend two distributions) and the residual around BOTH, so 2*h fewer parameters than the paper's::
 
         out = BN(GELU(PWConv(BN(GELU(DWConv(z)))))) + z
-
-    It therefore has 2*h fewer parameters (one BatchNorm's weight and bias) than the paper block.
-    Its code repeats the shape of ``ConvMixerLayer`` on purpose, so the two read side by side.
     """
 
     def __init__(self, dim: int, kernel_size: int = 9) -> None:
@@ -146,11 +139,9 @@ class TutorialConvMixerLayer(nn.Module):
 class ConvMixer(nn.Module):
     """ConvMixer-h/d: PatchEmbedding, d ConvMixer layers, global average pool, Linear.
 
-    Signature as in the course's source tutorial, plus keyword-only extras:
-    ``in_channels`` (1 for grey images), ``block`` ("paper" or "tutorial") and ``residual``
-    (False: the paper layers without their residual, an ablation). ``num_classes=0`` builds no
-    classifier: ``forward`` then returns the pooled h features. ``config`` holds the arguments
-    (``residual`` only when False, so a checkpoint's keys stay those of the course's models).
+    Keyword-only extras: ``in_channels``, ``block`` ("paper" or "tutorial"), ``residual`` (False: an
+    ablation). ``num_classes=0``: no classifier, ``forward`` returns the pooled h features. ``config``
+    holds the arguments (``residual`` only when False, so checkpoints keep the course's keys).
     """
 
     def __init__(self, dim: int, depth: int, kernel_size: int = 9, patch_size: int = 7,
@@ -178,24 +169,9 @@ class ConvMixer(nn.Module):
         self.to(memory_format=torch.channels_last)
 
     def check_input(self, x: torch.Tensor) -> None:
-        """Raise a clear error, before any tensor work, for an input the stem cannot take: not a
-        float tensor of the weights' dtype, not [N, c, H, W], or smaller than one patch."""
+        """A clear error, before any tensor work, for an input the stem cannot take."""
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"x must be a torch.Tensor of shape [N, C, H, W], got {type(x).__name__}")
-        self._check_dtype(x)
-        if x.dim() != 4:
-            raise ValueError(f"x must have 4 dimensions [N, C, H, W], got shape {list(x.shape)}; "
-                             "add a batch dimension with x.unsqueeze(0)")
-        c, p = self.config["in_channels"], self.config["patch_size"]
-        if x.shape[1] != c:
-            raise ValueError(f"x has {x.shape[1]} channels but the model was built with "
-                             f"in_channels={c}; build it with in_channels={x.shape[1]}")
-        if x.shape[2] < p or x.shape[3] < p:
-            raise ValueError(f"x is {x.shape[2]}x{x.shape[3]} pixels, smaller than one patch "
-                             f"(patch_size={p}); use a larger image or a smaller patch_size")
-
-    def _check_dtype(self, x: torch.Tensor) -> None:
-        """Pixels must be floating point, of the same dtype as the weights."""
         weights = self.patch_embedding.proj.weight.dtype
         if not x.is_floating_point():
             raise TypeError(f"x has dtype {x.dtype}, but the model takes floating-point images "
@@ -206,6 +182,16 @@ class ConvMixer(nn.Module):
             raise TypeError(f"x has dtype {x.dtype} but the model's weights are {weights}; convert "
                             f"the input with {_convert('x', weights)}, or the model with "
                             f"{_convert('model', x.dtype)}")
+        if x.dim() != 4:
+            raise ValueError(f"x must have 4 dimensions [N, C, H, W], got shape {list(x.shape)}; "
+                             "add a batch dimension with x.unsqueeze(0)")
+        c, p = self.config["in_channels"], self.config["patch_size"]
+        if x.shape[1] != c:
+            raise ValueError(f"x has {x.shape[1]} channels but the model was built with "
+                             f"in_channels={c}; build it with in_channels={x.shape[1]}")
+        if x.shape[2] < p or x.shape[3] < p:
+            raise ValueError(f"x is {x.shape[2]}x{x.shape[3]} pixels, smaller than one patch "
+                             f"(patch_size={p}); use a larger image or a smaller patch_size")
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         """[N, c, H, W] -> [N, h, H/p, W/p]: the patch grid after all d layers."""

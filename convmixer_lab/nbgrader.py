@@ -1,5 +1,4 @@
-"""``python -m convmixer_lab.nbgrader OUT``: the course as an nbgrader course, the command issue 18 names.
-The tool lives with the other instructor tools, in ``convmixer_lab/tools/nbgrader.py``."""
+"""``python -m convmixer_lab.nbgrader OUT``: runs ``convmixer_lab/tools/nbgrader.py``."""
 
 import sys
 

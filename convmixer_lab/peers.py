@@ -1,13 +1,8 @@
-"""Three small peers of ConvMixer for notebook 06: a ViT, an MLP-Mixer and a ResNet.
+"""Three small peers of ConvMixer for notebook 06 (ViT, MLP-Mixer, ResNet), 28x28 grey in, 10 logits out.
 
-By default they take 28x28 grey images and give 10 logits; each keeps its arguments in
-``self.config``, so ``vit_params(**model.config) == count_parameters(model)`` (likewise
-``vit_macs``, ``mixer_params``/``mixer_macs``, ``resnet_params``/``resnet_macs``).
-
-Symbols: h width (``dim``), d depth, p patch size, c input channels, n classes, g = image_size // p,
-T = g*g patches (tokens). MACs per image count convolutions, linear layers and attention's Q K^T
-and A V; as in counting.py, biases, norms, activations, softmax, adds and pooling are left out.
-"""
+Each keeps its arguments in ``self.config``: ``vit_params(**model.config) == count_parameters(model)``.
+Symbols: h width, d depth, p patch, c channels, n classes, g = image_size // p, T = g*g tokens; MACs count
+convolutions, linear layers and attention's Q K^T and A V (as in counting.py)."""
 
 from __future__ import annotations
 
@@ -20,8 +15,6 @@ from convmixer_lab.checks import check_number, check_positive_ints
 __all__ = ["MLPMixer", "ResNet", "ViT", "mixer_macs", "mixer_params", "resnet_macs", "resnet_params",
            "vit_macs", "vit_params"]
 
-
-# --- argument checks shared by the modules and the formulas -------------------------------------
 
 def _hidden(name: str, ratio: object, dim: int) -> int:
     """Hidden width int(ratio * dim) of an MLP; the ratio must be > 0 and give at least 1 unit."""
@@ -70,16 +63,9 @@ def _check_input(x: object, in_channels: int, image_size: int | None) -> None:
                          f"in_channels={in_channels}{built}), got {list(x.shape)}")
 
 
-# --- ViT ------------------------------------------------------------------------------------------
-
 class ViT(nn.Module):
-    """A small Vision Transformer (Dosovitskiy et al., 2021, "An Image is Worth 16x16 Words").
-
-    ConvMixer's patch stem (a p x p convolution with stride p, no activation or norm) plus a learned
-    position embedding, d pre-norm ``nn.TransformerEncoderLayer``s (attention, then a GELU MLP, each
-    with a residual), a LayerNorm, MEAN pooling over the T tokens (instead of a class token) and a
-    Linear head. No dropout, no pre-training, tiny sizes.
-    """
+    """A small ViT (Dosovitskiy et al., 2021): ConvMixer's patch stem, a learned position embedding,
+    d pre-norm ``nn.TransformerEncoderLayer``s, a LayerNorm, mean pooling over the T tokens, a Linear head."""
 
     def __init__(self, dim: int, depth: int, patch_size: int = 4, heads: int = 4, mlp_ratio: float = 2.0,
                  num_classes: int = 10, *, in_channels: int = 1, image_size: int = 28) -> None:
@@ -112,14 +98,8 @@ class ViT(nn.Module):
 
 def vit_params(dim: int, depth: int, patch_size: int = 4, heads: int = 4, mlp_ratio: float = 2.0,
                num_classes: int = 10, in_channels: int = 1, image_size: int = 28) -> int:
-    """Parameters of ``ViT(...)``, with m = int(mlp_ratio * h)::
-
-        stem  c*p*p*h + h        position  T*h
-        layer (3h*h + 3h) + (h*h + h)   attention: Q, K, V projections and output projection
-              + 2 * 2h                  two LayerNorms
-              + (h*m + m) + (m*h + h)   MLP
-        final LayerNorm 2h, head h*n + n
-    """
+    """Parameters of ``ViT(...)``, m = int(mlp_ratio * h): stem, position T*h, per layer attention
+    4h*h + 4h, two LayerNorms 4h, MLP 2h*m + m + h; final LayerNorm 2h, head h*n + n."""
     s, m, g = _check_vit(dim, depth, patch_size, heads, mlp_ratio, num_classes, in_channels, image_size)
     h, n, c, p = s["dim"], s["num_classes"], s["in_channels"], s["patch_size"]
     layer = 3 * h * h + 3 * h + h * h + h + 4 * h + h * m + m + m * h + h
@@ -136,12 +116,9 @@ def vit_macs(dim: int, depth: int, patch_size: int = 4, heads: int = 4, mlp_rati
     return c * p * p * h * t + s["depth"] * layer + h * s["num_classes"]
 
 
-# --- MLP-Mixer ------------------------------------------------------------------------------------
-
 class MixerLayer(nn.Module):
-    """One Mixer layer: token mixing (an MLP across the T patches, the same for every channel), then
-    channel mixing (an MLP across the h channels, the same for every patch); each after a LayerNorm
-    and with a residual around it. Shape is kept: [N, T, h] -> [N, T, h]."""
+    """Token mixing (an MLP across the T patches), then channel mixing (across h), each after a LayerNorm
+    and with a residual: [N, T, h] -> [N, T, h]."""
 
     def __init__(self, dim: int, num_patches: int, token_hidden: int, channel_hidden: int) -> None:
         super().__init__()
@@ -160,13 +137,8 @@ class MixerLayer(nn.Module):
 
 
 class MLPMixer(nn.Module):
-    """A small MLP-Mixer (Tolstikhin et al., 2021, "MLP-Mixer: An all-MLP Architecture for Vision").
-
-    ConvMixer's patch stem, d ``MixerLayer``s (MLP widths as ratios of h, as timm's Mixer gives them),
-    a LayerNorm, global average pooling and a Linear head; no dropout, no pre-training, tiny sizes.
-    ConvMixer differs by mixing tokens with a local k x k depthwise convolution instead of a dense
-    MLP over all T patches, and by using BatchNorm.
-    """
+    """A small MLP-Mixer (Tolstikhin et al., 2021): ConvMixer's patch stem, d ``MixerLayer``s (MLP widths
+    as ratios of h), a LayerNorm, global average pooling, a Linear head."""
 
     def __init__(self, dim: int, depth: int, patch_size: int = 4, token_mlp_ratio: float = 0.5,
                  channel_mlp_ratio: float = 4.0, num_classes: int = 10, *, in_channels: int = 1,
@@ -197,13 +169,8 @@ class MLPMixer(nn.Module):
 def mixer_params(dim: int, depth: int, patch_size: int = 4, token_mlp_ratio: float = 0.5,
                  channel_mlp_ratio: float = 4.0, num_classes: int = 10, in_channels: int = 1,
                  image_size: int = 28) -> int:
-    """Parameters of ``MLPMixer(...)``, with s = int(token_mlp_ratio*h), m = int(channel_mlp_ratio*h)::
-
-        stem  c*p*p*h + h
-        layer 2h + (T*s + s) + (s*T + T)   LayerNorm, token MLP
-              + 2h + (h*m + m) + (m*h + h) LayerNorm, channel MLP
-        final LayerNorm 2h, head h*n + n
-    """
+    """Parameters of ``MLPMixer(...)``, s = int(token_mlp_ratio*h), m = int(channel_mlp_ratio*h): per layer
+    two LayerNorms 4h, token MLP 2T*s + s + T, channel MLP 2h*m + m + h."""
     sz, s, m, g = _check_mixer(dim, depth, patch_size, token_mlp_ratio, channel_mlp_ratio, num_classes,
                                in_channels, image_size)
     h, n, c, p, t = sz["dim"], sz["num_classes"], sz["in_channels"], sz["patch_size"], g * g
@@ -222,12 +189,9 @@ def mixer_macs(dim: int, depth: int, patch_size: int = 4, token_mlp_ratio: float
     return c * p * p * h * t + sz["depth"] * (2 * t * s * h + 2 * h * m * t) + h * sz["num_classes"]
 
 
-# --- ResNet ---------------------------------------------------------------------------------------
-
 class BasicBlock(nn.Module):
-    """He et al.'s basic block: 3x3 conv (stride s) -> BN -> ReLU -> 3x3 conv -> BN, plus a shortcut
-    (identity, or a 1x1 conv with stride s and BN when the shape changes), then ReLU.
-    [N, c_in, H, W] -> [N, c_out, H', W'] with H' = (H - 1) // s + 1."""
+    """3x3 conv (stride s) -> BN -> ReLU -> 3x3 conv -> BN, plus a shortcut (a 1x1 conv and BN when the
+    shape changes), then ReLU."""
 
     def __init__(self, c_in: int, c_out: int, stride: int = 1) -> None:
         super().__init__()
@@ -247,8 +211,7 @@ class BasicBlock(nn.Module):
 
 
 def _resnet_plan(width: int, depth: int, stages: int) -> list[tuple[int, int, int]]:
-    """(c_in, c_out, stride) of every block: stage i has ``depth`` blocks of width * 2**i channels;
-    the first block of every stage after the first halves the grid (stride 2)."""
+    """(c_in, c_out, stride) of every block: stage i has ``depth`` blocks of width * 2**i channels."""
     plan, c_in = [], width
     for i in range(stages):
         for j in range(depth):
@@ -259,13 +222,8 @@ def _resnet_plan(width: int, depth: int, stages: int) -> list[tuple[int, int, in
 
 
 class ResNet(nn.Module):
-    """A small ResNet (He et al., 2016, "Deep Residual Learning for Image Recognition").
-
-    The paper's CIFAR-10 design (its ImageNet stem is too coarse for 28x28): a 3x3 conv -> BN -> ReLU
-    stem at full resolution (no patches), ``stages`` stages of ``depth`` ``BasicBlock``s of widths
-    w, 2w, 4w, ... (a stride-2 block starts each stage after the first), global average pooling,
-    Linear. Any H, W work; only the MAC count takes ``image_size``.
-    """
+    """A small CIFAR-style ResNet (He et al., 2016): a 3x3 stem, ``stages`` stages of ``depth``
+    ``BasicBlock``s of widths w, 2w, 4w, ..., global average pooling, Linear; any H, W."""
 
     def __init__(self, width: int, depth: int, stages: int = 3, num_classes: int = 10, *,
                  in_channels: int = 1) -> None:
@@ -290,12 +248,7 @@ class ResNet(nn.Module):
 
 def resnet_params(width: int, depth: int, stages: int = 3, num_classes: int = 10, in_channels: int = 1,
                   image_size: int = 28) -> int:
-    """Parameters of ``ResNet(...)`` (convolutions have no bias; BatchNorm has 2 per channel)::
-
-        stem  9*c*w + 2w
-        block 9*c_in*c_out + 2c_out + 9*c_out*c_out + 2c_out (+ c_in*c_out + 2c_out with a projection)
-        head  c_last*n + n
-    """
+    """Parameters of ``ResNet(...)`` (convolutions without bias, BatchNorm 2 per channel)."""
     s = check_positive_ints(width=width, depth=depth, stages=stages, num_classes=num_classes,
                             in_channels=in_channels, image_size=image_size)
     plan = _resnet_plan(s["width"], s["depth"], s["stages"])

@@ -1,8 +1,5 @@
-"""The course's Fashion-MNIST ConvMixers (1 grey channel, 10 classes): a preset names a model
-(``MODELS``: h, d, k, p) and a recipe (``RECIPES``); ``fashion_convmixer`` builds every one of them.
-"small" (ConvMixer-64/4, k=3, p=4: 22,090 parameters) trains on a CPU; "reference" (ConvMixer-256/8,
-k=7, p=2: 641,290 parameters) on a GPU (benchmarks/train_reference_gpu.sh).
-"""
+"""The course's Fashion-MNIST ConvMixers: a preset names a model (``MODELS``: h, d, k, p) and a recipe
+(``RECIPES``); "small" trains on a CPU, "reference" on a GPU (benchmarks/train_reference_gpu.sh)."""
 
 from __future__ import annotations
 

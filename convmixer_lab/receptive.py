@@ -1,7 +1,5 @@
-"""Receptive fields (notebooks 01 and 02): how much of the input one output value of a stack of
-convolutions sees, by formula and measured with autograd (``inputs_seen``). Symbols as in
-``convmixer_lab.model``: d (depth), k (kernel size), p (patch size).
-"""
+"""Receptive fields (notebooks 01, 02): how much of the input one output sees, by formula and measured
+with autograd (``inputs_seen``); d depth, k kernel size, p patch size."""
 
 from __future__ import annotations
 
@@ -22,14 +20,8 @@ def _int_list(name: str, values: object) -> list[int]:
 
 
 def receptive_field(kernel_sizes: list[int], strides: list[int] | None = None) -> int:
-    """Side length, in input pixels, of the square one output value of a stack of convolutions
-    sees (padding does not change it)::
-
-        r = 1 + sum_i (k_i - 1) * (s_1 * ... * s_{i-1})
-
-    ``receptive_field([3, 3, 3]) == 7``: three 3x3 stride-1 layers see one 7x7 patch.
-    ``strides`` defaults to 1 for every layer.
-    """
+    """Side, in input pixels, that one output of a stack of convolutions sees:
+    r = 1 + sum_i (k_i - 1) * (s_1 * ... * s_{i-1}); ``receptive_field([3, 3, 3]) == 7``."""
     kernels = _int_list("kernel_sizes", kernel_sizes)
     steps = [1] * len(kernels) if strides is None else _int_list("strides", strides)
     if len(steps) != len(kernels):
@@ -43,13 +35,8 @@ def receptive_field(kernel_sizes: list[int], strides: list[int] | None = None) -
 
 
 def convmixer_receptive_field(depth: int, kernel_size: int = 9, patch_size: int = 7) -> tuple[int, int]:
-    """(patches, pixels): the receptive field of one patch embedding after the stem and ``depth``
-    ConvMixer layers (only the k x k depthwise convolutions widen it; 1x1 convolutions do not)::
-
-        patches = 1 + d * (k - 1)        pixels = p * patches
-
-    Not capped at the image: a value wider than the image means every output sees all of it.
-    """
+    """(patches, pixels) one embedding sees after d ConvMixer layers, not capped at the image:
+    patches = 1 + d * (k - 1), pixels = p * patches."""
     d = check_int("depth", depth, minimum=0, hint="0 means the stem alone")
     check_positive_int("kernel_size", kernel_size), check_positive_int("patch_size", patch_size)
     patches = 1 + d * (kernel_size - 1)
@@ -57,9 +44,7 @@ def convmixer_receptive_field(depth: int, kernel_size: int = 9, patch_size: int 
 
 
 def same_padding_reach(kernel_size: int) -> tuple[int, int]:
-    """(before, after): how many positions before and after its own one output of a stride-1
-    k x k convolution with ``padding="same"`` sees along each axis. PyTorch pads (k - 1) // 2
-    before and the rest after, so an odd k reaches (k - 1) / 2 both ways: (4, 4) for k = 9."""
+    """(before, after) positions a k x k ``padding="same"`` convolution reaches: (4, 4) for k = 9."""
     k = check_positive_int("kernel_size", kernel_size)
     return (k - 1) // 2, k - 1 - (k - 1) // 2
 
@@ -73,10 +58,8 @@ def _check_patch(grid: object, row: object, col: object) -> tuple[int, int, int]
 
 def receptive_field_box(depth: int, kernel_size: int, row: int, col: int,
                         grid: int) -> tuple[int, int, int, int]:
-    """(first_row, first_col, last_row, last_col), inclusive: the patches of a ``grid`` x ``grid``
-    map that the embedding at (row, col) depends on after ``depth`` ConvMixer layers with k x k
-    depthwise kernels (padding "same"), clipped to the map. After d layers it reaches d * before
-    patches up and left and d * after patches down and right (``same_padding_reach``)."""
+    """(first_row, first_col, last_row, last_col), inclusive: the patches the embedding at (row, col)
+    depends on after d layers (d times ``same_padding_reach``), clipped to the grid."""
     d = check_int("depth", depth, minimum=0, hint="0 means the stem alone")
     g, r, c = _check_patch(grid, row, col)
     before, after = same_padding_reach(kernel_size)
@@ -86,10 +69,8 @@ def receptive_field_box(depth: int, kernel_size: int, row: int, col: int,
 
 def layers_to_see_all(grid: int, kernel_size: int = 9, row: int | None = None,
                       col: int | None = None) -> int:
-    """Fewest ConvMixer layers (k x k depthwise, padding "same") after which the embedding at
-    (row, col) depends on every patch of a ``grid`` x ``grid`` map; (row, col) defaults to the
-    centre patch (grid // 2, grid // 2). It must reach the farthest edge: for k = 9 on a 32 x 32
-    grid the centre patch needs ceil(16 / 4) = 4 layers, the corner patch (0, 0) ceil(31 / 4) = 8."""
+    """Fewest layers after which the embedding at (row, col) (default: the centre) sees the whole grid:
+    k = 9 on a 32 x 32 grid, 4 for the centre, 8 for the corner."""
     g = check_positive_int("grid", grid)
     g, r, c = _check_patch(g, g // 2 if row is None else row, g // 2 if col is None else col)
     before, after = same_padding_reach(kernel_size)
@@ -102,10 +83,8 @@ def layers_to_see_all(grid: int, kernel_size: int = 9, row: int | None = None,
 
 
 def inputs_seen(module: nn.Module, x: torch.Tensor, row: int, col: int) -> torch.Tensor:
-    """Which positions of ``x`` [N, C, H, W] the output of ``module`` at (row, col) depends on,
-    measured with autograd: a bool map [H, W], True where the gradient of the output vector at
-    (row, col) (all channels of the first image, summed) is non-zero. The module is used as it is
-    (put it in eval mode first if it holds BatchNorm)."""
+    """Bool map [H, W]: the positions of ``x`` whose gradient of ``module``'s output at (row, col) is
+    non-zero (first image, all channels); put a module with BatchNorm in eval mode first."""
     if not isinstance(module, nn.Module):
         raise TypeError(f"module must be a torch.nn.Module, got {type(module).__name__}")
     if not isinstance(x, torch.Tensor) or x.dim() != 4:

@@ -1,5 +1,4 @@
-"""Where the repository checkout is: data/, notebooks/ and student/ are found from here when the
-package is used from a clone (an installed copy is told where its data are instead)."""
+"""Where the repository checkout is (data/, notebooks/, student/) when the package is used from a clone."""
 
 from pathlib import Path
 

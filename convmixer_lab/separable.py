@@ -1,17 +1,8 @@
 """How close can a depthwise separable convolution come to a standard one?
 
-A standard k x k convolution from c_in to c_out channels has a weight W [c_out, c_in, k, k]:
-k*k*c_in*c_out free numbers. A depthwise k x k convolution followed by a pointwise one computes
-the same kind of map, but its combined weight is forced into a product form::
-
-    W_sep[o, i] = P[o, i] * D[i]        (P: pointwise [c_out, c_in], D: depthwise kernels [c_in, k, k])
-
-so it has only k*k*c_in + c_in*c_out free numbers. For each input channel i, the c_out x k*k slice
-W[:, i] of a separable convolution is an outer product, a rank-1 matrix. The closest separable weight
-to a given W (least squares) therefore keeps the top singular vector pair of every slice
-(``nearest_separable``). ``fit_to_standard`` measures what is left: it fits both a standard and a
-separable layer to a random standard convolution's outputs and reports the relative error.
-"""
+A separable weight is W_sep[o, i] = P[o, i] * D[i] (k*k*c_in + c_in*c_out numbers, not k*k*c_in*c_out):
+each input channel's [c_out, k*k] slice has rank 1, so the nearest one keeps each slice's top singular
+pair (``nearest_separable``); ``fit_to_standard`` measures what is left."""
 
 from __future__ import annotations
 
@@ -24,15 +15,12 @@ from convmixer_lab.threads import one_thread
 
 
 def combined_weight(depthwise: torch.Tensor, pointwise: torch.Tensor) -> torch.Tensor:
-    """The standard-convolution weight [c_out, c_in, k, k] that depthwise [c_in, 1, k, k] followed
-    by pointwise [c_out, c_in, 1, 1] (no biases) computes: W[o, i] = P[o, i] * D[i]."""
+    """The standard weight [c_out, c_in, k, k] that depthwise then pointwise compute: P[o, i] * D[i]."""
     return pointwise[:, :, :1, :1] * depthwise[:, 0][None]  # [c_out, c_in, k, k]
 
 
 def nearest_separable(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The depthwise [c_in, 1, k, k] and pointwise [c_out, c_in, 1, 1] weights whose combination is
-    closest (Frobenius norm) to ``weight`` [c_out, c_in, k, k]: a rank-1 SVD of each input
-    channel's [c_out, k*k] slice."""
+    """The depthwise and pointwise weights whose combination is closest to ``weight`` (rank-1 SVDs)."""
     if not isinstance(weight, torch.Tensor) or weight.dim() != 4:
         raise ValueError("weight must be a conv weight tensor [c_out, c_in, k, k]")
     c_out, c_in, k, _ = weight.shape
@@ -64,15 +52,8 @@ def _fit(layer: nn.Module, x: torch.Tensor, y: torch.Tensor, steps: int) -> floa
 
 def fit_to_standard(c_in: int = 8, c_out: int = 16, k: int = 3, steps: int = 300,
                     seed: int = 0) -> dict[str, float]:
-    """Fit a standard and a depthwise separable convolution (no biases, padding "same") to the
-    outputs of a random standard k x k convolution on random 12x12 inputs, each by ``steps`` Adam
-    steps on the same data. Returns relative output errors::
-
-        standard        a standard layer trained from scratch (it can match exactly: same family)
-        separable       a depthwise + pointwise pair trained from scratch
-        separable_svd   the nearest separable weights by SVD, no training (the least-squares optimum
-                        in weight space; training cannot do much better)
-    """
+    """Relative output errors fitting a random standard k x k convolution on 12x12 inputs (``steps`` Adam
+    steps): ``standard`` and ``separable`` layers trained from scratch, ``separable_svd`` untrained SVD."""
     c_in, c_out, k = (check_positive_int(n, v) for n, v in (("c_in", c_in), ("c_out", c_out), ("k", k)))
     steps = check_int("steps", steps, minimum=0, maximum=100_000)
     seed = check_int("seed", seed, minimum=0)

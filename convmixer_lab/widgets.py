@@ -1,16 +1,7 @@
-"""Interactive explorers (ipywidgets) for notebooks 01 and 02; the numbers come from ``counting``
-and ``receptive``.
-
-    patch_size_explorer()       notebook 01: h, p, image size -> patch grid, stem parameters, MACs
-    conv_param_explorer()       notebook 02: c_in, c_out, k, groups g -> parameters of five convs
-    receptive_field_explorer()  notebook 02: d, odd k, centre or corner patch -> what that patch sees
-
-A builder returns the widget without displaying it, so a test can set a slider's ``value`` and read
-``summary`` (HTML), ``text`` (plain), ``message`` (a refusal or remark) and ``image`` (the figure as
-PNG; ``figure`` is the bare matplotlib Figure, never pyplot). Texts are ``t("widgets....")``; figure
-labels stay English. A bad starting value raises an English error naming the argument; a slider
-setting the numbers refuse is explained in ``message``, the summary emptied and the old figure kept.
-"""
+"""Interactive explorers for notebooks 01 (``patch_size_explorer``) and 02 (``conv_param_explorer``,
+``receptive_field_explorer``). A test sets a slider's ``value`` and reads ``summary`` (HTML), ``text``,
+``message`` (a refusal or remark) and ``image`` (PNG). A bad starting value raises, naming the argument;
+a refused slider setting is explained in ``message``, the old figure kept."""
 
 from __future__ import annotations
 
@@ -45,8 +36,7 @@ def _photo(size: int) -> np.ndarray:
 
 
 def _slider(name: str, label: str, value: int, lo: int, hi: int, step: int = 1) -> widgets.IntSlider:
-    """A slider for argument ``name``, labelled with the text ``label`` (an id), refusing a start
-    ``value`` outside [lo, hi] (a slider would silently clamp it)."""
+    """A slider for argument ``name`` labelled with text ``label``, refusing a start outside [lo, hi]."""
     check_int(name, value, minimum=lo, maximum=hi, hint=f"the {name} slider runs from {lo} to {hi}")
     return widgets.IntSlider(value=value, min=lo, max=hi, step=step, description=t(label),
                              style=SLIDER_STYLE, layout=SLIDER_LAYOUT)
@@ -57,13 +47,8 @@ def _note(text: str, color: str) -> str:
 
 
 class _Explorer(widgets.VBox):
-    """What the three explorers share: sliders that redraw on change, the figure sent as PNG, the
-    numbers as text and HTML, and a refused setting explained in the widget rather than raised.
-
-    A subclass passes ``sliders`` (argument name -> slider, in the builder's argument order) and
-    implements ``numbers(**values)`` (a ValueError names a bad starting value), ``draw(ax, numbers,
-    **values)``, ``describe(numbers, **values)`` and optionally ``refusal`` and ``remark`` (texts).
-    """
+    """Sliders that redraw on change. A subclass passes ``sliders`` (argument name -> slider) and
+    implements ``numbers``, ``draw``, ``describe`` and optionally ``refusal`` and ``remark``."""
 
     def __init__(self, title: str, sliders: dict[str, widgets.ValueWidget], figsize: tuple[float, float],
                  image_width: str, side_by_side: bool, fixed: dict[str, int] | None = None) -> None:
@@ -112,8 +97,6 @@ class _Explorer(widgets.VBox):
         return f"{type(self).__name__}({args})"
 
 
-# --- notebook 01: patch size explorer ---------------------------------------------------------
-
 LABEL_WIDTH = 20  # the patch explorer's labels, in monospace columns (a Chinese character is two)
 
 
@@ -158,8 +141,6 @@ class PatchSizeExplorer(_Explorer):
 
 patch_size_explorer = PatchSizeExplorer  # notebook 01's builder: show it as a cell's last value
 
-
-# --- notebook 02: convolution parameter explorer ------------------------------------------------
 
 class ConvParamExplorer(_Explorer):
     """Sliders for c_in, c_out, k and groups; live parameter counts and a bar chart."""
@@ -207,23 +188,19 @@ class ConvParamExplorer(_Explorer):
 conv_param_explorer = ConvParamExplorer  # notebook 02's builders, shown the same way
 
 
-# --- notebook 02: receptive field explorer ------------------------------------------------------
-
 POSITIONS = ("centre", "corner")  # which patch the receptive field explorer follows
 PATCH_NAMES = {"centre": "widgets.field.centre", "corner": "widgets.field.corner"}  # their labels
 
 
 def _seen(depth: int, kernel_size: int, position: str, grid: int) -> tuple[int, int, tuple[int, ...], int]:
-    """(row, col) of the centre or the top-left corner patch, the box of patches its embedding
-    depends on (``receptive.receptive_field_box``) and how many patches that box holds."""
+    """(row, col) of the centre or corner patch, the box of patches it depends on, their count."""
     row, col = (grid // 2, grid // 2) if check_choice("position", position, POSITIONS) == "centre" else (0, 0)
     top, left, bottom, right = box = receptive_field_box(depth, kernel_size, row, col, grid)
     return row, col, box, (bottom - top + 1) * (right - left + 1)
 
 
 class ReceptiveFieldExplorer(_Explorer):
-    """Sliders for the number of layers d and the (odd) kernel size k, and a choice of patch
-    (centre or corner); shows the area of the photo that patch's embedding depends on."""
+    """Sliders for d and odd k, a choice of patch; shows the area of the photo that patch depends on."""
 
     def __init__(self, depth: int = 1, kernel_size: int = 9, patch_size: int = 7,
                  position: str = "centre") -> None:

@@ -1,11 +1,8 @@
 """Compare a student's ConvMixer with the package's and say WHAT differs (exercise 04.4).
 
-``compare_with_package(build)`` runs ``build(**config)`` in both ``SETTINGS`` (the second catches
-numbers written into the code) and records every convolution, BatchNorm and Linear call (``trace``),
-each with its role in the paper's model (``paper_roles``). The checks, in turn: it builds; every layer
-visible to PyTorch; it runs; no module reused; the paper's roles in order; each call's settings; then,
-with the package's weights, every call's input and output (float64, eval mode). The first difference
-is the answer (a text ``04.4.*``); "mistakes" names the likely mistake from the student's own values."""
+``compare_with_package(build)`` builds in both ``SETTINGS`` (the second catches numbers written into the
+code), records every convolution, BatchNorm and Linear call (``trace``) with its role (``paper_roles``) and
+checks structure, settings, then values with the package's weights; "mistakes" names the likely cause."""
 
 from __future__ import annotations
 
@@ -163,8 +160,7 @@ def _args(config: dict[str, int]) -> str:
 
 
 def _static(model: nn.Module, forbid: tuple[type, ...]) -> Text | None:
-    """What can be seen before running: package parts, layers that PyTorch cannot see (kept in a plain
-    list, tuple or dict attribute), the wrong BatchNorm."""
+    """Before running: package parts, layers PyTorch cannot see (a plain list), a wrong BatchNorm."""
     if used := sorted({type(m).__name__ for m in model.modules() if isinstance(m, forbid)}):
         return t("04.4.package_parts", parts=", ".join(used))
     known = {id(m) for m in model.modules()}
@@ -188,8 +184,7 @@ def _unseen(model: nn.Module, calls: list[Call]) -> Text | None:
 
 
 def _structure(calls: list[Call], roles: list[Role], depth: int) -> Text | None:
-    """A reused module (one convolution run twice: [layer] * depth; one BatchNorm shared by two
-    convolutions), or the first call that does not have the paper's role there."""
+    """A reused module (``[layer] * depth``, a shared BatchNorm), or the first call out of its role."""
     convs = [c.module for c in calls if c.kind == "convolution"]
     repeats = max((convs.count(m) for m in convs), default=0)
     if repeats > 1:
@@ -291,9 +286,8 @@ def _diagnose(build: Any, forbid: tuple[type, ...], config: dict[str, int],
 
 
 def compare_with_package(build: Callable[..., nn.Module], forbid: tuple[type, ...] = ()) -> Text | None:
-    """``None`` if ``build`` makes the paper's ConvMixer (the package's outputs with its weights, to
-    float64 rounding, in both ``SETTINGS``), else one sentence saying what differs; a module of a type
-    in ``forbid`` is refused; ``NotAnswered`` for a blank answer. Keeps the random state; one thread."""
+    """``None`` if ``build`` makes the paper's ConvMixer in both ``SETTINGS``, else one sentence saying what
+    differs (a type in ``forbid`` is refused; ``NotAnswered`` for a blank answer)."""
     with torch.random.fork_rng(devices=[]), one_thread():  # hundreds of tiny operations: threads only wait
         for n, (config, batch) in enumerate(SETTINGS):
             if problem := _diagnose(build, forbid, config, batch):

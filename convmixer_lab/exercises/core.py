@@ -1,21 +1,14 @@
 """The exercise machinery: one ``Exercise`` class, the answer checkers, and the registry.
 
-An exercise is declared once, with ``define``, in ``nb01`` ... ``nb06`` (texts in ``texts/nbNN.toml``)::
+An exercise is declared once, with ``define``, in ``nb01`` ... ``nb06``::
 
     define("03.1", kind="compute", answer=1_179_648)                  # a number: exact, too large/small
     define("01.3", kind="why", answer="b", options="abcd")            # a letter; texts NN.M.option.a ...
-    define("01.1", kind="predict", answer=4.0, is_correct=close_to(4.0))
 
-The kinds (``KINDS``): "compute" (work out a number, a shape or a function), "predict"
-(``ex.predict(value)`` before the cell that measures it, ``ex.reveal(measured)`` after), "experiment"
-(change one thing, run it, interpret what changed), "why" (a letter; each wrong option explained).
-
-Text ids of exercise ``NN.M`` (formatted with its ``fields``): ``NN.M.question``, ``NN.M.solution``,
-``NN.M.hint`` (or ``NN.M.hint.1`` ... ``NN.M.hint.<hints>``, saying more at each call; a choice without
-its own hint gets ``core.choice_hint``), ``NN.M.option.<letter>`` and ``NN.M.wrong.<letter>``.
-
-Every answer is judged by its value: numpy scalars, 0-d tensors and arrays, ``Fraction`` and
-``Decimal`` are numbers; NaN is not; a shape is a sequence of integers (an array counts)."""
+Kinds (``KINDS``): compute, predict (``ex.predict`` before the measuring cell, ``ex.reveal`` after),
+experiment, why. Texts (``nbNN.toml``): ``NN.M.question``, ``.solution``, ``.hint`` (or ``.hint.1`` ...),
+``.option.<letter>``, ``.wrong.<letter>``. Answers are judged by value (numpy, 0-d tensors, Fraction,
+Decimal are numbers; NaN is not; a shape is a sequence of integers)."""
 
 from __future__ import annotations
 
@@ -43,8 +36,6 @@ class NotAnswered(Exception):
     """Raised by a checker when the answer is still a placeholder (a function that returns ``...``)."""
 
 
-# --- reading an answer by its value ---------------------------------------------------------------
-
 def _scalar(answer: Any) -> Any:
     """A 0-d tensor or array, or a one-element numpy scalar, as a Python value; anything else as is."""
     if isinstance(answer, (torch.Tensor, np.ndarray, np.generic)) and answer.ndim == 0:
@@ -64,16 +55,6 @@ def as_number(answer: Any) -> float | None:
     except ValueError:  # Decimal's signalling NaN
         return None
     return None if math.isnan(number) else number
-
-
-def is_number(answer: Any) -> bool:
-    """Whether ``answer`` is a real number (see ``as_number``)."""
-    return as_number(answer) is not None
-
-
-def is_float32(answer: Any) -> bool:
-    """Whether ``answer`` was computed in float32 (a numpy float32 or a float32 tensor)."""
-    return getattr(answer, "dtype", None) in (np.float32, torch.float32)
 
 
 def as_integers(answer: Any) -> tuple[int, ...] | None:
@@ -98,8 +79,6 @@ def call_answer(func: Any, *args: Any) -> Any:
     return result
 
 
-# --- checkers: each turns an expected value into ``is_correct(answer) -> bool`` -----------------
-
 def equals_int(expected: int) -> Callable[[Any], bool]:
     """Exact integer answers (``1_179_648``); a whole number in any numeric type is accepted."""
     return lambda answer: as_number(answer) == float(expected)
@@ -109,7 +88,7 @@ def close_to(expected: float, rel: float = 1e-3, abs_tol: float = 0.0) -> Callab
     """Numeric answers within a relative tolerance (at least float32's precision for a float32 answer)."""
     def ok(answer: Any) -> bool:
         value = as_number(answer)
-        tol = max(rel, FLOAT32_REL) if is_float32(answer) else rel
+        tol = max(rel, FLOAT32_REL) if getattr(answer, "dtype", None) in (np.float32, torch.float32) else rel
         return value is not None and math.isclose(value, float(expected), rel_tol=tol, abs_tol=abs_tol)
     return ok
 
@@ -135,8 +114,6 @@ def not_a_number(answer: Any, text_id: str = "core.expected_number") -> Text:
         return t("core.nan")
     return t(text_id, type=type(answer).__name__)
 
-
-# --- the exercise ------------------------------------------------------------------------------------
 
 @dataclass(eq=False)
 class Exercise:
@@ -186,25 +163,18 @@ class Exercise:
         return ok, str(reason).rstrip(" .。") if reason else ""
 
     def check(self, answer: Any) -> bool:
-        """Print a verdict for ``answer`` and return whether it is correct. A placeholder is "not
-        answered yet", never an error, so a student copy runs top to bottom (in grading mode, see
-        ``set_grading``, a wrong or unanswered one raises)."""
+        """Print a verdict and return whether ``answer`` is correct; a placeholder is "not answered yet"."""
         ok, reason = self.verdict(answer)
-        if ok is None:
-            said = t("core.not_answered", key=self.key)
-        elif ok:
-            said = t("core.correct", key=self.key)
-        else:
-            said = t("core.not_quite_because" if reason else "core.not_quite", key=self.key, reason=reason)
-        _say(self, said, passed=bool(ok))
+        said = ("core.not_answered" if ok is None else "core.correct" if ok
+                else "core.not_quite_because" if reason else "core.not_quite")
+        _say(self, t(said, key=self.key, reason=reason), passed=bool(ok))
         return bool(ok)
 
     def first_hint(self) -> Text:
         """The hint ``hint()`` gives first (the first of graded hints)."""
-        if self.hints:
-            return t("core.hint", key=self.key, text=self.text("hint.1"))
-        return t("core.hint", key=self.key,
-                 text=self.text("hint") if has(f"{self.key}.hint") else t("core.choice_hint"))
+        text = (self.text("hint.1") if self.hints else self.text("hint") if has(f"{self.key}.hint")
+                else t("core.choice_hint"))
+        return t("core.hint", key=self.key, text=text)
 
     def hint(self) -> None:
         if not self.hints:
@@ -234,12 +204,9 @@ class Exercise:
         print(t("core.you_predicted", key=self.key, prediction=repr(self.prediction),
                 measured=repr(measured)))
         ok, reason = self.verdict(self.prediction)
-        if ok:
-            said = t("core.prediction_right", key=self.key)
-        else:
-            said = t("core.prediction_wrong_because" if reason else "core.prediction_wrong", key=self.key,
-                     reason=reason)
-        _say(self, said, passed=bool(ok))
+        said = ("core.prediction_right" if ok else "core.prediction_wrong_because" if reason
+                else "core.prediction_wrong")
+        _say(self, t(said, key=self.key, reason=reason), passed=bool(ok))
         return bool(ok)
 
     def _predicting(self) -> None:
@@ -248,15 +215,12 @@ class Exercise:
                             "belong to 'predict' exercises; answer it with check()")
 
 
-# --- grading mode (the nbgrader copies) ------------------------------------------------------------
-
 GRADING = False  # set_grading(True): wrong or unanswered raises (the nbgrader copies' first cell)
 
 
 def set_grading(on: bool = True) -> None:
-    """Grading mode, switched on by one line in the nbgrader copies (``convmixer_lab.tools.nbgrader``):
-    a wrong or unanswered ``check``/``reveal`` raises ``AssertionError`` with its verdict and the
-    first hint, which nbgrader counts as a failed test. Off (the default), the verdict is printed."""
+    """In grading mode (the nbgrader copies) a wrong or unanswered ``check``/``reveal`` raises
+    ``AssertionError`` with its verdict and first hint instead of printing it."""
     global GRADING
     GRADING = bool(on)
 
@@ -268,21 +232,17 @@ def _say(ex: Exercise, verdict: str, passed: bool) -> None:
     print(verdict)
 
 
-# --- declaring and finding exercises ------------------------------------------------------------
-
 EXERCISES: dict[str, Exercise] = {}
 
 
 def define(key: str, kind: str, answer: Any, *, is_correct: Callable[[Any], bool] | None = None,
            feedback: Callable[[Any], str | None] | None = None, fields: dict[str, Any] | None = None,
            options: str = "", hints: int = 0) -> Exercise:
-    """Declare and register exercise ``key``: its kind, its reference answer, and how it is judged.
-    A choice (``options="abcd"``) is right for ``answer`` alone (wrong letters: ``NN.M.wrong.<letter>``);
-    a number is judged exactly (an int) or within 0.1% (a float), with too large/small feedback."""
+    """Register exercise ``key``; a choice is right for ``answer`` alone, a number exactly or within 0.1%."""
     if options:
         is_correct = is_correct or (lambda letter: isinstance(letter, str) and letter == answer)
         feedback = feedback or _choice_feedback(key, options, fields or {})
-    elif is_correct is None and is_number(answer):
+    elif is_correct is None and as_number(answer) is not None:
         is_correct = equals_int(answer) if isinstance(answer, int) else close_to(answer)
         feedback = feedback or too_big_or_small(answer)
     if is_correct is None:

@@ -1,21 +1,6 @@
-"""Every figure the notebooks show. Each function returns the matplotlib Figure it drew
-(title and axis labels always set); notebooks end the cell with ``plt.show()``.
-
-Names follow one pattern: a noun phrase naming what is drawn, ending in the kind of mark where
-that helps (``_bars``, ``_curves``, ``_grid``, ``_maps``); no verbs and no ``_plot`` suffix.
-One module per topic; import them all from here (``from convmixer_lab import plot``).
-
-    patches   notebook 01: patch_grid, patch_as_vector, feature_maps, receptive_field_steps
-    mixing    notebook 02: depthwise_effect, mixing_footprints, rank_one_kernels, receptive_field_growth,
-                           receptive_field_on_image, receptive_field_maps, conv_param_bars
-    costs     notebooks 03-04: comparison_bars, roofline_points, stage_param_bars, config_param_bars
-    blocks    notebook 04: activation_curves, channel_histograms, block_diagrams
-    training  notebook 05: fashion_examples, loss_and_rate_curves, training_curves, confusion_matrix,
-                        kernel_grid, mistakes
-    compare   notebook 06: accuracy_size_points, accuracy_time_curves, ablation_bars, seed_points
-
-Figures set their own resolution; importing this package leaves matplotlib's settings alone.
-"""
+"""Every figure the notebooks show, one module per topic (patches 01, mixing 02, costs 03-04, blocks 04,
+training 05, compare 06). Each function returns the Figure it drew, titled and labelled, named by what
+it draws (``_bars``, ``_curves``, ``_grid``, ``_maps``); importing leaves matplotlib's settings alone."""
 
 from convmixer_lab.plot.blocks import activation_curves, block_diagrams, channel_histograms
 from convmixer_lab.plot.compare import ablation_bars, accuracy_size_points, accuracy_time_curves, seed_points

@@ -1,8 +1,5 @@
-"""What every figure shares: its resolution, how it is made, the palette, input views and checks.
-
-Figures set their resolution themselves (``DPI``) instead of changing matplotlib's global
-``rcParams``, so importing ``convmixer_lab.plot`` leaves a student's other figures as they were.
-"""
+"""What every figure shares: its resolution (``DPI``, set per figure, never in ``rcParams``), the palette,
+input views and checks."""
 
 from __future__ import annotations
 

@@ -14,10 +14,8 @@ from convmixer_lab.plot._common import as_array, check_pair, fig_ax, subplots
 
 def patch_grid(image: np.ndarray, patch_size: int, ax: Axes | None = None,
                title: str | None = None, highlight: tuple[int, int] | None = None) -> Figure:
-    """The image [H, W, 3] (or [H, W]) with its p x p patch grid on top. Pixels the stem ignores
-    (when a side is not a multiple of p) are shaded red. ``highlight`` = (row, col) outlines that
-    patch of the grid in red and, on a new figure (``ax`` None), adds a second panel showing it
-    enlarged with its neighbours, linked to the photo."""
+    """The image with its p x p patch grid, ignored pixels shaded red; ``highlight`` = (row, col) outlines
+    that patch and, on a new figure, adds a panel showing it enlarged with its neighbours."""
     img = as_array(image)
     if img.ndim not in (2, 3):
         raise ValueError(f"image must be [H, W] or [H, W, 3], got shape {img.shape}")
@@ -88,8 +86,7 @@ def _zoom_on_patch(ax: Axes, zoom: Axes, img: np.ndarray, p: int, where: tuple[i
 
 
 def patch_as_vector(image: np.ndarray, patch_size: int, row: int, col: int) -> Figure:
-    """One patch of an [H, W, 3] uint8 image, and the same patch flattened the way a [h, 3, p, p]
-    convolution weight is flattened: all red values, then green, then blue (3*p*p numbers)."""
+    """One patch of an [H, W, 3] image, and the same patch flattened as a conv weight is (R, G, B)."""
     img = as_array(image)
     if img.ndim != 3 or img.shape[2] != 3:
         raise ValueError(f"image must be [H, W, 3], got shape {img.shape}")
@@ -115,8 +112,7 @@ PER_ROW = 4  # feature_maps: panels per row
 
 
 def feature_maps(maps: object, channels: list[int], title: str) -> Figure:
-    """Some channels of one embedding [h, H', W'], each as a small image with its own colour bar
-    (each channel on its own scale), at most ``PER_ROW`` to a row."""
+    """Some channels of one embedding [h, H', W'], each on its own colour scale, ``PER_ROW`` to a row."""
     z = as_array(maps)
     if z.ndim != 3 or not channels or any(not 0 <= c < z.shape[0] for c in channels):
         raise ValueError(f"maps must be [h, H, W] and channels indices below h; got shape {z.shape} "

@@ -1,27 +1,10 @@
 """Every text the package shows, by a stable id, with its English and Chinese side by side.
 
-The texts live in TOML files beside this module, one per part of the course: ``core.toml`` (the
-exercise machinery every notebook shares), ``nb01.toml`` ... ``nb06.toml`` (one notebook's exercises),
-``widgets.toml``, ``tables.toml``, ``train.toml``. One entry::
-
-    ["01.1.hint"]
-    en = "Two things change with p: how many numbers each output value multiplies ({c}*p*p), ..."
-    zh = "p 一变，有两样东西跟着变：……"
-    zh_of = "5c1e0a9b2f3d"   # sha256(en)[:12]: the English text this Chinese translates
-
-A translator edits only these files (TOML: comments, and long lines continued with a backslash);
-code never holds a text. Code looks a text up by its id, then fills in its fields (``str.format``)::
-
-    t("core.correct", key="01.1")   # "Exercise 01.1: correct!" or "练习 01.1：正确！"
-
-Every number that code computes is a field, so changing a constant in code changes no text and
-no translation. When an English text changes, its ``zh_of`` no longer matches: ``tests/unit/test_texts.py``
-names the stale entry (and prints the new hash to record once the Chinese is updated), without
-running anything else.
-
-A notebook selects its language once, in its first code cell: ``set_language("en")`` (the English
-notebooks) or ``set_language("zh")`` (the Chinese twins in notebooks/zh/).
-"""
+The texts live in the TOML files beside this module (``core``, ``nb01`` ... ``nb06``, ``widgets``,
+``tables``, ``train``), one entry an id with ``en``, ``zh`` and ``zh_of`` (``source_hash(en)``: the English
+the Chinese translates; ``tests/unit/test_texts.py`` names a stale one). Code calls
+``t("core.correct", key="01.1")``: every computed number is a field. A notebook's first cell calls
+``set_language("en")`` or ``set_language("zh")``."""
 
 from __future__ import annotations
 
@@ -31,6 +14,8 @@ import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from convmixer_lab.checks import check_choice
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -51,9 +36,7 @@ class Text(str):
 def set_language(language: str) -> None:
     """Show the package's texts in ``language``: "en" (English) or "zh" (Simplified Chinese)."""
     global _language
-    if language not in LANGUAGES:
-        raise ValueError(f"language must be one of {LANGUAGES}, got {language!r}")
-    _language = language
+    _language = check_choice("language", language, LANGUAGES)
 
 
 def get_language() -> str:
@@ -88,8 +71,7 @@ def has(key: str) -> bool:
 
 
 def t(key: str, /, **fields: Any) -> Text:
-    """The text with id ``key`` in the current language, its ``{fields}`` filled in. A Chinese text
-    not written yet falls back to the English (``tests/unit/test_texts.py`` makes sure none is missing)."""
+    """The text with id ``key`` in the current language (else English), its ``{fields}`` filled in."""
     try:
         entry = entries()[key]
     except KeyError:
@@ -99,12 +81,8 @@ def t(key: str, /, **fields: Any) -> Text:
 
 
 def pad(text: str, width: int, align: str = "<") -> str:
-    """``text`` padded with spaces to ``width`` columns of a monospace font, counting a Chinese
-    character (East Asian wide or fullwidth, e.g. 参 or ，) as two columns and a combining mark as
-    none, so Chinese table columns line up. ``align``: "<" left, ">" right, "^" centred. For ASCII
-    text it is ``format(text, f"{align}{width}")``; a text wider than ``width`` is returned as it is."""
-    if align not in ("<", ">", "^"):
-        raise ValueError(f"align must be one of '<', '>', '^', got {align!r}")
+    """``format(text, f"{align}{width}")`` counting monospace columns: a wide character (参, ，) takes two."""
+    check_choice("align", align, "<>^")
     shown = sum(0 if unicodedata.combining(ch) else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
                 for ch in text)
     spaces = max(0, width - shown)

@@ -2,34 +2,13 @@
 
     python -m convmixer_lab.tools.nbgrader OUT [--notebooks SRC] [--force]   # make nbgrader: OUT = nbgrader/
 
-OUT becomes an nbgrader course folder: ``nbgrader_config.py``, ``SETUP.md`` (the package and data
-that the students' kernels and the autograder need) and ``source/<assignment>/`` with one assignment
-per notebook, both editions: notebooks/01_patch_embedding.ipynb is assignment ``01_patch_embedding``,
-notebooks/zh/01_patch_embedding.ipynb is ``zh_01_patch_embedding`` (each beside a copy of GLOSSARY.md,
-with the links between notebooks pointing at the sibling assignments).
-
-In each notebook:
-
-- the lines of an answer cell that end in ``# SOLUTION`` sit between ``### BEGIN SOLUTION`` and
-  ``### END SOLUTION`` in an autograded-answer cell (nbgrader puts ``...`` in their place, as
-  ``make student`` does; a top-level variable is first set to ``...``, so an unanswered exercise
-  never sees the previous exercise's answer);
-- the check after the answer (``ex.check(...)``; for a "predict" exercise the measuring cell that
-  calls ``ex.reveal(...)``) is a locked autograder-test cell worth ``POINTS[kind]`` points;
-- cells tagged ``instructor`` (the "Check your understanding" answers) are left out, and every
-  other cell is locked (read-only);
-- the first code cell switches the checkers to grading mode (``set_grading(True)``): a wrong or
-  unanswered exercise raises ``AssertionError`` with the verdict and the hint, which nbgrader counts
-  as a failed test and shows in the feedback.
-
-Your edits are never lost without ``--force``: the sha256 of every file written is recorded in
-OUT/.nbgrader-course.json, and a later run replaces only the files still as it wrote them; one you
-changed (an edited ``nbgrader_config.py`` or source notebook) is kept and named (``kept PATH``).
-``--force`` replaces those too. A non-empty OUT without that record (not written by this command: it
-may hold someone's gradebook and submissions) is refused unless ``--force``; other files in OUT (the
-gradebook, submissions) are never touched. OUT is refused even with ``--force`` when it is the
-instructor notebooks folder, lies inside it or the course's notebooks/, or holds it.
-"""
+OUT gets ``nbgrader_config.py``, ``SETUP.md`` and ``source/<assignment>/``, one assignment per notebook
+of both editions (``01_patch_embedding``, ``zh_01_patch_embedding``), each beside GLOSSARY.md. ``# SOLUTION``
+lines go between nbgrader's solution markers; the check after an answer (or the ``ex.reveal`` cell of a
+"predict" exercise) becomes a locked test cell worth ``POINTS[kind]``; ``instructor`` cells are left out,
+the rest locked; the first code cell calls ``set_grading(True)``, so a wrong answer fails its test.
+Files you edited since this command wrote them (sha256s in OUT/.nbgrader-course.json) are kept unless
+``--force``; a non-empty OUT it did not write is refused unless ``--force``; the notebooks folders, always."""
 
 from __future__ import annotations
 
@@ -45,15 +24,9 @@ import nbformat
 
 from convmixer_lab.exercises import exercise
 from convmixer_lab.repo import REPO_ROOT
+from convmixer_lab.tools import student
 from convmixer_lab.tools.nbtools import Written, notebook_bytes, read_notebook, refuse, write_unless_changed
-from convmixer_lab.tools.student import (
-    INSTRUCTOR_TAG,
-    NOTEBOOKS_DIR,
-    SOLUTION_MARKER,
-    check_place,
-    instructor_notebooks,
-    placeholder,
-)
+from convmixer_lab.tools.student import SOLUTION_MARKER
 
 POINTS = {"compute": 2, "experiment": 2, "predict": 1, "why": 1}  # points of one exercise, by its kind
 CELL_TIMEOUT = 600  # seconds one cell may run when autograding (notebook 05 trains for minutes)
@@ -84,8 +57,7 @@ def _is_solution(line: str) -> bool:
 
 
 def _with_markers(lines: list[str]) -> list[str]:
-    """Each run of ``# SOLUTION`` lines between the solution markers, marker removed, after what a
-    student copy shows in their place (``answer = ...``; ``...`` in a block)."""
+    """Each run of ``# SOLUTION`` lines between the solution markers, after their student placeholders."""
     out: list[str] = []
     for solution, group in itertools.groupby(lines, key=_is_solution):
         run = list(group)
@@ -96,7 +68,7 @@ def _with_markers(lines: list[str]) -> list[str]:
         if indent:  # a block's body: `...` keeps it a body when nbgrader leaves only its comment
             out.append(indent + "...")
         else:  # variables start unanswered, whatever an earlier exercise left in them
-            out += [p for p in dict.fromkeys(placeholder(line) for line in run) if p != "..."]
+            out += [p for p in dict.fromkeys(student.placeholder(line) for line in run) if p != "..."]
         out += [indent + BEGIN, *(line.rstrip()[: -len(SOLUTION_MARKER)].rstrip() for line in run),
                 indent + END]
     return out
@@ -118,8 +90,7 @@ def _split_answer(cell: nbformat.NotebookNode, key: str) -> tuple[nbformat.Noteb
 
 
 def _quiet(source: str) -> str:
-    """``source`` with a ``;`` after its last line when that is a call (``ex.check(answer)``): the
-    True it returns would be shown, and nbgrader reads a test cell's output as partial credit."""
+    """``source`` with a ``;`` after a last call: nbgrader reads a test cell's output as partial credit."""
     try:
         last = ast.parse(source).body[-1]
     except (SyntaxError, IndexError):  # %magics, or nothing but comments: left as they are
@@ -176,8 +147,7 @@ def _graded_cells(cells: list, where: str) -> list:
 
 
 def _relink(source: str, notebook: Path, names: dict[Path, str]) -> str:
-    """Markdown links to another notebook or GLOSSARY.md (``notebook`` and the keys of ``names``:
-    paths relative to the notebooks folder), as seen from an assignment folder."""
+    """Markdown links to another notebook or GLOSSARY.md, as seen from an assignment folder."""
     def target(match: re.Match) -> str:
         path = Path(os.path.normpath(notebook.parent / match[1]))
         if path.name == "GLOSSARY.md":
@@ -190,13 +160,7 @@ def _relink(source: str, notebook: Path, names: dict[Path, str]) -> str:
 
 def nbgrader_notebook(nb: nbformat.NotebookNode, where: str = "notebook") -> nbformat.NotebookNode:
     """The nbgrader source version of an instructor notebook (see the module's docstring)."""
-    copy = nbformat.from_dict(nb)
-    copy.metadata.pop("widgets", None)
-    copy.cells = [c for c in copy.cells if INSTRUCTOR_TAG not in c.metadata.get("tags", [])]
-    for cell in copy.cells:
-        cell.metadata.pop("execution", None)
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
+    copy = student.cleared_copy(nb)
     copy.cells = _graded_cells(copy.cells, where)
     for index, cell in enumerate(copy.cells):
         if "nbgrader" not in cell.metadata:
@@ -248,9 +212,8 @@ def _refusal(out: Path, force: bool) -> str | None:
 
 
 def _converted(notebooks: Path) -> tuple[dict[Path, nbformat.NotebookNode], dict[str, int], dict]:
-    """The nbgrader version of every notebook in ``notebooks`` (by relative path), the points of each
-    assignment, and the assignment names (by relative path)."""
-    paths = instructor_notebooks(notebooks)
+    """The nbgrader version of every notebook, the points of each assignment, the assignment names."""
+    paths = student.instructor_notebooks(notebooks)
     names = {path.relative_to(notebooks): assignment_name(path, notebooks) for path in paths}
     converted, points = {}, {}
     for path in paths:
@@ -264,12 +227,10 @@ def _converted(notebooks: Path) -> tuple[dict[Path, nbformat.NotebookNode], dict
     return converted, points, names
 
 
-def write_course(out: str | Path, notebooks: str | Path = NOTEBOOKS_DIR, *,
+def write_course(out: str | Path, notebooks: str | Path = student.NOTEBOOKS_DIR, *,
                  force: bool = False) -> tuple[dict[str, int], Written]:
-    """Write the nbgrader course folder ``out`` (see the module's docstring) from the instructor
-    notebooks in ``notebooks``; return the points of each assignment and the files written and kept.
-    Every notebook is converted before anything is written."""
-    check_place(out, Path(notebooks), "course folder", "nbgrader/")
+    """Write the course folder ``out``; return each assignment's points and the files written and kept."""
+    student.check_place(out, Path(notebooks), "course folder", "nbgrader/")
     out, notebooks = Path(out), Path(notebooks)
     if why := _refusal(out, force):
         raise ValueError(why)
@@ -292,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m convmixer_lab.tools.nbgrader",
                                      description="Write the course as an nbgrader course folder.")
     parser.add_argument("out", help="the course folder to write (make nbgrader: nbgrader/)")
-    parser.add_argument("--notebooks", default=str(NOTEBOOKS_DIR),
+    parser.add_argument("--notebooks", default=str(student.NOTEBOOKS_DIR),
                         help="folder of instructor notebooks, zh/ included (default: notebooks/)")
     parser.add_argument("--force", action="store_true",
                         help="replace the files it writes even where you changed them since it wrote them "

@@ -2,11 +2,9 @@
 
     python -m convmixer_lab.tools.nbtools notebooks/03_parameter_count.ipynb [...]
 
-Each notebook runs in a fresh kernel with its own folder as the working directory (as nbval runs
-it). Widget state is dropped; the file is written with ``files.atomic_write``, and not at all when
-it changed on disk meanwhile or a cell failed or timed out (one line says why, exit code 2). Ctrl-C
-or SIGTERM stops cleanly: the kernel is shut down, the notebook left as it was, exit 130 or 143.
-"""
+Each runs in a fresh kernel in its own folder (as nbval runs it) and is written atomically, not at all
+when it changed on disk meanwhile or a cell failed (one line says why, exit 2). Ctrl-C or SIGTERM stops
+cleanly: the kernel shut down, the notebook left as it was, exit 130 or 143."""
 
 from __future__ import annotations
 
@@ -78,10 +76,7 @@ def _recorded(manifest: Path) -> dict[str, str]:
 
 
 def write_unless_changed(contents: dict[Path, bytes], manifest: Path, force: bool = False) -> Written:
-    """Write each file of ``contents`` (path -> bytes, under the folder of ``manifest``) atomically,
-    except one that changed since it was last written here (its sha256 is neither the one recorded
-    in ``manifest`` nor the new one; a file never written here counts as changed): that one is kept,
-    unless ``force``. The sha256 of every file written is recorded in ``manifest``."""
+    """Write each file atomically (sha256s in ``manifest``) but keep one changed since, unless ``force``."""
     folder, recorded, done = manifest.parent, _recorded(manifest), Written([], [])
     for target, content in contents.items():
         name = target.relative_to(folder).as_posix()
@@ -103,8 +98,7 @@ def notebook_bytes(nb: nbformat.NotebookNode) -> bytes:
 
 
 def write_notebook(nb: nbformat.NotebookNode, path: str | Path, expected: str | None = "any") -> Path:
-    """Write ``nb`` to ``path`` atomically, unless the file's ``digest`` is no longer ``expected``
-    (None: it was absent; "any": write whatever is there): then ``NotebookError``."""
+    """Write ``nb`` to ``path`` atomically; ``NotebookError`` if its ``digest`` is not ``expected``."""
     if expected != "any" and digest(path) != expected:
         raise NotebookError(f"{path} changed on disk since it was read (saved from JupyterLab "
                             "meanwhile?); it was kept and this run's result was not written: run again")
@@ -125,8 +119,7 @@ def read_notebook(path: str | Path) -> nbformat.NotebookNode:
 
 
 def load_notebook(path: str | Path) -> tuple[nbformat.NotebookNode, str]:
-    """The notebook at ``path`` (version 4) and the ``digest`` of its bytes; a one-line error naming
-    the file when it is missing, not an .ipynb file, not JSON or not a valid notebook."""
+    """The notebook at ``path`` and its ``digest``; a one-line error naming a file that is no notebook."""
     path = Path(path)
     if path.suffix != ".ipynb":
         raise ValueError(f"{path} is not a notebook (the name must end in .ipynb); pass a notebook file")
@@ -178,8 +171,7 @@ async def _run_cells(client: NotebookClient, name: str) -> None:
 
 
 async def _execute(client: NotebookClient, name: str = "notebook") -> None:
-    """``client.execute()`` without its signal handlers: start a kernel, run every cell, and stop
-    the kernel however the run ends (finished, failed, or cancelled by a signal)."""
+    """``client.execute()`` without its signal handlers; the kernel stops however the run ends."""
     client.km = client.create_kernel_manager()
     runtime = Path(jupyter_runtime_dir())  # not a temporary file elsewhere: where Jupyter looks
     runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -210,9 +202,7 @@ def _finish_loop(loop: asyncio.AbstractEventLoop) -> None:
 
 
 def run_until_signal(coro: Coroutine) -> None:
-    """Run ``coro`` in a fresh event loop; SIGINT or SIGTERM cancels it (a second signal does not cut
-    its ``finally`` blocks short), then raises ``Interrupted``. Where the loop cannot take signals
-    (Windows, not the main thread) Python's defaults stay."""
+    """Run ``coro`` in a fresh event loop; SIGINT or SIGTERM cancels it, then raises ``Interrupted``."""
     loop = asyncio.new_event_loop()
     task = loop.create_task(coro)
     received: list[int] = []

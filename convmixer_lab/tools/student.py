@@ -2,14 +2,9 @@
 
     python -m convmixer_lab.tools.student [OUTDIR] [--notebooks SRC] [--force]   # default: student/
 
-Every line of a code cell that ends in ``# SOLUTION`` becomes a runnable placeholder
-(``placeholder``), which ``Exercise.check`` reports as "not answered yet", so a copy runs top to
-bottom. Cells tagged ``instructor`` are left out; outputs, counts and widget state are cleared.
-Subfolders of SRC (notebooks/zh/) are mirrored into OUTDIR, and ``SHARED_FILES`` (GLOSSARY.md) copied
-unchanged, so the copies' links work. Nothing the instructor or a student made is overwritten
-without ``--force``: the sha256 of every file written is recorded in OUTDIR/.student-copies.json,
-and a file that differs from it (or that this tool never wrote) is kept and named.
-"""
+Each line ending in ``# SOLUTION`` becomes a runnable placeholder ("not answered yet"); ``instructor``
+cells are left out, outputs cleared; zh/ is mirrored and GLOSSARY.md copied. A file changed since this
+tool wrote it (sha256s in OUTDIR/.student-copies.json) is kept and named unless ``--force``."""
 
 from __future__ import annotations
 
@@ -44,14 +39,8 @@ def _unanswered(target: ast.expr, top: bool = True) -> str:
 
 
 def placeholder(line: str) -> str:
-    """The student version of one line of code that ends in ``# SOLUTION``, still runnable:
-
-        answer = 5 * 5 * 128 * 256  # SOLUTION   ->   answer = ...
-        x, y = 8, 9  # SOLUTION                  ->   x, y = ..., ...
-        total += n  # SOLUTION                   ->   total = ...      (d[k] = v -> d[k] = ...)
-        return 1 / c_out + 1 / k**2  # SOLUTION  ->   return ...
-        anything_else(x)  # SOLUTION             ->   ...            (same indentation)
-    """
+    """The runnable student version of a ``# SOLUTION`` line: ``x, y = 8, 9`` -> ``x, y = ..., ...``,
+    ``total += n`` -> ``total = ...``, ``return e`` -> ``return ...``, anything else -> ``...``."""
     code = line.rstrip()
     if not code.endswith(SOLUTION_MARKER):
         raise ValueError(f"line must end with {SOLUTION_MARKER!r}, got {line!r}")
@@ -96,24 +85,29 @@ def student_source(source: str, where: str = "cell") -> str:
     return result
 
 
-def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
-    """A copy of ``nb`` with solutions replaced, cells tagged ``instructor`` left out, and outputs,
-    counts and widget state cleared."""
+def cleared_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` without ``instructor`` cells, outputs, counts and widget state."""
     copy = nbformat.from_dict(nb)
     copy.metadata.pop("widgets", None)
     copy.cells = [c for c in copy.cells if INSTRUCTOR_TAG not in c.metadata.get("tags", [])]
-    for index, cell in enumerate(copy.cells):
+    for cell in copy.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    return copy
+
+
+def student_notebook(nb: nbformat.NotebookNode, name: str = "notebook") -> nbformat.NotebookNode:
+    """``cleared_copy(nb)`` with solutions replaced."""
+    copy = cleared_copy(nb)
+    for index, cell in enumerate(copy.cells):
+        if cell.cell_type == "code":
             cell.source = student_source(cell.source, where=f"{name}, cell {index}")
-            cell.outputs = []
-            cell.execution_count = None
     return copy
 
 
 def instructor_notebooks(notebooks: str | Path) -> list[Path]:
-    """Every ``.ipynb`` in ``notebooks`` and its subfolders (notebooks/zh/...), sorted; hidden folders
-    (.ipynb_checkpoints) are left out. A clear error when there is none."""
+    """Every ``.ipynb`` in ``notebooks`` and its subfolders but hidden ones, sorted; an error if none."""
     notebooks = Path(notebooks)
     found = [path for path in sorted(notebooks.rglob("*.ipynb") if notebooks.is_dir() else [])
              if not any(part.startswith(".") for part in path.relative_to(notebooks).parts)]
@@ -140,10 +134,8 @@ def _not_a_copy(path: Path) -> str | None:
 
 
 def check_place(out: str | Path, notebooks: Path, label: str = "outdir", example: str = "student/") -> None:
-    """Refuse (``ValueError``; ``NotADirectoryError`` for a file) a folder ``out`` for files made from
-    the instructor notebooks in ``notebooks``, whatever --force says: no name, a file, ``notebooks``
-    itself, a folder inside or above it, or inside the course's notebooks/. ``label`` names ``out``
-    in the message, ``example`` is a folder to pass instead."""
+    """Refuse, whatever --force says, an ``out`` that is no name, a file, ``notebooks``, inside or above
+    it, or inside the course's notebooks/ (``label`` names ``out``, ``example`` is a folder to pass)."""
     if str(out) == "":
         raise ValueError(f"{label} '' names no folder (it would be the current one); pass a folder, "
                          f"e.g. {example}")
@@ -168,8 +160,7 @@ def check_place(out: str | Path, notebooks: Path, label: str = "outdir", example
 
 
 def _contents_refusal(outdir: Path, targets: list[Path], force: bool) -> str | None:
-    """Why ``outdir`` must not take copies: a folder where a copy goes, or (unless ``force``) an
-    instructor notebook or an unreadable one in a folder the copies go to (None: there is none)."""
+    """Why ``outdir`` must not take copies: a folder where a copy goes, or a notebook that is no copy."""
     for target in targets:
         if target.is_dir():
             return (f"outdir {outdir} holds a folder {target.relative_to(outdir)}, where a copy goes; "
@@ -184,9 +175,7 @@ def _contents_refusal(outdir: Path, targets: list[Path], force: bool) -> str | N
 
 def make_student_copies(outdir: str | Path = STUDENT_DIR, notebooks: str | Path = NOTEBOOKS_DIR,
                         force: bool = False) -> Written:
-    """Write a student copy of every notebook in ``notebooks`` into ``outdir`` (see the module
-    docstring). Refused before anything is written: a place ``check_place`` refuses (even with
-    ``force``), or, unless ``force``, an ``outdir`` that holds a notebook that is no student copy."""
+    """Write a student copy of every notebook in ``notebooks`` into ``outdir``; refusals come first."""
     check_place(outdir, notebooks)
     outdir, notebooks = Path(outdir), Path(notebooks)
     sources = instructor_notebooks(notebooks)

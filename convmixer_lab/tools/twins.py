@@ -4,14 +4,9 @@
     python -m convmixer_lab.tools.twins check [NOTEBOOK ...]  # list every difference (the tests do the same)
     python -m convmixer_lab.tools.twins mark NOTEBOOK --cells ID [ID ...]  # "these twin cells are translated"
 
-A twin has the English notebook's cells, in order, with the same ids. Its code is the English code
-except the language line (``set_language("zh")``); its comments may be translated, its markdown and
-raw cells are. A translated cell records the sha256 of the English source it translates
-(``metadata["translation"]["source_sha256"]``), so ``check`` finds stale translations; ``sync``
-carries the English code over, keeps each translation (paired by id; a stale one is kept and
-reported), runs the twin, and writes it only when the run succeeded. After translating the cells
-``check`` reports, ``mark`` them.
-"""
+A twin has the English cells, same ids, same code but the language line (comments may be translated).
+A translated cell records the sha256 of its English source (``metadata.translation.source_sha256``), so
+``check`` finds stale ones; ``sync`` keeps translations (paired by id) and writes only after a good run."""
 
 from __future__ import annotations
 
@@ -28,22 +23,12 @@ import nbformat
 from IPython.core.inputtransformer2 import TransformerManager
 
 from convmixer_lab.repo import REPO_ROOT
-from convmixer_lab.tools.nbtools import (
-    Interrupted,
-    NotebookError,
-    check_writable,
-    load_notebook,
-    refuse,
-    run_notebook,
-    signals_interrupt,
-    write_notebook,
-)
+from convmixer_lab.tools import nbtools
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 TWIN_FOLDER = "zh"
 IGNORE_OUTPUT = "NBVAL_IGNORE_OUTPUT"
-# a number as printed: 294912, 1,179,648, 0.25, 3e-05 (a comma after it is punctuation; a sign is
-# left out, so "stride-1" and "stride 1" print the same number)
+# a number as printed: 294912, 1,179,648, 0.25, 3e-05 (no sign: "stride-1" and "stride 1" are alike)
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?", re.IGNORECASE)
 _ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'-]+[A-Za-z]{2,}){3}")  # four English words in a row
 # what a language-neutral markdown cell may hold besides numbers and signs: math, code, tags, link targets
@@ -71,8 +56,7 @@ def english_notebooks(folder: str | Path = NOTEBOOKS_DIR) -> list[Path]:
 
 
 def code_without_comments(source: str) -> tuple:
-    """What a code cell does, comments left out: its Python tokens (after IPython turns %magics and
-    !commands into Python); where the tokenizer fails, its lines as they are (comments included)."""
+    """A code cell's Python tokens without comments (else its lines, where the tokenizer fails)."""
     try:
         python = TransformerManager().transform_cell(source)
         tokens = tokenize.generate_tokens(io.StringIO(python).readline)
@@ -153,8 +137,7 @@ def _cell_problems(index: int, en: nbformat.NotebookNode, zh: nbformat.NotebookN
 
 
 def id_problem(cells: list, name: str) -> str | None:
-    """Why ``cells`` (dicts, as read from the file) cannot be paired by id: one without an id, or
-    two with the same one (None: every cell has its own id)."""
+    """Why ``cells`` (dicts, as read) cannot be paired by id: one without an id, or two sharing one."""
     seen: dict[str, int] = {}
     for index, cell in enumerate(cells):
         cell_id = cell.get("id")
@@ -171,8 +154,7 @@ def id_problem(cells: list, name: str) -> str | None:
 
 def lost_cells(english: nbformat.NotebookNode, twin: nbformat.NotebookNode | None,
                name: str = "") -> list[str]:
-    """The twin's cells that ``sync`` would drop and that hold more than a copy of English: no English
-    cell of their type has their id (a new id from cut and paste, a translator's own note)."""
+    """The twin's cells, more than a copy of English, that ``sync`` would drop (no English id)."""
     prefix = f"{name}: " if name else ""
     kept = {(c.cell_type, c.get("id")) for c in english.cells}
     copies = {_as_twin_code(c.source) for c in english.cells} | {""}
@@ -183,10 +165,7 @@ def lost_cells(english: nbformat.NotebookNode, twin: nbformat.NotebookNode | Non
 
 
 def differences(english: nbformat.NotebookNode, twin: nbformat.NotebookNode, name: str = "") -> list[str]:
-    """Every way ``twin`` is out of step with ``english``, one line each, naming ``name`` and the cell:
-    cells missing ids, not paired or that sync would drop; code beyond comments and the language line;
-    figures, rich outputs or printed numbers (not in ``NBVAL_IGNORE_OUTPUT`` cells); an exercise cell
-    that prints the English text; a translation missing or older than its English cell."""
+    """Every way ``twin`` is out of step with ``english`` (ids, code, outputs, translations)."""
     prefix = f"{name}: " if name else ""
     ids = (id_problem(english.cells, f"{prefix}English"), id_problem(twin.cells, f"{prefix}twin"))
     problems = [p for p in ids if p] + lost_cells(english, twin, name)
@@ -201,9 +180,7 @@ def differences(english: nbformat.NotebookNode, twin: nbformat.NotebookNode, nam
 
 
 def _carried_code(cell: nbformat.NotebookNode, old: nbformat.NotebookNode | None) -> None:
-    """Set the twin's code ``cell`` (a copy of the English one) from ``old``, the old twin's cell:
-    translated comments (marked, or holding Chinese) stay while the code is the same; else the old
-    translation moves to ``metadata.translation.previous`` (reported stale)."""
+    """Keep ``old``'s translated comments while the code is the same, else record them as stale."""
     cell.source = _as_twin_code(cell.source)
     cell.metadata.pop("translation", None)
     record = old.metadata.get("translation") if old is not None else None
@@ -243,33 +220,32 @@ def load(path: Path) -> tuple[nbformat.NotebookNode, str]:
         cells = None  # load_notebook says what is wrong
     if isinstance(cells, list) and all(isinstance(c, dict) for c in cells) and path.suffix == ".ipynb":
         if problem := id_problem(cells, str(path)):
-            raise NotebookError(problem)
-    return load_notebook(path)
+            raise nbtools.NotebookError(problem)
+    return nbtools.load_notebook(path)
 
 
 def english_path(path: str | Path) -> Path:
     """``path``, refused when it is a twin (inside notebooks/zh/) rather than an English notebook."""
     path = Path(path)
     if path.resolve().parent.name == TWIN_FOLDER:
-        raise NotebookError(f"{path} is a Chinese twin (inside {TWIN_FOLDER}/); pass its English notebook "
-                            f"{path.parent.parent / path.name}")
+        raise nbtools.NotebookError(f"{path} is a Chinese twin (inside {TWIN_FOLDER}/); pass its English "
+                                    f"notebook {path.parent.parent / path.name}")
     return path
 
 
 def sync(english_file: str | Path, execute: bool = True, timeout: int = 600) -> Path:
-    """Rebuild the twin of ``english_file`` (see the module docstring); refuse when a twin cell would
-    be lost (``lost_cells``). Return its path."""
+    """Rebuild the twin of ``english_file``, refusing to lose a twin cell; return its path."""
     english = load(english_path(english_file))[0]
     target = twin_path(english_file)
     old, before = load(target) if target.exists() else (None, None)
     if lost := lost_cells(english, old, str(target)):
-        raise NotebookError(lost[0])
+        raise nbtools.NotebookError(lost[0])
     twin = carry(english, old)
     target.parent.mkdir(exist_ok=True)
-    check_writable(target)
+    nbtools.check_writable(target)
     if execute:
-        run_notebook(twin, target.parent, timeout, name=str(target))
-    return write_notebook(twin, target, expected=before)
+        nbtools.run_notebook(twin, target.parent, timeout, name=str(target))
+    return nbtools.write_notebook(twin, target, expected=before)
 
 
 def _markable(cell_id: str, en: nbformat.NotebookNode | None, zh: nbformat.NotebookNode | None) -> str | None:
@@ -287,18 +263,17 @@ def _markable(cell_id: str, en: nbformat.NotebookNode | None, zh: nbformat.Noteb
 
 
 def mark(english_file: str | Path, cell_ids: list[str]) -> Path:
-    """Record in the twin's cells ``cell_ids`` that they translate the current English cells (refused
-    for a markdown or raw cell still in English, unless language-neutral: formulas, code and numbers only)."""
+    """Record that the twin's cells ``cell_ids`` translate the current English cells."""
     english = {c.get("id"): c for c in load(english_path(english_file))[0].cells}
     target = twin_path(english_file)
     twin, before = load(target)
-    check_writable(target)
+    nbtools.check_writable(target)
     cells = {c.get("id"): c for c in twin.cells}
     for cell_id in cell_ids:
         if why := _markable(cell_id, english.get(cell_id), cells.get(cell_id)):
-            raise NotebookError(f"cell_ids: {why}")
+            raise nbtools.NotebookError(f"cell_ids: {why}")
         cells[cell_id].metadata["translation"] = {"source_sha256": source_sha256(english[cell_id].source)}
-    return write_notebook(twin, target, expected=before)
+    return nbtools.write_notebook(twin, target, expected=before)
 
 
 def check(english_file: str | Path) -> list[str]:
@@ -336,17 +311,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="mark: the ids of the twin's translated cells")
     args = parser.parse_intermixed_args(argv)  # options may come before or after the notebooks
     if args.command == "mark" and (len(args.notebooks) != 1 or not args.cells):
-        refuse("twins", "mark takes one English notebook and --cells ID [ID ...]")
+        nbtools.refuse("twins", "mark takes one English notebook and --cells ID [ID ...]")
     if args.timeout < 1:
-        refuse("twins", f"--timeout must be at least 1 second, got {args.timeout}")
+        nbtools.refuse("twins", f"--timeout must be at least 1 second, got {args.timeout}")
     try:
-        with signals_interrupt():
+        with nbtools.signals_interrupt():
             return _run(args)
-    except Interrupted as stop:
+    except nbtools.Interrupted as stop:
         print(f"twins: interrupted by {stop}; the twin was left unchanged", file=sys.stderr)
         return 128 + stop.signum
-    except (NotebookError, OSError, ValueError) as err:
-        refuse("twins", str(err))
+    except (nbtools.NotebookError, OSError, ValueError) as err:
+        nbtools.refuse("twins", str(err))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,5 @@
-"""Train a ConvMixer on Fashion-MNIST. Four floors (none imports a higher one): schedule.py (the
-one-cycle schedule, the time budget), loop.py (Settings, fit, evaluate/predict), checkpoint.py (files,
-load_checkpoint, resume), runfolder.py and cli.py (``python -m convmixer_lab.train --preset small --json``).
-"""
+"""Train a ConvMixer on Fashion-MNIST. Floors (none imports a higher one): schedule, loop (Settings, fit),
+checkpoint, runfolder and cli (``python -m convmixer_lab.train --preset small --json``)."""
 
 from convmixer_lab.train.checkpoint import (
     SETTINGS_KEYS,

@@ -1,11 +1,6 @@
-"""Checkpoints: one layout (``checkpoint_state``) for the resumable ``last.pt`` and the finished
-``model.pt``: a dict of config (the ConvMixer's arguments), model (weights on the CPU), history,
-settings (``Settings.record``), argv, and optionally training (optimizer, scheduler and RNG states:
-resumable) and test_accuracy. Written atomically; read with ``weights_only=True`` and checked (layout,
-config, parameter count, every weight's shape on the "meta" device) before use: each problem is one
-``CheckpointError`` naming the file. ``data/checkpoints/reference.pt`` predates the validation split
-(its history holds ``test_accuracy`` per epoch) and cannot be resumed.
-"""
+"""Checkpoints: one layout (``checkpoint_state``) for the resumable ``last.pt`` and the finished ``model.pt``,
+written atomically, read with ``weights_only=True`` and checked before use (each problem one
+``CheckpointError`` naming the file). ``data/checkpoints/reference.pt`` cannot be resumed."""
 
 from __future__ import annotations
 
@@ -75,8 +70,7 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> Path:
 
 
 def read_checkpoint_state(path: str | Path, *, resumable: bool = False) -> dict[str, Any]:
-    """The checked checkpoint dict at ``path`` (``resumable``: its training part and weights too);
-    ``FileNotFoundError`` for a missing file, ``CheckpointError`` for anything else wrong."""
+    """The checked checkpoint dict at ``path`` (``resumable``: its training part and weights too)."""
     path = Path(path)
     if path.is_dir():
         raise CheckpointError(f"{path} is a folder, not a checkpoint file; give the file inside it, "
@@ -200,8 +194,7 @@ def model_from_state(state: dict[str, Any], path: str | Path = "checkpoint") -> 
 
 
 def check_architecture(state: dict[str, Any], path: str | Path = "checkpoint") -> dict[str, Any]:
-    """The config, once the stored weights fit it, allocating nothing: the parameter count from the
-    formula first, then every name and shape against a model on the "meta" device."""
+    """The config, once the stored weights fit it (count, then every shape on the "meta" device)."""
     config = check_config(state["config"], path)
     params, stored = convmixer_params(**config), sum(t.numel() for t in state["model"].values())
     if params > 2 * stored:  # cheap first: a config far larger than its weights is not even built
@@ -245,8 +238,7 @@ def save_every_epoch(trainer: Trainer, path: str | Path, argv: list[str] | tuple
 
 
 def restore(trainer: Trainer, state: dict[str, Any], path: str | Path = "checkpoint") -> list[str]:
-    """Load a resumable ``state`` into ``trainer`` (one ``CheckpointError`` line if its model or
-    settings contradict it); returns its command line."""
+    """Load a resumable ``state`` into ``trainer``, refusing a contradiction; returns its command line."""
     for key, value in trainer.record().items():
         if state["settings"].get(key) != value:
             fix = "train on the same images" if key == "n_train" else "pass the checkpoint's value"

@@ -1,9 +1,7 @@
 """``python -m convmixer_lab.train [--preset reference] [--checkpoint-dir DIR [--resume | --overwrite]]``.
 
-Every value is checked (by ``Settings`` where it is a setting) before data are loaded or a model is
-built: a bad one is argparse's usage line and exit status 2. Ctrl-C (exit 130) and a checkpoint that
-cannot be written (exit 1) end in one line naming the last checkpoint and the command that resumes it.
-"""
+Every value is checked before data are loaded (argparse's usage line, exit 2); Ctrl-C (130) and a failed
+checkpoint write (1) end in one line naming the last checkpoint and the command that resumes it."""
 
 from __future__ import annotations
 
@@ -26,35 +24,14 @@ from convmixer_lab.counting import convmixer_params
 from convmixer_lab.data import VAL_PER_CLASS, DataError, fashion_mnist_files, fashion_mnist_tensors
 from convmixer_lab.model import BLOCKS
 from convmixer_lab.presets import PRESET_NAMES, fashion_convmixer, model_config, recipe
-from convmixer_lab.train import runfolder
-from convmixer_lab.train.checkpoint import (
-    CONFIG_LIMITS,
-    CheckpointError,
-    CheckpointWriteError,
-    checkpoint_state,
-    read_checkpoint_state,
-    restore,
-    save_checkpoint,
-    save_every_epoch,
-)
-from convmixer_lab.train.loop import (
-    SEED_MAX,
-    Settings,
-    Trainer,
-    epoch_line,
-    evaluate,
-    pick_device,
-    seed_everything,
-)
+from convmixer_lab.train import checkpoint, loop, runfolder
 
 IMAGE_SIZE = 28  # Fashion-MNIST images are 28 x 28 pixels
 TRAIN_IMAGES = 60_000 - 10 * VAL_PER_CLASS  # 55,000 once the validation split is held out
 MODEL_KEYS = ("dim", "depth", "kernel_size", "patch_size", "block")
 RECIPE_KEYS = ("epochs", "batch_size", "lr", "augment")
 RUN_KEYS = ("seed", "time_budget", "subset")
-# The memory estimate (training_memory): weights, gradients and AdamW's moments, ACTIVATIONS_PER_LAYER
-# kept [batch, h, grid, grid] tensors a layer plus the padded depthwise input, and the data; FIXED_CAP
-# is the limit where the RAM cannot be read.
+# training_memory: ACTIVATIONS_PER_LAYER kept [batch, h, grid, grid] tensors a layer; FIXED_CAP: RAM unknown.
 ACTIVATIONS_PER_LAYER, EVAL_BATCH, DATA_BYTES, FIXED_CAP = 8, 1000, 250 * 2**20, 16 * 2**30
 
 
@@ -63,8 +40,7 @@ class UsageError(ValueError):
 
 
 def _value(key: str, convert: type = int, **limits: Any) -> Callable[[str], Any]:
-    """An argparse type: ``convert`` the text, then check it as ``Settings`` does (with ``limits``:
-    ``check_int``'s, for the model's sizes and --subset)."""
+    """An argparse type: ``convert`` the text, then check it as ``Settings`` (or ``check_int``) does."""
     def parse(text: str) -> Any:
         try:
             value = convert(text)
@@ -72,7 +48,7 @@ def _value(key: str, convert: type = int, **limits: Any) -> Callable[[str], Any]
             what = "a whole number" if convert is int else "a number"
             raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
         try:
-            check_int(key, value, **limits) if limits else Settings(**{key: value})
+            check_int(key, value, **limits) if limits else loop.Settings(**{key: value})
         except (TypeError, ValueError) as e:
             raise argparse.ArgumentTypeError(str(e).removeprefix(f"{key} ")) from None
         return value
@@ -81,7 +57,7 @@ def _value(key: str, convert: type = int, **limits: Any) -> Callable[[str], Any]
 
 def _device(text: str) -> str:
     try:
-        pick_device(text)
+        loop.pick_device(text)
     except ValueError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
     return text
@@ -101,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--preset", choices=PRESET_NAMES, help="model and recipe to start from (default: "
                    "small); the flags below override it")
     patch = dict(maximum=IMAGE_SIZE, hint="a patch cannot be larger than the 28x28 image")
-    sizes = [(key, dict(maximum=CONFIG_LIMITS[key])) for key in ("dim", "depth", "kernel_size")]
+    sizes = [(key, dict(maximum=checkpoint.CONFIG_LIMITS[key])) for key in ("dim", "depth", "kernel_size")]
     for key, limits in (*sizes, ("patch_size", patch)):
         p.add_argument(f"--{key.replace('_', '-')}", type=_value(key, minimum=1, **limits),
                        help="override the preset's value")
@@ -111,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=_value("lr", float), help="peak learning rate of the one-cycle schedule")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None,
                    help=f"augment the training images: {AUGMENTATION} (default: the preset's)")
-    p.add_argument("--seed", type=_value("seed"), help=f"random seed, 0 to {SEED_MAX} (default 0)")
+    p.add_argument("--seed", type=_value("seed"), help=f"random seed, 0 to {loop.SEED_MAX} (default 0)")
     p.add_argument("--device", type=_device, default="auto",
                    help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps")
     p.add_argument("--time-budget", type=_value("time_budget", float), metavar="SECONDS",
@@ -189,9 +165,11 @@ def _check_folder(args: argparse.Namespace) -> dict[str, Any] | None:
     if args.resume and not held.unfinished:
         raise UsageError(f"--resume: nothing to resume, {folder} holds no {runfolder.LAST}; leave out "
                          "--resume to start a run there")
+    if not args.resume:
+        return None
     try:
-        return read_checkpoint_state(folder / runfolder.LAST, resumable=True) if args.resume else None
-    except CheckpointError as e:
+        return checkpoint.read_checkpoint_state(folder / runfolder.LAST, resumable=True)
+    except checkpoint.CheckpointError as e:
         raise UsageError(f"--resume: {e}") from None
     except OSError as e:
         raise UsageError(f"--resume: cannot read {folder / runfolder.LAST}: {e.strerror or e}") from None
@@ -249,7 +227,7 @@ def training_memory(model: dict[str, Any], batch_size: int) -> tuple[int, int]:
 
 def memory_limit(device: str) -> tuple[int, str]:
     """(bytes, where the limit comes from) for training on ``device``: 90% of a GPU, 3/4 of the RAM."""
-    if (chosen := pick_device(device)).type == "cuda":
+    if (chosen := loop.pick_device(device)).type == "cuda":
         index = chosen.index or 0
         total = torch.cuda.get_device_properties(index).total_memory
         return int(0.9 * total), f"90% of GPU {index}'s {total / 2**30:.1f} GiB"
@@ -296,10 +274,10 @@ def _train(run: Run, args: argparse.Namespace, argv: list[str]) -> int:
     except KeyboardInterrupt:
         print(f"interrupted: {_where(run, argv, done[0])}", file=sys.stderr, flush=True)
         return 130
-    except CheckpointWriteError as e:
+    except checkpoint.CheckpointWriteError as e:
         print(f"{e}; {_where(run, argv, done[0])}", file=sys.stderr, flush=True)
         return 1
-    except (CheckpointError, DataError) as e:  # the resumed training state does not fit; a damaged file
+    except (checkpoint.CheckpointError, DataError) as e:  # the resumed state does not fit; a damaged file
         print(f"python -m convmixer_lab.train: error: {e}", file=sys.stderr, flush=True)
         return 2
     if args.json:
@@ -323,30 +301,30 @@ def train_and_report(run: Run, args: argparse.Namespace, done: list[int]) -> dic
     """Load the data, build the model, train (last.pt after every epoch), score the test set once."""
     t0 = time.perf_counter()
     data = fashion_mnist_tensors(subset=run.subset)
-    seed_everything(run.seed)  # the initial weights follow the seed
+    loop.seed_everything(run.seed)  # the initial weights follow the seed
     model = fashion_convmixer(run.preset or "small", **run.model)  # every model key given: h, d, k, p, block
     params = sum(p.numel() for p in model.parameters())
-    trainer = Trainer(model, data["train"], data["val"], Settings(**run.recipe, seed=run.seed,
-                                                                  time_budget=run.time_budget), args.device)
+    settings = loop.Settings(**run.recipe, seed=run.seed, time_budget=run.time_budget)
+    trainer = loop.Trainer(model, data["train"], data["val"], settings, args.device)
     m, settings = run.model, trainer.record()
     print(f"ConvMixer-{m['dim']}/{m['depth']} p={m['patch_size']} k={m['kernel_size']} block={m['block']}: "
           f"{params:,} parameters; device {trainer.device}; {settings['n_train']:,} training and "
           f"{len(data['val'][0]):,} validation images; settings {settings}", flush=True)
     if run.resume_state is not None:
-        restore(trainer, run.resume_state, run.folder / runfolder.LAST)
+        checkpoint.restore(trainer, run.resume_state, run.folder / runfolder.LAST)
         print(f"resuming {run.folder / runfolder.LAST} after epoch {done[0]} "
               f"({sum(run.resume_state['history']['seconds']):.1f} s of training so far)", flush=True)
 
     def report(row: dict[str, float]) -> None:
         done[0] += 1
-        print(f"{epoch_line(row)}, {row['seconds']:.1f} s", flush=True)
+        print(f"{loop.epoch_line(row)}, {row['seconds']:.1f} s", flush=True)
 
-    on_epoch = report if run.folder is None else save_every_epoch(trainer, run.folder / runfolder.LAST,
-                                                                  run.argv, then=report)
+    last = None if run.folder is None else run.folder / runfolder.LAST
+    on_epoch = report if last is None else checkpoint.save_every_epoch(trainer, last, run.argv, then=report)
     history = trainer.run(progress=not args.no_progress, on_epoch=on_epoch)
-    test_accuracy = evaluate(model, *data["test"])
+    test_accuracy = loop.evaluate(model, *data["test"])
     if run.folder is not None:
-        save_checkpoint(run.folder / runfolder.FINAL, checkpoint_state(
+        checkpoint.save_checkpoint(run.folder / runfolder.FINAL, checkpoint.checkpoint_state(
             model, history, settings, run.argv, test_accuracy=test_accuracy))
     result = dict(val_accuracy=history["val_accuracy"][-1], test_accuracy=test_accuracy,
                   train_seconds=sum(history["seconds"]), total_seconds=time.perf_counter() - t0,

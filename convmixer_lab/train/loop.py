@@ -1,10 +1,5 @@
-"""The training loop: seeding, ``train_one_epoch``, ``fit`` (a ``Trainer`` run), ``evaluate``/``predict``.
-
-    history = fit(model, data["train"], data["val"], Settings(epochs=3), on_epoch=print_epoch)
-
-In-memory tensors batched in an order drawn from a seeded ``torch.Generator`` (identical on every run);
-AdamW, a one-cycle schedule, label smoothing. The loop knows no files (checkpoint.py saves and restores).
-"""
+"""The training loop: ``fit(model, data["train"], data["val"], Settings(epochs=3))`` trains in-memory
+tensors batched in a seeded order with AdamW, a one-cycle schedule and label smoothing; no files."""
 
 from __future__ import annotations
 
@@ -24,13 +19,12 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from convmixer_lab.augment import augment_batch, draw
-from convmixer_lab.checks import check_int, check_number, check_positive_int
+from convmixer_lab.checks import check_bool, check_int, check_number, check_positive_int
 from convmixer_lab.texts import t
 from convmixer_lab.train.schedule import OneCycle, TimeBudget
 
 SEED_MAX = 2**32 - 1  # numpy's seeds stop here (torch's go to 2**64 - 1): seeds are 0 .. SEED_MAX
-# Far above any course run, low enough that every estimate from them stays a float: at most 10,000
-# epochs, batches of 10**8 images, a week of seconds.
+# Far above any course run, low enough that every estimate from them stays a float.
 EPOCHS_MAX, BATCH_MAX, BUDGET_MAX = 10_000, 10**8, 7 * 24 * 3600
 BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
 HISTORY_KEYS = ("epoch", "loss", "train_accuracy", "val_accuracy", "seconds")
@@ -38,8 +32,7 @@ HISTORY_KEYS = ("epoch", "loss", "train_accuracy", "val_accuracy", "seconds")
 
 @dataclass(frozen=True)
 class Settings:
-    """How ``fit`` trains: the one place settings are checked (the command line and checkpoint reading
-    use it too). ``time_budget`` (seconds) replaces ``epochs``; ``clock`` counts the seconds."""
+    """How ``fit`` trains, checked here only; ``time_budget`` (seconds) replaces ``epochs``."""
 
     epochs: int = 3
     batch_size: int = 128
@@ -57,8 +50,7 @@ class Settings:
         check_number("lr", self.lr, minimum=0, strict=True)
         check_number("weight_decay", self.weight_decay, minimum=0)
         check_number("label_smoothing", self.label_smoothing, minimum=0, maximum=0.99)
-        if not isinstance(self.augment, bool):
-            raise TypeError(f"augment must be True or False, got {self.augment!r}")
+        check_bool("augment", self.augment)
         check_int("seed", self.seed, minimum=0, maximum=SEED_MAX)
         if self.time_budget is not None:
             check_number("time_budget", self.time_budget, minimum=0, strict=True, maximum=BUDGET_MAX,
@@ -74,8 +66,7 @@ class Settings:
 
 
 def seed_everything(seed: int) -> torch.Generator:
-    """Seed Python, NumPy and torch (the one seeding helper of the course) with ``seed`` in
-    0 .. ``SEED_MAX``; return a CPU ``torch.Generator`` seeded the same way, for batching."""
+    """Seed Python, NumPy and torch; return a CPU ``torch.Generator`` seeded the same way."""
     seed = check_int("seed", seed, minimum=0, maximum=SEED_MAX)
     random.seed(seed)
     np.random.seed(seed)
@@ -105,8 +96,7 @@ def pick_device(device: str = "auto") -> torch.device:
 
 @contextmanager
 def _kept_modes(model: nn.Module, batch_statistics: bool) -> Iterator[None]:
-    """Eval mode inside (BatchNorm on batch statistics if asked, without updating the running ones);
-    every module's mode and BatchNorm flag restored after."""
+    """Eval mode inside (BatchNorm on batch statistics if asked, storing nothing); modes restored after."""
     saved = [(m, m.training, getattr(m, "track_running_stats", None)) for m in model.modules()]
     model.eval()
     for m in model.modules():
@@ -124,8 +114,7 @@ def _kept_modes(model: nn.Module, batch_statistics: bool) -> Iterator[None]:
 @torch.no_grad()
 def predict(model: nn.Module, x: torch.Tensor, batch_size: int = 1000,
             batch_statistics: bool = False) -> torch.Tensor:
-    """Logits [N, classes] (on the CPU) in eval mode; ``batch_statistics``: BatchNorm normalises each
-    batch by its own statistics, as in training (the running ones untouched). The mode is restored."""
+    """Logits [N, classes] on the CPU, in eval mode (``batch_statistics``: BatchNorm as in training)."""
     batch_size = check_positive_int("batch_size", batch_size)
     device = next(model.parameters()).device
     with _kept_modes(model, batch_statistics):
@@ -143,8 +132,7 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
 
 
 def confusion_counts(labels: torch.Tensor, predicted: torch.Tensor, classes: int = 10) -> torch.Tensor:
-    """The confusion matrix [classes, classes]: row = the true class, column = the predicted one. Each
-    (true, predicted) pair becomes one number, true * classes + predicted, and bincount counts them all."""
+    """The confusion matrix [classes, classes]: row = the true class, column = the predicted one."""
     classes = check_positive_int("classes", classes)
     labels, predicted = torch.as_tensor(labels).cpu().long(), torch.as_tensor(predicted).cpu().long()
     both = torch.cat([labels.flatten(), predicted.flatten()])
@@ -159,10 +147,8 @@ def train_one_epoch(model: nn.Module, optimizer: torch.optim.Optimizer, x: torch
                     settings: Settings | None = None, *, generator: torch.Generator | None = None,
                     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
                     after_step: Callable[[torch.Tensor], bool | None] | None = None) -> dict[str, float]:
-    """One pass over ``x`` [N, 1, H, W], ``y`` [N] in an order drawn from ``generator`` (augmented with
-    choices from it too if ``settings.augment``). ``after_step(loss)`` (a 0-d tensor) runs after every
-    step; True ends the epoch. A last batch of one image that BatchNorm refuses is dropped. Returns the
-    mean loss, the running training accuracy and the number of steps."""
+    """One pass over ``x``, ``y`` in an order drawn from ``generator``; ``after_step(loss)`` returning True
+    ends the epoch. Returns the mean loss, the running training accuracy and the number of steps."""
     s = settings or Settings()
     device, n = x.device, len(x) - (len(x) % s.batch_size == 1 and batch_of_one_fails(model, x))
     order = torch.randperm(len(x), generator=generator).to(device)
@@ -202,8 +188,7 @@ def batch_of_one_fails(model: nn.Module, x: torch.Tensor) -> bool:
 
 
 class Trainer:
-    """What ``fit`` trains with: model and data on the device, AdamW, the schedule, the batch-order
-    generator, the history. checkpoint.py saves (``save_every_epoch``) and ``restore``s it."""
+    """What ``fit`` trains with: model and data on the device, AdamW, the schedule, the history."""
 
     def __init__(self, model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
                  val: tuple[torch.Tensor, torch.Tensor] | None = None, settings: Settings | None = None,
@@ -228,8 +213,7 @@ class Trainer:
 
     def run(self, progress: bool = True, on_step: Callable[[int, float], None] | None = None,
             on_epoch: Callable[[dict[str, float]], None] | None = None) -> dict[str, list[float]]:
-        """Train until the planned steps are done or the budget is spent; ``on_step(step, lr)`` after
-        every step, ``on_epoch(row)`` after every epoch (the row already in ``history``)."""
+        """Train until the planned steps are done or the budget is spent; ``on_step``, ``on_epoch``."""
         s, val = self.settings, self.val
         budget = None if s.time_budget is None else TimeBudget(  # validation: ~1/3 of a step per image
             s.time_budget, spent=sum(self.history["seconds"]), sync=self._synchronize, clock=s.clock,
@@ -291,9 +275,7 @@ def fit(model: nn.Module, train: tuple[torch.Tensor, torch.Tensor],
         val: tuple[torch.Tensor, torch.Tensor] | None = None, settings: Settings | None = None, *,
         device: str = "auto", progress: bool = True, on_step: Callable[[int, float], None] | None = None,
         on_epoch: Callable[[dict[str, float]], None] | None = None) -> dict[str, list[float]]:
-    """Train ``model`` on ``train`` = (images [N, 1, H, W], labels [N]) as ``settings`` say, scoring
-    ``val`` (never the test set) after every epoch. Returns the history: per epoch ``HISTORY_KEYS``
-    (``val_accuracy`` NaN without ``val``; ``seconds`` include validation)."""
+    """Train ``model`` on ``train``, scoring ``val`` after every epoch; the history (``HISTORY_KEYS``)."""
     return Trainer(model, train, val, settings, device).run(progress, on_step, on_epoch)
 
 

@@ -1,6 +1,4 @@
-"""A command-line run's folder: last.pt (resumable, every epoch), model.pt (the run finished) and
-run.lock ({"pid", "host"} while a run trains; stale once no such process runs on this host).
-"""
+"""A command-line run's folder: last.pt (resumable), model.pt (finished), run.lock (while a run trains)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,5 @@
-"""The one-cycle learning-rate schedule, and the time budget that plans its length.
-
-A budget is spent once in total, across resumes (``spent``: the seconds in the checkpoint's history).
-In every process the first ``WARMUP_STEPS`` steps are not timed; the next ``CALIBRATION_STEPS`` are,
-and their mean (plus each step's share of validation) says how many steps fit in the budget left, less
-a reserve of ``1 - RESERVE`` of it. After every epoch the plan is redone at that epoch's real speed;
-``OneCycle.plan`` bends the schedule to each new length without a jump, still ending at zero.
-"""
+"""The one-cycle learning-rate schedule, and the time budget that plans its length: after
+``WARMUP_STEPS``, ``CALIBRATION_STEPS`` timed steps say how many fit (less a reserve), redone every epoch."""
 
 from __future__ import annotations
 
@@ -22,9 +16,8 @@ RESERVE = 0.95  # plan to finish after 95% of the budget; the last 5% absorbs a 
 
 
 class OneCycle(torch.optim.lr_scheduler.LambdaLR):
-    """The peak lr times a factor along the run's progress p (0..1): linear from 1/25 to 1 over the first
-    ``pct_start``, then a cosine to 0. ``total_steps=None`` holds 1/25 until ``plan(total)`` sets the
-    length, which may change mid-run keeping the progress made; all of it is in ``state_dict``."""
+    """The peak lr times 1/25 to 1 over ``pct_start`` of the run, then a cosine to 0; ``plan(total)``
+    sets or changes the length (None: 1/25 until then) keeping the progress made."""
 
     def __init__(self, optimizer: torch.optim.Optimizer, total_steps: int | None,
                  pct_start: float = 0.25) -> None:
@@ -52,8 +45,7 @@ class OneCycle(torch.optim.lr_scheduler.LambdaLR):
 
 
 class TimeBudget:
-    """``seconds`` of training in all, ``spent`` of them already (a resumed run). ``eval_share``: the
-    validation's cost per step, in steps; ``sync`` waits for the GPU."""
+    """``seconds`` of training in all, ``spent`` already; ``eval_share``: validation's cost per step."""
 
     def __init__(self, seconds: float, spent: float = 0.0, *, eval_share: float = 0.0,
                  clock: Callable[[], float] = time.perf_counter,
