@@ -247,8 +247,8 @@ def test_texts_show_the_numbers_the_package_computes(capsys):
     assert f"= {nb05.FLOOR:.3f}. A model that puts more than 0.91" in out
     assert f"w = 9/19 = {nb05.WEIGHT:.3f}." in out
     assert (f"p=2 has fewer parameters ({nb05._params(patch_size=2):,} vs {nb05._params():,}) but 196 "
-            f"patches instead of 49, so {nb05.MAC_RATIO_P2:.1f}x the MACs, and it scored lowest; k=7 grows only "
-            f"the depthwise part ({nb05.MAC_RATIO_K7:.1f}x in all, not {49 / 9:.1f}x)") in out
+            f"patches instead of 49, so {nb05.MAC_RATIO_P2:.1f}x the MACs, and it scored lowest; k=7 grows "
+            f"only the depthwise part ({nb05.MAC_RATIO_K7:.1f}x in all, not {49 / 9:.1f}x)") in out
 
 
 def test_chinese_verdicts_keep_the_numbers(capsys):
@@ -266,8 +266,9 @@ def test_chinese_verdicts_keep_the_numbers(capsys):
                    "练习 05.1：还不对——0.086 只是正确类别的那一项 0.91 * ln(1/0.91)；"
                    "其余 9 个类别各有一项 0.01 * ln(1/0.01)，剩下的部分由它们加起来。"
                    "再试一次，或者调用 .hint() 看提示。\n")
-    assert out_choice == ("练习 05.4：还不对——一台机器说明不了在所有机器上都成立的事：一层的 CPU 时间和它的乘加次数"
-                          "是什么关系，取决于 CPU（笔记本 03）。换一台机器，打印出的比值就可能不同。"
+    assert out_choice == ("练习 05.4：还不对——一台机器说明不了在所有机器上都成立的事："
+                          "一层的 CPU 时间和它的乘加次数是什么关系，取决于 CPU（笔记本 03）。"
+                          "换一台机器，打印出的比值就可能不同。"
                           "请在你自己的机器上比较这两列。再试一次，或者调用 .hint() 看提示。\n")
 
 
