@@ -3,9 +3,9 @@ Expected answers come from the package (torch's own cross-entropy and BatchNorm,
 ``presets``), so they follow the preset.
 
     05.1  predict     the lowest loss label smoothing allows (10 classes, smoothing 0.1)
-    05.2  predict     the share of the shared BatchNorm's running statistics that comes from its 1st input
-    05.3  why         why the running training accuracy trails the validation accuracy in epoch 1
-    05.4  experiment  p = 2 and k = 7 against the small preset: cost and accuracy after a short run
+    05.2  why         why the running training accuracy trails the validation accuracy in epoch 1
+    05.3  predict     the share of the shared BatchNorm's running statistics that comes from its 1st input
+    05.4  experiment  p = 2 and k = 7 against the small preset: MACs, accuracy and CPU time of a short run
     05.5  why         why the number of epochs must not be chosen by watching the test accuracy
 """
 
@@ -50,7 +50,7 @@ def shared_norm_weight(steps: int = 300) -> float:
 
 FLOOR = smoothing_floor()
 WEIGHT = shared_norm_weight()
-WEIGHT_TOLERANCE = 0.012  # 05.2 accepts 0.47 and 0.48 around 9/19, not 0.45 or "half each"
+WEIGHT_TOLERANCE = 0.012  # 05.3 accepts 0.47 and 0.48 around 9/19, not 0.45 or "half each"
 
 
 def _around(value: float, tolerance: float) -> tuple[float, float]:
@@ -95,26 +95,26 @@ define("05.1", kind="predict", answer=round(FLOOR, 2), fields=FLOOR_FIELDS,
        is_correct=close_to(FLOOR, rel=0, abs_tol=0.03),
        feedback=lambda answer: _beside(answer, FLOOR, FLOOR_NEAR_MISSES, "05.1.side", FLOOR_FIELDS))
 
-# --- 05.2: the shared BatchNorm's running statistics -----------------------------------------------
+# --- 05.2: why the running training accuracy trails in epoch 1 -------------------------------------
 
-# (lowest, highest, text id): natural wrong answers to 05.2, checked in this order
+define("05.2", kind="why", answer="d", options="abcd",
+       fields=dict(classes=CLASSES, true_p=_TRUE_P, per_class=VAL_PER_CLASS))
+
+# --- 05.3: the shared BatchNorm's running statistics -----------------------------------------------
+
+# (lowest, highest, text id): natural wrong answers to 05.3, checked in this order
 WEIGHT_NEAR_MISSES = [
-    (*_around(0.1, 0.02), "05.2.momentum"),
-    (*_around(0.9, 0.02), "05.2.keeps"),
-    (*_around(0.5, 0.005), "05.2.half"),
-    (*_around(1 - WEIGHT, 0.02), "05.2.second"),
-    (-math.inf, 0.02, "05.2.extreme"),
-    (0.98, math.inf, "05.2.extreme"),
+    (*_around(0.1, 0.02), "05.3.momentum"),
+    (*_around(0.9, 0.02), "05.3.keeps"),
+    (*_around(0.5, 0.005), "05.3.half"),
+    (*_around(1 - WEIGHT, 0.02), "05.3.second"),
+    (-math.inf, 0.02, "05.3.extreme"),
+    (0.98, math.inf, "05.3.extreme"),
 ]
 
-define("05.2", kind="predict", answer=round(WEIGHT, 2), fields=dict(weight=WEIGHT),
+define("05.3", kind="predict", answer=round(WEIGHT, 2), fields=dict(weight=WEIGHT),
        is_correct=close_to(WEIGHT, rel=0, abs_tol=WEIGHT_TOLERANCE),
-       feedback=lambda answer: _beside(answer, WEIGHT, WEIGHT_NEAR_MISSES, "05.2.side", {}))
-
-# --- 05.3: why the running training accuracy trails in epoch 1 -------------------------------------
-
-define("05.3", kind="why", answer="d", options="abcd",
-       fields=dict(classes=CLASSES, true_p=_TRUE_P, per_class=VAL_PER_CLASS))
+       feedback=lambda answer: _beside(answer, WEIGHT, WEIGHT_NEAR_MISSES, "05.3.side", {}))
 
 # --- 05.4: the p and k experiment ----------------------------------------------------------------
 

@@ -54,7 +54,7 @@ def percents(line: str) -> list[int]:
 
 
 def test_stored_run_has_train_accuracy_below_validation_in_epoch_1():
-    """Exercise 05.3's premise."""
+    """Exercise 05.2's premise."""
     lines = output_of("history = fit(").splitlines()
     first = percents(next(line for line in lines if line.startswith("epoch 1:")))
     assert first[0] < first[1]
@@ -86,8 +86,8 @@ def test_stored_statistics_show_the_blend_and_the_predicted_weight():
         assert min(first[i], second[i]) < stored[i] < max(first[i], second[i])
     w = float(re.search(r"(\d+) means and variances of all 3 seeds: best fit w = (\d\.\d+)", out).group(2))
     assert "384 means and variances" in out  # 64 channels x (mean, variance) x 3 seeds, as the prose says
-    assert abs(w - nb05.WEIGHT) < 0.05  # what exercise 05.2 expects, measured
-    assert "Exercise 05.2: you predicted 0.47" in out and "Exercise 05.2: your prediction was right." in out
+    assert abs(w - nb05.WEIGHT) < 0.05  # what exercise 05.3 expects, measured
+    assert "Exercise 05.3: you predicted 0.47" in out and "Exercise 05.3: your prediction was right." in out
 
 
 def scale_factors() -> dict[str, list[tuple[float, float]]]:
@@ -125,7 +125,7 @@ def test_stored_experiment_supports_answer_a_of_05_4():
     assert seeds[0] == base and spread == max(seeds) - min(seeds)
     assert p2 < base < k7  # p=2 the least accurate in this one run
     assert 0.5 * spread <= k7 - base <= 1.5 * spread  # k=7's lead is about the seed spread, as (a) says
-    assert exercise("05.4").answer == "a" and "about the seed spread" in exercise("05.4").text("option.a")
+    assert exercise("05.4").answer == "a" and "about the size of the seed spread" in exercise("05.4").text("option.a")
 
 
 def test_stored_reference_facts_match_its_log_and_readme():
@@ -161,6 +161,13 @@ def test_stored_kernel_counts_support_the_prose():
     counts = {int(layer): [int(v) for v in numbers] for layer, *numbers in re.findall(pattern, out)}
     assert set(counts) == {1, 8} and all(sum(c) == 256 for c in counts.values())
     assert counts[1][1] > 128 and counts[8][3] > 128  # layer 1: mostly next to the centre; layer 8: farther
+    shares = [tuple(int(v) for v in found) for found in
+              re.findall(r"the strongest weight's share of its kernel's 49 sizes added up: median (\d+)%, highest (\d+)%", out)]
+    assert len(shares) == 2 and all(highest < 50 for _, highest in shares)  # no kernel is one neighbour alone
+    (median_1, highest_1), (median_8, _) = shares
+    prose = markdown_with("In layer 1 most kernels")
+    assert f"a median {median_1}% of the kernel's 49 sizes added up, and {highest_1}% at most" in prose
+    assert f"(a median of {median_8}%)" in prose and "hands each patch the value of one neighbour" not in prose
 
 
 def test_stored_stem_counts_split_into_three_patterns():
@@ -182,3 +189,31 @@ def test_stored_inline_epoch_equals_the_package():
     assert "all 40 losses equal: True; weights equal afterwards: True" in out
     by_hand, package = (line.split(":", 1)[1] for line in out.splitlines()[:2])
     assert by_hand.strip() == package.strip()
+
+
+def test_exercises_come_in_reading_order():
+    """05.1 in section 3, 05.2 in section 4, 05.3 in section 5, then 05.4 and 05.5; the text says so."""
+    asked = [key for src, _ in stored_outputs() for key in re.findall(r'exercise\("(05\.\d)"\)', src)]
+    assert asked == ["05.1", "05.2", "05.3", "05.4", "05.5"]
+    assert "(Exercises 05.1, 05.2 and 05.3 were in sections 3, 4 and 5.)" in markdown_with("## 7 · Exercises")
+
+
+def test_experiment_times_training_in_cpu_seconds_on_one_thread():
+    """The runs are timed with the process's CPU time on one thread, and the timing cell prints each run's
+    CPU-time ratio beside its MACs ratio (the MACs ratios are the same on every machine)."""
+    (source,) = [src for src, _ in stored_outputs() if "def short_run(" in src]
+    assert "with one_thread():" in source and "clock=time.process_time" in source
+    out = output_of("base_seconds, base_macs = ")
+    rows = {line[:26].strip(): line for line in out.splitlines()[1:]}
+    assert out.splitlines()[0].split() == ["CPU-seconds", "CPU", "time", "ratio", "MACs", "ratio"]
+    macs = {name: float(re.findall(r"(\d+\.\d)x", line)[-1]) for name, line in rows.items()}
+    assert macs == {"p=4, k=3 (small preset)": 1.0, "p=2, k=3": round(nb05.MAC_RATIO_P2, 1),
+                    "p=4, k=7": round(nb05.MAC_RATIO_K7, 1)}
+    prose = markdown_with("The cell after it prints how long each run trained")
+    assert "`time.process_time`" in prose and "not as a rule" in prose
+
+
+def test_check_your_understanding_does_not_ask_again_about_halving_p():
+    """Halving p and its four times the MACs is asked in notebooks 01 and 04; 05 only shows its run."""
+    questions = markdown_with("## Check your understanding")
+    assert "MACs" not in questions and "CPU-seconds on one thread" in questions

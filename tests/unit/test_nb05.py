@@ -76,7 +76,7 @@ def test_experiment_ratios_follow_the_grid_and_the_kernel():
     assert nb05.MAC_RATIO_P2 == pytest.approx(macs(k, 2) / macs(k, p), rel=1e-12)
     assert nb05.MAC_RATIO_K7 == pytest.approx(macs(7, p) / macs(k, p), rel=1e-12)
     assert nb05.MAC_RATIO_P2 > 3 and 1 < nb05.MAC_RATIO_K7 < 2
-    # option (c) of 05.4: p = 2 has FEWER parameters than the small preset, k = 7 more
+    # option (a) of 05.4: p = 2 has FEWER parameters than the small preset, k = 7 more
     fewer, base, more = (count_parameters(fashion_convmixer("small", **c))
                          for c in (dict(patch_size=2), {}, dict(kernel_size=7)))
     assert fewer < base < more
@@ -84,10 +84,12 @@ def test_experiment_ratios_follow_the_grid_and_the_kernel():
 
 
 def test_kinds_and_keys():
+    """Numbered in reading order: 05.1 in section 3, 05.2 in section 4, 05.3 in section 5, 05.4 and 05.5
+    in section 7."""
     kinds = {key: exercise(key).kind for key in ("05.1", "05.2", "05.3", "05.4", "05.5")}
-    assert kinds == {"05.1": "predict", "05.2": "predict", "05.3": "why", "05.4": "experiment", "05.5": "why"}
-    assert [exercise(key).options for key in kinds] == ["", "", "abcd", "abcd", "abcd"]
-    assert [exercise(key).answer for key in kinds] == [0.5, 0.47, "d", "a", "b"]
+    assert kinds == {"05.1": "predict", "05.2": "why", "05.3": "predict", "05.4": "experiment", "05.5": "why"}
+    assert [exercise(key).options for key in kinds] == ["", "abcd", "", "abcd", "abcd"]
+    assert [exercise(key).answer for key in kinds] == [0.5, "d", 0.47, "a", "b"]
 
 
 # --- near misses: each refused, each with its reason ----------------------------------------------
@@ -161,20 +163,20 @@ def test_05_1_accepts_the_floor_to_two_decimals(answer, capsys):
     ((0.47, 0.53), "expected a number, got tuple"),
     (float("nan"), "NaN (not a number)"),
 ])
-def test_05_2_refuses_near_misses_with_a_reason(answer, reason, capsys):
-    ok, out = verdict("05.2", answer, capsys)
+def test_05_3_refuses_near_misses_with_a_reason(answer, reason, capsys):
+    ok, out = verdict("05.3", answer, capsys)
     assert not ok and "not quite" in out and reason in out and out.count("\n") == 1
 
 
 @pytest.mark.parametrize("answer", [9 / 19, 0.47, 0.48, 0.474, Fraction(9, 19), Decimal("0.47"),
                                     np.float32(0.47), torch.tensor(9 / 19), np.float64(0.48)])
-def test_05_2_accepts_nine_nineteenths_to_two_decimals(answer, capsys):
-    assert verdict("05.2", answer, capsys)[0]
+def test_05_3_accepts_nine_nineteenths_to_two_decimals(answer, capsys):
+    assert verdict("05.3", answer, capsys)[0]
     assert nb05.WEIGHT_TOLERANCE < abs(0.5 - nb05.WEIGHT)  # "half each" stays outside
 
 
 def test_predictions_are_revealed_with_the_measurement_and_the_reason(capsys):
-    ex = exercise("05.2")
+    ex = exercise("05.3")
     ex.predict(0.5)
     assert not ex.reveal(0.48)
     out = capsys.readouterr().out
@@ -185,7 +187,7 @@ def test_predictions_are_revealed_with_the_measurement_and_the_reason(capsys):
     assert not ex.reveal(0.48) and "not made a prediction yet" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("key", ["05.3", "05.4", "05.5"])
+@pytest.mark.parametrize("key", ["05.2", "05.4", "05.5"])
 def test_choice_exercises_refuse_each_wrong_letter_with_its_own_reason(key, capsys):
     ex = exercise(key)
     assert ex.options == "abcd"
@@ -203,14 +205,30 @@ def test_choice_exercises_refuse_each_wrong_letter_with_its_own_reason(key, caps
     assert verdict(key, f"({ex.answer.upper()})", capsys)[0]
 
 
+HEDGES = ("may", "likely", "probably", "roughly", "at least", "slightly", "within a little", "about")
+
+
+def hedged(text: str) -> bool:
+    return any(f" {word} " in f" {text.lower()} " for word in HEDGES)
+
+
 def test_choice_options_do_not_give_the_answer_away():
-    """The right option is not the longest by far, and it sits at a different letter in each question."""
-    keys = ("05.3", "05.4", "05.5")
+    """Lengths balanced (the right option never the longest), the right option at a different letter in
+    each question, and in 05.4 and 05.5 the hedges spread over the options: at least two wrong options
+    carry one, and in 05.5 the right one carries none (a test-wise student cannot pick the most careful)."""
+    keys = ("05.2", "05.4", "05.5")
     for key in keys:
         ex = exercise(key)
         lengths = {letter: len(ex.text(f"option.{letter}")) for letter in ex.options}
-        assert lengths[ex.answer] <= 1.1 * min(lengths.values()), (key, lengths)
+        assert max(lengths.values()) <= 1.12 * min(lengths.values()), (key, lengths)
+        assert lengths[ex.answer] < max(lengths.values()) or len(set(lengths.values())) == 1, (key, lengths)
     assert len({exercise(key).answer for key in keys}) == len(keys)
+    for key in ("05.4", "05.5"):
+        ex = exercise(key)
+        wrong_hedged = [letter for letter in ex.options
+                        if letter != ex.answer and hedged(ex.text(f"option.{letter}"))]
+        assert len(wrong_hedged) >= 2, (key, wrong_hedged)
+    assert not hedged(exercise("05.5").text("option.b")) and hedged(exercise("05.5").text("option.a"))
 
 
 def test_05_5_is_a_new_case():
@@ -223,14 +241,14 @@ def test_05_5_is_a_new_case():
 
 def test_texts_show_the_numbers_the_package_computes(capsys):
     """Every number in a text comes from the package: the floor, the weight, the presets' counts."""
-    for key in ("05.1", "05.2", "05.4"):
+    for key in ("05.1", "05.3", "05.4"):
         exercise(key).solution()
     out = capsys.readouterr().out
     assert f"= {nb05.FLOOR:.3f}. A model that puts more than 0.91" in out
     assert f"w = 9/19 = {nb05.WEIGHT:.3f}." in out
-    assert (f"p=2 has fewer ({nb05._params(patch_size=2):,} vs {nb05._params():,}) but 196 patches instead "
-            f"of 49, so about {nb05.MAC_RATIO_P2:.1f}x the MACs; k=7 grows only the depthwise part "
-            f"({nb05.MAC_RATIO_K7:.1f}x in all)") in out
+    assert (f"p=2 has fewer parameters ({nb05._params(patch_size=2):,} vs {nb05._params():,}) but 196 "
+            f"patches instead of 49, so {nb05.MAC_RATIO_P2:.1f}x the MACs, and it scored lowest; k=7 grows "
+            f"only the depthwise part ({nb05.MAC_RATIO_K7:.1f}x in all, not {49 / 9:.1f}x)") in out
 
 
 def test_chinese_verdicts_keep_the_numbers(capsys):
@@ -242,13 +260,16 @@ def test_chinese_verdicts_keep_the_numbers(capsys):
     finally:
         set_language("en")
     assert not ok and not ok_choice
-    assert out == ("练习 05.1：先预测，再运行。fit 训练时使用 0.1 的标签平滑，共有 10 个类别："
+    assert out == ("练习 05.1：先预测，再运行。fit 训练时使用 0.1 的标签平滑，共有 10 个类别。"
                    "一张图像的目标在它自己的类别上是 0.91，在其他每个类别上是 0.01。"
                    "无论权重取什么值，模型能达到的训练损失最低是多少？预测一个数（保留 2 位小数就够了）。\n"
                    "练习 05.1：还不对——0.086 只是正确类别的那一项 0.91 * ln(1/0.91)；"
                    "其余 9 个类别各有一项 0.01 * ln(1/0.01)，剩下的部分由它们加起来。"
                    "再试一次，或者调用 .hint() 看提示。\n")
-    assert "起始层的滤波器从 4x4 像素缩小到 2x2 像素（参数量 21,322 对 22,090）" in out_choice
+    assert out_choice == ("练习 05.4：还不对——一台机器说明不了在所有机器上都成立的事："
+                          "一层的 CPU 时间和它的乘加次数是什么关系，取决于 CPU（笔记本 03）。"
+                          "换一台机器，打印出的比值就可能不同。"
+                          "请在你自己的机器上比较这两列。再试一次，或者调用 .hint() 看提示。\n")
 
 
 # --- train_one_epoch(after_step=...): the package side of the notebook's inline epoch ---------------
