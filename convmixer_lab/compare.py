@@ -51,12 +51,9 @@ FIT_FIXED: dict[str, str] = dict(optimizer="AdamW", schedule="one-cycle")
 # The clocks a time budget can count in: this process's CPU seconds, or wall-clock seconds.
 CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
 # What every record holds (a results file's reader checks them).
-REQUIRED = frozenset({"family", "config", "params", "macs", "seed", "seconds", "epochs", "val_accuracy",
-                      "test_accuracy"})
+REQUIRED = frozenset({"part", "name", "family", "config", "params", "macs", "seed", "lr", "seconds", "epochs",
+                      "val_accuracy", "test_accuracy"})
 RESULTS = REPO_ROOT / "data" / "results" / "compare_models.json"
-# Notebook 06 re-trains a pair live at a smaller budget; the same pair's committed runs at that budget:
-LIVE_BUDGET = 12.0
-LIVE_RESULTS = REPO_ROOT / "data" / "results" / "compare_models_12s.json"
 
 
 # --- building and counting by family ----------------------------------------------------------------
@@ -244,7 +241,9 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
 
 # --- the committed results ----------------------------------------------------------------------------
 
-RESULTS_KEYS = ("command", "machine", "protocol", "configs", "records", "invocations", "total_seconds")
+RESULTS_KEYS = ("command", "machine", "protocol", "configs", "lr_choice", "cpu_order", "records", "invocations",
+                "total_seconds")
+PARTS = ("lr_search", "main", "short", "cpu_time")  # the four parts of the file (benchmarks/compare_models.py)
 
 
 def load_results(path: str | Path = RESULTS) -> dict[str, Any]:
@@ -261,8 +260,10 @@ def load_results(path: str | Path = RESULTS) -> dict[str, Any]:
     for i, r in enumerate(results["records"]):
         if not REQUIRED <= set(r):
             raise ValueError(f"{path}: record {i} lacks {sorted(REQUIRED - set(r))}")
-    specs = [r["config"] for r in results["records"]] + [c[1] for c in dict(results["configs"]).values()]
-    for config in specs:
-        if isinstance(config, dict) and config.get("block") == "seed":  # written before the block's rename
-            config["block"] = "tutorial"
     return results
+
+
+def part(results: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """The records of one part of a results file ("lr_search", "main", "short" or "cpu_time")."""
+    check_choice("part", name, PARTS)
+    return [r for r in results["records"] if r["part"] == name]
