@@ -54,6 +54,12 @@ CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
 REQUIRED = frozenset({"part", "name", "family", "config", "params", "macs", "seed", "lr", "seconds", "epochs",
                       "val_accuracy", "test_accuracy"})
 RESULTS = REPO_ROOT / "data" / "results" / "compare_models.json"
+# The committed protocol (benchmarks/compare_models.py's defaults): every run of the main comparison trains
+# EPOCHS epochs on the first TRAIN_IMAGES training images, at its family's rate from LR_GRID; the
+# CPU-time view gives each run CPU_BUDGET CPU-seconds instead.
+EPOCHS, TRAIN_IMAGES, LR_GRID, CPU_BUDGET = 1, 16_000, (0.003, 0.01, 0.03), 15.0
+# Each family's rate as the committed file's lr search chose it (tests/notebooks/test_nb06_results.py checks).
+LR_CHOICE = {"convmixer": 0.03, "vit": 0.01, "mlpmixer": 0.01, "resnet": 0.01}
 
 
 # --- building and counting by family ----------------------------------------------------------------
@@ -260,6 +266,8 @@ def load_results(path: str | Path = RESULTS) -> dict[str, Any]:
     for i, r in enumerate(results["records"]):
         if not REQUIRED <= set(r):
             raise ValueError(f"{path}: record {i} lacks {sorted(REQUIRED - set(r))}")
+    order = {name: i for i, name in enumerate(CONFIGS)}
+    results["records"].sort(key=lambda r: (PARTS.index(r["part"]), order.get(r["name"], len(order)), r["seed"], r["lr"]))
     return results
 
 
