@@ -239,7 +239,7 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
     return dict(name=name, family=family, config=config, **counts, seed=seed,
                 seconds=sum(history["seconds"]), wall_seconds=wall, epochs=done,
                 steps=round(done * math.ceil(len(data["train"][1]) / recipe["batch_size"])),
-                best_epoch=best["epoch"], val_accuracy=best["val_accuracy"],
+                lr=recipe["lr"], best_epoch=best["epoch"], val_accuracy=best["val_accuracy"],
                 final_val_accuracy=history["val_accuracy"][-1], test_accuracy=test_accuracy,
                 time_budget=time_budget, clock=clock, threads=used, recipe=recipe, device="cpu",
                 history={k: history[k] for k in ("epoch", "loss", "val_accuracy", "seconds")})
@@ -249,7 +249,7 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
 
 RESULTS_KEYS = ("command", "machine", "protocol", "configs", "lr_choice", "cpu_order", "records", "invocations",
                 "total_seconds")
-PARTS = ("lr_search", "main", "short", "cpu_time")  # the four parts of the file (benchmarks/compare_models.py)
+PARTS = ("lr_search", "main", "cpu_time")  # the three parts of the file (benchmarks/compare_models.py)
 
 
 def load_results(path: str | Path = RESULTS) -> dict[str, Any]:
@@ -266,12 +266,15 @@ def load_results(path: str | Path = RESULTS) -> dict[str, Any]:
     for i, r in enumerate(results["records"]):
         if not REQUIRED <= set(r):
             raise ValueError(f"{path}: record {i} lacks {sorted(REQUIRED - set(r))}")
+        if r["part"] not in PARTS:
+            raise ValueError(f"{path}: record {i}: part must be one of {', '.join(PARTS)}, got {r['part']!r}")
     order = {name: i for i, name in enumerate(CONFIGS)}
-    results["records"].sort(key=lambda r: (PARTS.index(r["part"]), order.get(r["name"], len(order)), r["seed"], r["lr"]))
+    results["records"].sort(key=lambda r: (PARTS.index(r["part"]), order.get(r["name"], len(order)), r["seed"],
+                                           r["lr"]))
     return results
 
 
 def part(results: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    """The records of one part of a results file ("lr_search", "main", "short" or "cpu_time")."""
+    """The records of one part of a results file ("lr_search", "main" or "cpu_time")."""
     check_choice("part", name, PARTS)
     return [r for r in results["records"] if r["part"] == name]
