@@ -42,25 +42,40 @@ from typing import Any
 
 import torch
 
-from convmixer_lab.compare import BUDGET, CONFIGS, PEERS, RECIPE, RESULTS, TOLERANCE, load_results, run_config
+from convmixer_lab.compare import (
+    BUDGET,
+    CONFIGS,
+    CPU_BUDGET,
+    EPOCHS,
+    LR_GRID,
+    PEERS,
+    RECIPE,
+    RESULTS,
+    TOLERANCE,
+    TRAIN_IMAGES,
+    load_results,
+    part,
+    run_config,
+)
 from convmixer_lab.data import fashion_mnist_tensors
 from convmixer_lab.files import atomic_write
 
 SELECTION = ("after every epoch the model with the best validation accuracy so far is kept; the test "
              "set is scored once per run, at the end, on that model")
-COMPARED = ("epochs", "lr_grid", "cpu_budget", "train_images", "threads_per_run", "recipe", "parameter_budget",
-            "tolerance", "data", "selection")  # what must agree before new runs join a file
+# What must agree before new runs join a file:
+COMPARED = ("epochs", "lr_grid", "cpu_budget", "train_images", "threads_per_run", "recipe",
+            "parameter_budget", "tolerance", "data", "selection")
 _DATA: dict[str, Any] = {}  # the data of a worker process
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--epochs", type=int, default=1, help="epochs of every main run (default 1)")
-    p.add_argument("--lr-grid", type=float, nargs="+", default=[0.003, 0.01, 0.03], metavar="LR",
-                   help="learning rates tried for each family (default 0.003 0.01 0.03)")
-    p.add_argument("--cpu-budget", type=float, default=15.0, help="CPU-seconds of each cpu_time run")
-    p.add_argument("--train-images", type=int, default=16_000, help="training images (the first N)")
+    p.add_argument("--epochs", type=int, default=EPOCHS, help=f"epochs of every main run (default {EPOCHS})")
+    p.add_argument("--lr-grid", type=float, nargs="+", default=list(LR_GRID), metavar="LR",
+                   help="learning rates tried for each family (default %(default)s)")
+    p.add_argument("--cpu-budget", type=float, default=CPU_BUDGET, help="CPU-seconds of each cpu_time run")
+    p.add_argument("--train-images", type=int, default=TRAIN_IMAGES, help="training images (the first N)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds (default 0 1 2)")
     p.add_argument("--configs", nargs="+", default=list(CONFIGS), metavar="NAME",
                    help="configurations to run (default all): " + ", ".join(CONFIGS))
@@ -160,6 +175,8 @@ def _run(task: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
 def run_all(tasks: list[dict[str, Any]], args: argparse.Namespace, data: dict | None, done) -> None:
     """Each task, ``done(record)`` as each finishes, ``--jobs`` at a time (``--jobs 1``: in this process)."""
     settings = dict(epochs=args.epochs, cpu_budget=args.cpu_budget)
+    if not tasks:
+        return
     if args.jobs == 1:
         _init_worker(data, args.train_images)
         for task in tasks:
@@ -193,11 +210,13 @@ def later_tasks(results: dict[str, Any], args: argparse.Namespace) -> list[dict[
     rates = {n: results["lr_choice"][CONFIGS[n][0]] for n in args.configs}
     grid = {(r["name"], r["lr"]): r for r in results["records"] if r["part"] == "lr_search"}
     tasks = [dict(part="main", name=n, seed=s, lr=rates[n]) for n in args.configs for s in args.seeds]
-    order = [dict(part="cpu_time", name=n, seed=s, lr=rates[n]) for n in PEERS if n in rates for s in args.seeds]
-    random.Random(0).shuffle(order)
-    results["cpu_order"] = [[t["name"], t["seed"]] for t in order]
-    for i, task in enumerate(order):
-        task["order"] = i
+    order = _todo(results, [dict(part="cpu_time", name=n, seed=s, lr=rates[n]) for n in PEERS if n in rates
+                            for s in args.seeds])
+    random.Random(0).shuffle(order)  # run in this order, recorded after the file's earlier ones
+    for task in order:
+        if [task["name"], task["seed"]] not in results["cpu_order"]:
+            results["cpu_order"].append([task["name"], task["seed"]])
+        task["order"] = results["cpu_order"].index([task["name"], task["seed"]])
     for task in [t for t in tasks if t["seed"] == results["protocol"]["lr_seed"] and t["part"] == "main"]:
         if (task["name"], task["lr"]) in grid and _todo(results, [task]):
             results["records"].append(dict(grid[(task["name"], task["lr"])], part="main", copied="lr_search"))
@@ -211,7 +230,7 @@ def _todo(results: dict[str, Any], tasks: list[dict[str, Any]]) -> list[dict[str
 
 def report_repeats(records: list[dict[str, Any]], reference: Path) -> None:
     """For each main record: whether ``reference`` holds the same run and repeats its accuracies."""
-    ref = {(r["name"], r["seed"], r["lr"]): r for r in load_results(reference)["records"] if r["part"] == "main"}
+    ref = {(r["name"], r["seed"], r["lr"]): r for r in part(load_results(reference), "main")}
     for r in (r for r in records if r["part"] == "main"):
         old = ref.get((r["name"], r["seed"], r["lr"]))
         if old is None:
@@ -227,9 +246,12 @@ def main(argv: list[str] | None = None, data: dict | None = None) -> dict[str, A
     Fashion-MNIST (tests pass tiny synthetic ones)."""
     args = parse_args(argv)
     started = time.perf_counter()
-    command = shlex.join(["python", "benchmarks/compare_models.py", *(sys.argv[1:] if argv is None else argv)])
-    data = {**data, "train": tuple(v[:args.train_images] for v in data["train"])} if data is not None else None
-    results = start_file(args, protocol(args, data or fashion_mnist_tensors(subset=args.train_images)), command)
+    words = sys.argv[1:] if argv is None else argv
+    command = shlex.join(["python", "benchmarks/compare_models.py", *words])
+    if data is not None:  # the first --train-images training images, as fashion_mnist_tensors(subset=...)
+        data = {**data, "train": tuple(v[:args.train_images] for v in data["train"])}
+    splits = data or fashion_mnist_tensors(subset=args.train_images)
+    results = start_file(args, protocol(args, splits), command)
     invocation = dict(command=command, started=_now(), seconds=0.0, runs_added=0)
     results["invocations"].append(invocation)
     new: list[dict[str, Any]] = []
@@ -246,11 +268,15 @@ def main(argv: list[str] | None = None, data: dict | None = None) -> dict[str, A
     families = sorted({CONFIGS[n][0] for n in args.configs}, key=PEERS.index)
     grid = _todo(results, [dict(part="lr_search", name=f, seed=args.seeds[0], lr=lr)
                            for f in families for lr in args.lr_grid])
+    print(f"{len(grid)} runs of the learning-rate search to do ({len(results['records'])} records already in "
+          f"{args.out})", flush=True)
     run_all(grid, args, data, done)
     choose_rates(results, args)
     rest = later_tasks(results, args)
     print(f"learning rates chosen: {results['lr_choice']}; {len(rest)} runs to do", flush=True)
     run_all(rest, args, data, done)
+    if not new:  # nothing was missing: the file stays as it was
+        return results
     invocation.update(seconds=round(time.perf_counter() - started, 1), finished=True)
     save(results, args.out)
     print(f"total {invocation['seconds']:.0f} s for {len(new)} runs; {args.out} holds "

@@ -65,7 +65,8 @@ def format_differences(rows: list[dict[str, Any]], names: list[str], baseline: s
                  ratio=f"{d['ratio']:+6.1f}", p=f"{d['p']:.4f}",
                  overlap=t("tables.yes") if d["ranges_overlap"] else t("tables.no"))
         if holm is not None:
-            line += t("tables.holm", p=f"{holm[i]:.4f}", clear=t("tables.yes") if holm[i] < 0.05 else t("tables.no"))
+            clear = t("tables.yes") if holm[i] < 0.05 else t("tables.no")
+            line += t("tables.holm", p=f"{holm[i]:.4f}", clear=clear)
         lines.append(line)
     return "\n".join(lines)
 

@@ -14,10 +14,10 @@ from convmixer_lab.compare import (
     EPOCHS,
     FAMILIES,
     IMAGE_SIZE,
+    LR_CHOICE,
     RECIPE,
     REQUIRED,
     TOLERANCE,
-    LR_CHOICE,
     TRAIN_IMAGES,
     describe,
     load_results,
@@ -121,6 +121,7 @@ define("06.3", kind="why", answer="b", options="abcd")
 # --- 06.4 experiment: your own configuration, fairly ------------------------------------------------
 
 VERDICTS = ("below", "inside", "above")
+STEPS = -(-TRAIN_IMAGES // RECIPE["batch_size"]) * EPOCHS  # of every committed main run
 
 
 @lru_cache(maxsize=1)
@@ -200,8 +201,7 @@ def _unfair(record: Any) -> str | None:
     if why := _not_comparable(record["family"], record["config"], record["params"]):
         return why
     recipe = dict(RECIPE, lr=LR_CHOICE[record["family"]])
-    steps = -(-TRAIN_IMAGES // RECIPE["batch_size"]) * EPOCHS
-    if (record.get("epochs"), record.get("steps"), record.get("time_budget")) != (EPOCHS, steps, None):
+    if (record.get("epochs"), record.get("steps"), record.get("time_budget")) != (EPOCHS, STEPS, None):
         return t("06.4.budget", epochs=EPOCHS, images=TRAIN_IMAGES)
     if record.get("recipe") != recipe or record.get("threads") != 1:
         return t("06.4.recipe")
@@ -237,7 +237,7 @@ EXAMPLE = ("vit", dict(CONFIGS["vit"][1], depth=2, dim=44))  # a configuration o
 def _example_answer() -> dict[str, Any]:
     """A fair record of ``EXAMPLE`` (not trained: it scores 0%, so its verdict is 'below')."""
     record = dict(part=None, name=None, family=EXAMPLE[0], config=EXAMPLE[1], **describe(EXAMPLE), seed=0,
-                  lr=None, seconds=10.0, epochs=EPOCHS, steps=-(-TRAIN_IMAGES // RECIPE["batch_size"]) * EPOCHS,
+                  lr=None, seconds=10.0, epochs=EPOCHS, steps=STEPS,
                   val_accuracy=0.0, test_accuracy=0.0, time_budget=None, threads=1,
                   recipe=dict(RECIPE, lr=LR_CHOICE[EXAMPLE[0]]))
     return dict(record=record, verdict="below")

@@ -151,7 +151,8 @@ def ablation_bars(rows: list[dict[str, Any]], records: list[dict[str, Any]] = ()
     seeds = [v for ds in dots for v in ds]
     bottom = max(-window, min([d - e for d, e in zip(diffs, errs)] + seeds) - 0.5)
     fig, ax = subplots(figsize=(10, 4.2))
-    colors = [COLORS[0] if (d["clear"] if clear is None else n in clear) else "0.75" for n, d in zip(names, tests)]
+    shown = [d["clear"] if clear is None else n in clear for n, d in zip(names, tests)]
+    colors = [COLORS[0] if c else "0.75" for c in shown]
     says = ("the interval misses zero", "the interval crosses zero") if clear is None else (
         "after Holm's correction", "after Holm's correction")
     ax.bar(names, diffs, yerr=errs, capsize=4, color=colors, alpha=0.85)
