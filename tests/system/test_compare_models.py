@@ -76,8 +76,8 @@ def test_a_fresh_run_writes_every_part_and_where_it_ran(data, tmp_path):
     assert stored["cpu_order"] == order and sorted(r["order"] for r in cpu) == [0, 1]
     assert all(r["time_budget"] == 0.2 and r["clock"] == "cpu" and r["lr"] == lr for r in cpu)
     assert stored["command"] == ("python benchmarks/compare_models.py --cpu-budget 0.2 --train-images 64 "
-                                 f"--lr-grid 0.01 0.03 --seeds 0 1 --configs convmixer convmixer-p7 --out {out} "
-                                 "--jobs 1")
+                                 "--lr-grid 0.01 0.03 --seeds 0 1 --configs convmixer convmixer-p7 "
+                                 f"--out {out} --jobs 1")
     assert stored["machine"]["threads_per_run"] == 1 and stored["machine"]["torch"] == torch.__version__
     protocol = stored["protocol"]
     assert (protocol["epochs"], protocol["lr_grid"], protocol["lr_seed"], protocol["train_images"]) == (
@@ -98,7 +98,7 @@ def test_the_same_command_again_skips_finished_runs_and_leaves_the_file_alone(da
     order = load_results(out)["cpu_order"]
     run(data, out, seeds=("0", "1", "2"), configs=["convmixer-p7"])  # a new seed joins the file
     assert load_results(out)["invocations"][-1]["runs_added"] == 1 and load_results(out)["cpu_order"] == order
-    run(data, out, seeds=("0", "1", "2"))  # and for the families: its CPU-time run is recorded after the others
+    run(data, out, seeds=("0", "1", "2"))  # with the families: its CPU-time run goes after the others
     stored = load_results(out)
     assert stored["cpu_order"] == order + [["convmixer", 2]] and len(stored["records"]) == 11
     assert [r["order"] for r in part(stored, "cpu_time") if r["seed"] == 2] == [2]
@@ -188,7 +188,8 @@ def test_compare_to_says_whether_a_run_repeats_the_reference(data, tmp_path, cap
     reference = tmp_path / "r.json"
     run(data, reference, seeds=("0", "1"), configs=["convmixer-p7"])
     capsys.readouterr()
-    run(data, tmp_path / "new.json", "--compare-to", str(reference), seeds=("1", "2"), configs=["convmixer-p7"])
+    run(data, tmp_path / "new.json", "--compare-to", str(reference), seeds=("1", "2"),
+        configs=["convmixer-p7"])
     lines = capsys.readouterr().out.splitlines()
     assert lines[-2].startswith("convmixer-p7 seed 1: test ") and lines[-2].endswith(": repeated exactly")
     assert lines[-1] == f"convmixer-p7 seed 2: {reference} has no main run of it"
