@@ -2,8 +2,12 @@
 under one protocol, written to one JSON file (committed as data/results/compare_models.json).
 
     .venv/bin/python benchmarks/compare_models.py                          # everything (resumes)
-    .venv/bin/python benchmarks/compare_models.py --configs vit --seeds 0 \\
+    .venv/bin/python benchmarks/compare_models.py --configs vit --seeds 1 \\
         --out /tmp/rerun.json --compare-to data/results/compare_models.json   # re-run one, compared
+
+With ``--compare-to`` the runs train at the reference file's learning rates (no search of their own), and
+each main run is compared with the reference's run of the same configuration and seed: on one thread,
+on a machine like the reference's, the accuracies repeat exactly.
 
 Every run trains on ONE torch thread, with the recipe ``compare.RECIPE`` except its learning rate, in
 three parts (each record says its ``part``), all on the first ``--train-images`` training images (the
@@ -196,7 +200,7 @@ def run_all(tasks: list[dict[str, Any]], args: argparse.Namespace, data: dict | 
 
 def choose_rates(results: dict[str, Any], args: argparse.Namespace) -> dict[str, float]:
     """Each family's rate: the best validation accuracy of its lr_search runs (the first rate on a tie)."""
-    for family in {CONFIGS[n][0] for n in args.configs}:
+    for family in {CONFIGS[n][0] for n in args.configs} - set(results["lr_choice"]):
         runs = [r for r in results["records"] if r["part"] == "lr_search" and r["name"] == family]
         if len(runs) == len(args.lr_grid):
             best = max(runs, key=lambda r: (r["val_accuracy"], -args.lr_grid.index(r["lr"])))
@@ -210,8 +214,9 @@ def later_tasks(results: dict[str, Any], args: argparse.Namespace) -> list[dict[
     rates = {n: results["lr_choice"][CONFIGS[n][0]] for n in args.configs}
     grid = {(r["name"], r["lr"]): r for r in results["records"] if r["part"] == "lr_search"}
     tasks = [dict(part="main", name=n, seed=s, lr=rates[n]) for n in args.configs for s in args.seeds]
-    order = _todo(results, [dict(part="cpu_time", name=n, seed=s, lr=rates[n]) for n in PEERS if n in rates
-                            for s in args.seeds])
+    timed = args.compare_to is None  # a re-run compared with a reference repeats main runs only
+    order = _todo(results, [dict(part="cpu_time", name=n, seed=s, lr=rates[n]) for n in PEERS
+                            if n in rates and timed for s in args.seeds])
     random.Random(0).shuffle(order)  # run in this order, recorded after the file's earlier ones
     for task in order:
         if [task["name"], task["seed"]] not in results["cpu_order"]:
@@ -266,8 +271,11 @@ def main(argv: list[str] | None = None, data: dict | None = None) -> dict[str, A
               f"epochs in {record['seconds']:.1f} CPU-s ({record['wall_seconds']:.1f} s wall)", flush=True)
 
     families = sorted({CONFIGS[n][0] for n in args.configs}, key=PEERS.index)
+    if args.compare_to is not None:  # a re-run trains at the reference's rates: no search of its own
+        chosen = load_results(args.compare_to)["lr_choice"]
+        results["lr_choice"].update({f: chosen[f] for f in families if f in chosen})
     grid = _todo(results, [dict(part="lr_search", name=f, seed=args.seeds[0], lr=lr)
-                           for f in families for lr in args.lr_grid])
+                           for f in families if f not in results["lr_choice"] for lr in args.lr_grid])
     print(f"{len(grid)} runs of the learning-rate search to do ({len(results['records'])} records already in "
           f"{args.out})", flush=True)
     run_all(grid, args, data, done)

@@ -193,6 +193,9 @@ def test_compare_to_says_whether_a_run_repeats_the_reference(data, tmp_path, cap
     lines = capsys.readouterr().out.splitlines()
     assert lines[-2].startswith("convmixer-p7 seed 1: test ") and lines[-2].endswith(": repeated exactly")
     assert lines[-1] == f"convmixer-p7 seed 2: {reference} has no main run of it"
+    new = load_results(tmp_path / "new.json")  # the reference's rate, no search and no timed runs of its own
+    assert new["lr_choice"] == load_results(reference)["lr_choice"] and new["cpu_order"] == []
+    assert [r["part"] for r in new["records"]] == ["main", "main"]
 
 
 @pytest.mark.slow
