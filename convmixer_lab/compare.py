@@ -57,7 +57,7 @@ RESULTS = REPO_ROOT / "data" / "results" / "compare_models.json"
 # The committed protocol (benchmarks/compare_models.py's defaults): every run of the main comparison trains
 # EPOCHS epochs on the first TRAIN_IMAGES training images, at its family's rate from LR_GRID; the
 # CPU-time view gives each run CPU_BUDGET CPU-seconds instead.
-EPOCHS, TRAIN_IMAGES, LR_GRID, CPU_BUDGET = 1, 16_000, (0.003, 0.01, 0.03), 15.0
+EPOCHS, TRAIN_IMAGES, LR_GRID, CPU_BUDGET = 1, 16_000, (0.003, 0.01, 0.03), 10.0
 # Each family's rate as the committed file's lr search chose it (tests/notebooks/test_nb06_results.py checks).
 LR_CHOICE = {"convmixer": 0.03, "vit": 0.01, "mlpmixer": 0.03, "resnet": 0.03}
 

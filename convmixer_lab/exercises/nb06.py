@@ -251,4 +251,9 @@ define("06.4", kind="experiment", answer=_example_answer(), is_correct=_experime
 
 # --- 06.5 why: CPU-seconds on a busy machine ---------------------------------------------------------
 
-define("06.5", kind="why", answer="c", options="abcd")
+# What the committed CPU-time view shows (tests/notebooks/test_nb06_results.py checks it against the file):
+# the same configuration's fewest and most steps in the same CPU-second budget.
+CPU_VIEW_STEPS = dict(fewest=0, most=1)
+
+define("06.5", kind="why", answer="c", options="abcd",
+       fields=dict(**CPU_VIEW_STEPS, share=1 - CPU_VIEW_STEPS["fewest"] / CPU_VIEW_STEPS["most"]))
