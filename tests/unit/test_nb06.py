@@ -207,8 +207,11 @@ def test_06_4_compares_with_the_prediction_interval_of_the_record_s_own_family(c
     mine = ("convmixer", dict(CONFIGS["convmixer"][1], depth=6, dim=closest_width(
         "convmixer", dict(CONFIGS["convmixer"][1], depth=6))))
     as_convmixer = fair_record(family="convmixer", config=mine[1], **describe(mine),
-                               test_accuracy=probe)
+                               test_accuracy=probe, recipe=dict(RECIPE, lr=LR_CHOICE["convmixer"]))
     assert verdict("06.4", answer(as_convmixer, "below"), capsys)[0]
+    at_vit_rate = dict(as_convmixer, recipe=dict(RECIPE, lr=LR_CHOICE["vit"]))  # each family at its own rate
+    assert LR_CHOICE["vit"] != LR_CHOICE["convmixer"]
+    assert not verdict("06.4", answer(at_vit_rate, "below"), capsys)[0]
     assert verdict("06.4", answer(fair_record(test_accuracy=probe), "inside"), capsys)[0]
 
 
@@ -315,7 +318,7 @@ def convmixer_with(**changes):
     ("vit", "my_config: that is one of the committed configurations; change something"),
     (("vit", CONFIGS["vit"][1]), "my_config: that is one of the committed configurations"),
     (("resnet", dict(CONFIGS["resnet"][1], width=40)), "my_config: 480,450 parameters is 961% of the budget"),
-    ((["vit"], {}), "my_config: spec must be a name in CONFIGS or a (family, config dict) pair"),
+    ((["vit"], {}), "my_config: family must be one of 'convmixer', 'vit', 'mlpmixer', 'resnet', got ['vit']"),
 ])
 def test_06_4_run_refuses_impossible_or_unfair_settings_in_one_line_before_building(spec, line, monkeypatch):
     monkeypatch.setattr(nb06, "run_config", lambda *args, **kw: pytest.fail("run_config was called"))
@@ -337,8 +340,8 @@ def test_06_4_run_uses_the_command_line_s_memory_check(monkeypatch, capsys):
         params=1, test_accuracy=0.5, seconds=1.0))
     monkeypatch.setattr(nb06, "_RUNS", {})
     monkeypatch.setattr(nb06, "memory_limit", lambda device: (2**30, "1 GiB"))
-    refusal = (rf"^my_config: training it would need about {need / 2**30:.1f} GiB at the committed runs' batch "
-               r"size, more than the 1\.0 GiB the training command line allows on this machine")
+    refusal = (rf"^my_config: training it would need about {need / 2**30:.1f} GiB at the committed runs' "
+               r"batch size, more than the 1\.0 GiB the training command line allows on this machine")
     with pytest.raises(ValueError, match=refusal):
         exercise("06.4").run(("convmixer", config), {})
     assert calls == []
