@@ -129,6 +129,16 @@ def _differences(rows: list[dict[str, Any]], records: list[dict[str, Any]], name
     return tests, errs, dots
 
 
+def _legend(ax: Any, corrected: bool) -> None:
+    """The ablation bars' legend: what a coloured bar means (the test alone, or after Holm's correction)."""
+    says = ("after Holm's correction",) * 2 if corrected else (
+        "the interval misses zero", "the interval crosses zero")
+    ax.legend(handles=[Patch(color=COLORS[0], alpha=0.85, label=f"clear: {says[0]}"),
+                       Patch(color="0.75", alpha=0.85, label=f"not clear: {says[1]}"),
+                       Line2D([], [], marker="o", linestyle="", color="black", markersize=3,
+                              label="one seed")], fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
 def ablation_bars(rows: list[dict[str, Any]], records: list[dict[str, Any]] = (), baseline: str = "convmixer",
                   metric: str = "test_accuracy", title: str = "ConvMixer ablations",
                   window: float = 8.0, level: float = 0.95, clear: set[str] | None = None) -> Figure:
@@ -153,8 +163,6 @@ def ablation_bars(rows: list[dict[str, Any]], records: list[dict[str, Any]] = ()
     fig, ax = subplots(figsize=(10, 4.2))
     shown = [d["clear"] if clear is None else n in clear for n, d in zip(names, tests)]
     colors = [COLORS[0] if c else "0.75" for c in shown]
-    says = ("the interval misses zero", "the interval crosses zero") if clear is None else (
-        "after Holm's correction", "after Holm's correction")
     ax.bar(names, diffs, yerr=errs, capsize=4, color=colors, alpha=0.85)
     ax.axhline(0.0, color="0.2", linewidth=1)
     for i, (ds, diff, err) in enumerate(zip(dots, diffs, errs)):
@@ -167,10 +175,7 @@ def ablation_bars(rows: list[dict[str, Any]], records: list[dict[str, Any]] = ()
     ax.set(title=title, xlabel="configuration",
            ylabel=f"{METRICS[metric].removesuffix(' (%)')}: difference from {baseline} (points)")
     ax.tick_params(axis="x", labelrotation=20, labelsize=8)
-    ax.legend(handles=[Patch(color=COLORS[0], alpha=0.85, label=f"clear: {says[0]}"),
-                       Patch(color="0.75", alpha=0.85, label=f"not clear: {says[1]}"),
-                       Line2D([], [], marker="o", linestyle="", color="black", markersize=3,
-                              label="one seed")], fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    _legend(ax, corrected=clear is not None)
     fig.tight_layout()
     return fig
 
