@@ -80,8 +80,8 @@ def test_difference_of_two_configurations():
     assert near["df"] == 4 and near["p"] == pytest.approx(0.46005, abs=1e-5)  # two-sided, t with 4 df
     lines = [f"b                  - a:  -0.20 points, standard error {100 * math.sqrt(2) * sem:.2f}, "
              f"ratio   -0.8, p {near['p']:.4f}, ranges overlap: yes",
-             f"c                  - a: -10.90 points, standard error {100 * far['standard_error']:.2f}, ratio "
-             f"{-far['ratio']:+6.1f}, p {far['p']:.4f}, ranges overlap: no"]
+             f"c                  - a: -10.90 points, standard error {100 * far['standard_error']:.2f}, "
+             f"ratio {-far['ratio']:+6.1f}, p {far['p']:.4f}, ranges overlap: no"]
     assert format_differences(rows, ["b", "c"], "a").splitlines() == lines
     assert format_differences(rows, ["b", "c"], "a", holm=[0.92, 0.03]).splitlines() == [
         lines[0] + "; Holm p 0.9200, clear: no", lines[1] + "; Holm p 0.0300, clear: yes"]
