@@ -1,23 +1,31 @@
-"""Notebook 06's results: every configuration of ``convmixer_lab.compare.CONFIGS`` x seeds, trained
+"""Notebook 06's results: the four families and the ConvMixer ablations of ``compare.CONFIGS``, trained
 under one protocol, written to one JSON file (committed as data/results/compare_models.json).
 
-    .venv/bin/python benchmarks/compare_models.py                     # 12 configurations x seeds 0 1 2
-    .venv/bin/python benchmarks/compare_models.py --configs vit --seeds 3 \\
-        --out /tmp/rerun.json --compare-to data/results/compare_models.json   # one new seed, checked
+    .venv/bin/python benchmarks/compare_models.py                          # everything (resumes)
+    .venv/bin/python benchmarks/compare_models.py --configs vit --seeds 1 \\
+        --out /tmp/rerun.json --compare-to data/results/compare_models.json   # re-run one, compared
 
-The protocol: every run trains on ONE torch thread, with the same time budget counted in its own
-process's CPU seconds (``time.process_time``), so other load on a shared machine does not shorten a
-run; ``--jobs`` runs (default 2, one per core) go at a time, each in its own process. The recipe is
-``compare.RECIPE``; the model of the epoch with the best validation accuracy is kept, and the test
-set is scored once per run, at the end (``compare.run_config``).
+With ``--compare-to`` the runs train at the reference file's learning rates (no search of their own), and
+each main run is compared with the reference's run of the same configuration and seed: on one thread,
+on a machine like the reference's, the accuracies repeat exactly.
 
-The file is rewritten atomically after every finished run: an interrupted run keeps what it
-finished, and the same command again skips the finished (configuration, seed) pairs. A file made
-under a different protocol (budget, clock, threads, recipe, data, or a configuration's definition)
-is never mixed with new runs: the script refuses unless ``--overwrite`` (which starts it afresh); so is a
-file holding a configuration ``compare.CONFIGS`` no longer defines (renamed or removed). ``notes`` in the
-file is a list of plain sentences for what happened to it afterwards (e.g. a renamed configuration);
-the script keeps them and never writes them.
+Every run trains on ONE torch thread, with the recipe ``compare.RECIPE`` except its learning rate, in
+three parts (each record says its ``part``), all on the first ``--train-images`` training images (the
+validation and test sets whole):
+
+1. ``lr_search``: each family at every rate of ``--lr-grid`` for ``--epochs`` epochs, seed
+   ``--seeds[0]``; each family's rate is the one with the best validation accuracy (``lr_choice``).
+2. ``main``: every configuration for ``--epochs`` epochs with every seed, at its family's rate (the
+   ablations at ConvMixer's). A budget in epochs does not depend on the machine's speed: every run sees
+   the same images in the same order, and a re-run with the same seed and thread count repeats it.
+   The grid's run at the chosen rate is that family's main run for the grid's seed (copied, not re-run).
+3. ``cpu_time``: the four families with every seed for ``--cpu-budget`` CPU-seconds each (this process's
+   ``time.process_time``), in a shuffled order (``cpu_order``), each record with the machine's 1-minute
+   load average before it started.
+
+``--jobs`` runs (default 2) go at a time, each in its own process. The file is rewritten atomically after
+every run; the same command again skips finished runs. A file made under a different protocol, or
+holding a configuration ``compare.CONFIGS`` no longer defines, is refused unless ``--overwrite``.
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import json
 import multiprocessing
 import os
 import platform
+import random
 import shlex
 import sys
 import time
@@ -40,71 +49,74 @@ import torch
 from convmixer_lab.compare import (
     BUDGET,
     CONFIGS,
+    CPU_BUDGET,
+    EPOCHS,
+    LR_GRID,
+    PEERS,
     RECIPE,
     RESULTS,
     TOLERANCE,
+    TRAIN_IMAGES,
     load_results,
+    part,
     run_config,
 )
 from convmixer_lab.data import fashion_mnist_tensors
 from convmixer_lab.files import atomic_write
-from convmixer_lab.spread import prediction_interval, summarize
-from convmixer_lab.tables import format_summary
 
 SELECTION = ("after every epoch the model with the best validation accuracy so far is kept; the test "
              "set is scored once per run, at the end, on that model")
-COMPARED = ("time_budget", "clock", "threads_per_run", "recipe", "parameter_budget", "tolerance", "data",
-            "selection")  # what must agree before new runs join a file (jobs and text only describe)
+# What must agree before new runs join a file:
+COMPARED = ("epochs", "lr_grid", "cpu_budget", "train_images", "threads_per_run", "recipe",
+            "parameter_budget", "tolerance", "data", "selection")
 _DATA: dict[str, Any] = {}  # the data of a worker process
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--time-budget", type=float, default=60.0, help="CPU-seconds of training per run")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds to run (default 0 1 2)")
+    p.add_argument("--epochs", type=int, default=EPOCHS, help=f"epochs of every main run (default {EPOCHS})")
+    p.add_argument("--lr-grid", type=float, nargs="+", default=list(LR_GRID), metavar="LR",
+                   help="learning rates tried for each family (default %(default)s)")
+    p.add_argument("--cpu-budget", type=float, default=CPU_BUDGET, help="CPU-seconds of each cpu_time run")
+    p.add_argument("--train-images", type=int, default=TRAIN_IMAGES, help="training images (the first N)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="seeds (default 0 1 2)")
     p.add_argument("--configs", nargs="+", default=list(CONFIGS), metavar="NAME",
                    help="configurations to run (default all): " + ", ".join(CONFIGS))
     p.add_argument("--out", type=Path, default=RESULTS, help="results file (default data/results/...)")
     p.add_argument("--jobs", type=int, default=2, help="runs at a time, one process each (default 2)")
     p.add_argument("--overwrite", action="store_true", help="replace a file made under another protocol")
     p.add_argument("--compare-to", type=Path, metavar="FILE",
-                   help="say whether each run lands inside FILE's spread for its configuration")
+                   help="say whether each main run repeats FILE's run of the same configuration and seed")
     args = p.parse_args(argv)
     unknown = [c for c in args.configs if c not in CONFIGS]
     if unknown:
         p.error(f"--configs: unknown {unknown}; choose from {', '.join(CONFIGS)}")
-    if args.time_budget <= 0 or args.jobs < 1 or min(args.seeds) < 0:
-        p.error("--time-budget must be > 0, --jobs >= 1 and every seed >= 0")
+    if min(args.epochs, args.jobs, args.train_images) < 1 or min(args.seeds) < 0:
+        p.error("--epochs, --jobs and --train-images must be >= 1 and every seed >= 0")
+    if args.cpu_budget <= 0 or min(args.lr_grid) <= 0:
+        p.error("--cpu-budget and every --lr-grid rate must be > 0")
     return args
 
 
-def machine(threads_per_run: int = 1) -> dict[str, Any]:
-    """What a results file says about where it ran: CPU model, cores, threads per run, torch,
-    Python, platform, CUDA device (None without one)."""
+def machine() -> dict[str, Any]:
+    """Where a results file ran: CPU model, cores, threads per run, torch, Python, platform."""
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
             cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
     except OSError:
         pass
-    return dict(cpu=cpu, cores=os.cpu_count(), threads_per_run=threads_per_run, torch=torch.__version__,
-                python=platform.python_version(), platform=platform.platform(),
-                cuda=torch.cuda.get_device_name(0) if torch.cuda.is_available() else None)
-
-
-def protocol_text(time_budget: float, jobs: int, cores: int | None) -> str:
-    """The measurement protocol in one sentence, as the results file, README and notebook state it."""
-    at_a_time = {1: "one run at a time", 2: "two runs at a time"}.get(jobs, f"{jobs} runs at a time")
-    return (f"the same budget of {time_budget:g} CPU-seconds on one core per run; {at_a_time} on the "
-            f"{cores}-core machine")
+    return dict(cpu=cpu, cores=os.cpu_count(), threads_per_run=1, torch=torch.__version__,
+                python=platform.python_version(), platform=platform.platform())
 
 
 def protocol(args: argparse.Namespace, data: dict) -> dict[str, Any]:
     sizes = {split: len(pair[1]) for split, pair in data.items()}
-    return dict(time_budget=args.time_budget, clock="cpu", threads_per_run=1, recipe=RECIPE,
-                parameter_budget=BUDGET, tolerance=TOLERANCE, data=sizes, selection=SELECTION,
-                jobs=args.jobs, text=protocol_text(args.time_budget, args.jobs, machine()["cores"]))
+    return dict(epochs=args.epochs, lr_grid=args.lr_grid, lr_seed=args.seeds[0], seeds=args.seeds,
+                cpu_budget=args.cpu_budget, train_images=args.train_images, threads_per_run=1,
+                recipe={k: v for k, v in RECIPE.items() if k != "lr"}, parameter_budget=BUDGET,
+                tolerance=TOLERANCE, data=sizes, selection=SELECTION, jobs=args.jobs)
 
 
 def refusal(path: Path, old: dict[str, Any], new_protocol: dict[str, Any]) -> str | None:
@@ -127,7 +139,7 @@ def start_file(args: argparse.Namespace, new_protocol: dict[str, Any], command: 
     if args.out.exists() and not args.overwrite:
         try:
             old = load_results(args.out)
-        except (ValueError, OSError) as e:
+        except (ValueError, OSError, KeyError) as e:
             sys.exit(f"compare_models: {args.out} exists but is not a results file ({e}); "
                      "use another --out, or --overwrite to replace it")
         reason = refusal(args.out, old, new_protocol)
@@ -135,15 +147,12 @@ def start_file(args: argparse.Namespace, new_protocol: dict[str, Any], command: 
             sys.exit(f"compare_models: {reason}")
         return old
     return dict(what="notebook 06: ConvMixer vs ViT, MLP-Mixer, ResNet and ConvMixer ablations at one "
-                     "parameter budget and one time budget", notes=[], command=command, date=None,
-                machine=machine(threads_per_run=1), protocol=new_protocol,
-                configs={name: list(spec) for name, spec in CONFIGS.items()}, records=[], invocations=[],
-                total_seconds=0.0)
+                     "parameter budget", notes=[], command=command, date=None, machine=machine(),
+                protocol=new_protocol, configs={name: list(spec) for name, spec in CONFIGS.items()},
+                lr_choice={}, cpu_order=[], records=[], invocations=[], total_seconds=0.0)
 
 
 def save(results: dict[str, Any], path: Path) -> None:
-    order = {name: i for i, name in enumerate(CONFIGS)}
-    results["records"].sort(key=lambda r: (order.get(r["name"], len(order)), r["seed"]))
     results["total_seconds"] = round(sum(i["seconds"] for i in results["invocations"]), 1)
     results["date"] = _now()
     atomic_write(path, (json.dumps(results, indent=1) + "\n").encode("utf-8"))
@@ -153,29 +162,34 @@ def _now() -> str:
     return datetime.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _init_worker(data: dict | None) -> None:
-    _DATA.update(data if data is not None else fashion_mnist_tensors())
+def _init_worker(data: dict | None, train_images: int) -> None:
+    _DATA.update(data if data is not None else fashion_mnist_tensors(subset=train_images))
 
 
-def _run(name: str, seed: int, time_budget: float) -> dict[str, Any]:
-    """One run on one thread, with the machine's 1-minute load average before it (None where the
-    platform has none) and the time it finished."""
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    record = run_config(name, seed, time_budget, _DATA, threads=1, clock="cpu")
-    return {**record, "load_average": load, "finished": _now()}
+def _run(task: dict[str, Any], args: dict[str, Any]) -> dict[str, Any]:
+    """One run of ``task`` (part, name, seed, lr) on one thread, with the machine's 1-minute load average
+    before it (None where the platform has none), when it started and when it finished."""
+    load, started = os.getloadavg()[0] if hasattr(os, "getloadavg") else None, _now()
+    timed = task["part"] == "cpu_time"
+    record = run_config(task["name"], task["seed"], args["cpu_budget"] if timed else None, _DATA,
+                        epochs=None if timed else args["epochs"], recipe=dict(lr=task["lr"]), threads=1)
+    return {**record, **task, "load_average": load, "started": started, "finished": _now()}
 
 
-def run_all(tasks: list[tuple[str, int]], args: argparse.Namespace, data: dict | None, done) -> None:
-    """Each (name, seed) in ``tasks``; ``done(record)`` as each finishes. ``--jobs 1`` runs here."""
+def run_all(tasks: list[dict[str, Any]], args: argparse.Namespace, data: dict | None, done) -> None:
+    """Each task, ``done(record)`` as each finishes, ``--jobs`` at a time (``--jobs 1``: in this process)."""
+    settings = dict(epochs=args.epochs, cpu_budget=args.cpu_budget)
+    if not tasks:
+        return
     if args.jobs == 1:
-        _init_worker(data)
-        for name, seed in tasks:
-            done(_run(name, seed, args.time_budget))  # run_config trains on one thread
+        _init_worker(data, args.train_images)
+        for task in tasks:
+            done(_run(task, settings))
         return
     context = multiprocessing.get_context("spawn")  # fresh processes: no torch state shared by fork
     with concurrent.futures.ProcessPoolExecutor(args.jobs, mp_context=context, initializer=_init_worker,
-                                                initargs=(data,)) as pool:
-        futures = [pool.submit(_run, name, seed, args.time_budget) for name, seed in tasks]
+                                                initargs=(data, args.train_images)) as pool:
+        futures = [pool.submit(_run, task, settings) for task in tasks]
         try:
             for future in concurrent.futures.as_completed(futures):
                 done(future.result())
@@ -184,20 +198,52 @@ def run_all(tasks: list[tuple[str, int]], args: argparse.Namespace, data: dict |
             raise
 
 
-def report_spread(records: list[dict[str, Any]], reference: Path) -> None:
-    """For each record: where it lands against ``reference``'s runs of the same configuration."""
-    ref = load_results(reference)["records"]
-    for r in records:
-        others = [x["test_accuracy"] for x in ref if x["name"] == r["name"] and x["seed"] != r["seed"]]
-        if len(others) < 2:
-            print(f"{r['name']} seed {r['seed']}: {reference} has fewer than 2 other seeds to compare with")
+def choose_rates(results: dict[str, Any], args: argparse.Namespace) -> dict[str, float]:
+    """Each family's rate: the best validation accuracy of its lr_search runs (the first rate on a tie)."""
+    for family in {CONFIGS[n][0] for n in args.configs} - set(results["lr_choice"]):
+        runs = [r for r in results["records"] if r["part"] == "lr_search" and r["name"] == family]
+        if len(runs) == len(args.lr_grid):
+            best = max(runs, key=lambda r: (r["val_accuracy"], -args.lr_grid.index(r["lr"])))
+            results["lr_choice"][family] = best["lr"]
+    return results["lr_choice"]
+
+
+def later_tasks(results: dict[str, Any], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The main and cpu_time runs (the rates chosen); the grid's runs at the chosen rate become
+    main records here, copied."""
+    rates = {n: results["lr_choice"][CONFIGS[n][0]] for n in args.configs}
+    grid = {(r["name"], r["lr"]): r for r in results["records"] if r["part"] == "lr_search"}
+    tasks = [dict(part="main", name=n, seed=s, lr=rates[n]) for n in args.configs for s in args.seeds]
+    timed = args.compare_to is None  # a re-run compared with a reference repeats main runs only
+    order = _todo(results, [dict(part="cpu_time", name=n, seed=s, lr=rates[n]) for n in PEERS
+                            if n in rates and timed for s in args.seeds])
+    random.Random(0).shuffle(order)  # run in this order, recorded after the file's earlier ones
+    for task in order:
+        if [task["name"], task["seed"]] not in results["cpu_order"]:
+            results["cpu_order"].append([task["name"], task["seed"]])
+        task["order"] = results["cpu_order"].index([task["name"], task["seed"]])
+    for task in [t for t in tasks if t["seed"] == results["protocol"]["lr_seed"] and t["part"] == "main"]:
+        if (task["name"], task["lr"]) in grid and _todo(results, [task]):
+            results["records"].append(dict(grid[(task["name"], task["lr"])], part="main", copied="lr_search"))
+    return _todo(results, tasks + order)
+
+
+def _todo(results: dict[str, Any], tasks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    finished = {(r["part"], r["name"], r["seed"], r["lr"]) for r in results["records"]}
+    return [t for t in tasks if (t["part"], t["name"], t["seed"], t["lr"]) not in finished]
+
+
+def report_repeats(records: list[dict[str, Any]], reference: Path) -> None:
+    """For each main record: whether ``reference`` holds the same run and repeats its accuracies."""
+    ref = {(r["name"], r["seed"], r["lr"]): r for r in part(load_results(reference), "main")}
+    for r in (r for r in records if r["part"] == "main"):
+        old = ref.get((r["name"], r["seed"], r["lr"]))
+        if old is None:
+            print(f"{r['name']} seed {r['seed']}: {reference} has no main run of it")
             continue
-        low, high = prediction_interval(others)
-        inside_range = min(others) <= r["test_accuracy"] <= max(others)
-        print(f"{r['name']} seed {r['seed']}: test {r['test_accuracy']:.2%}; the reference's "
-              f"{len(others)} seeds range {min(others):.2%}-{max(others):.2%} "
-              f"({'inside' if inside_range else 'outside'}), 95% prediction interval for a new seed "
-              f"{low:.2%}-{high:.2%} ({'inside' if low <= r['test_accuracy'] <= high else 'OUTSIDE'})")
+        same = (old["val_accuracy"], old["test_accuracy"]) == (r["val_accuracy"], r["test_accuracy"])
+        print(f"{r['name']} seed {r['seed']}: test {r['test_accuracy']:.2%}, the reference's "
+              f"{old['test_accuracy']:.2%}: {'repeated exactly' if same else 'DIFFERENT'}")
 
 
 def main(argv: list[str] | None = None, data: dict | None = None) -> dict[str, Any]:
@@ -207,33 +253,44 @@ def main(argv: list[str] | None = None, data: dict | None = None) -> dict[str, A
     started = time.perf_counter()
     words = sys.argv[1:] if argv is None else argv
     command = shlex.join(["python", "benchmarks/compare_models.py", *words])
-    results = start_file(args, protocol(args, data if data is not None else fashion_mnist_tensors()), command)
-    finished = {(r["name"], r["seed"]) for r in results["records"]}
-    tasks = [(n, s) for s in args.seeds for n in args.configs if (n, s) not in finished]
-    print(f"{len(tasks)} runs to do ({len(finished)} already in {args.out}); "
-          f"{results['protocol']['text']}", flush=True)
-    if not tasks:
-        return results
-    invocation = dict(command=command, started=_now(), seconds=0.0, runs_added=0, finished=False)
+    if data is not None:  # the first --train-images training images, as fashion_mnist_tensors(subset=...)
+        data = {**data, "train": tuple(v[:args.train_images] for v in data["train"])}
+    splits = data or fashion_mnist_tensors(subset=args.train_images)
+    results = start_file(args, protocol(args, splits), command)
+    invocation = dict(command=command, started=_now(), seconds=0.0, runs_added=0)
     results["invocations"].append(invocation)
     new: list[dict[str, Any]] = []
 
     def done(record: dict[str, Any]) -> None:
         new.append(record)
         results["records"].append(record)
-        invocation.update(seconds=round(time.perf_counter() - started, 1), runs_added=len(new),
-                          finished=len(new) == len(tasks))
+        invocation.update(seconds=round(time.perf_counter() - started, 1), runs_added=len(new))
         save(results, args.out)
-        print(f"[{len(new)}/{len(tasks)}] {record['name']} seed {record['seed']}: test "
-              f"{record['test_accuracy']:.2%}, val {record['val_accuracy']:.2%}, {record['epochs']:.2f} "
+        print(f"[{len(new)}] {record['part']} {record['name']} seed {record['seed']} lr {record['lr']:g}: "
+              f"test {record['test_accuracy']:.2%}, val {record['val_accuracy']:.2%}, {record['epochs']:.2f} "
               f"epochs in {record['seconds']:.1f} CPU-s ({record['wall_seconds']:.1f} s wall)", flush=True)
 
-    run_all(tasks, args, data, done)
-    print(format_summary(summarize([r for r in results["records"] if r["name"] in args.configs])))
+    families = sorted({CONFIGS[n][0] for n in args.configs}, key=PEERS.index)
+    if args.compare_to is not None:  # a re-run trains at the reference's rates: no search of its own
+        chosen = load_results(args.compare_to)["lr_choice"]
+        results["lr_choice"].update({f: chosen[f] for f in families if f in chosen})
+    grid = _todo(results, [dict(part="lr_search", name=f, seed=args.seeds[0], lr=lr)
+                           for f in families if f not in results["lr_choice"] for lr in args.lr_grid])
+    print(f"{len(grid)} runs of the learning-rate search to do ({len(results['records'])} records already in "
+          f"{args.out})", flush=True)
+    run_all(grid, args, data, done)
+    choose_rates(results, args)
+    rest = later_tasks(results, args)
+    print(f"learning rates chosen: {results['lr_choice']}; {len(rest)} runs to do", flush=True)
+    run_all(rest, args, data, done)
+    if not new:  # nothing was missing: the file stays as it was
+        return results
+    invocation.update(seconds=round(time.perf_counter() - started, 1), finished=True)
+    save(results, args.out)
     print(f"total {invocation['seconds']:.0f} s for {len(new)} runs; {args.out} holds "
-          f"{len(results['records'])} runs ({results['total_seconds']:.0f} s in all)")
+          f"{len(results['records'])} records ({results['total_seconds']:.0f} s in all)")
     if args.compare_to is not None:
-        report_spread(new, args.compare_to)
+        report_repeats(new, args.compare_to)
     return results
 
 

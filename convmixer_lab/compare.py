@@ -51,12 +51,15 @@ FIT_FIXED: dict[str, str] = dict(optimizer="AdamW", schedule="one-cycle")
 # The clocks a time budget can count in: this process's CPU seconds, or wall-clock seconds.
 CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
 # What every record holds (a results file's reader checks them).
-REQUIRED = frozenset({"family", "config", "params", "macs", "seed", "seconds", "epochs", "val_accuracy",
-                      "test_accuracy"})
+REQUIRED = frozenset({"part", "name", "family", "config", "params", "macs", "seed", "lr", "seconds", "epochs",
+                      "val_accuracy", "test_accuracy"})
 RESULTS = REPO_ROOT / "data" / "results" / "compare_models.json"
-# Notebook 06 re-trains a pair live at a smaller budget; the same pair's committed runs at that budget:
-LIVE_BUDGET = 12.0
-LIVE_RESULTS = REPO_ROOT / "data" / "results" / "compare_models_12s.json"
+# The committed protocol (benchmarks/compare_models.py's defaults): every run of the main comparison trains
+# EPOCHS epochs on the first TRAIN_IMAGES training images, at its family's rate from LR_GRID; the
+# CPU-time view gives each run CPU_BUDGET CPU-seconds instead.
+EPOCHS, TRAIN_IMAGES, LR_GRID, CPU_BUDGET = 1, 16_000, (0.003, 0.01, 0.03), 10.0
+# Each family's rate as the committed file's lr search chose it (tests/notebooks/test_nb06_results.py checks).
+LR_CHOICE = {"convmixer": 0.03, "vit": 0.01, "mlpmixer": 0.03, "resnet": 0.03}
 
 
 # --- building and counting by family ----------------------------------------------------------------
@@ -236,7 +239,7 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
     return dict(name=name, family=family, config=config, **counts, seed=seed,
                 seconds=sum(history["seconds"]), wall_seconds=wall, epochs=done,
                 steps=round(done * math.ceil(len(data["train"][1]) / recipe["batch_size"])),
-                best_epoch=best["epoch"], val_accuracy=best["val_accuracy"],
+                lr=recipe["lr"], best_epoch=best["epoch"], val_accuracy=best["val_accuracy"],
                 final_val_accuracy=history["val_accuracy"][-1], test_accuracy=test_accuracy,
                 time_budget=time_budget, clock=clock, threads=used, recipe=recipe, device="cpu",
                 history={k: history[k] for k in ("epoch", "loss", "val_accuracy", "seconds")})
@@ -244,7 +247,9 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
 
 # --- the committed results ----------------------------------------------------------------------------
 
-RESULTS_KEYS = ("command", "machine", "protocol", "configs", "records", "invocations", "total_seconds")
+RESULTS_KEYS = ("command", "machine", "protocol", "configs", "lr_choice", "cpu_order", "records",
+                "invocations", "total_seconds")
+PARTS = ("lr_search", "main", "cpu_time")  # the three parts of the file (benchmarks/compare_models.py)
 
 
 def load_results(path: str | Path = RESULTS) -> dict[str, Any]:
@@ -261,8 +266,15 @@ def load_results(path: str | Path = RESULTS) -> dict[str, Any]:
     for i, r in enumerate(results["records"]):
         if not REQUIRED <= set(r):
             raise ValueError(f"{path}: record {i} lacks {sorted(REQUIRED - set(r))}")
-    specs = [r["config"] for r in results["records"]] + [c[1] for c in dict(results["configs"]).values()]
-    for config in specs:
-        if isinstance(config, dict) and config.get("block") == "seed":  # written before the block's rename
-            config["block"] = "tutorial"
+        if r["part"] not in PARTS:
+            raise ValueError(f"{path}: record {i}: part must be one of {', '.join(PARTS)}, got {r['part']!r}")
+    order = {name: i for i, name in enumerate(CONFIGS)}
+    results["records"].sort(key=lambda r: (PARTS.index(r["part"]), order.get(r["name"], len(order)),
+                                           r["seed"], r["lr"]))
     return results
+
+
+def part(results: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    """The records of one part of a results file ("lr_search", "main" or "cpu_time")."""
+    check_choice("part", name, PARTS)
+    return [r for r in results["records"] if r["part"] == name]

@@ -1,15 +1,16 @@
 """Statistics of runs repeated over seeds (notebook 06).
 
     rows = summarize(records)                 # per configuration: mean, sample std, sem, range
-    difference(rows, "convmixer", "vit")      # {"difference", "standard_error", "ratio", "df", "t", "clear"}
+    difference(rows, "convmixer", "vit")      # {"difference", "standard_error", "ratio", "df", "t", "p", ...}
+    holm([0.01, 0.04, 0.03, 0.005])           # [0.03, 0.06, 0.06, 0.02]: Holm-adjusted p-values
     prediction_interval([0.90, 0.91, 0.93])   # (low, high) for one new seed, 95% by default
     t_quantile(0.975, 2)                      # 4.3027: Student's t, no SciPy needed
-    at_epoch(records, 1.0)                    # {name: [val_accuracy after epoch 1 of each run]}
 
 n runs that differ only in their seed scatter by about s (the sample std); their mean is uncertain
 by about s / sqrt(n) (the standard error). A difference of two means is clear when it exceeds
 t = t_quantile(0.975, df) standard errors, df Welch's degrees of freedom: with 3 seeds each t is
-4.30 to 2.78; the familiar "about 2" (1.96) holds only for many runs.
+4.30 to 2.78; the familiar "about 2" (1.96) holds only for many runs. Many such tests at once need a
+correction: ``holm`` adjusts their p-values so that all of them together err less than 1 time in 20.
 """
 
 from __future__ import annotations
@@ -22,31 +23,46 @@ from typing import Any
 
 from convmixer_lab.checks import check_choice, check_int, check_number
 
-__all__ = ["at_epoch", "difference", "prediction_interval", "summarize", "t_quantile", "welch_df"]
+__all__ = ["difference", "holm", "prediction_interval", "summarize", "t_cdf", "t_quantile", "welch_df"]
 
 METRICS = ("val_accuracy", "test_accuracy", "seconds", "epochs")
+
+
+def t_cdf(x: float, df: int, n: int = 4000) -> float:
+    """P(T <= x) for Student's t with ``df`` degrees of freedom, x >= 0 (its density integrated from 0
+    with Simpson's rule on ``n`` intervals)."""
+    x, df = check_number("x", x, minimum=0), check_int("df", df, minimum=1)
+    scale = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
+    ys = [scale * (1 + (x * i / n) ** 2 / df) ** (-(df + 1) / 2) for i in range(n + 1)]
+    return 0.5 + x / (3 * n) * (ys[0] + ys[-1] + 4 * sum(ys[1:-1:2]) + 2 * sum(ys[2:-1:2]))
 
 
 @lru_cache(maxsize=64)
 def t_quantile(p: float, df: int) -> float:
     """The ``p`` quantile of Student's t distribution with ``df`` degrees of freedom (bisection on
-    its CDF, integrated with Simpson's rule; |error| < 1e-6 for p in [0.5, 0.999], df >= 1)."""
+    ``t_cdf``; |error| < 1e-6 for p in [0.5, 0.999], df >= 1)."""
     p = check_number("p", p, minimum=0.5, maximum=0.999)
     df = check_int("df", df, minimum=1)
-    scale = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
-
-    def cdf(t: float, n: int = 4000) -> float:
-        xs = [t * i / n for i in range(n + 1)]
-        ys = [scale * (1 + x * x / df) ** (-(df + 1) / 2) for x in xs]
-        return 0.5 + t / (3 * n) * (ys[0] + ys[-1] + 4 * sum(ys[1:-1:2]) + 2 * sum(ys[2:-1:2]))
-
     low, high = 0.0, 1.0
-    while cdf(high) < p:
+    while t_cdf(high, df) < p:
         high *= 2
     for _ in range(50):
         mid = (low + high) / 2
-        low, high = (mid, high) if cdf(mid) < p else (low, mid)
+        low, high = (mid, high) if t_cdf(mid, df) < p else (low, mid)
     return (low + high) / 2
+
+
+def holm(p_values: list[float]) -> list[float]:
+    """Holm's correction of m tests made together: sort the p-values, multiply the smallest by m, the
+    next by m - 1, ..., the largest by 1, and keep each at least as large as the one before it (and at
+    most 1). Returned in the input's order; a test survives at 5% when its adjusted p-value is below 0.05."""
+    if not p_values or any(not 0 <= p <= 1 for p in p_values):
+        raise ValueError(f"p_values must be a non-empty list of numbers in 0..1, got {p_values!r}")
+    m, adjusted, running = len(p_values), [0.0] * len(p_values), 0.0
+    for rank, i in enumerate(sorted(range(m), key=lambda i: p_values[i])):
+        running = max(running, min(1.0, (m - rank) * p_values[i]))
+        adjusted[i] = running
+    return adjusted
 
 
 def prediction_interval(values: list[float], level: float = 0.95) -> tuple[float, float]:
@@ -105,9 +121,10 @@ def difference(rows: list[dict[str, Any]], a: str, b: str, metric: str = "test_a
                level: float = 0.95) -> dict[str, Any]:
     """How far apart configurations ``a`` and ``b`` (names in ``rows``, from ``summarize``) are on
     ``metric``: the difference of the means, its standard error sqrt(sem_a^2 + sem_b^2), their ratio,
-    Welch's degrees of freedom ``df`` (``welch_df``), ``t`` = t_quantile((1 + level) / 2, df), and
-    ``clear``: |ratio| > t (Welch's two-sided t-test at 1 - ``level``: seed noise alone would make a
-    gap this large less often than that). Also whether the min-max ranges overlap."""
+    Welch's degrees of freedom ``df`` (``welch_df``), ``t`` = t_quantile((1 + level) / 2, df),
+    ``clear``: |ratio| > t (Welch's two-sided t-test at 1 - ``level``, uncorrected: seed noise alone
+    would make a gap this large less often than that), ``p``: how often seed noise alone would make a
+    gap at least this large (two-sided), and whether the min-max ranges overlap."""
     by_name = {r["name"]: r for r in rows}
     for name in (a, b):
         check_choice("name", name, by_name)
@@ -120,20 +137,6 @@ def difference(rows: list[dict[str, Any]], a: str, b: str, metric: str = "test_a
     t = t_quantile((1 + level) / 2, df)
     ratio = diff / se if se else math.copysign(math.inf, diff) if diff else 0.0
     overlap = ra[f"{metric}_min"] <= rb[f"{metric}_max"] and rb[f"{metric}_min"] <= ra[f"{metric}_max"]
+    p = 0.0 if math.isinf(ratio) else max(0.0, 2 * (1 - t_cdf(abs(ratio), df)))
     return dict(a=a, b=b, metric=metric, difference=diff, standard_error=se, ratio=ratio, df=df, t=t,
-                clear=abs(ratio) > t, ranges_overlap=overlap)
-
-
-def at_epoch(records: list[dict[str, Any]], epoch: float = 1.0,
-             metric: str = "val_accuracy") -> dict[str, list[float]]:
-    """Per configuration (``name``), each run's ``metric`` at the end of epoch ``epoch`` of its
-    history (after every training image was seen ``epoch`` times); runs that stopped before it are
-    left out, and so are configurations none of whose runs reached it."""
-    check_number("epoch", epoch, minimum=0, strict=True)
-    found: dict[str, list[float]] = {}
-    for r in records:
-        history = r["history"]
-        if epoch in history["epoch"]:
-            value = history[metric][history["epoch"].index(epoch)]
-            found.setdefault(r.get("name") or r["family"], []).append(value)
-    return found
+                clear=abs(ratio) > t, p=p, ranges_overlap=overlap)

@@ -53,15 +53,21 @@ def config_table(names: tuple[str, ...] | None = None) -> str:
 
 
 def format_differences(rows: list[dict[str, Any]], names: list[str], baseline: str,
-                       metric: str = "test_accuracy") -> str:
-    """``spread.difference(rows, name, baseline)`` for each of ``names``, one line each, in points (%)."""
+                       metric: str = "test_accuracy", holm: list[float] | None = None) -> str:
+    """``spread.difference(rows, name, baseline)`` for each of ``names``, one line each, in points (%),
+    with its p-value; ``holm``: each line's Holm-adjusted p-value (``spread.holm``), added with whether
+    it is below 0.05."""
     lines = []
-    for name in names:
+    for i, name in enumerate(names):
         d = difference(rows, name, baseline, metric)
-        lines.append(t("tables.difference", name=pad(name, 18), baseline=baseline,
-                       difference=f"{100 * d['difference']:+6.2f}", error=f"{100 * d['standard_error']:.2f}",
-                       ratio=f"{d['ratio']:+6.1f}",
-                       overlap=t("tables.yes") if d["ranges_overlap"] else t("tables.no")))
+        line = t("tables.difference", name=pad(name, 18), baseline=baseline,
+                 difference=f"{100 * d['difference']:+6.2f}", error=f"{100 * d['standard_error']:.2f}",
+                 ratio=f"{d['ratio']:+6.1f}", p=f"{d['p']:.4f}",
+                 overlap=t("tables.yes") if d["ranges_overlap"] else t("tables.no"))
+        if holm is not None:
+            clear = t("tables.yes") if holm[i] < 0.05 else t("tables.no")
+            line += t("tables.holm", p=f"{holm[i]:.4f}", clear=clear)
+        lines.append(line)
     return "\n".join(lines)
 
 

@@ -11,14 +11,17 @@ from typing import Any
 from convmixer_lab.compare import (
     BUDGET,
     CONFIGS,
+    EPOCHS,
+    FAMILIES,
     IMAGE_SIZE,
-    LIVE_BUDGET,
-    LIVE_RESULTS,
+    LR_CHOICE,
     RECIPE,
     REQUIRED,
     TOLERANCE,
+    TRAIN_IMAGES,
     describe,
     load_results,
+    part,
     run_config,
 )
 from convmixer_lab.exercises.core import (
@@ -112,42 +115,33 @@ define("06.2", kind="compute", answer=standard_error, is_correct=_sem_ok, feedba
 
 # --- 06.3 why: a 0.2-point difference ---------------------------------------------------------------
 
-define("06.3", kind="why", answer="c", options="abcd")
+define("06.3", kind="why", answer="b", options="abcd")
 
 
 # --- 06.4 experiment: your own configuration, fairly ------------------------------------------------
 
 VERDICTS = ("below", "inside", "above")
+STEPS = -(-TRAIN_IMAGES // RECIPE["batch_size"]) * EPOCHS  # of every committed main run
 
 
 @lru_cache(maxsize=1)
-def live_intervals() -> dict[str, tuple[float, float]]:
-    """Per family in ``LIVE_RESULTS``: the 95% prediction interval for one new seed's test accuracy."""
-    accuracies: dict[str, list[float]] = {}
-    for r in load_results(LIVE_RESULTS)["records"]:
-        accuracies.setdefault(r["family"], []).append(r["test_accuracy"])
-    return {family: prediction_interval(values) for family, values in accuracies.items()}
+def committed_intervals() -> dict[str, tuple[float, float]]:
+    """Per family: the 95% prediction interval for one new seed's test accuracy of the family's committed
+    configuration (its main runs)."""
+    main = part(load_results(), "main")
+    return {f: prediction_interval([r["test_accuracy"] for r in main if r["name"] == f]) for f in FAMILIES}
 
 
 def _where(record: dict[str, Any]) -> str:
-    low, high = live_intervals()[record["family"]]
+    low, high = committed_intervals()[record["family"]]
     acc = record["test_accuracy"]
     return "below" if acc < low else "above" if acc > high else "inside"
 
 
-def _family_refused(family: Any) -> str | None:
-    """Why a configuration of ``family`` cannot be compared here (None when it can)."""
-    if isinstance(family, str) and family in live_intervals():
-        return None
-    return t("06.4.family", families=t("06.4.and").join(live_intervals()), budget=LIVE_BUDGET)
-
-
 def _not_comparable(family: Any, config: Any, params: int) -> str | None:
-    """Why a configuration cannot be compared with the live pair (None when it can)."""
+    """Why a configuration cannot be compared with the committed runs (None when it can)."""
     if any([family, config] == list(spec) for spec in CONFIGS.values()):
         return t("06.4.committed")
-    if why := _family_refused(family):
-        return why
     if abs(params - BUDGET) > TOLERANCE * BUDGET:
         return t("06.4.off_budget", params=params, share=params / BUDGET, tolerance=TOLERANCE, budget=BUDGET)
     return None
@@ -168,8 +162,6 @@ def _refusal(spec: Any) -> str | None:
     """Why ``ex.run`` will not train ``spec`` (None when it will), found before anything is built."""
     if isinstance(spec, str) and spec in CONFIGS:
         return t("06.4.committed")
-    if isinstance(spec, tuple) and spec and (why := _family_refused(spec[0])):
-        return why
     try:
         params = describe(spec)["params"]  # closed-form: impossible settings refused, nothing built
     except (TypeError, ValueError) as err:
@@ -181,7 +173,8 @@ _RUNS: dict[tuple[str, Any, int], dict[str, Any]] = {}
 
 
 def run(spec: Any, data: dict, seed: int = 0) -> dict[str, Any] | None:
-    """06.4's ``ex.run``: train the student's configuration like the live pair (reused when repeated)."""
+    """06.4's ``ex.run``: train the student's configuration like the committed runs, ``EPOCHS`` epochs of
+    ``data`` (the first ``TRAIN_IMAGES`` training images) at its family's rate (reused when repeated)."""
     if spec is ... or spec is None:
         print(t("06.4.not_answered", key="06.4"))
         return None
@@ -192,24 +185,25 @@ def run(spec: Any, data: dict, seed: int = 0) -> dict[str, Any] | None:
         print(t("06.4.reused"))
     else:
         _RUNS.clear()  # keep one run: the data it refers to may be gone otherwise
-        _RUNS[key] = run_config(spec, seed, LIVE_BUDGET, data)
+        _RUNS[key] = run_config(spec, seed, None, data, epochs=EPOCHS, recipe=dict(lr=LR_CHOICE[spec[0]]))
     record = _RUNS[key]
     print(t("06.4.your_run", params=record["params"], accuracy=record["test_accuracy"],
-            epochs=record["epochs"]))
+            seconds=record["seconds"]))
     return record
 
 
 def _unfair(record: Any) -> str | None:
-    """Why ``record`` is not a fair run next to the live pair (None when it is)."""
+    """Why ``record`` is not a fair run next to the committed ones (None when it is)."""
     if not isinstance(record, dict) or not REQUIRED <= set(record):
         return t("06.4.not_a_record")
     if record.get("name") in CONFIGS:
         return t("06.4.committed")
     if why := _not_comparable(record["family"], record["config"], record["params"]):
         return why
-    if record.get("time_budget") != LIVE_BUDGET:
-        return t("06.4.time_budget", budget=LIVE_BUDGET)
-    if record.get("recipe") != RECIPE or record.get("clock") != "cpu" or record.get("threads") != 1:
+    recipe = dict(RECIPE, lr=LR_CHOICE[record["family"]])
+    if (record.get("epochs"), record.get("steps"), record.get("time_budget")) != (EPOCHS, STEPS, None):
+        return t("06.4.budget", epochs=EPOCHS, images=TRAIN_IMAGES)
+    if record.get("recipe") != recipe or record.get("threads") != 1:
         return t("06.4.recipe")
     return None
 
@@ -233,7 +227,7 @@ def _experiment_feedback(answer: Any) -> str:
         return why
     if verdict not in VERDICTS:
         return t("06.4.verdicts", verdict=verdict)
-    low, high = live_intervals()[record["family"]]
+    low, high = committed_intervals()[record["family"]]
     return t("06.4.look_again", accuracy=record["test_accuracy"], family=record["family"], low=low, high=high)
 
 
@@ -242,18 +236,24 @@ EXAMPLE = ("vit", dict(CONFIGS["vit"][1], depth=2, dim=44))  # a configuration o
 
 def _example_answer() -> dict[str, Any]:
     """A fair record of ``EXAMPLE`` (not trained: it scores 0%, so its verdict is 'below')."""
-    record = dict(name=None, family=EXAMPLE[0], config=EXAMPLE[1], **describe(EXAMPLE), seed=0,
-                  seconds=LIVE_BUDGET, epochs=0.5, val_accuracy=0.0, test_accuracy=0.0,
-                  time_budget=LIVE_BUDGET, recipe=dict(RECIPE), clock="cpu", threads=1)
+    record = dict(part=None, name=None, family=EXAMPLE[0], config=EXAMPLE[1], **describe(EXAMPLE), seed=0,
+                  lr=None, seconds=10.0, epochs=EPOCHS, steps=STEPS,
+                  val_accuracy=0.0, test_accuracy=0.0, time_budget=None, threads=1,
+                  recipe=dict(RECIPE, lr=LR_CHOICE[EXAMPLE[0]]))
     return dict(record=record, verdict="below")
 
 
 define("06.4", kind="experiment", answer=_example_answer(), is_correct=_experiment_ok,
        feedback=_experiment_feedback, fields=dict(
-           live_budget=LIVE_BUDGET, tolerance=TOLERANCE, budget=BUDGET, example=repr(EXAMPLE),
+           epochs=EPOCHS, images=TRAIN_IMAGES, tolerance=TOLERANCE, budget=BUDGET, example=repr(EXAMPLE),
            params=describe(EXAMPLE)["params"], dim=EXAMPLE[1]["dim"], depth=EXAMPLE[1]["depth"],
        )).run = run  # the notebook trains with ex.run(my_config, data)
 
 # --- 06.5 why: CPU-seconds on a busy machine ---------------------------------------------------------
 
-define("06.5", kind="why", answer="d", options="abcd")
+# What the committed CPU-time view shows (tests/notebooks/test_nb06_results.py checks it against the file):
+# the same configuration's fewest and most steps in the same CPU-second budget.
+CPU_VIEW_STEPS = dict(fewest=51, most=60)
+
+define("06.5", kind="why", answer="c", options="abcd",
+       fields=dict(**CPU_VIEW_STEPS, share=1 - CPU_VIEW_STEPS["fewest"] / CPU_VIEW_STEPS["most"]))

@@ -129,15 +129,26 @@ def _differences(rows: list[dict[str, Any]], records: list[dict[str, Any]], name
     return tests, errs, dots
 
 
+def _legend(ax: Any, corrected: bool) -> None:
+    """The ablation bars' legend: what a coloured bar means (the test alone, or after Holm's correction)."""
+    says = ("after Holm's correction",) * 2 if corrected else (
+        "the interval misses zero", "the interval crosses zero")
+    ax.legend(handles=[Patch(color=COLORS[0], alpha=0.85, label=f"clear: {says[0]}"),
+                       Patch(color="0.75", alpha=0.85, label=f"not clear: {says[1]}"),
+                       Line2D([], [], marker="o", linestyle="", color="black", markersize=3,
+                              label="one seed")], fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
 def ablation_bars(rows: list[dict[str, Any]], records: list[dict[str, Any]] = (), baseline: str = "convmixer",
                   metric: str = "test_accuracy", title: str = "ConvMixer ablations",
-                  window: float = 8.0, level: float = 0.95) -> Figure:
+                  window: float = 8.0, level: float = 0.95, clear: set[str] | None = None) -> Figure:
     """One bar per row other than ``baseline``: the difference of its mean accuracy from the baseline's
     (in points), drawn from zero, which is the baseline; an error bar of +- t * SE, the interval that
     ``spread.difference`` tests at ``level`` (clear differences, whose interval misses zero, in colour,
     the others grey); and each seed's accuracy minus the baseline's mean as a dot (from ``records``).
     The y axis reaches at most ``window`` points below zero: a bar or interval that goes further is cut
-    at the axis and labelled with its value ("cut: -34.1 ± 16.9")."""
+    at the axis and labelled with its value ("cut: -34.1 ± 16.9"). ``clear``: the names to colour instead
+    (those that survive Holm's correction, ``spread.holm``)."""
     check_nonempty("rows", rows, "row from spread.summarize")
     check_choice("metric", metric, METRICS)
     window = check_number("window", window, minimum=0, strict=True)
@@ -150,7 +161,8 @@ def ablation_bars(rows: list[dict[str, Any]], records: list[dict[str, Any]] = ()
     seeds = [v for ds in dots for v in ds]
     bottom = max(-window, min([d - e for d, e in zip(diffs, errs)] + seeds) - 0.5)
     fig, ax = subplots(figsize=(10, 4.2))
-    colors = [COLORS[0] if d["clear"] else "0.75" for d in tests]
+    shown = [d["clear"] if clear is None else n in clear for n, d in zip(names, tests)]
+    colors = [COLORS[0] if c else "0.75" for c in shown]
     ax.bar(names, diffs, yerr=errs, capsize=4, color=colors, alpha=0.85)
     ax.axhline(0.0, color="0.2", linewidth=1)
     for i, (ds, diff, err) in enumerate(zip(dots, diffs, errs)):
@@ -163,10 +175,7 @@ def ablation_bars(rows: list[dict[str, Any]], records: list[dict[str, Any]] = ()
     ax.set(title=title, xlabel="configuration",
            ylabel=f"{METRICS[metric].removesuffix(' (%)')}: difference from {baseline} (points)")
     ax.tick_params(axis="x", labelrotation=20, labelsize=8)
-    ax.legend(handles=[Patch(color=COLORS[0], alpha=0.85, label="clear: the interval misses zero"),
-                       Patch(color="0.75", alpha=0.85, label="not clear: the interval crosses zero"),
-                       Line2D([], [], marker="o", linestyle="", color="black", markersize=3,
-                              label="one seed")], fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    _legend(ax, corrected=clear is not None)
     fig.tight_layout()
     return fig
 

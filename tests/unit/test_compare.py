@@ -25,6 +25,7 @@ from convmixer_lab.compare import (
     count,
     describe,
     load_results,
+    part,
     run_config,
 )
 from convmixer_lab.counting import count_parameters, total_macs
@@ -125,7 +126,7 @@ def test_build_and_describe_refuse_bad_arguments():
 
 def test_run_config_record(data):
     record = run_config("vit", 0, None, data, epochs=1)
-    assert REQUIRED <= set(record)
+    assert REQUIRED - {"part"} <= set(record) and record["lr"] == compare.RECIPE["lr"]  # the script adds part
     assert record["name"] == "vit" and record["family"] == "vit" and record["config"] == CONFIGS["vit"][1]
     assert (record["params"], record["macs"]) == (describe("vit")["params"], describe("vit")["macs"])
     assert record["epochs"] == 1.0 and record["steps"] == 2 and record["best_epoch"] == 1.0
@@ -133,6 +134,18 @@ def test_run_config_record(data):
     assert record["history"]["val_accuracy"] == [record["val_accuracy"]] == [record["final_val_accuracy"]]
     assert 0 <= record["test_accuracy"] <= 1 and record["recipe"] == compare.RECIPE
     assert (record["threads"], record["clock"], record["time_budget"]) == (1, "cpu", None)
+
+
+def test_a_run_on_the_epoch_budget_repeats_exactly(data):
+    """The main comparison's budget does not depend on the machine's speed: the same seed on one thread
+    gives the same weights, steps and accuracies again (only the timings differ)."""
+    first, again = (run_config("convmixer-p7", 3, None, data, epochs=2, recipe=dict(lr=0.03)) for _ in "12")
+    timings = ("seconds", "wall_seconds", "history")
+    untimed = [{k: v for k, v in r.items() if k not in timings} for r in (first, again)]
+    assert untimed[0] == untimed[1]
+    assert first["history"]["loss"] == again["history"]["loss"] and first["steps"] == 4
+    other_seed = run_config("convmixer-p7", 4, None, data, epochs=2, recipe=dict(lr=0.03))
+    assert other_seed["history"]["loss"] != first["history"]["loss"]
 
 
 def test_run_config_keeps_the_best_validation_epoch_and_tests_only_that_model(data, monkeypatch):
@@ -227,7 +240,7 @@ def test_load_results_checks_the_file(tmp_path):
     path.write_text(json.dumps(good))
     assert load_results(path) == good
     path.write_text(json.dumps({**good, "records": [{"family": "vit", "seed": 0}]}))
-    with pytest.raises(ValueError, match=r"record 0 lacks \['config', 'epochs', 'macs'"):
+    with pytest.raises(ValueError, match=r"record 0 lacks \['config', 'epochs', 'lr', 'macs', 'name'"):
         load_results(path)
     path.write_text(json.dumps({"records": []}))
     with pytest.raises(ValueError, match="is not a compare_models.py results file: it lacks"):
@@ -236,18 +249,21 @@ def test_load_results_checks_the_file(tmp_path):
         load_results(tmp_path / "missing.json")
 
 
-def test_load_results_reads_files_written_before_the_block_was_named_tutorial(tmp_path):
-    old = {"block": "seed", "dim": 102}
-    record = {**{key: 0 for key in REQUIRED}, "config": dict(old)}
-    results = {**{key: [] for key in RESULTS_KEYS}, "records": [record],
-               "configs": {"convmixer-tutorial": ["convmixer", dict(old)]}}
+def test_load_results_orders_the_records_by_part_configuration_and_seed(tmp_path):
+    def rec(part, name, seed):
+        return {**{key: 0 for key in REQUIRED}, "part": part, "name": name, "seed": seed}
+
+    shuffled = [rec("cpu_time", "vit", 0), rec("main", "vit", 1), rec("main", "convmixer", 2),
+                rec("main", "vit", 0), rec("lr_search", "resnet", 0)]
     path = tmp_path / "r.json"
-    path.write_text(json.dumps(results))
-    read = load_results(path)
-    assert read["records"][0]["config"] == read["configs"]["convmixer-tutorial"][1] == {"block": "tutorial",
-                                                                                         "dim": 102}
-    committed = load_results()  # data/results/ keeps the files as they were written
-    assert {r["config"].get("block") for r in committed["records"]} == {None, "paper", "tutorial"}
+    path.write_text(json.dumps({**{key: [] for key in RESULTS_KEYS}, "records": shuffled}))
+    assert [(r["part"], r["name"], r["seed"]) for r in load_results(path)["records"]] == [
+        ("lr_search", "resnet", 0), ("main", "convmixer", 2), ("main", "vit", 0), ("main", "vit", 1),
+        ("cpu_time", "vit", 0)]
+    assert [r["name"] for r in part(load_results(path), "main")] == ["convmixer", "vit", "vit"]
+    path.write_text(json.dumps({**{key: [] for key in RESULTS_KEYS}, "records": [rec("short", "vit", 0)]}))
+    with pytest.raises(ValueError, match="record 0: part must be one of"):
+        load_results(path)
 
 
 # --- fit's budget clock ---------------------------------------------------------------------------------

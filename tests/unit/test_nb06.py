@@ -1,5 +1,5 @@
 """Notebook 06: every exercise's checker accepts the right answer and refuses near misses WITH a reason;
-the experiment trains exactly like the live pair; the figures draw what they are given and refuse bad
+the experiment trains exactly like the committed runs; the figures draw what they are given and refuse bad
 input; the committed results hold what the notebook and the README say."""
 
 from __future__ import annotations
@@ -24,13 +24,14 @@ from convmixer_lab import plot  # noqa: E402
 from convmixer_lab.compare import (  # noqa: E402
     BUDGET,
     CONFIGS,
-    LIVE_BUDGET,
-    LIVE_RESULTS,
+    FAMILIES,
+    LR_CHOICE,
     RECIPE,
     REQUIRED,
     closest_width,
     describe,
     load_results,
+    part,
 )
 from convmixer_lab.exercises import exercise, nb06  # noqa: E402
 from convmixer_lab.spread import difference, prediction_interval, summarize, t_quantile  # noqa: E402
@@ -150,7 +151,7 @@ def test_06_3_the_numbers_in_its_solution_agree():
     for number in ("0.17", "0.24", "ratio 0.8", "2.78 to 4.30"):
         assert number in ex.text("solution")
     assert "0.24" in ex.text("wrong.a") and not any("0.24" in ex.text(f"option.{o}") for o in ex.options)
-    assert (ex.answer, ex.options, ex.kind) == ("c", "abcd", "why")
+    assert (ex.answer, ex.options, ex.kind) == ("b", "abcd", "why")
 
 
 @pytest.mark.parametrize("key", ["06.3", "06.5"])
@@ -160,7 +161,7 @@ def test_choice_options_do_not_give_the_answer_away_by_their_length(key):
 
 
 def test_the_two_choice_questions_have_different_answers():
-    assert (exercise("06.3").answer, exercise("06.5").answer) == ("c", "d")
+    assert (exercise("06.3").answer, exercise("06.5").answer) == ("b", "c")
 
 
 @pytest.mark.parametrize("key", ["06.3", "06.5"])
@@ -191,22 +192,26 @@ def test_06_4_compares_with_the_prediction_interval_of_the_record_s_own_family(c
     assert REQUIRED <= set(record) and abs(record["params"] - BUDGET) <= 0.05 * BUDGET
     assert verdict("06.4", reference, capsys) == (True, "Exercise 06.4: correct!")
     committed = {}
-    for r in load_results(LIVE_RESULTS)["records"]:
-        committed.setdefault(r["family"], []).append(r["test_accuracy"])
-    assert sorted(committed) == ["convmixer", "vit"] and all(len(v) == 3 for v in committed.values())
-    assert nb06.live_intervals() == {f: prediction_interval(v) for f, v in committed.items()}
-    low, high = nb06.live_intervals()["vit"]
+    for r in part(load_results(), "main"):
+        if r["name"] in FAMILIES:
+            committed.setdefault(r["family"], []).append(r["test_accuracy"])
+    assert sorted(committed) == sorted(FAMILIES) and all(len(v) == 3 for v in committed.values())
+    assert nb06.committed_intervals() == {f: prediction_interval(v) for f, v in committed.items()}
+    low, high = nb06.committed_intervals()["vit"]
     assert verdict("06.4", answer(fair_record(test_accuracy=(low + high) / 2), "inside"), capsys)[0]
     assert verdict("06.4", answer(fair_record(test_accuracy=min(1.0, high + 0.01)), "above"), capsys)[0]
     # the same accuracy is judged against the record's OWN family: inside ViT's interval, below ConvMixer's
-    c_low, _ = nb06.live_intervals()["convmixer"]
+    c_low, _ = nb06.committed_intervals()["convmixer"]
     probe = (low + high) / 2
     assert low < probe < high and probe < c_low
     mine = ("convmixer", dict(CONFIGS["convmixer"][1], depth=6, dim=closest_width(
         "convmixer", dict(CONFIGS["convmixer"][1], depth=6))))
     as_convmixer = fair_record(family="convmixer", config=mine[1], **describe(mine),
-                               test_accuracy=probe)
+                               test_accuracy=probe, recipe=dict(RECIPE, lr=LR_CHOICE["convmixer"]))
     assert verdict("06.4", answer(as_convmixer, "below"), capsys)[0]
+    at_vit_rate = dict(as_convmixer, recipe=dict(RECIPE, lr=LR_CHOICE["vit"]))  # each family at its own rate
+    assert LR_CHOICE["vit"] != LR_CHOICE["convmixer"]
+    assert not verdict("06.4", answer(at_vit_rate, "below"), capsys)[0]
     assert verdict("06.4", answer(fair_record(test_accuracy=probe), "inside"), capsys)[0]
 
 
@@ -229,15 +234,14 @@ def vit_with(**changes):
     (answer(fair_record(config=vit_with(depth=2, dim=48), **describe(("vit", vit_with(depth=2, dim=48)))),
             "below"),
      "60,298 parameters is 121% of the budget; a fair comparison stays within 5% of 50,000"),
-    (answer(fair_record(time_budget=60.0), "below"), "did not train for the same budget, 12 CPU-seconds"),
-    (answer(fair_record(time_budget=None, epochs=1.0), "below"), "did not train for the same budget"),
-    (answer(fair_record(recipe=dict(RECIPE, lr=0.02)), "below"), "did not use the same recipe, clock"),
-    (answer(fair_record(clock="wall"), "below"), "did not use the same recipe, clock and one thread"),
-    (answer(fair_record(threads=2), "below"), "did not use the same recipe, clock and one thread"),
+    (answer(fair_record(time_budget=60.0), "below"),
+     "did not train for the committed budget, 1 epoch of the first 16,000 training images"),
+    (answer(fair_record(epochs=0.5), "below"), "did not train for the committed budget"),
+    (answer(fair_record(steps=430), "below"), "did not train for the committed budget"),  # all 55,000 images
+    (answer(fair_record(recipe=dict(RECIPE, lr=0.02)), "below"), "did not use its family's learning rate"),
+    (answer(fair_record(threads=2), "below"), "did not use its family's learning rate, the recipe and one"),
     (answer(fair_record(), "inside"),
      "your run scored 0.00%, and a new seed of the committed vit configuration is expected in"),
-    (answer(fair_record(family="resnet", config=dict(CONFIGS["resnet"][1], depth=2)), "below"),
-     "only the convmixer and vit families have committed runs at 12 CPU-seconds"),
     (answer(fair_record(), "lower"), "my_verdict must be 'below', 'inside' or 'above', got 'lower'"),
     (answer({"test_accuracy": 0.9}, "below"), "expected the record that ex.run(my_config, data) returned"),
     ((fair_record(), "below"), "answer with dict(record=my_record, verdict=my_verdict)"),
@@ -254,39 +258,41 @@ def test_06_4_placeholders_are_not_answered_yet(capsys):
         assert not ok and out.startswith("Exercise 06.4: not answered yet")
 
 
-def test_06_4_run_trains_like_the_live_pair_once_per_configuration(monkeypatch, capsys):
+def test_06_4_run_trains_like_the_committed_runs_once_per_configuration(monkeypatch, capsys):
     calls = []
-    fake = dict(params=51_050, test_accuracy=0.7, epochs=0.25)
+    fake = dict(params=51_050, test_accuracy=0.7, seconds=12.54)
     monkeypatch.setattr(nb06, "run_config", lambda *args, **kw: calls.append((args, kw)) or fake)
     monkeypatch.setattr(nb06, "_RUNS", {})
     ex = exercise("06.4")
     assert ex.run(..., data={}) is None and "not answered yet" in capsys.readouterr().out
     spec, data = ("vit", vit_with(depth=2, dim=44)), {"d": 1}
     assert ex.run(spec, data) is fake
-    assert calls == [((spec, 0, LIVE_BUDGET, data), {})]  # run_config's defaults: one thread, CPU clock
-    assert capsys.readouterr().out == ("your configuration: 51,050 parameters, test accuracy 70.00% after "
-                                       "0.25 epochs\n")
+    assert calls == [((spec, 0, None, data), dict(epochs=1, recipe=dict(lr=LR_CHOICE["vit"])))]
+    assert capsys.readouterr().out == ("your configuration: 51,050 parameters, test accuracy 70.00%, 12.5 "
+                                       "CPU-seconds of training\n")
     assert ex.run(spec, data) is fake and len(calls) == 1  # run again: reused, not retrained
     assert capsys.readouterr().out.startswith("(the same configuration as before: its run is reused)")
     ex.run(spec, data, seed=1)
     ex.run(("vit", vit_with(depth=2, dim=44, heads=2)), data)
     assert [c[0][1] for c in calls] == [0, 1, 0] and len(calls) == 3  # another seed or config: a new run
-    with pytest.raises(ValueError, match="my_config: only the convmixer and vit families have committed"):
-        ex.run(("mlpmixer", dict(CONFIGS["mlpmixer"][1], depth=3)), data)
-    assert len(calls) == 3  # refused before any training
+    ex.run(("mlpmixer", dict(CONFIGS["mlpmixer"][1], depth=3, dim=42)), data)  # every family has runs
+    assert calls[-1][1]["recipe"] == dict(lr=LR_CHOICE["mlpmixer"])
+    with pytest.raises(ValueError, match="my_config: family must be one of"):
+        ex.run(("densenet", {}), data)
+    assert len(calls) == 4  # refused before any training
 
 
 def test_06_4_chinese_lines_keep_each_number_in_its_place(monkeypatch, capsys):
     """Two Chinese templates put their fields in another order than the English: each number still
     lands where it belongs."""
-    fake = dict(params=51_050, test_accuracy=0.7, epochs=0.25)
+    fake = dict(params=51_050, test_accuracy=0.7, seconds=12.54)
     monkeypatch.setattr(nb06, "run_config", lambda *args, **kw: fake)
     monkeypatch.setattr(nb06, "_RUNS", {})
     off_budget = fair_record(config=vit_with(depth=2, dim=48), **describe(("vit", vit_with(depth=2, dim=48))))
     set_language("zh")
     try:
         exercise("06.4").run(("vit", vit_with(depth=2, dim=44)), {})
-        assert capsys.readouterr().out == "你的配置：51,050 个参数，训练 0.25 轮后测试准确率为 70.00%\n"
+        assert capsys.readouterr().out == "你的配置：51,050 个参数，测试准确率 70.00%，训练用了 12.5 CPU 秒\n"
         assert verdict("06.4", answer(off_budget, "below"), capsys) == (False, (
             "练习 06.4：还不对——60,298 个参数是预算的 121%；公平的比较要求与 50,000 相差不超过 5%"
             "（compare.closest_width 能找到合适的宽度）。再试一次，或者调用 .hint() 看提示。"))
@@ -311,8 +317,8 @@ def convmixer_with(**changes):
     (("vit",), "my_config: spec must be a name in CONFIGS or a (family, config dict) pair"),
     ("vit", "my_config: that is one of the committed configurations; change something"),
     (("vit", CONFIGS["vit"][1]), "my_config: that is one of the committed configurations"),
-    (("resnet", dict(CONFIGS["resnet"][1], depth=2)), "my_config: only the convmixer and vit families have"),
-    ((["vit"], {}), "my_config: only the convmixer and vit families have"),
+    (("resnet", dict(CONFIGS["resnet"][1], width=40)), "my_config: 480,450 parameters is 961% of the budget"),
+    ((["vit"], {}), "my_config: family must be one of 'convmixer', 'vit', 'mlpmixer', 'resnet', got ['vit']"),
 ])
 def test_06_4_run_refuses_impossible_or_unfair_settings_in_one_line_before_building(spec, line, monkeypatch):
     monkeypatch.setattr(nb06, "run_config", lambda *args, **kw: pytest.fail("run_config was called"))
@@ -331,11 +337,11 @@ def test_06_4_run_uses_the_command_line_s_memory_check(monkeypatch, capsys):
     assert abs(describe(("convmixer", config))["params"] - BUDGET) < 0.05 * BUDGET
     calls = []
     monkeypatch.setattr(nb06, "run_config", lambda *args, **kw: calls.append(args) or dict(
-        params=1, test_accuracy=0.5, epochs=0.1))
+        params=1, test_accuracy=0.5, seconds=1.0))
     monkeypatch.setattr(nb06, "_RUNS", {})
     monkeypatch.setattr(nb06, "memory_limit", lambda device: (2**30, "1 GiB"))
-    refusal = (rf"^my_config: training it would need about {need / 2**30:.1f} GiB at the live pair's batch "
-               r"size, more than the 1\.0 GiB the training command line allows on this machine")
+    refusal = (rf"^my_config: training it would need about {need / 2**30:.1f} GiB at the committed runs' "
+               r"batch size, more than the 1\.0 GiB the training command line allows on this machine")
     with pytest.raises(ValueError, match=refusal):
         exercise("06.4").run(("convmixer", config), {})
     assert calls == []
@@ -429,6 +435,12 @@ def test_ablation_bars_draw_differences_from_zero_with_the_test_s_interval():
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["clear: the interval misses zero", "not clear: the interval crosses zero", "one seed"]
     assert [d["clear"] for d in tests] == [True, True]
+    holm_fig = plot.ablation_bars(ROWS, RECORDS, clear={"convmixer-p2"})  # only p2 survives a correction
+    holm_ax = holm_fig.axes[0]
+    [holm_bars] = [c for c in holm_ax.containers if isinstance(c, BarContainer)]
+    assert [p.get_facecolor() == bars[0].get_facecolor() for p in holm_bars] == [False, True]
+    assert [t.get_text() for t in holm_ax.get_legend().get_texts()][:2] == [
+        "clear: after Holm's correction", "not clear: after Holm's correction"]
     with pytest.raises(ValueError, match="baseline must be one of"):
         plot.ablation_bars(ROWS, baseline="resnet")
     with pytest.raises(ValueError, match="window must be"):

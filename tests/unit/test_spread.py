@@ -9,10 +9,11 @@ import statistics
 import pytest
 
 from convmixer_lab.spread import (
-    at_epoch,
     difference,
+    holm,
     prediction_interval,
     summarize,
+    t_cdf,
     t_quantile,
     welch_df,
 )
@@ -75,11 +76,15 @@ def test_difference_of_two_configurations():
     assert difference(rows, "c", "a")["difference"] == pytest.approx(-far["difference"])
     with pytest.raises(ValueError, match="name must be one of 'a', 'b', 'c'"):
         difference(rows, "a", "vit")
-    assert format_differences(rows, ["b", "c"], "a").splitlines() == [
-        f"b                  - a:  -0.20 points, standard error {100 * math.sqrt(2) * sem:.2f}, "
-        "ratio   -0.8, ranges overlap: yes",
-        f"c                  - a: -10.90 points, standard error {100 * far['standard_error']:.2f}, ratio "
-        f"{-far['ratio']:+6.1f}, ranges overlap: no"]
+    near = difference(rows, "b", "a")
+    assert near["df"] == 4 and near["p"] == pytest.approx(0.46005, abs=1e-5)  # two-sided, t with 4 df
+    lines = [f"b                  - a:  -0.20 points, standard error {100 * math.sqrt(2) * sem:.2f}, "
+             f"ratio   -0.8, p {near['p']:.4f}, ranges overlap: yes",
+             f"c                  - a: -10.90 points, standard error {100 * far['standard_error']:.2f}, "
+             f"ratio {-far['ratio']:+6.1f}, p {far['p']:.4f}, ranges overlap: no"]
+    assert format_differences(rows, ["b", "c"], "a").splitlines() == lines
+    assert format_differences(rows, ["b", "c"], "a", holm=[0.92, 0.03]).splitlines() == [
+        lines[0] + "; Holm p 0.9200, clear: no", lines[1] + "; Holm p 0.0300, clear: yes"]
     single = summarize([record("x", 0, 0.9, 0.9), record("a", 0, 0.9, 0.9), record("a", 1, 0.9, 0.8)])
     with pytest.raises(ValueError, match="need at least 2 seeds each"):
         difference(single, "a", "x")
@@ -155,13 +160,36 @@ def test_difference_is_clear_only_beyond_t_standard_errors():
     assert difference(tight, "a", "b")["ratio"] == 0.0 and difference(tight, "a", "b")["clear"] is False
 
 
-def test_at_epoch_reads_each_run_s_history():
-    def run(name, epochs, accuracies):
-        return dict(name=name, family="convmixer", history=dict(epoch=epochs, val_accuracy=accuracies))
+def test_t_cdf_against_closed_forms():
+    """df = 1 is the Cauchy distribution, df = 2 has F(x) = 1/2 + x / (2 sqrt(2 + x^2))."""
+    for x in (0.0, 0.5, 2.0, 4.3027, 30.0):
+        assert t_cdf(x, 1) == pytest.approx(0.5 + math.atan(x) / math.pi, abs=1e-6)
+        assert t_cdf(x, 2) == pytest.approx(0.5 + x / (2 * math.sqrt(2 + x * x)), abs=1e-6)
+    with pytest.raises(ValueError, match="x must be"):
+        t_cdf(-1.0, 3)
 
-    records = [run("a", [1.0, 1.6], [0.80, 0.85]), run("a", [1.0, 1.4], [0.82, 0.84]),
-               run("b", [0.9], [0.70]), run("c", [1.0, 2.0, 2.5], [0.6, 0.7, 0.75])]
-    assert at_epoch(records, 1.0) == {"a": [0.80, 0.82], "c": [0.6]}  # b never finished an epoch
-    assert at_epoch(records, 2.0) == {"c": [0.7]}
-    with pytest.raises(ValueError, match="epoch must be"):
-        at_epoch(records, 0)
+
+def test_the_p_value_is_below_0_05_exactly_when_the_ratio_passes_t():
+    for df in (2, 3, 4):
+        t = t_quantile(0.975, df)
+        assert 2 * (1 - t_cdf(t, df)) == pytest.approx(0.05, abs=1e-6)
+    se = statistics.stdev([0.0, 0.01, 0.02]) / math.sqrt(3) * math.sqrt(2)
+
+    def rows_for(gap):
+        return summarize([record(n, s, 0.9, v + (gap if n == "b" else 0.0))
+                          for n in "ab" for s, v in enumerate((0.90, 0.91, 0.92))])
+
+    for ratio in (2.7, 2.9, -3.5):
+        d = difference(rows_for(ratio * se), "b", "a")
+        assert (d["p"] < 0.05) is d["clear"] and d["p"] == pytest.approx(2 * (1 - t_cdf(abs(ratio), 4)))
+
+
+def test_holm_against_a_hand_worked_example():
+    """Sorted: 0.005 x 4 = 0.02, 0.01 x 3 = 0.03, 0.03 x 2 = 0.06, 0.04 x 1 = 0.04, kept at the 0.06 before
+    it. At 5% the two smallest survive; 0.04 and 0.03, each below 0.05 alone, do not."""
+    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
+    assert holm([0.5, 0.6]) == [1.0, 1.0]  # 0.5 x 2 = 1.0; 0.6 x 1 kept at the 1.0 before it
+    assert holm([0.2]) == [0.2]  # one test: nothing to correct
+    for bad in ([], [0.1, 1.2], [-0.01]):
+        with pytest.raises(ValueError, match="p_values must be a non-empty list of numbers in 0..1"):
+            holm(bad)

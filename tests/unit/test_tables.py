@@ -206,15 +206,17 @@ def test_summary_in_chinese_lines_up(chinese):
 def test_differences_in_english_are_unchanged():
     rows = summarize(RECORDS)
     assert format_differences(rows, ["vit"], "convmixer") == (
-        "vit                - convmixer:  -8.00 points, standard error 1.15, ratio   -6.9, "
-        "ranges overlap: no")
+        "vit                - convmixer:  -8.00 points, standard error 1.15, ratio   -6.9, p 0.0913, "
+        "ranges overlap: no")  # 2 seeds against 3 of another spread: 1 degree of freedom, p above 0.05
 
 
 def test_differences_in_chinese(chinese):
     rows = summarize(RECORDS + [record("wide", 0, 0.91, 0.90), record("wide", 1, 0.93, 0.92)])
-    assert format_differences(rows, ["vit", "wide"], "convmixer").splitlines() == [
-        "vit                - convmixer：相差  -8.00 个百分点，标准误 1.15，比值   -6.9，范围重叠：否",
-        "wide               - convmixer：相差  +1.00 个百分点，标准误 1.15，比值   +0.9，范围重叠：是"]
+    assert format_differences(rows, ["vit", "wide"], "convmixer", holm=[0.18, 0.04]).splitlines() == [
+        "vit                - convmixer：相差  -8.00 个百分点，标准误 1.15，比值   -6.9，p 0.0913，"
+        "范围重叠：否；Holm 校正后 p 0.1800，明确：否",
+        "wide               - convmixer：相差  +1.00 个百分点，标准误 1.15，比值   +0.9，p 0.5456，"
+        "范围重叠：是；Holm 校正后 p 0.0400，明确：是"]
 
 
 # --- train.epoch_line / print_epoch --------------------------------------------------------------------
