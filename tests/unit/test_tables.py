@@ -229,6 +229,6 @@ def test_epoch_line_in_english_is_unchanged():
 
 
 def test_epoch_line_in_chinese(chinese, capsys):
-    assert epoch_line(ROW) == "第 1.00 轮：损失 0.9877，训练准确率 79.12%，验证准确率 86.25%"
+    assert epoch_line(ROW) == "已训练 1.00 轮：损失 0.9877，训练准确率 79.12%，验证准确率 86.25%"
     print_epoch(dict(ROW, epoch=0.34))
-    assert capsys.readouterr().out == "第 0.34 轮：损失 0.9877，训练准确率 79.12%，验证准确率 86.25%\n"
+    assert capsys.readouterr().out == "已训练 0.34 轮：损失 0.9877，训练准确率 79.12%，验证准确率 86.25%\n"
