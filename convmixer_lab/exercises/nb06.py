@@ -192,9 +192,12 @@ def run(spec: Any, data: dict, seed: int = 0) -> dict[str, Any] | None:
     return record
 
 
+RECORD_KEYS = REQUIRED - {"part"}  # run_config's record: the results file adds the part it belongs to
+
+
 def _unfair(record: Any) -> str | None:
     """Why ``record`` is not a fair run next to the committed ones (None when it is)."""
-    if not isinstance(record, dict) or not REQUIRED <= set(record):
+    if not isinstance(record, dict) or not RECORD_KEYS <= set(record):
         return t("06.4.not_a_record")
     if record.get("name") in CONFIGS:
         return t("06.4.committed")

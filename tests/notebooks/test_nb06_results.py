@@ -101,7 +101,13 @@ def test_section_4_the_cpu_time_view_and_what_the_load_did(results):
     assert (round(min(loads), 1), round(max(loads), 1)) == (6.1, 8.1) and min(loads) > 2
     fewest_at_highest = [n for n in PEERS if min((r for r in cpu if r["name"] == n), key=lambda r: r["steps"])
                          is max((r for r in cpu if r["name"] == n), key=lambda r: r["load_average"])]
-    assert len(fewest_at_highest) == 1
+    assert len(fewest_at_highest) == 1  # "the load average does not explain it"
+    runs = {n: sorted((r for r in cpu if r["name"] == n), key=lambda r: r["load_average"]) for n in PEERS}
+    assert runs["vit"][0]["steps"] == steps["vit"][0]  # the ViT's lowest-load run took the fewest steps
+    assert runs["resnet"][-1]["steps"] == steps["resnet"][-1]  # the ResNet's highest-load run the most
+    assert f"{1 - 51 / 60:.0%}" == "15%"
+    used = [r["seconds"] for r in cpu]
+    assert (f"{min(used):.1f}", f"{max(used):.1f}") == ("9.3", "11.6")  # "the runs used 9.3 to 11.6"
     # exercise 06.5's solution: the configuration whose steps varied most
     widest = max(PEERS, key=lambda n: 1 - steps[n][0] / steps[n][-1])
     assert nb06.CPU_VIEW_STEPS == dict(fewest=steps[widest][0], most=steps[widest][-1]) == dict(
@@ -112,9 +118,13 @@ def test_section_4_the_cpu_time_view_and_what_the_load_did(results):
     order = sorted(PEERS, key=lambda n: cpu_rows[n]["test_accuracy_mean"], reverse=True)
     assert order == (
         ['convmixer', 'mlpmixer', 'vit', 'resnet'])
+    d = difference(list(cpu_rows.values()), "vit", "resnet")  # "which these runs do not tell apart"
+    assert (f"{100 * d['difference']:.2f}", f"{100 * d['standard_error']:.2f}", f"{d['p']:.2f}", d["clear"]) == (
+        "5.31", "4.00", "0.28", False)
 
 
-def test_sections_6_and_8_holm_and_the_verdict(rows):
+def test_sections_6_and_8_holm_and_the_verdict(rows, results):
+    rows_records = part(results, "main")
     by_name = {r["name"]: r for r in rows}
     names = ["vit", "mlpmixer", "resnet", *ABLATIONS]
     tests = [difference(rows, n, "convmixer") for n in names]
@@ -156,6 +166,12 @@ def test_sections_6_and_8_holm_and_the_verdict(rows):
          'resnet': '22.6',
          'vit': '19.7'})
     assert (by_name["convmixer-tutorial"]["test_accuracy_mean"] < 0.7) is True
+    main = [r for r in rows_records if r["name"] in ("convmixer", "convmixer-tutorial")]
+    losses = {n: [r["history"]["loss"][-1] for r in main if r["name"] == n] for n in ("convmixer", "convmixer-tutorial")}
+    assert {n: f"{min(v):.2f}-{max(v):.2f}" for n, v in losses.items()} == {
+        "convmixer": "1.01-1.02", "convmixer-tutorial": "1.01-1.02"}  # the training loss matched
+    params = [describe(n)["params"] for n in CONFIGS]
+    assert (min(params), max(params)) == (49_640, 51_555)  # "about the same (within 5%)"
     tutorial = CONFIGS["convmixer-tutorial"][1]
     assert (tutorial["block"], tutorial["kernel_size"]) == ("tutorial", 3)
     assert 1 - 0.95 ** len(names) == pytest.approx(0.43, abs=0.005)  # "up to 43%"
@@ -170,6 +186,9 @@ def test_the_appendix_the_wall_clock_and_the_longest_run(results):
     assert (round(min(loads), 1), round(max(loads), 1)) == (5.9, 13.8)
     assert round(wall, 1) == 7.1
     assert round(results["total_seconds"] / 60) == 65
+    assert [(i["command"], round(i["seconds"] / 60)) for i in results["invocations"]] == [
+        ("python benchmarks/compare_models.py --jobs 2 --overwrite", 42),
+        ("python benchmarks/compare_models.py --jobs 2", 23)]  # "the 2 invocations printed above"
     longest = max(part(results, "cpu_time"), key=lambda r: r["seconds"])
     assert round(longest["seconds"] / CPU_BUDGET - 1, 2) == 0.16
 

@@ -282,6 +282,25 @@ def test_06_4_run_trains_like_the_committed_runs_once_per_configuration(monkeypa
     assert len(calls) == 4  # refused before any training
 
 
+def test_06_4_accepts_the_record_that_ex_run_returns(monkeypatch, capsys):
+    """A real record of run_config (no "part": only the results file adds one) is a record; trained on 256
+    images it is refused for its budget, and with the committed step count it passes."""
+    monkeypatch.setattr(nb06, "_RUNS", {})
+    gen = torch.Generator().manual_seed(0)
+    data = {k: (torch.rand(n, 1, 28, 28, generator=gen), torch.randint(0, 10, (n,), generator=gen))
+            for k, n in (("train", 256), ("val", 64), ("test", 64))}
+    record = exercise("06.4").run(nb06.EXAMPLE, data)
+    assert capsys.readouterr().out.startswith("your configuration: 51,050 parameters, test accuracy ")
+    assert "part" not in record and record["steps"] == 2
+    low, high = nb06.committed_intervals()["vit"]
+    where = "below" if record["test_accuracy"] < low else "inside"
+    assert verdict("06.4", answer(record, where), capsys) == (False, (
+        "Exercise 06.4: not quite - it did not train for the committed budget, 1 epoch of the first 16,000 "
+        "training images (use ex.run). Try again, or call .hint()."))
+    assert verdict("06.4", answer(dict(record, steps=nb06.STEPS), where), capsys) == (
+        True, "Exercise 06.4: correct!")
+
+
 def test_06_4_chinese_lines_keep_each_number_in_its_place(monkeypatch, capsys):
     """Two Chinese templates put their fields in another order than the English: each number still
     lands where it belongs."""
