@@ -27,9 +27,9 @@ lab: $(STAMP)  ## set up .venv if missing and open the course in JupyterLab (loc
 	  echo "make lab: running as root (a container or cloud VM?), so JupyterLab starts with --allow-root"; fi; \
 	exec $(PY) -m jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --notebook-dir=$(LAB_DIR) $$root $(LAB_ARGS)
 
-test: $(STAMP)  ## ruff, then every tier (tests/) and every notebook under strict nbval, in one pytest call (two workers, one file each at a time)
+test: $(STAMP)  ## ruff, then every tier (tests/) and every notebook under strict nbval, in one pytest call
 	$(PY) -m ruff check convmixer_lab tests benchmarks
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest
 
 # The tests come in three tiers: tests/unit (mirrors the package, in-process), tests/notebooks (the
 # stored notebooks' numbers and prose, the twins, the documents' links), tests/system (command-line
