@@ -63,6 +63,7 @@ from convmixer_lab.compare import (
 )
 from convmixer_lab.data import fashion_mnist_tensors
 from convmixer_lab.files import atomic_write
+from convmixer_lab.spread import difference, holm, summarize
 
 SELECTION = ("after every epoch the model with the best validation accuracy so far is kept; the test "
              "set is scored once per run, at the end, on that model")
@@ -152,8 +153,26 @@ def start_file(args: argparse.Namespace, new_protocol: dict[str, Any], command: 
                 lr_choice={}, cpu_order=[], records=[], invocations=[], total_seconds=0.0)
 
 
+def corrected_tests(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Notebook 06's family of tests, recorded in the file: every other configuration of the main part
+    against ConvMixer (Welch, ``spread.difference``), with Holm's correction over all of them."""
+    rows = summarize(part(results, "main"))
+    names = [r["name"] for r in rows if r["name"] != "convmixer"]
+    if not names or "convmixer" not in {r["name"] for r in rows} or any(r["n"] < 2 for r in rows):
+        return []  # no family of tests yet (a partial file, or a re-run of a few configurations)
+    tests = [difference(rows, name, "convmixer") for name in names]
+    if not all(0 <= d["p"] <= 1 for d in tests):  # runs with no spread at all give no p-value
+        return []
+    return [dict(name=name, difference=round(d["difference"], 6),
+                 standard_error=round(d["standard_error"], 6), p=round(d["p"], 6),
+                 p_holm=round(p_holm, 6), clear_alone=bool(d["clear"]),
+                 clear_after_holm=p_holm < 0.05)
+            for name, d, p_holm in zip(names, tests, holm([d["p"] for d in tests]))]
+
+
 def save(results: dict[str, Any], path: Path) -> None:
     results["total_seconds"] = round(sum(i["seconds"] for i in results["invocations"]), 1)
+    results["tests"] = corrected_tests(results)
     results["date"] = _now()
     atomic_write(path, (json.dumps(results, indent=1) + "\n").encode("utf-8"))
 

@@ -204,3 +204,18 @@ def test_a_committed_run_repeats_to_the_last_digit(results):
     assert (again["val_accuracy"], again["test_accuracy"], again["history"]["loss"]) == (
         committed["val_accuracy"], committed["test_accuracy"], committed["history"]["loss"])
     assert math.isfinite(again["seconds"])
+
+
+def test_the_file_records_the_corrected_tests_it_supports(results, rows):
+    """The results file records notebook 06's family of tests and Holm's correction, as its records give."""
+    names = [r["name"] for r in rows if r["name"] != "convmixer"]
+    tests = [difference(rows, name, "convmixer") for name in names]
+    adjusted = holm([d["p"] for d in tests])
+    assert [t["name"] for t in results["tests"]] == names and len(names) == 11
+    for recorded, d, p_holm in zip(results["tests"], tests, adjusted):
+        assert recorded["p"] == pytest.approx(d["p"], abs=1e-6)
+        assert recorded["p_holm"] == pytest.approx(p_holm, abs=1e-6)
+        assert (recorded["clear_alone"], recorded["clear_after_holm"]) == (d["clear"], p_holm < 0.05)
+    survivors = [t["name"] for t in results["tests"] if t["clear_after_holm"]]
+    assert survivors == ["vit", "mlpmixer", "convmixer-tutorial"]
+    assert sum(t["clear_alone"] for t in results["tests"]) == 5
