@@ -50,9 +50,10 @@ RECIPE: dict[str, Any] = dict(batch_size=128, lr=0.01, weight_decay=0.05, label_
 FIT_FIXED: dict[str, str] = dict(optimizer="AdamW", schedule="one-cycle")
 # The clocks a time budget can count in: this process's CPU seconds, or wall-clock seconds.
 CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
-# What every record holds (a results file's reader checks them).
-REQUIRED = frozenset({"part", "name", "family", "config", "params", "macs", "seed", "lr", "seconds", "epochs",
-                      "val_accuracy", "test_accuracy"})
+# What every run_config record holds; a results file's records also say which part they belong to.
+RECORD_KEYS = frozenset({"name", "family", "config", "params", "macs", "seed", "lr", "seconds", "epochs",
+                         "val_accuracy", "test_accuracy"})
+REQUIRED = RECORD_KEYS | {"part"}
 RESULTS = REPO_ROOT / "data" / "results" / "compare_models.json"
 # The committed protocol (benchmarks/compare_models.py's defaults): every run of the main comparison trains
 # EPOCHS epochs on the first TRAIN_IMAGES training images, at its family's rate from LR_GRID; the

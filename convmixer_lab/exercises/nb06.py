@@ -16,7 +16,7 @@ from convmixer_lab.compare import (
     IMAGE_SIZE,
     LR_CHOICE,
     RECIPE,
-    REQUIRED,
+    RECORD_KEYS,
     TOLERANCE,
     TRAIN_IMAGES,
     describe,
@@ -190,9 +190,6 @@ def run(spec: Any, data: dict, seed: int = 0) -> dict[str, Any] | None:
     print(t("06.4.your_run", params=record["params"], accuracy=record["test_accuracy"],
             seconds=record["seconds"]))
     return record
-
-
-RECORD_KEYS = REQUIRED - {"part"}  # run_config's record: the results file adds the part it belongs to
 
 
 def _unfair(record: Any) -> str | None:
