@@ -3,27 +3,11 @@ check cell, and no .solution() call."""
 
 import json
 import re
-from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
 import pytest
-import torch
 
-from convmixer_lab.exercises import EXERCISES, exercise, load_all
-from convmixer_lab.exercises.core import (
-    KINDS,
-    NotAnswered,
-    as_integers,
-    as_number,
-    call_answer,
-    close_to,
-    define,
-    equals_int,
-    equals_shape,
-)
-from convmixer_lab.texts import entries, set_language
+from convmixer_lab.exercises import EXERCISES, load_all
 
 load_all()  # every notebook's exercises
 

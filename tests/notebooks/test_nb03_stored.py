@@ -80,7 +80,8 @@ def test_every_roofline_reading_is_what_the_printed_numbers_give(path):
     roofs is its printed rate / min(intensity x bandwidth, peak), and the line under each row is
     the reading the notebook's rules give for the printed numbers, in the notebook's language."""
     measured = cell_output(path, "def copy_rate(")
-    bw_memory, bw_cache = (_numbers(re.search(rf"{w} .*GB/s", measured)[0])[-1] for w in ("main memory", "caches"))
+    bw_memory, bw_cache = (_numbers(re.search(rf"{w} .*GB/s", measured)[0])[-1]
+                           for w in ("main memory", "caches"))
     peak = _numbers(re.search(r"peak \(the faster\): .*", measured)[0])[-1]
     rates = [_numbers(line)[-1] for line in re.findall(r"matrix product \d+ x \d+: .*", measured)]
     assert len(rates) == 2 and peak == max(rates)
@@ -110,7 +111,8 @@ def test_the_printed_range_of_rates_is_its_rows_and_the_summary_points_to_it(pat
     rates = [float(line.split()[-2]) for line in printed.splitlines() if line.endswith(" GMAC/s")
              and not line.startswith("rates")]
     assert (float(lo), float(hi)) == (min(rates), max(rates)) and len(rates) == 5
-    said = "prints the range of rates on the machine that runs it" if path == NB03 else "打印出运行它的机器上的速度范围"
+    said = ("prints the range of rates on the machine that runs it" if path == NB03
+            else "打印出运行它的机器上的速度范围")
     summary = " ".join(markdown(path).split())
     assert said in summary and f"{lo} to {hi}" not in summary  # the summary quotes no machine's timings
 

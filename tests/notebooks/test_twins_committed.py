@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
-import nbformat
 import pytest
 
-from convmixer_lab.tools.nbtools import NotebookError, read_notebook, write_notebook
+from convmixer_lab.tools.nbtools import read_notebook
 from convmixer_lab.tools.twins import (
-    carry,
-    code_without_comments,
     differences,
     english_notebooks,
-    main,
-    source_sha256,
-    sync,
     twin_path,
 )
 
