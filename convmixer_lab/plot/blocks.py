@@ -65,12 +65,11 @@ BLOCK_STEPS = {
 
 def _block_column(ax: Axes, steps: list[str]) -> None:
     """One layer's steps as boxes from top to bottom, arrows between them, and the residual as a
-    line from the input around to its "+ z" box; every BatchNorm module in its own colour, and one
-    used at two places (the tutorial's shared norm) red and hatched at both."""
+    line from the input to its "+ z" box; each BatchNorm module in its own colour (shared: red, hatched)."""
     norms = list(dict.fromkeys(s for s in steps if s.startswith("BatchNorm")))
     ys = np.linspace(0.95, 0.05, len(steps))
     for name, y in zip(steps, ys):
-        shared = name in norms and steps.count(name) > 1  # one BatchNorm module at two places: red, hatched
+        shared = name in norms and steps.count(name) > 1  # one BatchNorm module used at two places
         color = COLORS[3] if shared else COLORS[1 + norms.index(name)] if name in norms else "white"
         color = "#dddddd" if name.startswith("conv") else color
         ax.add_patch(FancyBboxPatch((0.15, y - 0.035), 0.5, 0.07, boxstyle="round,pad=0.005", facecolor=color,

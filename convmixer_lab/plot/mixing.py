@@ -157,9 +157,8 @@ def conv_param_bars(counts: dict[str, int], ax: Axes | None = None,
 def rank_one_kernels(depthwise: object, pointwise: object, kernels: object, channel: int) -> Figure:
     """What one input channel ``channel`` of a separable pair looks like as a standard convolution:
     its depthwise kernel D [k, k], its pointwise weights P [c_out] (one number per output channel)
-    and the c_out kernels [c_out, k, k] that a standard convolution uses for that channel. Each group
-    is drawn on its own signed scale (white 0), with a colour bar. For a separable pair every kernel
-    is P[o] x D."""
+    and the c_out kernels [c_out, k, k] a standard convolution uses for it, each group on its own signed
+    scale (white 0) with a colour bar. For a separable pair every kernel is P[o] x D."""
     d, p, w = as_array(depthwise), as_array(pointwise).ravel(), as_array(kernels)
     if d.ndim != 2 or w.ndim != 3 or w.shape[1:] != d.shape or len(p) != len(w):
         raise ValueError(f"depthwise must be [k, k], pointwise [c_out] and kernels [c_out, k, k], got "
