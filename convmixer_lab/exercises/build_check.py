@@ -49,7 +49,7 @@ class Role:
 
     @property
     def name(self) -> Text:
-        return t(PARTS[self.part][1], layer=self.layer)
+        return t(PARTS[self.part][1], layer=self.layer, index=(self.layer or 1) - 1)
 
 
 def paper_roles(depth: int) -> list[Role]:
@@ -402,7 +402,8 @@ def _extra_residual(calls: list[Call], roles: list[Role], i: int) -> Text | None
     bn2 = roles[i - 1]
     if bn2.part != "bn2":
         return None
-    layer = t("04.4.last_layer") if roles[i].part == "classifier" else t("04.4.layer", layer=bn2.layer)
+    layer = (t("04.4.last_layer") if roles[i].part == "classifier"
+             else t("04.4.layer", layer=bn2.layer, index=bn2.layer - 1))
     for x, what in ((calls[i - 2].inp, "04.4.z_prime"), (calls[bn2.first].inp, "04.4.z")):
         if _next_input(calls, i - 1, calls[i - 1].out + x):
             return t("04.4.extra_residual", layer=layer, what=t(what))

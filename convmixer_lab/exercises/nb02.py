@@ -51,7 +51,7 @@ def _k_gap(k: int) -> float:
 
 
 GAPS = {k: _k_gap(k) for k in (1, 3, 5, 9)}
-define("02.2", "experiment", "d", options="abcd", fields={"gap1": GAPS[1], "gap3": GAPS[3], "gap9": GAPS[9]})
+define("02.2", "experiment", "a", options="abcd", fields={"gap1": GAPS[1], "gap3": GAPS[3], "gap9": GAPS[9]})
 
 # --- 02.3: how many layers a corner patch needs -------------------------------------------------------
 

@@ -124,4 +124,4 @@ define("04.5", kind="predict", answer=MAC_RATIO_P14, is_correct=close_to(MAC_RAT
 
 # --- 04.6 why: ConvMixer-768/32's released checkpoint ------------------------------------------------
 
-define("04.6", kind="why", answer="d", options="abcd")
+define("04.6", kind="why", answer="a", options="abcd")

@@ -65,16 +65,18 @@ BLOCK_STEPS = {
 
 def _block_column(ax: Axes, steps: list[str]) -> None:
     """One layer's steps as boxes from top to bottom, arrows between them, and the residual as a
-    line from the input around to its "+ z" box; every BatchNorm module in its own colour."""
+    line from the input to its "+ z" box; each BatchNorm module in its own colour (shared: red, hatched)."""
     norms = list(dict.fromkeys(s for s in steps if s.startswith("BatchNorm")))
     ys = np.linspace(0.95, 0.05, len(steps))
     for name, y in zip(steps, ys):
-        color = COLORS[1 + norms.index(name)] if name in norms else "white"
+        shared = name in norms and steps.count(name) > 1  # one BatchNorm module used at two places
+        color = COLORS[3] if shared else COLORS[1 + norms.index(name)] if name in norms else "white"
         color = "#dddddd" if name.startswith("conv") else color
-        ax.add_patch(FancyBboxPatch((0.15, y - 0.035), 0.5, 0.07, boxstyle="round,pad=0.005",
-                                    facecolor=color, edgecolor="black", label=name))
+        ax.add_patch(FancyBboxPatch((0.15, y - 0.035), 0.5, 0.07, boxstyle="round,pad=0.005", facecolor=color,
+                                    edgecolor="black", hatch="//" if shared else None, label=name))
         shown = name[:-1] + ", used twice)" if steps.count(name) > 1 else name  # one module, two calls
-        ax.text(0.4, y, shown, ha="center", va="center", fontsize=8)
+        ax.text(0.4, y, shown, ha="center", va="center", fontsize=8,  # readable over the hatching
+                bbox=dict(facecolor=color, edgecolor="none", pad=1) if shared else None)
     for top, bottom in zip(ys, ys[1:]):
         ax.annotate("", xy=(0.4, bottom + 0.037), xytext=(0.4, top - 0.037),
                     arrowprops=dict(arrowstyle="->"))
@@ -89,7 +91,7 @@ def _block_column(ax: Axes, steps: list[str]) -> None:
 
 def block_diagrams(title: str = "The paper's ConvMixer layer beside the tutorial's") -> Figure:
     """The paper's layer beside the tutorial's (``BLOCK_STEPS``): where each BatchNorm sits (one
-    colour per BatchNorm module) and what the residual goes around."""
+    colour per module; the tutorial's shared one red and hatched) and what the residual goes around."""
     fig, axes = subplots(1, len(BLOCK_STEPS), figsize=(8, 5))
     for ax, (name, steps) in zip(axes, BLOCK_STEPS.items()):
         _block_column(ax, steps)

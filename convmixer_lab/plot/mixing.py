@@ -157,29 +157,33 @@ def conv_param_bars(counts: dict[str, int], ax: Axes | None = None,
 def rank_one_kernels(depthwise: object, pointwise: object, kernels: object, channel: int) -> Figure:
     """What one input channel ``channel`` of a separable pair looks like as a standard convolution:
     its depthwise kernel D [k, k], its pointwise weights P [c_out] (one number per output channel)
-    and the c_out kernels [c_out, k, k] that a standard convolution uses for that channel, each
-    drawn on one signed scale (white 0). For a separable pair every kernel is P[o] x D."""
+    and the c_out kernels [c_out, k, k] a standard convolution uses for it, each group on its own signed
+    scale (white 0) with a colour bar. For a separable pair every kernel is P[o] x D."""
     d, p, w = as_array(depthwise), as_array(pointwise).ravel(), as_array(kernels)
     if d.ndim != 2 or w.ndim != 3 or w.shape[1:] != d.shape or len(p) != len(w):
         raise ValueError(f"depthwise must be [k, k], pointwise [c_out] and kernels [c_out, k, k], got "
                          f"{d.shape}, {p.shape} and {w.shape}")
     columns = -(-len(w) // 2)  # the kernels in two rows
-    fig = plt.figure(figsize=(2.6 + 0.85 * columns, 3.4), dpi=DPI)
-    grid = fig.add_gridspec(2, columns + 2, width_ratios=[2.2, 0.6] + [1] * columns)
+    fig = plt.figure(figsize=(3.6 + 0.85 * columns, 3.4), dpi=DPI)
+    grid = fig.add_gridspec(2, columns + 3, width_ratios=[2.2, 0.6] + [1] * columns + [0.15])
     for spec, values, title in [(grid[:, 0], d, f"D[{channel}]: depthwise\nkernel"),
                                 (grid[:, 1], p[:, None], f"P[:, {channel}]")]:
         ax = fig.add_subplot(spec)
         limit = float(np.abs(values).max()) or 1.0
-        ax.imshow(values, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
+        image = ax.imshow(values, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
         ax.set(title=title, xticks=[], yticks=range(len(p)) if values.shape[1] == 1 else [])
         ax.tick_params(labelsize=6)
+        bar = fig.colorbar(image, ax=ax, location="bottom", pad=0.03, ticks=[-limit, 0, limit], format="%.2f")
+        bar.ax.tick_params(labelsize=6, labelrotation=90)
     limit = float(np.abs(w).max()) or 1.0
     for o, kernel in enumerate(w):
         ax = fig.add_subplot(grid[o // columns, 2 + o % columns], label="kernel")
-        ax.imshow(kernel, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
-        ax.set_title(f"out {o}\n{p[o]:+.2f} x D", fontsize=7)
+        image = ax.imshow(kernel, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
+        ax.set_title(f"out {o}\n{p[o]:+.2f} x D[{channel}]", fontsize=7)
         ax.set(xticks=[], yticks=[])
-    fig.suptitle(f"Input channel {channel}: the standard convolution's {len(w)} kernels, each D[{channel}] "
-                 f"scaled by one P")
+    bar = fig.colorbar(image, cax=fig.add_subplot(grid[:, -1]))
+    bar.set_label("weight (red +, blue -, white 0)", fontsize=7)
+    fig.suptitle(f"Input channel {channel}: the standard convolution's {len(w)} kernels, "
+                 f"kernel o = P[o, {channel}] x D[{channel}]")
     fig.tight_layout()
     return fig

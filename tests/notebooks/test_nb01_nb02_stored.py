@@ -143,6 +143,23 @@ def test_notebook_02_no_longer_claims_the_same_outputs():
     assert code.count("fit_to_standard(") == 1  # one call: it takes seconds
 
 
+def test_notebook_02_shows_why_weights_and_outputs_are_apart_by_about_the_same():
+    """The weight gap of 02.2's cell and the fit's output gap both read 85% at k = 3: the notebook prints
+    both for the fit's own target and inputs, and the output gap is the fit's SVD line, recomputed."""
+    out = cell_output(NB02, "x_fit = torch.randn(")
+    weights, outputs = re.findall(r"(\d+\.\d)% apart", out)
+    svd = re.search(r"the fit's SVD line above: (\d+\.\d)%", out).group(1)
+    assert outputs == svd and weights != outputs and abs(float(weights) - float(outputs)) < 1
+    assert f"best separable weights, by SVD: {svd}% error" in cell_output(NB02, "fit_to_standard(c_in=8")
+    assert f"misses the standard weight by {round(float(weights))}%" in cell_output(NB02, "k_try = 3")
+    nb = cells(NB02)
+    order = [next(i for i, c in enumerate(nb) if marker in source(c))
+             for marker in ("fit_to_standard(c_in=8", "x_fit = torch.randn(", "expected square", "k_try = 3")]
+    assert order == sorted(order)  # measured, explained, then the exercise uses it
+    assert f"that cell's {weights}% rounded to {round(float(weights))}%" in " ".join(
+        source(next(c for c in nb if source(c).startswith("**Exercise 02.2"))).split())
+
+
 def test_notebook_02_draws_the_rank_1_kernels_and_checks_them_against_a_standard_conv():
     out = cell_output(NB02, "plot.rank_one_kernels(")
     assert out.splitlines() == ["drawn kernels == the standard conv's weight[:, 0]: True",

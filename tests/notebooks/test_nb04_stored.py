@@ -146,3 +146,7 @@ def test_04_shows_the_pointwise_half_has_no_skip_and_draws_both_blocks_where_it_
     assert "has no skip, so it cannot turn itself\n   off" in text[section[4]]
     assert section[5] < next(i for i, s in enumerate(text) if "half_off" in s) < section[6]
     assert section[6] < next(i for i, s in enumerate(text) if "plot.block_diagrams()" in s) < section[7]
+    assert "the tutorial's one shared `norm` red and hatched" in text[section[6]]
+    assert text[section[6]].index("**activations**") < text[section[6]].index("| BatchNorms |")
+    assert '"layer 2 (index 1)" is the second layer' in text[next(i for i in range(section[7], len(text))
+                                                                   if 'exercise("04.4")' in text[i]) - 1]

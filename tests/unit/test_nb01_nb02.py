@@ -321,7 +321,7 @@ def test_02_2_the_experiment_shows_what_answer_a_says():
     assert gaps[1] < 1e-6
     assert 0.8 < gaps[3] < gaps[5] < gaps[9] < 1
     assert f"{gaps[3]:.0%}" == "85%" and gaps == pytest.approx(nb02.GAPS)
-    assert exercise("02.2").kind == "experiment" and exercise("02.2").answer == "d"
+    assert exercise("02.2").kind == "experiment" and exercise("02.2").answer == "a"
 
 
 # --- 02.3 predict: the corner patch ------------------------------------------------------------------------
@@ -433,9 +433,9 @@ def test_02_5_other_ways_without_a_convolution_are_accepted(capsys):
      "x 的形状为 (1, 3, 14, 14)、p = 7 时，结果必须是 [N, L, C*p*p] = (1, 4, 147)"),
     ("02.1", (1, 17), "通道数：深度卷积让改动只留在通道 2，但它后面的逐点卷积会把通道 2 "
                       "混入全部 8 个输出通道；边长：深度卷积的 9x9 卷积核把这个值扩散到 9x9 个像素上"),
-    ("02.2", "a", "单元格打印的是：k = 3 时为 85%，而 k = 1 时为 0%，k = 9 时为 94%"),
+    ("02.2", "b", "单元格打印的是：k = 3 时为 85%，而 k = 1 时为 0%，k = 9 时为 94%"),
     ("02.3", 7, "7 层之后，感受野只向右延伸了 7 * 4 = 28 个图像块；而最后一列在 31 个图像块之外"),
-    ("02.4", "c", "（133,376 -> 151,808）"),
+    ("02.4", "c", "从 k = 3 时的 2,304 增加到 k = 9 时的 20,736：变成 9 倍"),
     ("02.5", pointwise_channels_last,
      "你的是 (1, 4, 4, 3)（现在通道在最后一维：用 permute(0, 3, 1, 2) 把它们移回原位）"),
     ("02.5", pointwise_with_conv2d, "你的函数调用了 conv2d：这道练习要你亲手写出逐像素的线性映射"),

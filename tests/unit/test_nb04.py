@@ -60,6 +60,27 @@ def test_choice_answers_are_not_always_the_same_letter():
     assert len(set(letters)) == len(letters), letters
 
 
+
+def test_04_6_what_its_options_rest_on():
+    """A state_dict names tensors, not module types, so weights load across GELU and ReLU (c is false);
+    the outputs then differ (b is false); an eval-mode pass updates no running statistic (d is false)."""
+    torch.manual_seed(0)
+    released = ConvMixer(8, 2, kernel_size=3, patch_size=2, num_classes=4)
+    for module in list(released.modules()):  # the released checkpoint's activations: ReLU
+        for name, child in module.named_children():
+            if isinstance(child, nn.GELU):
+                setattr(module, name, nn.ReLU())
+    released.train()(torch.randn(8, 3, 8, 8))  # running statistics measured with ReLU
+    ours = ConvMixer(8, 2, kernel_size=3, patch_size=2, num_classes=4)
+    assert not any("act" in key for key in released.state_dict())
+    ours.load_state_dict(released.state_dict())  # strict: every name and shape matches
+    x = torch.randn(4, 3, 8, 8)
+    with torch.no_grad():
+        before = {k: v.clone() for k, v in ours.state_dict().items()}
+        assert not torch.allclose(ours.eval()(x), released.eval()(x))
+        ours(x)
+    assert all(torch.equal(before[k], v) for k, v in ours.state_dict().items())
+
 # --- 04.1, 04.3, 04.5: expected answers measured on real modules; judged by value -------------------
 
 def running_mean_fraction(steps: int = 10, momentum: float = 0.1) -> float:
@@ -237,21 +258,21 @@ NEAR_MISSES = {  # name: (builder, words the feedback must contain)
     "no residual": (make(residual="none"), "the residual is missing"),
     "residual before BN1": (make(residual="early"), "added too early"),
     "residual around the pointwise half": (make(residual="pointwise"), "goes around the pointwise half"),
-    "extra residual z' after BN2": (make(residual="extra z'"), "layer 1 adds z' (the pointwise"),
-    "extra residual z after BN2": (make(residual="extra z"), "an extra residual: layer 1 adds its input z"),
+    "extra residual z' after BN2": (make(residual="extra z'"), "layer 1 (index 0) adds z' (the pointwise"),
+    "extra residual z after BN2": (make(residual="extra z"), "residual: layer 1 (index 0) adds its input z"),
     "one BatchNorm shared": (make(shared=True), "used twice"),
     "missing GELU": (make(gelu=False), "GELU is missing"),
     "GELU after BatchNorm": (make(bn_first=True), "GELU comes after"),
     "ReLU for GELU": (make(act=nn.ReLU), "uses GELU"),
     "no bias (depthwise)": (make(conv_bias=False), "has no bias"),
-    "no bias (pointwise)": (make(pw_bias=False), "pointwise convolution has no bias"),
+    "no bias (pointwise)": (make(pw_bias=False), "pointwise convolution of layer 1 (index 0) has no bias"),
     "kernel size fixed at 9": (make(k=9), "use kernel_size"),
     "standard conv for depthwise": (make(groups=1), "groups=dim"),
     "no padding": (make(padding=0), "padding=\"same\""),
     "padding 3 for k = 5": (make(padding=3), "turns the 5x5 grid into 7x7"),
     "stem stride 1": (make(stem_stride=1), "has stride (1, 1), expected (3, 3)"),
-    "missing BN1": (make(bn1=False), "first BatchNorm (BN1) is missing"),
-    "depth ignored": (make(depth=1), "layer 2's depthwise convolution is missing"),
+    "missing BN1": (make(bn1=False), "the first BatchNorm (BN1) of layer 1 (index 0) is missing"),
+    "depth ignored": (make(depth=1), "the depthwise convolution of layer 2 (index 1) is missing"),
     "depth fixed at 2": (make(depth=2), "second setting (dim=6, depth=3"),
     "max pooling": (make(pool="max"), "AVERAGE pooling"),
     "no pooling, Linear sized for it": (make(pool=None), "pool the grid first"),
@@ -384,7 +405,7 @@ def refused_with_zh(build, capsys) -> str:
 
 @pytest.mark.parametrize("name,words", [
     ("residual around both convolutions", "残差绕过了两个卷积（教程的放法）"),
-    ("depth ignored", "第 2 层的深度卷积缺失：第 1 层的第二个批归一化层（BN2）之后应该是一个卷积"),
+    ("depth ignored", "第 2 层（下标 1）的深度卷积缺失：第 1 层（下标 0）的第二个批归一化层（BN2）之后"),
     ("depth fixed at 2", "用检查程序的第二组设置（dim=6, depth=3"),
     ("a convolution after the classifier", "在分类器之后，你的模型还运行了另一个卷积"),
     ("a BatchNorm after the classifier", "还运行了另一个批归一化层"),

@@ -187,22 +187,30 @@ def test_figures_are_drawn_at_80_dpi_so_stored_pngs_stay_small():
     assert plot.feature_maps(torch.randn(2, 3, 3), [0, 1], "t").dpi == 80
 
 
-def test_rank_one_kernels_draws_d_p_and_each_output_kernel_on_one_signed_scale():
+def test_rank_one_kernels_draws_d_p_and_each_output_kernel_on_signed_scales_with_colour_bars():
     d = torch.tensor([[0.0, 1.0], [-2.0, 0.5]])
     p = torch.tensor([1.0, -0.5, 3.0])
     kernels = p[:, None, None] * d  # [3, 2, 2]: what a standard conv built from the pair holds
     fig = plot.rank_one_kernels(d, p, kernels, channel=4)
-    left, column, *outs = fig.axes
+    left, bar_d, column, bar_p, *outs, bar_w = fig.axes
     assert left.get_title() == "D[4]: depthwise\nkernel" and column.get_title() == "P[:, 4]"
     assert np.array_equal(left.images[0].get_array(), d.numpy())
     assert np.array_equal(column.images[0].get_array(), p.numpy()[:, None])
     assert [ax.get_label() for ax in outs] == ["kernel"] * 3
-    assert [ax.get_title() for ax in outs] == ["out 0\n+1.00 x D", "out 1\n-0.50 x D", "out 2\n+3.00 x D"]
+    assert [ax.get_title() for ax in outs] == [
+        "out 0\n+1.00 x D[4]", "out 1\n-0.50 x D[4]", "out 2\n+3.00 x D[4]"]
     for ax, kernel in zip(outs, kernels):
         assert np.array_equal(ax.images[0].get_array(), kernel.numpy())
         assert ax.images[0].get_clim() == (-6.0, 6.0)  # one scale for all kernels: 3 x |-2|
         assert ax.images[0].get_cmap().name == "RdBu_r"
+    # a colour bar for each scale: D's (|-2|), P's (|3|) and the kernels' shared one, which says the colours
+    for image, bar, limit in [(left.images[0], bar_d, 2.0), (column.images[0], bar_p, 3.0),
+                              (outs[-1].images[0], bar_w, 6.0)]:
+        assert image.colorbar.ax is bar and (image.colorbar.vmin, image.colorbar.vmax) == (-limit, limit)
+    assert list(bar_d.get_xticks()) == [-2.0, 0.0, 2.0]
+    assert bar_w.get_ylabel() == "weight (red +, blue -, white 0)"
     assert fig.dpi == 80
-    assert fig._suptitle.get_text().startswith("Input channel 4: the standard convolution's 3 kernels")
+    assert fig._suptitle.get_text() == ("Input channel 4: the standard convolution's 3 kernels, "
+                                        "kernel o = P[o, 4] x D[4]")
     with pytest.raises(ValueError, match=r"depthwise must be \[k, k\], pointwise \[c_out\] and kernels"):
         plot.rank_one_kernels(d, p[:2], kernels, channel=0)

@@ -155,7 +155,7 @@ def test_channel_histograms_one_histogram_per_channel_and_panel():
     plt.close(fig)
 
 
-def test_block_diagrams_one_colour_per_batchnorm_module_and_the_residual_where_it_goes():
+def test_block_diagrams_one_colour_per_batchnorm_module_the_shared_one_apart_and_the_residual():
     from matplotlib.patches import FancyBboxPatch
     fig = plot.block_diagrams(title="blocks")
     paper, tutorial = fig.axes
@@ -175,6 +175,12 @@ def test_block_diagrams_one_colour_per_batchnorm_module_and_the_residual_where_i
 
     p, t = boxes(paper), boxes(tutorial)
     assert p["BatchNorm (norm1)"].get_facecolor() != p["BatchNorm (norm2)"].get_facecolor()
+    # the tutorial's one module at its two places: one look, hatched, in neither of the paper's colours
+    shared = [b for b in tutorial.patches if b.get_label() == "BatchNorm (norm)"]
+    assert len(shared) == 2 and [b.get_hatch() for b in shared] == ["//", "//"]
+    assert shared[0].get_facecolor() == shared[1].get_facecolor() not in {
+        p[name].get_facecolor() for name in ("BatchNorm (norm1)", "BatchNorm (norm2)")}
+    assert p["BatchNorm (norm1)"].get_hatch() is None is p["BatchNorm (norm2)"].get_hatch()
     assert [text.get_text() for text in tutorial.texts].count("BatchNorm (norm, used twice)") == 2
     assert [text.get_text() for text in paper.texts if "BatchNorm" in text.get_text()] == [
         "BatchNorm (norm1)", "BatchNorm (norm2)"]
