@@ -121,8 +121,27 @@ def test_section_4_the_cpu_time_view_and_what_the_load_did(results):
     assert order == (
         ['convmixer', 'mlpmixer', 'vit', 'resnet'])
     d = difference(list(cpu_rows.values()), "vit", "resnet")  # "which these runs do not tell apart"
-    assert (f"{100 * d['difference']:.2f}", f"{100 * d['standard_error']:.2f}", f"{d['p']:.2f}", d["clear"]) == (
-        "5.31", "4.00", "0.28", False)
+    shown = (f"{100 * d['difference']:.2f}", f"{100 * d['standard_error']:.2f}", f"{d['p']:.2f}", d["clear"])
+    assert shown == ("5.31", "4.00", "0.28", False)
+
+
+def test_exercise_06_1_the_resnet_under_the_two_budgets(rows, results):
+    """What 06.1's question, options and feedback say about the ResNet's two rows."""
+    main_rows, cpu = {r["name"]: r for r in rows}, part(results, "cpu_time")
+    cpu_rows = {r["name"]: r for r in summarize(cpu)}
+    main_order, cpu_order = (sorted(PEERS, key=lambda n: t[n]["test_accuracy_mean"], reverse=True)
+                             for t in (main_rows, cpu_rows))
+    assert main_order.index("resnet") == 1 and cpu_order[-1] == "resnet"  # "second ... last"
+    assert max(PEERS, key=lambda n: main_rows[n]["seconds_mean"]) == "resnet"  # its epochs cost the most
+    assert max(PEERS, key=lambda n: describe(n)["macs"]) == "resnet"  # and its MACs per image are the most
+    assert max(PEERS, key=lambda n: cpu_rows[n]["seconds_mean"]) == "resnet"  # used the most CPU-seconds
+    assert min(PEERS, key=lambda n: cpu_rows[n]["epochs_mean"]) == "resnet"  # the fewest images
+    assert min(PEERS, key=lambda n: sum(r["steps"] for r in cpu if r["name"] == n)) == "resnet"  # fewest
+    assert max(r["epochs"] for r in cpu if r["name"] == "resnet") < 0.5  # "less than half an epoch"
+    half = cpu_rows["resnet"]["epochs_mean"] / cpu_rows["convmixer"]["epochs_mean"]
+    assert half == pytest.approx(0.5, abs=0.03)  # "about half of what ConvMixer got"
+    heaviest = sorted(cpu, key=lambda r: r["load_average"])[-3:]  # no family always under the heaviest load
+    assert len({r["name"] for r in heaviest}) > 1
 
 
 def test_sections_6_and_8_holm_and_the_verdict(rows, results):
@@ -169,7 +188,8 @@ def test_sections_6_and_8_holm_and_the_verdict(rows, results):
          'vit': '19.7'})
     assert (by_name["convmixer-tutorial"]["test_accuracy_mean"] < 0.7) is True
     main = [r for r in rows_records if r["name"] in ("convmixer", "convmixer-tutorial")]
-    losses = {n: [r["history"]["loss"][-1] for r in main if r["name"] == n] for n in ("convmixer", "convmixer-tutorial")}
+    losses = {n: [r["history"]["loss"][-1] for r in main if r["name"] == n]
+              for n in ("convmixer", "convmixer-tutorial")}
     assert {n: f"{min(v):.2f}-{max(v):.2f}" for n, v in losses.items()} == {
         "convmixer": "1.01-1.02", "convmixer-tutorial": "1.01-1.02"}  # the training loss matched
     params = [describe(n)["params"] for n in CONFIGS]
