@@ -13,7 +13,6 @@ from convmixer_lab.compare import (
     CONFIGS,
     EPOCHS,
     FAMILIES,
-    IMAGE_SIZE,
     LR_CHOICE,
     RECIPE,
     RECORD_KEYS,
@@ -31,50 +30,15 @@ from convmixer_lab.exercises.core import (
     close_to,
     define,
     not_a_number,
-    too_big_or_small,
 )
 from convmixer_lab.presets import model_config
 from convmixer_lab.spread import prediction_interval
 from convmixer_lab.texts import Text, t
 from convmixer_lab.train.cli import MODEL_KEYS, memory_limit, training_memory
 
-# --- 06.1 predict: same parameters, how much more compute? ------------------------------------------
+# --- 06.1 why: one family, two budgets ---------------------------------------------------------------
 
-MAC_RATIO = describe("convmixer-p2")["macs"] / describe("convmixer")["macs"]
-WITHIN = 0.15  # a prediction within 15% of the ratio is right
-_P2, _P4 = CONFIGS["convmixer-p2"][1], CONFIGS["convmixer"][1]
-
-
-def _grid(config: dict[str, Any], end: str) -> dict[str, int]:
-    """The fields of 06.1's texts for one of the two models (names ending in "2" or "4")."""
-    side = IMAGE_SIZE // config["patch_size"]
-    return {f"dim{end}": config["dim"], f"depth{end}": config["depth"], f"p{end}": config["patch_size"],
-            f"grid{end}": side, f"patches{end}": side * side}
-
-
-_RATIO: dict[str, Any] = dict(**_grid(_P2, "2"), **_grid(_P4, "4"), k=_P4["kernel_size"], within=WITHIN,
-                              ratio=MAC_RATIO)
-_RATIO["more"] = _RATIO["patches2"] / _RATIO["patches4"]
-
-
-def _mac_ratio_ok(answer: Any) -> bool:
-    value = as_number(answer)
-    return value is not None and abs(value / MAC_RATIO - 1) <= WITHIN
-
-
-def _mac_ratio_feedback(answer: Any) -> Text:
-    value = as_number(answer)
-    if value is None:
-        return not_a_number(answer, "06.1.expected_number")
-    if abs(value - 1) < 0.2:
-        return t("06.1.same_params", **_RATIO)
-    if abs(value - 2) < 0.3:
-        return t("06.1.one_side")
-    return too_big_or_small(MAC_RATIO)(value)
-
-
-define("06.1", kind="predict", answer=MAC_RATIO, is_correct=_mac_ratio_ok, feedback=_mac_ratio_feedback,
-       fields=_RATIO)
+define("06.1", kind="why", answer="d", options="abcd")
 
 
 # --- 06.2 compute: the standard error of a mean ----------------------------------------------------

@@ -121,8 +121,25 @@ def test_section_4_the_cpu_time_view_and_what_the_load_did(results):
     assert order == (
         ['convmixer', 'mlpmixer', 'vit', 'resnet'])
     d = difference(list(cpu_rows.values()), "vit", "resnet")  # "which these runs do not tell apart"
-    assert (f"{100 * d['difference']:.2f}", f"{100 * d['standard_error']:.2f}", f"{d['p']:.2f}", d["clear"]) == (
-        "5.31", "4.00", "0.28", False)
+    shown = (f"{100 * d['difference']:.2f}", f"{100 * d['standard_error']:.2f}", f"{d['p']:.2f}", d["clear"])
+    assert shown == ("5.31", "4.00", "0.28", False)
+
+
+def test_exercise_06_1_the_resnet_under_the_two_budgets(rows, results):
+    """What 06.1's question, options and feedback say about the ResNet's two rows."""
+    main_rows, cpu = {r["name"]: r for r in rows}, part(results, "cpu_time")
+    cpu_rows = {r["name"]: r for r in summarize(cpu)}
+    main_order, cpu_order = (sorted(PEERS, key=lambda n: t[n]["test_accuracy_mean"], reverse=True)
+                             for t in (main_rows, cpu_rows))
+    assert main_order.index("resnet") == 1 and cpu_order[-1] == "resnet"  # "second ... last"
+    assert max(PEERS, key=lambda n: main_rows[n]["seconds_mean"]) == "resnet"  # its epochs cost the most
+    assert max(PEERS, key=lambda n: describe(n)["macs"]) == "resnet"  # and its MACs per image are the most
+    assert max(PEERS, key=lambda n: cpu_rows[n]["seconds_mean"]) == "resnet"  # used the most CPU-seconds
+    assert max(r["epochs"] for r in cpu if r["name"] == "resnet") < 0.5  # "less than half an epoch"
+    half = cpu_rows["resnet"]["epochs_mean"] / cpu_rows["convmixer"]["epochs_mean"]
+    assert half == pytest.approx(0.5, abs=0.03)  # "about half of what ConvMixer got" (epochs, so steps)
+    heaviest = sorted(cpu, key=lambda r: r["load_average"])[-3:]  # no family always under the heaviest load
+    assert len({r["name"] for r in heaviest}) > 1
 
 
 def test_sections_6_and_8_holm_and_the_verdict(rows, results):
@@ -136,6 +153,8 @@ def test_sections_6_and_8_holm_and_the_verdict(rows, results):
     assert [n for n, p in zip(names, adjusted) if p < 0.05] == (
         ['vit', 'mlpmixer', 'convmixer-tutorial'])
     assert all((d["p"] < 0.05) is d["clear"] for d in tests)
+    k7 = names.index("convmixer-k7")  # question 5 of "Check your understanding"
+    assert (f"{adjusted[k7]:.4f}", f"{100 * tests[k7]['difference']:.2f}") == ("0.3308", "-0.45")
     assert {n: f"{100 * r['test_accuracy_mean']:.2f}" for n, r in by_name.items()} == (
         {'convmixer': '84.56',
          'convmixer-deep': '83.37',
@@ -169,7 +188,8 @@ def test_sections_6_and_8_holm_and_the_verdict(rows, results):
          'vit': '19.7'})
     assert (by_name["convmixer-tutorial"]["test_accuracy_mean"] < 0.7) is True
     main = [r for r in rows_records if r["name"] in ("convmixer", "convmixer-tutorial")]
-    losses = {n: [r["history"]["loss"][-1] for r in main if r["name"] == n] for n in ("convmixer", "convmixer-tutorial")}
+    losses = {n: [r["history"]["loss"][-1] for r in main if r["name"] == n]
+              for n in ("convmixer", "convmixer-tutorial")}
     assert {n: f"{min(v):.2f}-{max(v):.2f}" for n, v in losses.items()} == {
         "convmixer": "1.01-1.02", "convmixer-tutorial": "1.01-1.02"}  # the training loss matched
     params = [describe(n)["params"] for n in CONFIGS]
