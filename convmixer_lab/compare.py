@@ -1,22 +1,16 @@
-"""Notebook 06's comparison: ConvMixer against its peers, and against its own ablations, at ONE
-parameter budget and one time budget, over several seeds.
+"""Notebook 06's comparison: ConvMixer against its peers and its own ablations, at ONE parameter
+budget (``BUDGET``, each configuration within ``TOLERANCE``, its width fitted by ``closest_width``)
+and one time budget, over several seeds.
 
     CONFIGS["convmixer"]              -> ("convmixer", {...})   a named configuration
     build(family, config)             -> nn.Module              seeded by the caller
     describe("vit")                   -> {"params": ..., "macs": ...}
     run_config("vit", seed=0, time_budget=60, data=fashion_mnist_tensors())  -> one record
-    spread.summarize(records)         -> one row per configuration (mean, std, sem, range)
     load_results()                    -> the committed data/results/compare_models.json
 
-``BUDGET`` = 50,000 parameters (each configuration within ``TOLERANCE``, its width fitted by
-``closest_width``): about 2.3x the course's small preset, so each family gets a few layers of a
-sensible width (a transformer layer costs ~12h^2 parameters, a ConvMixer layer ~h^2), and a
-one-minute budget still buys a few passes over the 55,000 training images.
-
-The protocol (``benchmarks/compare_models.py``): the same recipe (``RECIPE``) and time budget for
-all, counted in the run's own CPU seconds on ONE torch thread (other load on a shared machine does
-not shorten a run). After every epoch the best model by validation accuracy is kept; the test set
-is scored once, at the end, on the kept model. Nothing is chosen by the test set.
+The protocol (``benchmarks/compare_models.py``): one recipe (``RECIPE``) and time budget for all,
+counted in the run's own CPU seconds on ONE torch thread. The model of the epoch with the best
+validation accuracy is kept; the test set is scored once, at the end, on that model.
 """
 
 from __future__ import annotations
@@ -62,23 +56,13 @@ EPOCHS, TRAIN_IMAGES, LR_GRID, CPU_BUDGET = 1, 16_000, (0.003, 0.01, 0.03), 10.0
 # Each family's rate as the committed file's lr search chose it (tests/notebooks/test_nb06_results.py checks).
 LR_CHOICE = {"convmixer": 0.03, "vit": 0.01, "mlpmixer": 0.03, "resnet": 0.03}
 
-
-# --- building and counting by family ----------------------------------------------------------------
-
-def _convmixer_params(residual: bool = True, image_size: int = IMAGE_SIZE, **config: Any) -> int:
-    return convmixer_params(**config)  # the residual has no parameters; image_size changes none
-
-
-def _convmixer_macs(block: str = "paper", residual: bool = True, image_size: int = IMAGE_SIZE,
-                    **config: Any) -> int:
-    return convmixer_macs(**config, image_size=image_size)  # neither the block nor the residual changes it
-
-
 _BUILD = {"convmixer": ConvMixer, "vit": peers.ViT, "mlpmixer": peers.MLPMixer, "resnet": peers.ResNet}
-_PARAMS = {"convmixer": _convmixer_params, "vit": peers.vit_params, "mlpmixer": peers.mixer_params,
-           "resnet": peers.resnet_params}
-_MACS = {"convmixer": _convmixer_macs, "vit": peers.vit_macs, "mlpmixer": peers.mixer_macs,
-         "resnet": peers.resnet_macs}
+# A ConvMixer's residual and image_size change no parameter count, its block and residual no MACs.
+_PARAMS = {"convmixer": lambda residual=True, image_size=IMAGE_SIZE, **config: convmixer_params(**config),
+           "vit": peers.vit_params, "mlpmixer": peers.mixer_params, "resnet": peers.resnet_params}
+_MACS = {"convmixer": lambda block="paper", residual=True, image_size=IMAGE_SIZE, **config:
+         convmixer_macs(**config, image_size=image_size),
+         "vit": peers.vit_macs, "mlpmixer": peers.mixer_macs, "resnet": peers.resnet_macs}
 _WIDTH = {"convmixer": "dim", "vit": "dim", "mlpmixer": "dim", "resnet": "width"}
 
 
@@ -92,8 +76,7 @@ def build(family: str, config: dict[str, Any]) -> nn.Module:
 
 
 def count(family: str, config: dict[str, Any]) -> dict[str, int]:
-    """{"params", "macs"} of ``build(family, config)`` by closed-form formulas (no model is built);
-    MACs for one 28x28 image."""
+    """{"params", "macs"} of ``build(family, config)`` by formula (no model is built), for a 28x28 image."""
     check_choice("family", family, FAMILIES)
     return {"params": _PARAMS[family](**config), "macs": _MACS[family](**config)}
 
@@ -120,8 +103,6 @@ def closest_width(family: str, config: dict[str, Any], budget: int = BUDGET) -> 
         if gap > 0:  # parameters grow with the width: past the budget, nothing nearer follows
             return best
 
-
-# --- the named configurations -----------------------------------------------------------------------
 
 def _convmixer(dim: int, depth: int = 4, kernel_size: int = 3, patch_size: int = 4, block: str = "paper",
                residual: bool = True) -> tuple[str, dict[str, Any]]:
@@ -172,12 +153,9 @@ def describe(name: str | tuple[str, dict[str, Any]]) -> dict[str, int]:
     return count(family, config)
 
 
-# --- training one configuration -----------------------------------------------------------------------
-
 def _train(model: nn.Module, data: dict, *, seed: int, time_budget: float | None, epochs: int | None,
            recipe: dict[str, Any], clock: str) -> tuple[dict, dict]:
-    """The ONE call to the course's ``fit``. After every epoch the model is kept if its validation
-    accuracy is the best so far; at the end the kept model is loaded back (selection by validation).
+    """The ONE call to ``fit``; the model of the best validation accuracy is loaded back at the end.
     Returns fit's history and {"val_accuracy", "epoch"} of the kept model."""
     best: dict[str, Any] = dict(val_accuracy=-1.0, epoch=None, state=None)
 
@@ -215,15 +193,10 @@ def _check_run(seed: object, time_budget: object, epochs: object, data: object,
 def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: float | None,
                data: dict, *, epochs: int | None = None, recipe: dict[str, Any] | None = None,
                threads: int | None = 1, clock: str = "cpu") -> dict[str, Any]:
-    """Seed, build, train with the course's ``fit`` for ``time_budget`` seconds (or ``epochs``
-    epochs when ``time_budget`` is None) on ``threads`` torch threads, counting seconds on ``clock``
-    ("cpu": this process's CPU seconds; "wall": wall-clock seconds). Keep the epoch with the best
-    validation accuracy, then score the test set ONCE, on that model.
-    ``spec``: a name in ``CONFIGS`` or a (family, config) pair; ``data``: {"train", "val", "test"}
-    -> (images [N, 1, 28, 28], labels [N]). Returns a record: the counts, ``seconds`` (what the
-    budget counted), ``wall_seconds``, ``epochs`` (fractional), ``best_epoch``, the accuracies, the
-    settings and ``history`` (per epoch: epoch, loss, val_accuracy, seconds).
-    """
+    """Seed, build and train ``spec`` (a name in ``CONFIGS`` or a (family, config) pair) for
+    ``time_budget`` seconds on ``clock`` ("cpu" or "wall"), or ``epochs`` epochs; keep the epoch of the
+    best validation accuracy and score the test set ONCE, on it. Returns one record (``RECORD_KEYS`` and
+    more: ``wall_seconds``, ``best_epoch``, the settings, the ``history`` per epoch)."""
     name, family, config = _lookup(spec)
     recipe = _check_run(seed, time_budget, epochs, data, recipe, clock)
     counts = count(family, config)
@@ -245,8 +218,6 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
                 time_budget=time_budget, clock=clock, threads=used, recipe=recipe, device="cpu",
                 history={k: history[k] for k in ("epoch", "loss", "val_accuracy", "seconds")})
 
-
-# --- the committed results ----------------------------------------------------------------------------
 
 RESULTS_KEYS = ("command", "machine", "protocol", "configs", "lr_choice", "cpu_order", "records",
                 "invocations", "total_seconds")

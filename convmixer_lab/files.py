@@ -10,8 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["atomic_write", "remove_stale_temporaries"]
-
 
 def _process_is_running(pid: int) -> bool:
     # on Windows os.kill(pid, 0) would send CTRL_C_EVENT: there the temporary's age decides

@@ -12,9 +12,6 @@ import torch.nn.functional as F
 
 from convmixer_lab.checks import check_number, check_positive_ints
 
-__all__ = ["MLPMixer", "ResNet", "ViT", "mixer_macs", "mixer_params", "resnet_macs", "resnet_params",
-           "vit_macs", "vit_params"]
-
 
 def _hidden(name: str, ratio: object, dim: int) -> int:
     """Hidden width int(ratio * dim) of an MLP; the ratio must be > 0 and give at least 1 unit."""
