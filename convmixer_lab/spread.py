@@ -70,14 +70,6 @@ def prediction_interval(values: list[float], level: float = 0.95) -> tuple[float
     return mean - half, mean + half
 
 
-def _spread(values: list[float], prefix: str) -> dict[str, float | None]:
-    """mean, sample std (None for one value), standard error of the mean std / sqrt(n), min, max."""
-    std = statistics.stdev(values) if len(values) > 1 else None
-    return {f"{prefix}_mean": statistics.fmean(values), f"{prefix}_std": std,
-            f"{prefix}_sem": None if std is None else std / math.sqrt(len(values)),
-            f"{prefix}_min": min(values), f"{prefix}_max": max(values)}
-
-
 def summarize(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One row per configuration (by name, or family and config), in order of first appearance: name,
     family, config, params, macs, n, seeds, and each of ``METRICS``' mean, sample std, sem, min and max."""
@@ -94,7 +86,11 @@ def summarize(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row = dict(name=first.get("name"), family=first["family"], config=first["config"],
                    params=first["params"], macs=first["macs"], n=len(group), seeds=[r["seed"] for r in group])
         for metric in METRICS:
-            row.update(_spread([float(r[metric]) for r in group], metric))
+            values = [float(r[metric]) for r in group]
+            std = statistics.stdev(values) if len(values) > 1 else None  # the sample std (None for one)
+            row.update({f"{metric}_mean": statistics.fmean(values), f"{metric}_std": std,
+                        f"{metric}_sem": None if std is None else std / math.sqrt(len(values)),
+                        f"{metric}_min": min(values), f"{metric}_max": max(values)})
         rows.append(row)
     return rows
 

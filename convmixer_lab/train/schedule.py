@@ -55,9 +55,7 @@ class TimeBudget:
         self.eval_share = check_number("eval_share", eval_share, minimum=0)
         self.clock, self.sync = clock, sync or (lambda: None)
         self.steps_here = 0  # steps taken by this process (calibration restarts in each process)
-        self._timed = 0.0
-        self._epoch_start: float | None = None
-        self._last = 0.0
+        self._timed, self._last, self._epoch_start = 0.0, 0.0, None  # seconds timed, last step, epoch start
 
     def left(self) -> float:
         running = self.clock() - self._epoch_start if self._epoch_start is not None else 0.0
