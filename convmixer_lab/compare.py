@@ -1,17 +1,9 @@
 """Notebook 06's comparison: ConvMixer against its peers and its own ablations, at ONE parameter
-budget (``BUDGET``, each configuration within ``TOLERANCE``, its width fitted by ``closest_width``)
-and one time budget, over several seeds.
-
-    CONFIGS["convmixer"]              -> ("convmixer", {...})   a named configuration
-    build(family, config)             -> nn.Module              seeded by the caller
-    describe("vit")                   -> {"params": ..., "macs": ...}
-    run_config("vit", seed=0, time_budget=60, data=fashion_mnist_tensors())  -> one record
-    load_results()                    -> the committed data/results/compare_models.json
-
-The protocol (``benchmarks/compare_models.py``): one recipe (``RECIPE``) and time budget for all,
-counted in the run's own CPU seconds on ONE torch thread. The model of the epoch with the best
-validation accuracy is kept; the test set is scored once, at the end, on that model.
-"""
+budget (``BUDGET``, each configuration within ``TOLERANCE``, its width fitted by ``closest_width``) and
+one time budget, over several seeds: ``CONFIGS`` names them, ``run_config`` trains one, ``load_results``
+reads the committed data/results/compare_models.json. The protocol (``benchmarks/compare_models.py``):
+one recipe (``RECIPE``) and time budget for all, counted in the run's own CPU seconds on ONE torch
+thread; the model of the epoch of best validation accuracy is kept and scored once on the test set."""
 
 from __future__ import annotations
 
@@ -67,8 +59,7 @@ _WIDTH = {"convmixer": "dim", "vit": "dim", "mlpmixer": "dim", "resnet": "width"
 
 
 def build(family: str, config: dict[str, Any]) -> nn.Module:
-    """A new model of ``family`` ("convmixer", "vit", "mlpmixer" or "resnet") from its keyword
-    arguments ``config``. Seed first (``train.seed_everything``) for the same initial weights."""
+    """A new model of ``family`` from its keyword arguments ``config`` (seed first for the same weights)."""
     check_choice("family", family, FAMILIES)
     if not isinstance(config, dict):
         raise TypeError(f"config must be a dict of {family} arguments, got {type(config).__name__}")
@@ -82,9 +73,8 @@ def count(family: str, config: dict[str, Any]) -> dict[str, int]:
 
 
 def closest_width(family: str, config: dict[str, Any], budget: int = BUDGET) -> int:
-    """The width ("dim", or "width" for the ResNet) that brings ``config``'s parameter count nearest
-    to ``budget``, everything else fixed (a ViT's width stays a multiple of its heads). A setting
-    that no width makes possible (kernel_size=0, depth=-1, heads=0, ...) is refused before the search."""
+    """The width ("dim", or "width" for the ResNet) that brings ``config``'s parameter count nearest to
+    ``budget``, all else fixed (a ViT's a multiple of its heads); an impossible setting is refused first."""
     check_choice("family", family, FAMILIES)
     budget = check_int("budget", budget, minimum=1)
     if not isinstance(config, dict):
@@ -225,8 +215,7 @@ PARTS = ("lr_search", "main", "cpu_time")  # the three parts of the file (benchm
 
 
 def load_results(path: str | Path = RESULTS) -> dict[str, Any]:
-    """The results file ``benchmarks/compare_models.py`` wrote (committed at ``data/results/``),
-    checked to hold every key a reader needs (``RESULTS_KEYS``) and every record's ``REQUIRED`` keys."""
+    """The results file ``benchmarks/compare_models.py`` wrote, checked (``RESULTS_KEYS``, ``REQUIRED``)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found; run python benchmarks/compare_models.py "

@@ -141,9 +141,8 @@ class MLPMixer(nn.Module):
                  channel_mlp_ratio: float = 4.0, num_classes: int = 10, *, in_channels: int = 1,
                  image_size: int = 28) -> None:
         super().__init__()
-        s, token_hidden, channel_hidden, g = _check_mixer(dim, depth, patch_size, token_mlp_ratio,
-                                                          channel_mlp_ratio, num_classes, in_channels,
-                                                          image_size)
+        s, token_hidden, channel_hidden, g = _check_mixer(
+            dim, depth, patch_size, token_mlp_ratio, channel_mlp_ratio, num_classes, in_channels, image_size)
         self.config = dict(s, token_mlp_ratio=float(token_mlp_ratio),
                            channel_mlp_ratio=float(channel_mlp_ratio))
         h, p = s["dim"], s["patch_size"]
@@ -225,9 +224,8 @@ class ResNet(nn.Module):
     def __init__(self, width: int, depth: int, stages: int = 3, num_classes: int = 10, *,
                  in_channels: int = 1) -> None:
         super().__init__()
-        s = check_positive_ints(width=width, depth=depth, stages=stages, num_classes=num_classes,
-                                in_channels=in_channels)
-        self.config = s
+        self.config = s = check_positive_ints(width=width, depth=depth, stages=stages,
+                                              num_classes=num_classes, in_channels=in_channels)
         w = s["width"]
         self.stem = nn.Sequential(nn.Conv2d(s["in_channels"], w, 3, padding=1, bias=False),
                                   nn.BatchNorm2d(w), nn.ReLU())
