@@ -1,8 +1,6 @@
 """Argument checks: each raises one error naming the argument, what it must be and what it got
 (``TypeError`` or ``ValueError``), and returns a plain value: ``dim = check_positive_int("dim", dim)``."""
 
-from __future__ import annotations
-
 import math
 import numbers
 from collections.abc import Iterable

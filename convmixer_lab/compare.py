@@ -5,8 +5,6 @@ reads the committed data/results/compare_models.json. The protocol (``benchmarks
 one recipe (``RECIPE``) and time budget for all, counted in the run's own CPU seconds on ONE torch
 thread; the model of the epoch of best validation accuracy is kept and scored once on the test set."""
 
-from __future__ import annotations
-
 import copy
 import itertools
 import json

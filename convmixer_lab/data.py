@@ -2,8 +2,6 @@
 or the bundled ``data/``, each decompressed as a stream, hashed on the way and refused once past its official
 size. Every problem with a file is one ``DataError`` naming it and the fix."""
 
-from __future__ import annotations
-
 import hashlib
 import os
 import urllib.request

@@ -1,8 +1,6 @@
 """The one way the package writes a file: ``atomic_write``, all or nothing; temporaries ``.NAME.PID.XXXX.tmp``
 that a killed run left are removed the next time NAME is written."""
 
-from __future__ import annotations
-
 import os
 import tempfile
 import time

@@ -4,8 +4,6 @@ Each keeps its arguments in ``self.config``: ``vit_params(**model.config) == cou
 Symbols: h width, d depth, p patch, c channels, n classes, g = image_size // p, T = g*g tokens; MACs count
 convolutions, linear layers and attention's Q K^T and A V (as in counting.py)."""
 
-from __future__ import annotations
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

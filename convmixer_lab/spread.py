@@ -11,8 +11,6 @@ s / sqrt(n) (the standard error). A difference of two means is clear past t = t_
 standard errors (4.30 to 2.78 with 3 seeds each; 1.96 only for many runs).
 """
 
-from __future__ import annotations
-
 import json
 import math
 import statistics

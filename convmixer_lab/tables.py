@@ -1,8 +1,6 @@
 """Tables that need words (notebooks 04 and 06): the formula modules' numbers as fixed-width text,
 headings in the current language (``texts/tables.toml``), padded by display width (``texts.pad``)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from convmixer_lab.compare import BUDGET, CONFIGS, count

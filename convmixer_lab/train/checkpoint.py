@@ -2,8 +2,6 @@
 written atomically, read with ``weights_only=True`` and checked before use (each problem one
 ``CheckpointError`` naming the file). ``data/checkpoints/reference.pt`` cannot be resumed."""
 
-from __future__ import annotations
-
 import numbers
 import os
 import pickle

@@ -1,8 +1,6 @@
 """The one-cycle learning-rate schedule, and the time budget that plans its length: after
 ``WARMUP_STEPS``, ``CALIBRATION_STEPS`` timed steps say how many fit (less a reserve), redone every epoch."""
 
-from __future__ import annotations
-
 import math
 import time
 from collections.abc import Callable
