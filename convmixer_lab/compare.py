@@ -141,8 +141,7 @@ def describe(name: str | tuple[str, dict[str, Any]]) -> dict[str, int]:
     return count(family, config)
 
 
-def _train(model: nn.Module, data: dict, *, seed: int, time_budget: float | None, epochs: int | None,
-           recipe: dict[str, Any], clock: str) -> tuple[dict, dict]:
+def _train(model: nn.Module, data: dict, settings: Settings) -> tuple[dict, dict]:
     """The ONE call to ``fit``; the model of the best validation accuracy is loaded back at the end.
     Returns fit's history and {"val_accuracy", "epoch"} of the kept model."""
     best: dict[str, Any] = dict(val_accuracy=-1.0, epoch=None, state=None)
@@ -152,7 +151,6 @@ def _train(model: nn.Module, data: dict, *, seed: int, time_budget: float | None
             best.update(val_accuracy=row["val_accuracy"], epoch=row["epoch"],
                         state=copy.deepcopy(model.state_dict()))
 
-    settings = Settings(epochs=epochs or 1, seed=seed, time_budget=time_budget, clock=CLOCKS[clock], **recipe)
     history = fit(model, data["train"], data["val"], settings, device="cpu", progress=False,
                   on_epoch=keep_best)
     model.load_state_dict(best.pop("state"))
@@ -192,8 +190,8 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
         seed_everything(seed)
         model = build(family, config)
         wall = time.perf_counter()
-        history, best = _train(model, data, seed=seed, time_budget=time_budget, epochs=epochs,
-                               recipe=recipe, clock=clock)
+        history, best = _train(model, data, Settings(epochs=epochs or 1, seed=seed, time_budget=time_budget,
+                                                     clock=CLOCKS[clock], **recipe))
         wall = time.perf_counter() - wall
         test_accuracy = evaluate(model, *data["test"])
         used = torch.get_num_threads()
