@@ -1,8 +1,6 @@
 """Augmentation per image on the batch's device: a shift, a flip and an erased square (``AUGMENTATION``),
 chosen on the CPU once per epoch (``draw``), so the same on any device."""
 
-from __future__ import annotations
-
 import torch
 
 AUGMENTATION = ("random shifts of up to 2 pixels, horizontal flips (half the images) and random "

@@ -1,8 +1,6 @@
 """Argument checks: each raises one error naming the argument, what it must be and what it got
 (``TypeError`` or ``ValueError``), and returns a plain value: ``dim = check_positive_int("dim", dim)``."""
 
-from __future__ import annotations
-
 import math
 import numbers
 from collections.abc import Iterable
@@ -50,12 +48,11 @@ def check_number(name: str, value: object, *, minimum: float | None = None,
         number = math.inf
     if not math.isfinite(number):
         raise ValueError(f"{name} must be a finite number, got {_shown(value)}{fix}")
-    value = number
-    if minimum is not None and (value <= minimum if strict else value < minimum):
-        raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum:g}, got {value:g}{fix}")
-    if maximum is not None and value > maximum:
-        raise ValueError(f"{name} must be at most {maximum:g}, got {value:g}{fix}")
-    return value
+    if minimum is not None and (number <= minimum if strict else number < minimum):
+        raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum:g}, got {number:g}{fix}")
+    if maximum is not None and number > maximum:
+        raise ValueError(f"{name} must be at most {maximum:g}, got {number:g}{fix}")
+    return number
 
 
 def check_bool(name: str, value: object) -> bool:

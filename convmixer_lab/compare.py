@@ -1,25 +1,9 @@
-"""Notebook 06's comparison: ConvMixer against its peers, and against its own ablations, at ONE
-parameter budget and one time budget, over several seeds.
-
-    CONFIGS["convmixer"]              -> ("convmixer", {...})   a named configuration
-    build(family, config)             -> nn.Module              seeded by the caller
-    describe("vit")                   -> {"params": ..., "macs": ...}
-    run_config("vit", seed=0, time_budget=60, data=fashion_mnist_tensors())  -> one record
-    spread.summarize(records)         -> one row per configuration (mean, std, sem, range)
-    load_results()                    -> the committed data/results/compare_models.json
-
-``BUDGET`` = 50,000 parameters (each configuration within ``TOLERANCE``, its width fitted by
-``closest_width``): about 2.3x the course's small preset, so each family gets a few layers of a
-sensible width (a transformer layer costs ~12h^2 parameters, a ConvMixer layer ~h^2), and a
-one-minute budget still buys a few passes over the 55,000 training images.
-
-The protocol (``benchmarks/compare_models.py``): the same recipe (``RECIPE``) and time budget for
-all, counted in the run's own CPU seconds on ONE torch thread (other load on a shared machine does
-not shorten a run). After every epoch the best model by validation accuracy is kept; the test set
-is scored once, at the end, on the kept model. Nothing is chosen by the test set.
-"""
-
-from __future__ import annotations
+"""Notebook 06's comparison: ConvMixer against its peers and its own ablations, at ONE parameter
+budget (``BUDGET``, each configuration within ``TOLERANCE``, its width fitted by ``closest_width``) and
+one time budget, over several seeds: ``CONFIGS`` names them, ``run_config`` trains one, ``load_results``
+reads the committed data/results/compare_models.json. The protocol (``benchmarks/compare_models.py``):
+one recipe (``RECIPE``) and time budget for all, counted in the run's own CPU seconds on ONE torch
+thread; the model of the epoch of best validation accuracy is kept and scored once on the test set."""
 
 import copy
 import itertools
@@ -62,29 +46,18 @@ EPOCHS, TRAIN_IMAGES, LR_GRID, CPU_BUDGET = 1, 16_000, (0.003, 0.01, 0.03), 10.0
 # Each family's rate as the committed file's lr search chose it (tests/notebooks/test_nb06_results.py checks).
 LR_CHOICE = {"convmixer": 0.03, "vit": 0.01, "mlpmixer": 0.03, "resnet": 0.03}
 
-
-# --- building and counting by family ----------------------------------------------------------------
-
-def _convmixer_params(residual: bool = True, image_size: int = IMAGE_SIZE, **config: Any) -> int:
-    return convmixer_params(**config)  # the residual has no parameters; image_size changes none
-
-
-def _convmixer_macs(block: str = "paper", residual: bool = True, image_size: int = IMAGE_SIZE,
-                    **config: Any) -> int:
-    return convmixer_macs(**config, image_size=image_size)  # neither the block nor the residual changes it
-
-
 _BUILD = {"convmixer": ConvMixer, "vit": peers.ViT, "mlpmixer": peers.MLPMixer, "resnet": peers.ResNet}
-_PARAMS = {"convmixer": _convmixer_params, "vit": peers.vit_params, "mlpmixer": peers.mixer_params,
-           "resnet": peers.resnet_params}
-_MACS = {"convmixer": _convmixer_macs, "vit": peers.vit_macs, "mlpmixer": peers.mixer_macs,
-         "resnet": peers.resnet_macs}
+# A ConvMixer's residual and image_size change no parameter count, its block and residual no MACs.
+_PARAMS = {"convmixer": lambda residual=True, image_size=IMAGE_SIZE, **config: convmixer_params(**config),
+           "vit": peers.vit_params, "mlpmixer": peers.mixer_params, "resnet": peers.resnet_params}
+_MACS = {"convmixer": lambda block="paper", residual=True, image_size=IMAGE_SIZE, **config:
+         convmixer_macs(**config, image_size=image_size),
+         "vit": peers.vit_macs, "mlpmixer": peers.mixer_macs, "resnet": peers.resnet_macs}
 _WIDTH = {"convmixer": "dim", "vit": "dim", "mlpmixer": "dim", "resnet": "width"}
 
 
 def build(family: str, config: dict[str, Any]) -> nn.Module:
-    """A new model of ``family`` ("convmixer", "vit", "mlpmixer" or "resnet") from its keyword
-    arguments ``config``. Seed first (``train.seed_everything``) for the same initial weights."""
+    """A new model of ``family`` from its keyword arguments ``config`` (seed first for the same weights)."""
     check_choice("family", family, FAMILIES)
     if not isinstance(config, dict):
         raise TypeError(f"config must be a dict of {family} arguments, got {type(config).__name__}")
@@ -92,16 +65,14 @@ def build(family: str, config: dict[str, Any]) -> nn.Module:
 
 
 def count(family: str, config: dict[str, Any]) -> dict[str, int]:
-    """{"params", "macs"} of ``build(family, config)`` by closed-form formulas (no model is built);
-    MACs for one 28x28 image."""
+    """{"params", "macs"} of ``build(family, config)`` by formula (no model is built), for a 28x28 image."""
     check_choice("family", family, FAMILIES)
     return {"params": _PARAMS[family](**config), "macs": _MACS[family](**config)}
 
 
 def closest_width(family: str, config: dict[str, Any], budget: int = BUDGET) -> int:
-    """The width ("dim", or "width" for the ResNet) that brings ``config``'s parameter count nearest
-    to ``budget``, everything else fixed (a ViT's width stays a multiple of its heads). A setting
-    that no width makes possible (kernel_size=0, depth=-1, heads=0, ...) is refused before the search."""
+    """The width ("dim", or "width" for the ResNet) that brings ``config``'s parameter count nearest to
+    ``budget``, all else fixed (a ViT's a multiple of its heads); an impossible setting is refused first."""
     check_choice("family", family, FAMILIES)
     budget = check_int("budget", budget, minimum=1)
     if not isinstance(config, dict):
@@ -120,8 +91,6 @@ def closest_width(family: str, config: dict[str, Any], budget: int = BUDGET) -> 
         if gap > 0:  # parameters grow with the width: past the budget, nothing nearer follows
             return best
 
-
-# --- the named configurations -----------------------------------------------------------------------
 
 def _convmixer(dim: int, depth: int = 4, kernel_size: int = 3, patch_size: int = 4, block: str = "paper",
                residual: bool = True) -> tuple[str, dict[str, Any]]:
@@ -172,12 +141,8 @@ def describe(name: str | tuple[str, dict[str, Any]]) -> dict[str, int]:
     return count(family, config)
 
 
-# --- training one configuration -----------------------------------------------------------------------
-
-def _train(model: nn.Module, data: dict, *, seed: int, time_budget: float | None, epochs: int | None,
-           recipe: dict[str, Any], clock: str) -> tuple[dict, dict]:
-    """The ONE call to the course's ``fit``. After every epoch the model is kept if its validation
-    accuracy is the best so far; at the end the kept model is loaded back (selection by validation).
+def _train(model: nn.Module, data: dict, settings: Settings) -> tuple[dict, dict]:
+    """The ONE call to ``fit``; the model of the best validation accuracy is loaded back at the end.
     Returns fit's history and {"val_accuracy", "epoch"} of the kept model."""
     best: dict[str, Any] = dict(val_accuracy=-1.0, epoch=None, state=None)
 
@@ -186,7 +151,6 @@ def _train(model: nn.Module, data: dict, *, seed: int, time_budget: float | None
             best.update(val_accuracy=row["val_accuracy"], epoch=row["epoch"],
                         state=copy.deepcopy(model.state_dict()))
 
-    settings = Settings(epochs=epochs or 1, seed=seed, time_budget=time_budget, clock=CLOCKS[clock], **recipe)
     history = fit(model, data["train"], data["val"], settings, device="cpu", progress=False,
                   on_epoch=keep_best)
     model.load_state_dict(best.pop("state"))
@@ -215,15 +179,10 @@ def _check_run(seed: object, time_budget: object, epochs: object, data: object,
 def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: float | None,
                data: dict, *, epochs: int | None = None, recipe: dict[str, Any] | None = None,
                threads: int | None = 1, clock: str = "cpu") -> dict[str, Any]:
-    """Seed, build, train with the course's ``fit`` for ``time_budget`` seconds (or ``epochs``
-    epochs when ``time_budget`` is None) on ``threads`` torch threads, counting seconds on ``clock``
-    ("cpu": this process's CPU seconds; "wall": wall-clock seconds). Keep the epoch with the best
-    validation accuracy, then score the test set ONCE, on that model.
-    ``spec``: a name in ``CONFIGS`` or a (family, config) pair; ``data``: {"train", "val", "test"}
-    -> (images [N, 1, 28, 28], labels [N]). Returns a record: the counts, ``seconds`` (what the
-    budget counted), ``wall_seconds``, ``epochs`` (fractional), ``best_epoch``, the accuracies, the
-    settings and ``history`` (per epoch: epoch, loss, val_accuracy, seconds).
-    """
+    """Seed, build and train ``spec`` (a name in ``CONFIGS`` or a (family, config) pair) for
+    ``time_budget`` seconds on ``clock`` ("cpu" or "wall"), or ``epochs`` epochs; keep the epoch of the
+    best validation accuracy and score the test set ONCE, on it. Returns one record (``RECORD_KEYS`` and
+    more: ``wall_seconds``, ``best_epoch``, the settings, the ``history`` per epoch)."""
     name, family, config = _lookup(spec)
     recipe = _check_run(seed, time_budget, epochs, data, recipe, clock)
     counts = count(family, config)
@@ -231,8 +190,8 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
         seed_everything(seed)
         model = build(family, config)
         wall = time.perf_counter()
-        history, best = _train(model, data, seed=seed, time_budget=time_budget, epochs=epochs,
-                               recipe=recipe, clock=clock)
+        history, best = _train(model, data, Settings(epochs=epochs or 1, seed=seed, time_budget=time_budget,
+                                                     clock=CLOCKS[clock], **recipe))
         wall = time.perf_counter() - wall
         test_accuracy = evaluate(model, *data["test"])
         used = torch.get_num_threads()
@@ -246,16 +205,13 @@ def run_config(spec: str | tuple[str, dict[str, Any]], seed: int, time_budget: f
                 history={k: history[k] for k in ("epoch", "loss", "val_accuracy", "seconds")})
 
 
-# --- the committed results ----------------------------------------------------------------------------
-
 RESULTS_KEYS = ("command", "machine", "protocol", "configs", "lr_choice", "cpu_order", "records",
                 "invocations", "total_seconds")
 PARTS = ("lr_search", "main", "cpu_time")  # the three parts of the file (benchmarks/compare_models.py)
 
 
 def load_results(path: str | Path = RESULTS) -> dict[str, Any]:
-    """The results file ``benchmarks/compare_models.py`` wrote (committed at ``data/results/``),
-    checked to hold every key a reader needs (``RESULTS_KEYS``) and every record's ``REQUIRED`` keys."""
+    """The results file ``benchmarks/compare_models.py`` wrote, checked (``RESULTS_KEYS``, ``REQUIRED``)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found; run python benchmarks/compare_models.py "

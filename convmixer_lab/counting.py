@@ -4,8 +4,6 @@ Symbols as in the paper: h (dim), d (depth), k (kernel size), p (patch size), c 
 n (classes). A convolution's bias is one parameter per output channel, a BatchNorm has two per
 channel. Convolution functions take ``(c_in, c_out, k, ...)``; bad arguments get ConvMixer's errors."""
 
-from __future__ import annotations
-
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace

@@ -2,8 +2,6 @@
 or the bundled ``data/``, each decompressed as a stream, hashed on the way and refused once past its official
 size. Every problem with a file is one ``DataError`` naming it and the fix."""
 
-from __future__ import annotations
-
 import hashlib
 import os
 import urllib.request
@@ -98,9 +96,8 @@ def sample_photo(size: int = 224) -> np.ndarray:
     size = check_positive_int("size", size, hint="pixels per side, e.g. 224")
     with cbook.get_sample_data("grace_hopper.jpg") as f:
         img = Image.open(f).convert("RGB")
-        w, h = img.size
-        side = min(w, h)
-        left, top = (w - side) // 2, (h - side) // 2
+        side = min(img.size)
+        left, top = (img.width - side) // 2, (img.height - side) // 2
         img = img.crop((left, top, left + side, top + side)).resize((size, size), Image.Resampling.BICUBIC)
         return np.asarray(img, dtype=np.uint8).copy()
 
@@ -356,8 +353,7 @@ def train_val_split(labels: np.ndarray, per_class: int = VAL_PER_CLASS,
                              f"({len(members)} images); choose per_class < {len(members)}")
         held.append(rng.choice(members, size=per_class, replace=False))
     val = np.sort(np.concatenate(held)) if held else np.zeros(0, dtype=np.int64)
-    train = np.setdiff1d(np.arange(len(labels)), val)
-    return train, val
+    return np.setdiff1d(np.arange(len(labels)), val), val
 
 
 def fashion_mnist_tensors(root: str | Path | None = None, val_per_class: int = VAL_PER_CLASS,
@@ -368,8 +364,6 @@ def fashion_mnist_tensors(root: str | Path | None = None, val_per_class: int = V
     train_idx, val_idx = train_val_split(labels, val_per_class)
     if subset is not None:
         train_idx = train_idx[:subset]
-    return {
-        "train": (to_tensor(images[train_idx]), torch.from_numpy(labels[train_idx])),
-        "val": (to_tensor(images[val_idx]), torch.from_numpy(labels[val_idx])),
-        "test": (to_tensor(test_images), torch.from_numpy(test_labels)),
-    }
+    pairs = {"train": (images[train_idx], labels[train_idx]), "val": (images[val_idx], labels[val_idx]),
+             "test": (test_images, test_labels)}
+    return {key: (to_tensor(x), torch.from_numpy(y)) for key, (x, y) in pairs.items()}

@@ -1,16 +1,12 @@
 """The one way the package writes a file: ``atomic_write``, all or nothing; temporaries ``.NAME.PID.XXXX.tmp``
 that a killed run left are removed the next time NAME is written."""
 
-from __future__ import annotations
-
 import os
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
-
-__all__ = ["atomic_write", "remove_stale_temporaries"]
 
 
 def _process_is_running(pid: int) -> bool:

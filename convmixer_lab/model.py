@@ -17,8 +17,6 @@ The paper's network::
 ``TutorialConvMixerLayer`` is the course's source tutorial's variant, kept to compare with.
 """
 
-from __future__ import annotations
-
 import torch
 import torch.nn as nn
 

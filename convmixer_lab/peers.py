@@ -4,16 +4,11 @@ Each keeps its arguments in ``self.config``: ``vit_params(**model.config) == cou
 Symbols: h width, d depth, p patch, c channels, n classes, g = image_size // p, T = g*g tokens; MACs count
 convolutions, linear layers and attention's Q K^T and A V (as in counting.py)."""
 
-from __future__ import annotations
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
 from convmixer_lab.checks import check_number, check_positive_ints
-
-__all__ = ["MLPMixer", "ResNet", "ViT", "mixer_macs", "mixer_params", "resnet_macs", "resnet_params",
-           "vit_macs", "vit_params"]
 
 
 def _hidden(name: str, ratio: object, dim: int) -> int:
@@ -144,9 +139,8 @@ class MLPMixer(nn.Module):
                  channel_mlp_ratio: float = 4.0, num_classes: int = 10, *, in_channels: int = 1,
                  image_size: int = 28) -> None:
         super().__init__()
-        s, token_hidden, channel_hidden, g = _check_mixer(dim, depth, patch_size, token_mlp_ratio,
-                                                          channel_mlp_ratio, num_classes, in_channels,
-                                                          image_size)
+        s, token_hidden, channel_hidden, g = _check_mixer(
+            dim, depth, patch_size, token_mlp_ratio, channel_mlp_ratio, num_classes, in_channels, image_size)
         self.config = dict(s, token_mlp_ratio=float(token_mlp_ratio),
                            channel_mlp_ratio=float(channel_mlp_ratio))
         h, p = s["dim"], s["patch_size"]
@@ -228,9 +222,8 @@ class ResNet(nn.Module):
     def __init__(self, width: int, depth: int, stages: int = 3, num_classes: int = 10, *,
                  in_channels: int = 1) -> None:
         super().__init__()
-        s = check_positive_ints(width=width, depth=depth, stages=stages, num_classes=num_classes,
-                                in_channels=in_channels)
-        self.config = s
+        self.config = s = check_positive_ints(width=width, depth=depth, stages=stages,
+                                              num_classes=num_classes, in_channels=in_channels)
         w = s["width"]
         self.stem = nn.Sequential(nn.Conv2d(s["in_channels"], w, 3, padding=1, bias=False),
                                   nn.BatchNorm2d(w), nn.ReLU())

@@ -1,8 +1,6 @@
 """The course's Fashion-MNIST ConvMixers: a preset names a model (``MODELS``: h, d, k, p) and a recipe
 (``RECIPES``); "small" trains on a CPU, "reference" on a GPU (benchmarks/train_reference_gpu.sh)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from convmixer_lab.checks import check_choice

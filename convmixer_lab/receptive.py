@@ -1,8 +1,6 @@
 """Receptive fields (notebooks 01, 02): how much of the input one output sees, by formula and measured
 with autograd (``inputs_seen``); d depth, k kernel size, p patch size."""
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 
 import torch

@@ -4,8 +4,6 @@ A separable weight is W_sep[o, i] = P[o, i] * D[i] (k*k*c_in + c_in*c_out number
 each input channel's [c_out, k*k] slice has rank 1, so the nearest one keeps each slice's top singular
 pair (``nearest_separable``); ``fit_to_standard`` measures what is left."""
 
-from __future__ import annotations
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

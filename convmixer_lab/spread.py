@@ -6,14 +6,10 @@
     prediction_interval([0.90, 0.91, 0.93])   # (low, high) for one new seed, 95% by default
     t_quantile(0.975, 2)                      # 4.3027: Student's t, no SciPy needed
 
-n runs that differ only in their seed scatter by about s (the sample std); their mean is uncertain
-by about s / sqrt(n) (the standard error). A difference of two means is clear when it exceeds
-t = t_quantile(0.975, df) standard errors, df Welch's degrees of freedom: with 3 seeds each t is
-4.30 to 2.78; the familiar "about 2" (1.96) holds only for many runs. Many such tests at once need a
-correction: ``holm`` adjusts their p-values so that all of them together err less than 1 time in 20.
+n runs that differ only in their seed scatter by about s (the sample std); their mean is uncertain by
+s / sqrt(n) (the standard error). A difference of two means is clear past t = t_quantile(0.975, df)
+standard errors (4.30 to 2.78 with 3 seeds each; 1.96 only for many runs).
 """
-
-from __future__ import annotations
 
 import json
 import math
@@ -22,8 +18,6 @@ from functools import lru_cache
 from typing import Any
 
 from convmixer_lab.checks import check_choice, check_int, check_number
-
-__all__ = ["difference", "holm", "prediction_interval", "summarize", "t_cdf", "t_quantile", "welch_df"]
 
 METRICS = ("val_accuracy", "test_accuracy", "seconds", "epochs")
 
@@ -53,9 +47,8 @@ def t_quantile(p: float, df: int) -> float:
 
 
 def holm(p_values: list[float]) -> list[float]:
-    """Holm's correction of m tests made together: sort the p-values, multiply the smallest by m, the
-    next by m - 1, ..., the largest by 1, and keep each at least as large as the one before it (and at
-    most 1). Returned in the input's order; a test survives at 5% when its adjusted p-value is below 0.05."""
+    """Holm's correction of m tests made together: the smallest p-value times m, the next times m - 1, ...,
+    each at least the one before (at most 1), in the input's order; all together err < 5% below 0.05."""
     if not p_values or any(not 0 <= p <= 1 for p in p_values):
         raise ValueError(f"p_values must be a non-empty list of numbers in 0..1, got {p_values!r}")
     m, adjusted, running = len(p_values), [0.0] * len(p_values), 0.0
@@ -66,8 +59,8 @@ def holm(p_values: list[float]) -> list[float]:
 
 
 def prediction_interval(values: list[float], level: float = 0.95) -> tuple[float, float]:
-    """Where ONE new run (a new seed) should land with probability ``level``, if runs scatter
-    normally: mean +- t((1 + level) / 2, n - 1) * s * sqrt(1 + 1/n), s the sample std of ``values``."""
+    """Where ONE new seed's run lands with probability ``level`` (normal scatter, s the sample std):
+    mean +- t((1 + level) / 2, n - 1) * s * sqrt(1 + 1/n)."""
     if len(values) < 2:
         raise ValueError(f"a prediction interval needs at least 2 values, got {len(values)}")
     mean, s, n = statistics.fmean(values), statistics.stdev(values), len(values)
@@ -75,18 +68,9 @@ def prediction_interval(values: list[float], level: float = 0.95) -> tuple[float
     return mean - half, mean + half
 
 
-def _spread(values: list[float], prefix: str) -> dict[str, float | None]:
-    """mean, sample std (None for one value), standard error of the mean std / sqrt(n), min, max."""
-    std = statistics.stdev(values) if len(values) > 1 else None
-    return {f"{prefix}_mean": statistics.fmean(values), f"{prefix}_std": std,
-            f"{prefix}_sem": None if std is None else std / math.sqrt(len(values)),
-            f"{prefix}_min": min(values), f"{prefix}_max": max(values)}
-
-
 def summarize(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per configuration (records grouped by name, or by family and config when unnamed),
-    in order of first appearance: name, family, config, params, macs, n, seeds, and for
-    val_accuracy, test_accuracy, seconds and epochs their mean, sample std, sem, min and max."""
+    """One row per configuration (by name, or family and config), in order of first appearance: name,
+    family, config, params, macs, n, seeds, and each of ``METRICS``' mean, sample std, sem, min and max."""
     groups: dict[str, list[dict[str, Any]]] = {}
     for r in records:
         key = r.get("name") or json.dumps([r["family"], r["config"]], sort_keys=True)
@@ -100,16 +84,18 @@ def summarize(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row = dict(name=first.get("name"), family=first["family"], config=first["config"],
                    params=first["params"], macs=first["macs"], n=len(group), seeds=[r["seed"] for r in group])
         for metric in METRICS:
-            row.update(_spread([float(r[metric]) for r in group], metric))
+            values = [float(r[metric]) for r in group]
+            std = statistics.stdev(values) if len(values) > 1 else None  # the sample std (None for one)
+            row.update({f"{metric}_mean": statistics.fmean(values), f"{metric}_std": std,
+                        f"{metric}_sem": None if std is None else std / math.sqrt(len(values)),
+                        f"{metric}_min": min(values), f"{metric}_max": max(values)})
         rows.append(row)
     return rows
 
 
 def welch_df(sem_a: float, n_a: int, sem_b: float, n_b: int) -> int:
-    """Welch-Satterthwaite degrees of freedom of a difference of two means with standard errors
-    ``sem_a``, ``sem_b`` from ``n_a``, ``n_b`` runs: (va + vb)^2 / (va^2 / (n_a - 1) + vb^2 / (n_b - 1))
-    with v = sem^2, rounded DOWN (the stricter side). It lies between min(n_a, n_b) - 1 (one spread
-    dominates) and n_a + n_b - 2 (equal spreads); with no spread at all, n_a + n_b - 2."""
+    """Welch-Satterthwaite degrees of freedom of a difference of two means, v = sem^2, rounded DOWN:
+    (va + vb)^2 / (va^2 / (n_a - 1) + vb^2 / (n_b - 1)); with no spread at all, n_a + n_b - 2."""
     va, vb = sem_a**2, sem_b**2
     if va + vb == 0:
         return n_a + n_b - 2
@@ -119,12 +105,10 @@ def welch_df(sem_a: float, n_a: int, sem_b: float, n_b: int) -> int:
 
 def difference(rows: list[dict[str, Any]], a: str, b: str, metric: str = "test_accuracy",
                level: float = 0.95) -> dict[str, Any]:
-    """How far apart configurations ``a`` and ``b`` (names in ``rows``, from ``summarize``) are on
-    ``metric``: the difference of the means, its standard error sqrt(sem_a^2 + sem_b^2), their ratio,
-    Welch's degrees of freedom ``df`` (``welch_df``), ``t`` = t_quantile((1 + level) / 2, df),
-    ``clear``: |ratio| > t (Welch's two-sided t-test at 1 - ``level``, uncorrected: seed noise alone
-    would make a gap this large less often than that), ``p``: how often seed noise alone would make a
-    gap at least this large (two-sided), and whether the min-max ranges overlap."""
+    """How far apart ``a`` and ``b`` (names in ``summarize``'s rows) are on ``metric``: the difference of
+    the means, its standard error sqrt(sem_a^2 + sem_b^2), their ratio, ``df`` (``welch_df``), ``t`` =
+    t_quantile((1 + level) / 2, df), ``clear`` (|ratio| > t: Welch's two-sided test, uncorrected), ``p``
+    (how often seed noise alone makes a gap this large) and whether the min-max ranges overlap."""
     by_name = {r["name"]: r for r in rows}
     for name in (a, b):
         check_choice("name", name, by_name)

@@ -1,13 +1,5 @@
-"""Tables that need words: the formula modules' numbers as fixed-width text, headings in the current
-language (``texts/tables.toml``), padded by display width (``texts.pad``) to line up in Chinese too.
-
-    format_table(stage_table(model))   notebook 04: parameters and MACs stage by stage
-    config_table()                     notebook 06: the configurations, their parameters and MACs
-    format_summary(summarize(records)) notebook 06: accuracies over the seeds
-    format_differences(rows, names, baseline)   notebook 06: each difference and its standard error
-"""
-
-from __future__ import annotations
+"""Tables that need words (notebooks 04 and 06): the formula modules' numbers as fixed-width text,
+headings in the current language (``texts/tables.toml``), padded by display width (``texts.pad``)."""
 
 from typing import Any
 
@@ -16,13 +8,10 @@ from convmixer_lab.counting import Stage, check_rows, group_repeats
 from convmixer_lab.spread import difference
 from convmixer_lab.texts import pad, t
 
-__all__ = ["config_table", "format_differences", "format_summary", "format_table"]
-
 
 def format_table(rows: list[Stage], group: bool = True) -> str:
-    """The stage table as fixed-width text (what notebook 04 prints). With ``group`` (the default),
-    identical consecutive layers share one row: ``mixer_layers.0-19, each ... x 20``; the total
-    still counts every layer."""
+    """The stage table as fixed-width text; ``group``: identical consecutive layers share one row
+    (``mixer_layers.0-19, each ... x 20``), the total still counting every layer."""
     rows = check_rows(rows)
     pairs = group_repeats(rows) if group else [(r, 1) for r in rows]
     lines = [pad(t("tables.stage"), 26) + pad(t("tables.output_shape"), 16, ">")
@@ -39,8 +28,7 @@ def format_table(rows: list[Stage], group: bool = True) -> str:
 
 
 def config_table(names: tuple[str, ...] | None = None) -> str:
-    """Notebook 06's configurations (``compare.CONFIGS``) as fixed-width text: name, family,
-    parameters (and % of the budget), MACs, the settings."""
+    """``compare.CONFIGS`` as text: name, family, parameters (and % of the budget), MACs, settings."""
     lines = [pad(t("tables.name"), 20) + pad(t("tables.family"), 11) + pad(t("tables.params"), 9, ">")
              + pad(t("tables.budget"), 8, ">") + f"{'MACs':>12}  " + t("tables.config")]
     for name in names or tuple(CONFIGS):
@@ -54,9 +42,8 @@ def config_table(names: tuple[str, ...] | None = None) -> str:
 
 def format_differences(rows: list[dict[str, Any]], names: list[str], baseline: str,
                        metric: str = "test_accuracy", holm: list[float] | None = None) -> str:
-    """``spread.difference(rows, name, baseline)`` for each of ``names``, one line each, in points (%),
-    with its p-value; ``holm``: each line's Holm-adjusted p-value (``spread.holm``), added with whether
-    it is below 0.05."""
+    """``spread.difference(rows, name, baseline)`` for each of ``names``, a line each, in points (%);
+    ``holm``: each line's Holm-adjusted p-value, added with whether it is below 0.05."""
     lines = []
     for i, name in enumerate(names):
         d = difference(rows, name, baseline, metric)
@@ -72,8 +59,7 @@ def format_differences(rows: list[dict[str, Any]], names: list[str], baseline: s
 
 
 def format_summary(rows: list[dict[str, Any]]) -> str:
-    """``spread.summarize``'s rows as fixed-width text: accuracies in %, the spread as the sample
-    std and the min-max range over the seeds, mean CPU-seconds and epochs."""
+    """``spread.summarize``'s rows as text: accuracies in % (sample std, min-max range), seconds, epochs."""
     heads = [(t("tables.name"), 19), (t("tables.params"), 8), ("n", 3), (t("tables.test_mean"), 10),
              (t("tables.std"), 7), (t("tables.range"), 14), (t("tables.val_mean"), 9), (t("tables.std"), 7),
              (t("tables.epochs"), 7), (t("tables.seconds"), 8)]

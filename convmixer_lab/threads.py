@@ -1,8 +1,6 @@
 """How many threads torch uses for a ``with`` block (package, tests and benchmarks). Hundreds of tiny
 operations run faster on one thread: on a busy 2-core machine two threads wait for each other at each."""
 
-from __future__ import annotations
-
 import contextlib
 from collections.abc import Iterator
 from contextlib import contextmanager

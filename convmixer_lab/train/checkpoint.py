@@ -2,8 +2,6 @@
 written atomically, read with ``weights_only=True`` and checked before use (each problem one
 ``CheckpointError`` naming the file). ``data/checkpoints/reference.pt`` cannot be resumed."""
 
-from __future__ import annotations
-
 import numbers
 import os
 import pickle
@@ -178,7 +176,7 @@ def check_config(config: Any, path: str | Path = "checkpoint") -> dict[str, Any]
         value, low = config[key], 0 if key == "num_classes" else 1  # 0 classes: no classifier
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= limit:
             raise CheckpointError(f"{path}: config {key}={value!r} is not an int from {low} to {limit:,}")
-    if config["block"] == "seed" and "tutorial" in BLOCKS:
+    if config["block"] == "seed":
         config = {**config, "block": "tutorial"}  # the tutorial's block, written before its rename
     if config["block"] not in BLOCKS:
         raise CheckpointError(f"{path}: config block={config['block']!r} is not one of {BLOCKS}")

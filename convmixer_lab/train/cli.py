@@ -3,8 +3,6 @@
 Every value is checked before data are loaded (argparse's usage line, exit 2); Ctrl-C (130) and a failed
 checkpoint write (1) end in one line naming the last checkpoint and the command that resumes it."""
 
-from __future__ import annotations
-
 import argparse
 import json
 import os

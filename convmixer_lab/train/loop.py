@@ -1,8 +1,6 @@
 """The training loop: ``fit(model, data["train"], data["val"], Settings(epochs=3))`` trains in-memory
 tensors batched in a seeded order with AdamW, a one-cycle schedule and label smoothing; no files."""
 
-from __future__ import annotations
-
 import math
 import random
 import sys

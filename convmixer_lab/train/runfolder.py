@@ -1,7 +1,5 @@
 """A command-line run's folder: last.pt (resumable), model.pt (finished), run.lock (while a run trains)."""
 
-from __future__ import annotations
-
 import json
 import os
 import socket

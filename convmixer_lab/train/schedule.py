@@ -1,8 +1,6 @@
 """The one-cycle learning-rate schedule, and the time budget that plans its length: after
 ``WARMUP_STEPS``, ``CALIBRATION_STEPS`` timed steps say how many fit (less a reserve), redone every epoch."""
 
-from __future__ import annotations
-
 import math
 import time
 from collections.abc import Callable
@@ -55,9 +53,7 @@ class TimeBudget:
         self.eval_share = check_number("eval_share", eval_share, minimum=0)
         self.clock, self.sync = clock, sync or (lambda: None)
         self.steps_here = 0  # steps taken by this process (calibration restarts in each process)
-        self._timed = 0.0
-        self._epoch_start: float | None = None
-        self._last = 0.0
+        self._timed, self._last, self._epoch_start = 0.0, 0.0, None  # seconds timed, last step, epoch start
 
     def left(self) -> float:
         running = self.clock() - self._epoch_start if self._epoch_start is not None else 0.0
