@@ -39,11 +39,6 @@ _KEY = re.compile(r"""exercise\(["'](\d\d\.\d+)["']\)""")
 _LINK = re.compile(r"\]\(([^)#:\s]+)\)")
 
 
-def assignment_name(notebook: Path, notebooks: Path) -> str:
-    """``zh/01_patch_embedding.ipynb`` -> ``zh_01_patch_embedding``."""
-    return "_".join(notebook.relative_to(notebooks).with_suffix("").parts)
-
-
 def _meta(cell: nbformat.NotebookNode, grade_id: str, *, solution=False, points=None) -> None:
     """Give ``cell`` nbgrader's metadata: an answer (``solution``), a test (``points``) or read-only."""
     cell.metadata["nbgrader"] = {"grade": points is not None, "grade_id": grade_id, "locked": not solution,
@@ -202,23 +197,13 @@ The students' kernels and the autograder need the course package and its data:
 """
 
 
-def _refusal(out: Path, force: bool) -> str | None:
-    """Why a course cannot be written in ``out`` (None: it can): see the module's docstring."""
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file() and not force:
-        return (f"course folder {out} is not empty and holds no {MANIFEST} (this command did not write "
-                "it; it may hold a gradebook and the students' submissions); pass another folder, or "
-                "--force to write there (replacing the files this command writes)")
-    return None
-
-
 def _converted(notebooks: Path) -> tuple[dict[Path, nbformat.NotebookNode], dict[str, int], dict]:
     """The nbgrader version of every notebook, the points of each assignment, the assignment names."""
-    paths = student.instructor_notebooks(notebooks)
-    names = {path.relative_to(notebooks): assignment_name(path, notebooks) for path in paths}
+    rels = [path.relative_to(notebooks) for path in student.instructor_notebooks(notebooks)]
+    names = {rel: "_".join(rel.with_suffix("").parts) for rel in rels}  # zh/01_x.ipynb -> zh_01_x
     converted, points = {}, {}
-    for path in paths:
-        rel = path.relative_to(notebooks)
-        nb = nbgrader_notebook(read_notebook(path), where=str(rel))
+    for rel in rels:
+        nb = nbgrader_notebook(read_notebook(notebooks / rel), where=str(rel))
         for cell in nb.cells:
             if cell.cell_type == "markdown":
                 cell.source = _relink(cell.source, rel, names)
@@ -232,8 +217,10 @@ def write_course(out: str | Path, notebooks: str | Path = student.NOTEBOOKS_DIR,
     """Write the course folder ``out``; return each assignment's points and the files written and kept."""
     student.check_place(out, Path(notebooks), "course folder", "nbgrader/")
     out, notebooks = Path(out), Path(notebooks)
-    if why := _refusal(out, force):
-        raise ValueError(why)
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file() and not force:
+        raise ValueError(f"course folder {out} is not empty and holds no {MANIFEST} (this command did not "
+                         "write it; it may hold a gradebook and the students' submissions); pass another "
+                         "folder, or --force to write there (replacing the files this command writes)")
     converted, points, names = _converted(notebooks)
     glossary, contents = notebooks / "GLOSSARY.md", {}
     for rel, nb in converted.items():

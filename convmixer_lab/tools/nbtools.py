@@ -66,18 +66,14 @@ class Written:
     kept: list[Path]
 
 
-def _recorded(manifest: Path) -> dict[str, str]:
-    """What a tool last wrote beside ``manifest``: relative path -> sha256 (empty when unknown)."""
-    try:
-        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
-        return {str(name): str(sha) for name, sha in files.items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
-
-
 def write_unless_changed(contents: dict[Path, bytes], manifest: Path, force: bool = False) -> Written:
     """Write each file atomically (sha256s in ``manifest``) but keep one changed since, unless ``force``."""
-    folder, recorded, done = manifest.parent, _recorded(manifest), Written([], [])
+    try:  # what was written last: relative path -> sha256 (empty when unknown)
+        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+        recorded = {str(name): str(sha) for name, sha in files.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        recorded = {}
+    folder, done = manifest.parent, Written([], [])
     for target, content in contents.items():
         name = target.relative_to(folder).as_posix()
         new = hashlib.sha256(content).hexdigest()
