@@ -57,8 +57,7 @@ def _said(known: dict[float, str], expected: float, fields: dict[str, Any]) -> A
     return say
 
 
-# --- 03.1 predict: a grouped convolution ----------------------------------------------------------
-
+# 03.1 predict: a grouped convolution
 _GROUPED = dict(grouped=GROUPED_PARAMS, standard=STANDARD_PARAMS)
 define("03.1", kind="predict", answer=GROUPED_PARAMS, fields=_GROUPED, feedback=_said({
     STANDARD_PARAMS: "03.1.groups_ignored",
@@ -66,8 +65,7 @@ define("03.1", kind="predict", answer=GROUPED_PARAMS, fields=_GROUPED, feedback=
     K * K * C_IN: "03.1.depthwise",
 }, GROUPED_PARAMS, _GROUPED))
 
-# --- 03.2 experiment: stride -----------------------------------------------------------------------
-
+# 03.2 experiment: stride
 _STRIDE = 3
 _PER_WEIGHT = macs_per_weight(_STRIDE)
 _SIDE = out_side(SIZE, K, _STRIDE, 1)
@@ -82,8 +80,7 @@ define("03.2", kind="experiment", answer=_PER_WEIGHT, is_correct=close_to(_PER_W
            float(_SIDE): "03.2.side",
        }, _PER_WEIGHT, _STRIDES))
 
-# --- 03.3 predict: the depthwise share of a ConvMixer layer's MACs ----------------------------------
-
+# 03.3 predict: the depthwise share of a ConvMixer layer's MACs
 _SHARE = dict(share=DEPTHWISE_MAC_SHARE)
 define("03.3", kind="predict", answer=DEPTHWISE_MAC_SHARE, fields=_SHARE,
        is_correct=close_to(DEPTHWISE_MAC_SHARE, rel=0, abs_tol=0.5), feedback=_said({
@@ -106,13 +103,11 @@ def roof_reading(intensity: float, rate: float, bandwidth: float, peak: float) -
     return t("03.roof.reading", side=side, rule=t(rule))
 
 
-# --- 03.4 why: a layer above its main-memory roof (true whatever the machine measured) ---------------
-
+# 03.4 why: a layer above its main-memory roof (true whatever the machine measured)
 _DW_BYTES = 4 * (2 * 8 * C_IN * SIZE * SIZE + K * K * C_IN)  # batch 8: input, weights, output
 define("03.4", kind="why", answer="c", options="abcd", fields=dict(depthwise_mb=_DW_BYTES / 1e6))
 
-# --- 03.5 experiment (optional section): intensity and batch size -----------------------------------
-
+# 03.5 experiment (optional section): intensity and batch size
 define("03.5", kind="experiment", answer="a", options="abcd", fields=dict(
     standard=STANDARD_PARAMS, standard_8=intensity(8), standard_64=intensity(64),
     depthwise_64=intensity(64, groups=C_IN, c_out=C_IN)))
