@@ -1,10 +1,6 @@
-"""The exercise machinery: one ``Exercise`` class, the answer checkers, and the registry.
-
-An exercise is declared once, with ``define``, in ``nb01`` ... ``nb06``::
-
-    define("03.1", kind="compute", answer=1_179_648)                  # a number: exact, too large/small
-    define("01.3", kind="why", answer="b", options="abcd")            # a letter; texts NN.M.option.a ...
-
+"""The exercise machinery: one ``Exercise`` class, the answer checkers, and the registry. An exercise
+is declared once, in ``nb01`` ... ``nb06``: ``define("03.1", kind="compute", answer=1_179_648)`` (a
+number: exact, too large/small) or ``define("01.3", kind="why", answer="b", options="abcd")`` (a letter).
 Kinds (``KINDS``): compute, predict (``ex.predict`` before the measuring cell, ``ex.reveal`` after),
 experiment, why. Texts (``nbNN.toml``): ``NN.M.question``, ``.solution``, ``.hint`` (or ``.hint.1`` ...),
 ``.option.<letter>``, ``.wrong.<letter>``. Answers are judged by value (numpy, 0-d tensors, Fraction,
@@ -219,8 +215,7 @@ GRADING = False  # set_grading(True): wrong or unanswered raises (the nbgrader c
 
 
 def set_grading(on: bool = True) -> None:
-    """In grading mode (the nbgrader copies) a wrong or unanswered ``check``/``reveal`` raises
-    ``AssertionError`` with its verdict and first hint instead of printing it."""
+    """In grading mode a wrong or unanswered ``check``/``reveal`` raises ``AssertionError`` instead."""
     global GRADING
     GRADING = bool(on)
 
