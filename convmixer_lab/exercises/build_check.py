@@ -42,7 +42,6 @@ PARTS = {"stem": ("convolution", "04.4.role.stem"), "stem_norm": ("BatchNorm", "
 @dataclass(frozen=True)
 class Role:
     """A call of the paper's model: its part, its mixer layer (from 1), that layer's first call (input z)."""
-
     part: str
     layer: int | None = None
     first: int | None = None
@@ -64,7 +63,6 @@ def paper_roles(depth: int) -> list[Role]:
 @dataclass
 class Call:
     """One call of a convolution, BatchNorm or Linear module (``out`` is None for a call that raised)."""
-
     module: nn.Module
     inp: Any
     out: Any = None

@@ -2,13 +2,11 @@
 
     python -m convmixer_lab.tools.nbgrader OUT [--notebooks SRC] [--force]   # make nbgrader: OUT = nbgrader/
 
-OUT gets ``nbgrader_config.py``, ``SETUP.md`` and ``source/<assignment>/``, one assignment per notebook
-of both editions (``01_patch_embedding``, ``zh_01_patch_embedding``), each beside GLOSSARY.md. ``# SOLUTION``
-lines go between nbgrader's solution markers; the check after an answer (or the ``ex.reveal`` cell of a
-"predict" exercise) becomes a locked test cell worth ``POINTS[kind]``; ``instructor`` cells are left out,
-the rest locked; the first code cell calls ``set_grading(True)``, so a wrong answer fails its test.
-Files you edited since this command wrote them (sha256s in OUT/.nbgrader-course.json) are kept unless
-``--force``; a non-empty OUT it did not write is refused unless ``--force``; the notebooks folders, always."""
+OUT gets ``nbgrader_config.py``, ``SETUP.md`` and ``source/<assignment>/`` (``01_x``, ``zh_01_x``, each with
+GLOSSARY.md). ``# SOLUTION`` lines go between nbgrader's markers; the check after an answer (a "predict"
+exercise's ``ex.reveal`` cell) becomes a locked test worth ``POINTS[kind]``; ``instructor`` cells are left
+out; the first code cell calls ``set_grading(True)``. Files edited since it wrote them (sha256s in
+OUT/.nbgrader-course.json) are kept, and a non-empty OUT it did not write refused, unless ``--force``."""
 
 from __future__ import annotations
 

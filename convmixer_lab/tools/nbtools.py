@@ -110,7 +110,6 @@ def check_writable(path: str | Path) -> None:
 
 
 def read_notebook(path: str | Path) -> nbformat.NotebookNode:
-    """``load_notebook`` without the digest."""
     return load_notebook(path)[0]
 
 
@@ -267,22 +266,6 @@ def signals_interrupt() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _execute_all(notebooks: list[str], timeout: int) -> int:
-    current = None
-    try:
-        with signals_interrupt():
-            for current in notebooks:
-                print(f"{current}: {execute_notebook(current, timeout):.1f} s", flush=True)
-    except Interrupted as stop:
-        print(f"nbtools: interrupted by {stop} while running {current}; that notebook was left "
-              "unchanged", file=sys.stderr)
-        return 128 + stop.signum
-    except (NotebookError, OSError) as err:
-        print(f"nbtools: error: {err}", file=sys.stderr)
-        return 2
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m convmixer_lab.tools.nbtools",
                                      description="Execute notebooks in place and store their outputs.")
@@ -297,7 +280,19 @@ def main(argv: list[str] | None = None) -> int:
             check_writable(nb)
         except (OSError, ValueError) as err:
             refuse("nbtools", str(err))
-    return _execute_all(args.notebooks, args.timeout)
+    current = None
+    try:
+        with signals_interrupt():
+            for current in args.notebooks:
+                print(f"{current}: {execute_notebook(current, args.timeout):.1f} s", flush=True)
+    except Interrupted as stop:
+        print(f"nbtools: interrupted by {stop} while running {current}; that notebook was left "
+              "unchanged", file=sys.stderr)
+        return 128 + stop.signum
+    except (NotebookError, OSError) as err:
+        print(f"nbtools: error: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":
