@@ -1,11 +1,4 @@
-"""Exercises of notebook 01 (patch embedding). Expected answers come from the package; every text
-is in ``convmixer_lab/texts/nb01.toml``.
-
-    01.1  predict     the stem's MACs at p = 14 relative to p = 7 (then a cell measures them)
-    01.2  experiment  shift the photo by a few pixels: what happens to the embedding?
-    01.3  why         what three stacked 3x3 layers can do that the patch embedding cannot
-    01.4  compute     write patchify(x, p) with reshape and permute (unfold and convolutions refused)
-"""
+"""Exercises of notebook 01 (patch embedding); texts in ``texts/nb01.toml``, answers from the package."""
 
 from __future__ import annotations
 
@@ -53,7 +46,7 @@ _STACK_MACS = conv_macs(3, 64, 3, 224, 224) + 2 * conv_macs(64, 64, 3, 224, 224)
 define("01.3", "why", "b", options="abcd",
        fields={"side": receptive_field([3, 3, 3]), "stack_ratio": _STACK_MACS / _P7["stem_macs"]})
 
-# 01.4: patchify by hand
+# 01.4: patchify(x, p) by hand, with reshape and permute (unfold and convolutions refused)
 def _reference_patchify(x: torch.Tensor, p: int) -> torch.Tensor:
     """A correct answer to 01.4, with reshape and permute only."""
     n, c, height, width = x.shape
