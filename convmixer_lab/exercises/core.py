@@ -94,12 +94,17 @@ def equals_shape(expected: tuple[int, ...]) -> Callable[[Any], bool]:
     return lambda answer: as_integers(answer) == tuple(expected)
 
 
-def too_big_or_small(expected: float) -> Callable[[Any], Text]:
-    """Feedback for a number: too large, too small, or not a number at all."""
+def too_big_or_small(expected: float, known: dict[float, str] | None = None,
+                     fields: dict[str, Any] | None = None) -> Callable[[Any], Text]:
+    """Feedback for a number: the text of a ``known`` mistake (within 1%, so 28.4 is taken for 256 / 9 =
+    28.44...) with ``fields``, else too large, too small, or not a number at all."""
     def say(answer: Any) -> Text:
         value = as_number(answer)
         if value is None:
             return not_a_number(answer)
+        for wrong, text_id in (known or {}).items():
+            if abs(value - wrong) <= 0.01 * abs(wrong):
+                return t(text_id, **(fields or {}))
         return t("core.too_large" if value > expected else "core.too_small")
     return say
 
