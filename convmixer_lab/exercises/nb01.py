@@ -27,8 +27,7 @@ _F1 = {"ratio": MAC_RATIO, "layer_ratio": LAYER_RATIO, "grid": _P7["grid"], "gri
 def _mac_ratio_feedback(answer: Any) -> Text:
     value = as_number(answer)
     if value is None:  # NaN gets core's reason, anything else 01.1's own
-        said = not_a_number(answer)
-        return said if said == t("core.nan") else t("01.1.one_number", type=type(answer).__name__)
+        return not_a_number(answer, "01.1.one_number")
     if math.isclose(value, MAC_RATIO * _F1["per_value"]):
         return t("01.1.per_value", **_F1)
     if math.isclose(value, MAC_RATIO / _F1["fewer"]):
