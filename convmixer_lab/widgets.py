@@ -185,8 +185,7 @@ class ConvParamExplorer(_Explorer):
 conv_param_explorer = ConvParamExplorer  # notebook 02's builders, shown the same way
 
 
-POSITIONS = ("centre", "corner")  # which patch the receptive field explorer follows
-PATCH_NAMES = {"centre": "widgets.field.centre", "corner": "widgets.field.corner"}  # their labels
+POSITIONS = {"centre": "widgets.field.centre", "corner": "widgets.field.corner"}  # the patch followed: label
 
 
 def _seen(depth: int, kernel_size: int, position: str, grid: int) -> tuple[int, int, tuple[int, ...], int]:
@@ -206,7 +205,7 @@ class ReceptiveFieldExplorer(_Explorer):
         self.depth_slider = _slider("depth", "widgets.slider.depth", depth, 0, 8)
         self.kernel_slider = _slider("kernel_size", "widgets.slider.kernel_size", kernel_size, 1, 15, step=2)
         self.position_buttons = widgets.ToggleButtons(
-            options=[(t(PATCH_NAMES[name]), name) for name in POSITIONS],
+            options=[(t(POSITIONS[name]), name) for name in POSITIONS],
             value=check_choice("position", position, POSITIONS), description=t("widgets.field.which"),
             style=SLIDER_STYLE)
         super().__init__(t("widgets.field.title"), {"depth": self.depth_slider,
@@ -243,7 +242,7 @@ class ReceptiveFieldExplorer(_Explorer):
             t("widgets.field.after", depth=depth, k=kernel_size, p=patch_size),
             t("widgets.field.width" if patches != 1 else "widgets.field.width_one", depth=depth,
               k=kernel_size, patches=patches, pixels=pixels),
-            t("widgets.field.sees", patch=t(PATCH_NAMES[position]), row=row, col=col, top=top,
+            t("widgets.field.sees", patch=t(POSITIONS[position]), row=row, col=col, top=top,
               bottom=bottom, left=left, right=right, seen=f"{seen:,}", total=f"{grid * grid:,}",
               share=f"{100 * seen / grid ** 2:.1f}"),
             whole,

@@ -1,6 +1,5 @@
-"""Exercises of notebook 03 (parameter count, MACs, time); texts in ``texts/nb03.toml``. Expected
-answers come from the package; modules are built on the meta device (shapes only: no memory, no
-random initialisation)."""
+"""Exercises of notebook 03 (parameter count, MACs, time); texts in ``texts/nb03.toml``, answers from the
+package (modules built on the meta device: shapes only, no memory, no random initialisation)."""
 
 from __future__ import annotations
 
