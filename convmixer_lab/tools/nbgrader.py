@@ -106,15 +106,14 @@ def _points(key: str | None, where: str) -> int:
 
 def _graded_cells(cells: list, where: str) -> list:
     """The code cells of a notebook with nbgrader's metadata (answer, test, read-only)."""
-    out, key, revealing, first = [], None, None, True
+    if first := next((cell for cell in cells if cell.cell_type == "code"), None):
+        first.source = first.source.rstrip("\n") + "\n\n" + "\n".join(GRADING_LINES)
+    out, key, revealing = [], None, None
     for cell in cells:
         if cell.cell_type != "code":
             out.append(cell)
             continue
         key = (_KEY.findall(cell.source) or [key])[-1]
-        if first:
-            cell.source = cell.source.rstrip("\n") + "\n\n" + "\n".join(GRADING_LINES)
-            first = False
         test_id = f"test_{str(key).replace('.', '_')}"
         if SOLUTION_MARKER in cell.source:
             if key is None:
