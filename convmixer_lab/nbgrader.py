@@ -1,8 +1,6 @@
 """``python -m convmixer_lab.nbgrader OUT``: runs ``convmixer_lab/tools/nbgrader.py``."""
 
-import sys
-
 from convmixer_lab.tools.nbgrader import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

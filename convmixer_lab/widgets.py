@@ -50,14 +50,14 @@ class _Explorer(widgets.VBox):
     """Sliders that redraw on change. A subclass passes ``sliders`` (argument name -> slider) and
     implements ``numbers``, ``draw``, ``describe`` and optionally ``refusal`` and ``remark``."""
 
-    def __init__(self, title: str, sliders: dict[str, widgets.ValueWidget], figsize: tuple[float, float],
-                 image_width: str, side_by_side: bool, fixed: dict[str, int] | None = None) -> None:
+    def __init__(self, title: str, sliders: dict[str, widgets.ValueWidget], side_by_side: bool,
+                 fixed: dict[str, int] | None = None) -> None:
         self.sliders, self.fixed = sliders, fixed or {}
         self.numbers(**self.settings())  # a refused starting setting raises here, naming the argument
-        self.message = widgets.HTML()
-        self.summary = widgets.HTML()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width=image_width))
-        self.figure = Figure(figsize=figsize, dpi=DPI)
+        self.message, self.summary = widgets.HTML(), widgets.HTML()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width="380px" if side_by_side
+                                                                       else "520px"))
+        self.figure = Figure(figsize=(4.5, 4.5) if side_by_side else (6.5, 3.5), dpi=DPI)
         self.text = ""
         body = [widgets.HBox([self.image, self.summary])] if side_by_side else [self.summary, self.image]
         super().__init__(children=[widgets.HTML(title), *sliders.values(), self.message, *body])
@@ -107,10 +107,8 @@ class PatchSizeExplorer(_Explorer):
         self.dim_slider = _slider("dim", "widgets.slider.dim", dim, 8, 1536, step=8)
         self.patch_slider = _slider("patch_size", "widgets.slider.patch_size", patch_size, 1, 64)
         self.image_slider = _slider("image_size", "widgets.slider.image_size", image_size, 28, 224)
-        super().__init__(t("widgets.patch.title"),
-                         {"dim": self.dim_slider, "patch_size": self.patch_slider,
-                          "image_size": self.image_slider},
-                         figsize=(4.5, 4.5), image_width="380px", side_by_side=True)
+        super().__init__(t("widgets.patch.title"), {"dim": self.dim_slider, "patch_size": self.patch_slider,
+                                                    "image_size": self.image_slider}, side_by_side=True)
 
     def refusal(self, dim: int, patch_size: int, image_size: int) -> str:
         return t("widgets.refused.patch", p=patch_size, size=image_size) if patch_size > image_size else ""
@@ -150,10 +148,9 @@ class ConvParamExplorer(_Explorer):
         self.c_out_slider = _slider("c_out", "widgets.slider.c_out", c_out, 1, 1024)
         self.kernel_slider = _slider("k", "widgets.slider.kernel_size", k, 1, 15)
         self.groups_slider = _slider("groups", "widgets.slider.groups", groups, 1, 1024)
-        super().__init__(t("widgets.conv.title"),
-                         {"c_in": self.c_in_slider, "c_out": self.c_out_slider, "k": self.kernel_slider,
-                          "groups": self.groups_slider},
-                         figsize=(6.5, 3.5), image_width="520px", side_by_side=False)
+        super().__init__(t("widgets.conv.title"), {"c_in": self.c_in_slider, "c_out": self.c_out_slider,
+                                                   "k": self.kernel_slider, "groups": self.groups_slider},
+                         side_by_side=False)
 
     def refusal(self, c_in: int, c_out: int, k: int, groups: int) -> str:
         if c_in % groups == 0 and c_out % groups == 0:
@@ -188,8 +185,7 @@ class ConvParamExplorer(_Explorer):
 conv_param_explorer = ConvParamExplorer  # notebook 02's builders, shown the same way
 
 
-POSITIONS = ("centre", "corner")  # which patch the receptive field explorer follows
-PATCH_NAMES = {"centre": "widgets.field.centre", "corner": "widgets.field.corner"}  # their labels
+POSITIONS = {"centre": "widgets.field.centre", "corner": "widgets.field.corner"}  # the patch followed: label
 
 
 def _seen(depth: int, kernel_size: int, position: str, grid: int) -> tuple[int, int, tuple[int, ...], int]:
@@ -209,14 +205,13 @@ class ReceptiveFieldExplorer(_Explorer):
         self.depth_slider = _slider("depth", "widgets.slider.depth", depth, 0, 8)
         self.kernel_slider = _slider("kernel_size", "widgets.slider.kernel_size", kernel_size, 1, 15, step=2)
         self.position_buttons = widgets.ToggleButtons(
-            options=[(t(PATCH_NAMES[name]), name) for name in POSITIONS],
+            options=[(t(POSITIONS[name]), name) for name in POSITIONS],
             value=check_choice("position", position, POSITIONS), description=t("widgets.field.which"),
             style=SLIDER_STYLE)
-        super().__init__(t("widgets.field.title"),
-                         {"depth": self.depth_slider, "kernel_size": self.kernel_slider,
-                          "position": self.position_buttons},
-                         figsize=(4.5, 4.5), image_width="380px", side_by_side=True,
-                         fixed={"patch_size": patch_size})
+        super().__init__(t("widgets.field.title"), {"depth": self.depth_slider,
+                                                    "kernel_size": self.kernel_slider,
+                                                    "position": self.position_buttons},
+                         side_by_side=True, fixed={"patch_size": patch_size})
 
     def refusal(self, depth: int, kernel_size: int, position: str, patch_size: int) -> str:
         return t("widgets.refused.even_kernel", k=kernel_size) if kernel_size % 2 == 0 else ""
@@ -247,7 +242,7 @@ class ReceptiveFieldExplorer(_Explorer):
             t("widgets.field.after", depth=depth, k=kernel_size, p=patch_size),
             t("widgets.field.width" if patches != 1 else "widgets.field.width_one", depth=depth,
               k=kernel_size, patches=patches, pixels=pixels),
-            t("widgets.field.sees", patch=t(PATCH_NAMES[position]), row=row, col=col, top=top,
+            t("widgets.field.sees", patch=t(POSITIONS[position]), row=row, col=col, top=top,
               bottom=bottom, left=left, right=right, seen=f"{seen:,}", total=f"{grid * grid:,}",
               share=f"{100 * seen / grid ** 2:.1f}"),
             whole,

@@ -2,7 +2,8 @@
 
 ``compare_with_package(build)`` builds in both ``SETTINGS`` (the second catches numbers written into the
 code), records every convolution, BatchNorm and Linear call (``trace``) with its role (``paper_roles``) and
-checks structure, settings, then values with the package's weights; "mistakes" names the likely cause."""
+checks structure, settings, then values with the package's weights; ``_failure`` and ``_explain`` try the
+likely mistake behind a difference on the student's own values."""
 
 from __future__ import annotations
 
@@ -40,9 +41,7 @@ PARTS = {"stem": ("convolution", "04.4.role.stem"), "stem_norm": ("BatchNorm", "
 
 @dataclass(frozen=True)
 class Role:
-    """One call of the paper's ConvMixer: its part, its mixer layer (counted from 1, as the prose counts)
-    and that layer's first call (input z)."""
-
+    """A call of the paper's model: its part, its mixer layer (from 1), that layer's first call (input z)."""
     part: str
     layer: int | None = None
     first: int | None = None
@@ -64,7 +63,6 @@ def paper_roles(depth: int) -> list[Role]:
 @dataclass
 class Call:
     """One call of a convolution, BatchNorm or Linear module (``out`` is None for a call that raised)."""
-
     module: nn.Module
     inp: Any
     out: Any = None
@@ -133,8 +131,6 @@ def reference(config: dict[str, int] = CONFIG) -> ConvMixer:
                 x.copy_(0.5 * torch.randn(x.shape, generator=g, dtype=x.dtype))
     return model.eval()
 
-
-# === checks: what differs from the paper's model (structure, settings, values) ===========================
 
 def _build(build: Any, config: dict[str, int]) -> nn.Module | Text:
     """The student's model at ``config``, or why it could not be built; NotAnswered for a blank one."""
@@ -294,8 +290,6 @@ def compare_with_package(build: Callable[..., nn.Module], forbid: tuple[type, ..
                 return t("04.4.second_setting", args=_args(config), problem=problem) if n else problem
     return None
 
-
-# === mistakes: the likely mistake behind a difference, tried on the student's own values =================
 
 def _failure(model: nn.Module, failed: ForwardFailed, roles: list[Role], x: torch.Tensor,
              config: dict[str, int]) -> Text:

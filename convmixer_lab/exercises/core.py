@@ -1,10 +1,6 @@
-"""The exercise machinery: one ``Exercise`` class, the answer checkers, and the registry.
-
-An exercise is declared once, with ``define``, in ``nb01`` ... ``nb06``::
-
-    define("03.1", kind="compute", answer=1_179_648)                  # a number: exact, too large/small
-    define("01.3", kind="why", answer="b", options="abcd")            # a letter; texts NN.M.option.a ...
-
+"""The exercise machinery: one ``Exercise`` class, the answer checkers, and the registry. An exercise
+is declared once, in ``nb01`` ... ``nb06``: ``define("03.1", kind="compute", answer=1_179_648)`` (a
+number: exact, too large/small) or ``define("01.3", kind="why", answer="b", options="abcd")`` (a letter).
 Kinds (``KINDS``): compute, predict (``ex.predict`` before the measuring cell, ``ex.reveal`` after),
 experiment, why. Texts (``nbNN.toml``): ``NN.M.question``, ``.solution``, ``.hint`` (or ``.hint.1`` ...),
 ``.option.<letter>``, ``.wrong.<letter>``. Answers are judged by value (numpy, 0-d tensors, Fraction,
@@ -98,12 +94,17 @@ def equals_shape(expected: tuple[int, ...]) -> Callable[[Any], bool]:
     return lambda answer: as_integers(answer) == tuple(expected)
 
 
-def too_big_or_small(expected: float) -> Callable[[Any], Text]:
-    """Feedback for a number: too large, too small, or not a number at all."""
+def too_big_or_small(expected: float, known: dict[float, str] | None = None,
+                     fields: dict[str, Any] | None = None) -> Callable[[Any], Text]:
+    """Feedback for a number: the text of a ``known`` mistake (within 1%, so 28.4 is taken for 256 / 9 =
+    28.44...) with ``fields``, else too large, too small, or not a number at all."""
     def say(answer: Any) -> Text:
         value = as_number(answer)
         if value is None:
             return not_a_number(answer)
+        for wrong, text_id in (known or {}).items():
+            if abs(value - wrong) <= 0.01 * abs(wrong):
+                return t(text_id, **(fields or {}))
         return t("core.too_large" if value > expected else "core.too_small")
     return say
 
@@ -219,8 +220,7 @@ GRADING = False  # set_grading(True): wrong or unanswered raises (the nbgrader c
 
 
 def set_grading(on: bool = True) -> None:
-    """In grading mode (the nbgrader copies) a wrong or unanswered ``check``/``reveal`` raises
-    ``AssertionError`` with its verdict and first hint instead of printing it."""
+    """In grading mode a wrong or unanswered ``check``/``reveal`` raises ``AssertionError`` instead."""
     global GRADING
     GRADING = bool(on)
 

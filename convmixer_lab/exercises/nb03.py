@@ -1,16 +1,13 @@
-"""Exercises of notebook 03 (parameter count, MACs, time); texts in ``texts/nb03.toml``. Expected
-answers come from the package; modules are built on the meta device (shapes only: no memory, no
-random initialisation)."""
+"""Exercises of notebook 03 (parameter count, MACs, time); texts in ``texts/nb03.toml``, answers from the
+package (modules built on the meta device: shapes only, no memory, no random initialisation)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import torch
 import torch.nn as nn
 
 from convmixer_lab.counting import conv_macs, count_parameters, mixer_layer_macs, standard_conv_params
-from convmixer_lab.exercises.core import as_number, close_to, define, too_big_or_small
+from convmixer_lab.exercises.core import close_to, define, too_big_or_small
 from convmixer_lab.texts import Text, t
 
 C_IN, C_OUT, K, SIZE = 256, 512, 3, 16  # the tutorial's layer: 16x16x256 -> 16x16x512, 3x3
@@ -45,53 +42,37 @@ def intensity(batch: int, groups: int = 1, k: int = K, c_out: int = C_OUT) -> fl
     return batch * conv_macs(C_IN, c_out, k, SIZE, SIZE, groups) / (4 * values)
 
 
-def _said(known: dict[float, str], expected: float, fields: dict[str, Any]) -> Any:
-    """Feedback for a number: the text of a known mistake (within 1%, so 28.4 is taken for 256 / 9 =
-    28.44...), else too large / too small / not a number."""
-    def say(answer: Any) -> Text:
-        value = as_number(answer)
-        for wrong, text_id in known.items():
-            if value is not None and abs(value - wrong) <= 0.01 * abs(wrong):
-                return t(text_id, **fields)
-        return too_big_or_small(expected)(answer)
-    return say
-
-
-# --- 03.1 predict: a grouped convolution ----------------------------------------------------------
-
+# 03.1 predict: a grouped convolution
 _GROUPED = dict(grouped=GROUPED_PARAMS, standard=STANDARD_PARAMS)
-define("03.1", kind="predict", answer=GROUPED_PARAMS, fields=_GROUPED, feedback=_said({
-    STANDARD_PARAMS: "03.1.groups_ignored",
-    STANDARD_PARAMS / GROUPS ** 2: "03.1.divided_twice",
-    K * K * C_IN: "03.1.depthwise",
-}, GROUPED_PARAMS, _GROUPED))
+define("03.1", kind="predict", answer=GROUPED_PARAMS, fields=_GROUPED, feedback=too_big_or_small(
+    GROUPED_PARAMS, {STANDARD_PARAMS: "03.1.groups_ignored", K * K * C_IN: "03.1.depthwise",
+                     STANDARD_PARAMS / GROUPS ** 2: "03.1.divided_twice"}, _GROUPED))
 
-# --- 03.2 experiment: stride -----------------------------------------------------------------------
-
+# 03.2 experiment: stride
 _STRIDE = 3
 _PER_WEIGHT = macs_per_weight(_STRIDE)
 _SIDE = out_side(SIZE, K, _STRIDE, 1)
 _STRIDES = dict(per_weight=_PER_WEIGHT, side=_SIDE)
 define("03.2", kind="experiment", answer=_PER_WEIGHT, is_correct=close_to(_PER_WEIGHT, rel=1e-6),
-       fields=_STRIDES, feedback=_said({
+       fields=_STRIDES, feedback=too_big_or_small(_PER_WEIGHT, {
            macs_per_weight(1): "03.2.stride_1",
            macs_per_weight(2): "03.2.stride_2",
            macs_per_weight(4): "03.2.stride_4",
            float(out_side(SIZE, K, _STRIDE, 0) ** 2): "03.2.no_padding",
            (SIZE / _STRIDE) ** 2: "03.2.not_whole",
            float(_SIDE): "03.2.side",
-       }, _PER_WEIGHT, _STRIDES))
+       }, _STRIDES))
 
-# --- 03.3 predict: the depthwise share of a ConvMixer layer's MACs ----------------------------------
-
+# 03.3 predict: the depthwise share of a ConvMixer layer's MACs
 _SHARE = dict(share=DEPTHWISE_MAC_SHARE)
 define("03.3", kind="predict", answer=DEPTHWISE_MAC_SHARE, fields=_SHARE,
-       is_correct=close_to(DEPTHWISE_MAC_SHARE, rel=0, abs_tol=0.5), feedback=_said({
+       is_correct=close_to(DEPTHWISE_MAC_SHARE, rel=0, abs_tol=0.5),
+       feedback=too_big_or_small(DEPTHWISE_MAC_SHARE, {
            50.0: "03.3.halves",
            round(100 - DEPTHWISE_MAC_SHARE, 1): "03.3.pointwise",
            round(DEPTHWISE_MAC_SHARE / 100, 3): "03.3.fraction",
            round((100 - DEPTHWISE_MAC_SHARE) / 100, 3): "03.3.pointwise_fraction",
-       }, DEPTHWISE_MAC_SHARE, _SHARE))
+       }, _SHARE))
 
 def roof_reading(intensity: float, rate: float, bandwidth: float, peak: float) -> Text:
     """What one layer's point says against a roof min(intensity * bandwidth, peak): the side of the
@@ -106,13 +87,11 @@ def roof_reading(intensity: float, rate: float, bandwidth: float, peak: float) -
     return t("03.roof.reading", side=side, rule=t(rule))
 
 
-# --- 03.4 why: a layer above its main-memory roof (true whatever the machine measured) ---------------
-
+# 03.4 why: a layer above its main-memory roof (true whatever the machine measured)
 _DW_BYTES = 4 * (2 * 8 * C_IN * SIZE * SIZE + K * K * C_IN)  # batch 8: input, weights, output
 define("03.4", kind="why", answer="c", options="abcd", fields=dict(depthwise_mb=_DW_BYTES / 1e6))
 
-# --- 03.5 experiment (optional section): intensity and batch size -----------------------------------
-
+# 03.5 experiment (optional section): intensity and batch size
 define("03.5", kind="experiment", answer="a", options="abcd", fields=dict(
     standard=STANDARD_PARAMS, standard_8=intensity(8), standard_64=intensity(64),
     depthwise_64=intensity(64, groups=C_IN, c_out=C_IN)))

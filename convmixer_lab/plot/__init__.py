@@ -24,12 +24,10 @@ from convmixer_lab.plot.training import (
     training_curves,
 )
 
-__all__ = [
-    "activation_curves", "block_diagrams", "channel_histograms",
-    "ablation_bars", "accuracy_size_points", "accuracy_time_curves", "seed_points",
-    "comparison_bars", "config_param_bars", "confusion_matrix", "conv_param_bars", "depthwise_effect",
-    "fashion_examples", "feature_maps", "kernel_grid", "loss_and_rate_curves", "mistakes",
-    "mixing_footprints", "patch_as_vector", "patch_grid", "rank_one_kernels", "receptive_field_growth",
-    "receptive_field_maps", "receptive_field_on_image", "receptive_field_steps", "roofline_points",
-    "stage_param_bars", "training_curves",
-]
+__all__ = ["activation_curves", "block_diagrams", "channel_histograms", "ablation_bars",
+           "accuracy_size_points", "accuracy_time_curves", "seed_points", "comparison_bars",
+           "config_param_bars", "confusion_matrix", "conv_param_bars", "depthwise_effect", "fashion_examples",
+           "feature_maps", "kernel_grid", "loss_and_rate_curves", "mistakes", "mixing_footprints",
+           "patch_as_vector", "patch_grid", "rank_one_kernels", "receptive_field_growth",
+           "receptive_field_maps", "receptive_field_on_image", "receptive_field_steps", "roofline_points",
+           "stage_param_bars", "training_curves"]

@@ -27,6 +27,14 @@ def fig_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]
     return ax.figure, ax
 
 
+def finish(fig: Figure, title: str | None = None) -> Figure:
+    """``fig`` laid out tight (after its suptitle ``title``, if one is given), as every figure is returned."""
+    if title is not None:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def as_array(x: object) -> np.ndarray:
     """numpy view of an array or a (CPU) tensor."""
     return np.asarray(x.detach().cpu() if hasattr(x, "detach") else x)

@@ -1,13 +1,6 @@
-"""Figures of notebook 06 (are patches all you need?): accuracy against size and against time, the
-ablations as differences from the baseline, and the seeds of a few configurations side by side.
-
-Each takes the rows of ``spread.summarize`` and/or the records of ``compare.run_config`` (or of the
-committed results file); accuracies are drawn in %. Each figure says which error bar it draws, in its
-axis label or legend: ``accuracy_size_points`` the sample standard deviation over the seeds (how far
-single runs scatter), ``seed_points`` the standard error of the mean (how uncertain a mean is), and
-``ablation_bars`` t times the standard error of a difference (the interval ``spread.difference``
-tests: a difference is clear when it does not cross zero).
-"""
+"""Figures of notebook 06 from the rows of ``spread.summarize`` and the records of ``compare.run_config``,
+accuracies in %. Each names its error bar: the std over seeds (how far single runs scatter), the standard
+error of a mean (how uncertain it is), t times the SE of a difference (clear when it misses zero)."""
 
 from __future__ import annotations
 
@@ -23,7 +16,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from convmixer_lab.checks import check_choice, check_number
-from convmixer_lab.plot._common import COLORS, check_nonempty, subplots
+from convmixer_lab.plot._common import COLORS, check_nonempty, finish, subplots
 from convmixer_lab.spread import difference
 
 METRICS = {"test_accuracy": "test accuracy (%)", "val_accuracy": "validation accuracy (%)"}
@@ -33,18 +26,13 @@ def _label(row: dict[str, Any]) -> str:
     return row.get("name") or row["family"]
 
 
-def _std(row: dict[str, Any], metric: str) -> float:
-    return 100 * (row[f"{metric}_std"] or 0.0)
-
-
 def _size_panel(ax: Axes, rows: list[dict[str, Any]], extra: dict[str, dict[str, Any]], key: str,
                 metric: str) -> None:
-    """Rows as coloured dots with +- std bars, extra runs as stars (the colour of the row with the same
-    name, black for a configuration of one's own); every label goes to the legend, none beside a point."""
+    """Rows as dots with +- std bars, extra runs as stars in their row's colour (black: one's own)."""
     colors = {_label(row): COLORS[i % len(COLORS)] for i, row in enumerate(rows)}
     for row in rows:
-        ax.errorbar(row[key], 100 * row[f"{metric}_mean"], yerr=_std(row, metric), fmt="o", capsize=3,
-                    color=colors[_label(row)], label=_label(row), zorder=3)
+        ax.errorbar(row[key], 100 * row[f"{metric}_mean"], yerr=100 * (row[f"{metric}_std"] or 0.0), fmt="o",
+                    capsize=3, color=colors[_label(row)], label=_label(row), zorder=3)
     for label, record in extra.items():
         color = colors.get(record.get("name") or "", "black")
         ax.plot(record[key], 100 * record[metric], "*", markersize=13, color=color, alpha=0.8,
@@ -60,12 +48,9 @@ def _ticks(ax: Axes, scale: float, unit: str) -> None:
 def accuracy_size_points(rows: list[dict[str, Any]], extra: dict[str, dict[str, Any] | None] | None = None,
                          metric: str = "test_accuracy", budget: tuple[float, float] | None = None,
                          title: str = "Accuracy vs size") -> Figure:
-    """Mean accuracy (+- sample std over the seeds) of every row against its parameters (left) and
-    its MACs per image (right, in millions), one colour per row, named in the legend.
-    ``extra``: single runs by label ({"yours": record, ...}, e.g. a student's own configuration) drawn as
-    stars, in the colour of the row of the same configuration (black for one of one's own); None
-    records are skipped. ``budget``: the (low, high) parameter range every configuration must sit in,
-    shaded, with room on both sides so the band's edges show."""
+    """Mean accuracy (+- std over seeds) of every row against parameters (left) and MACs (right);
+    ``extra``: single runs by label ({"yours": record}, None skipped) as stars; ``budget``: the (low,
+    high) parameter range, shaded."""
     check_nonempty("rows", rows, "row from spread.summarize")
     check_choice("metric", metric, METRICS)
     extra = {label: r for label, r in (extra or {}).items() if r is not None}
@@ -85,16 +70,13 @@ def accuracy_size_points(rows: list[dict[str, Any]], extra: dict[str, dict[str, 
     handles = dict(zip(*reversed(left.get_legend_handles_labels())))
     order = [_label(r) for r in rows] + list(extra) + ["parameter budget"] * (budget is not None)
     left.legend([handles[label] for label in order], order, fontsize=7, loc="best")
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return finish(fig, title)
 
 
 def accuracy_time_curves(records: list[dict[str, Any]], names: list[str] | None = None,
                          title: str = "Accuracy vs training time") -> Figure:
-    """Left: each run's validation accuracy after every epoch against the CPU-seconds spent so far
-    (its history), one colour per configuration. Right: each run's test accuracy against the epochs
-    it completed within the budget. ``names``: the configurations to draw (default: all, in order)."""
+    """Each run's validation accuracy per epoch against CPU-seconds spent (left) and its test accuracy
+    against the epochs it completed (right); ``names``: the configurations to draw (default: all)."""
     check_nonempty("records", records, "record from compare.run_config")
     names = names or list(dict.fromkeys(_label(r) for r in records))
     fig, (left, right) = subplots(1, 2, figsize=(10, 3.8))
@@ -113,15 +95,12 @@ def accuracy_time_curves(records: list[dict[str, Any]], names: list[str] | None 
     right.set(title="where each run ended", xlabel="epochs completed within the budget",
               ylabel="test accuracy (%)")
     right.legend(fontsize=7)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return finish(fig, title)
 
 
 def _differences(rows: list[dict[str, Any]], records: list[dict[str, Any]], names: list[str], baseline: str,
                  metric: str, level: float) -> tuple[list[dict[str, Any]], list[float], list[list[float]]]:
-    """``spread.difference`` of each name against ``baseline``, its t * SE in points, and each seed of each
-    name minus the baseline's mean, in points."""
+    """Each name's ``spread.difference`` from ``baseline``, its t * SE and its seeds' gaps, in points."""
     base_mean = 100 * next(r for r in rows if _label(r) == baseline)[f"{metric}_mean"]
     tests = [difference(rows, n, baseline, metric, level) for n in names]
     errs = [100 * d["t"] * d["standard_error"] for d in tests]
@@ -130,7 +109,7 @@ def _differences(rows: list[dict[str, Any]], records: list[dict[str, Any]], name
 
 
 def _legend(ax: Any, corrected: bool) -> None:
-    """The ablation bars' legend: what a coloured bar means (the test alone, or after Holm's correction)."""
+    """What a coloured bar means: the test alone, or after Holm's correction."""
     says = ("after Holm's correction",) * 2 if corrected else (
         "the interval misses zero", "the interval crosses zero")
     ax.legend(handles=[Patch(color=COLORS[0], alpha=0.85, label=f"clear: {says[0]}"),
@@ -142,13 +121,9 @@ def _legend(ax: Any, corrected: bool) -> None:
 def ablation_bars(rows: list[dict[str, Any]], records: list[dict[str, Any]] = (), baseline: str = "convmixer",
                   metric: str = "test_accuracy", title: str = "ConvMixer ablations",
                   window: float = 8.0, level: float = 0.95, clear: set[str] | None = None) -> Figure:
-    """One bar per row other than ``baseline``: the difference of its mean accuracy from the baseline's
-    (in points), drawn from zero, which is the baseline; an error bar of +- t * SE, the interval that
-    ``spread.difference`` tests at ``level`` (clear differences, whose interval misses zero, in colour,
-    the others grey); and each seed's accuracy minus the baseline's mean as a dot (from ``records``).
-    The y axis reaches at most ``window`` points below zero: a bar or interval that goes further is cut
-    at the axis and labelled with its value ("cut: -34.1 ± 16.9"). ``clear``: the names to colour instead
-    (those that survive Holm's correction, ``spread.holm``)."""
+    """Each row's mean accuracy minus ``baseline``'s (points) as a bar with +- t * SE, the interval
+    ``spread.difference`` tests at ``level`` (coloured when clear; ``clear``: the names to colour instead,
+    e.g. those ``spread.holm`` keeps), seeds as dots; what reaches below ``-window`` is cut and labelled."""
     check_nonempty("rows", rows, "row from spread.summarize")
     check_choice("metric", metric, METRICS)
     window = check_number("window", window, minimum=0, strict=True)
@@ -176,15 +151,13 @@ def ablation_bars(rows: list[dict[str, Any]], records: list[dict[str, Any]] = ()
            ylabel=f"{METRICS[metric].removesuffix(' (%)')}: difference from {baseline} (points)")
     ax.tick_params(axis="x", labelrotation=20, labelsize=8)
     _legend(ax, corrected=clear is not None)
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def seed_points(records: list[dict[str, Any]], names: list[str], metric: str = "test_accuracy",
                 title: str = "Every seed of a few configurations") -> Figure:
-    """One row per configuration: each seed's accuracy as a dot, the mean as a vertical tick, the
-    mean +- one standard error of the mean as a thick bar and the min-max range as a thin line, so
-    overlapping ranges are plain to see."""
+    """One row per configuration: seeds as dots, the mean as a tick, +- one standard error of the mean
+    as a thick bar, the min-max range as a thin line."""
     check_choice("metric", metric, METRICS)
     check_nonempty("names", names, "configuration name")
     fig, ax = subplots(figsize=(8, 0.6 * len(names) + 1.4))
@@ -204,5 +177,4 @@ def seed_points(records: list[dict[str, Any]], names: list[str], metric: str = "
     ax.invert_yaxis()
     ax.set(title=title, xlabel=METRICS[metric], ylabel="configuration")
     ax.legend(fontsize=7, loc="best")
-    fig.tight_layout()
-    return fig
+    return finish(fig)

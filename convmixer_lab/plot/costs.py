@@ -1,6 +1,5 @@
-"""Figures of notebooks 03 and 04 (parameter count, full model): bars comparing a few costs, a
-roofline of measured layers, the parameters of each stage of a ConvMixer, and where each
-configuration keeps its parameters."""
+"""Figures of notebooks 03 and 04: bars comparing a few costs, a roofline of measured layers, the
+parameters of each stage of a ConvMixer and of each configuration's parts."""
 
 from __future__ import annotations
 
@@ -10,14 +9,12 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from convmixer_lab.counting import Stage, group_repeats
-from convmixer_lab.plot._common import COLORS, check_nonempty, check_pair, subplots, value_bars
+from convmixer_lab.plot._common import COLORS, check_nonempty, check_pair, finish, subplots, value_bars
 
 
 def comparison_bars(labels: list[str], values: list[float], title: str, ylabel: str,
                     log: bool = False) -> Figure:
-    """A labelled bar chart comparing a few quantities (parameter counts, MACs, times), each bar with
-    its number on top. On a log scale the axis starts a decade below the smallest value, so even the
-    smallest bar is clearly visible."""
+    """A few quantities (parameters, MACs, times) as bars, each with its number on top."""
     check_pair("labels", labels, "values", values)
     fig, ax = subplots(figsize=(6, 3.5))
     labels = [textwrap.fill(label, 12) for label in labels]  # long names on two lines, not overlapping
@@ -30,14 +27,12 @@ def comparison_bars(labels: list[str], values: list[float], title: str, ylabel: 
     if log and positive:  # the smallest bar one decade tall, so it cannot pass for zero
         ax.set_ylim(bottom=min(positive) / 10)
     ax.set(title=title, ylabel=ylabel, xlabel="")
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def stage_param_bars(rows: list[Stage], title: str = "Where the parameters are") -> Figure:
-    """Parameters per stage of a ConvMixer (from ``counting.stage_table``), identical consecutive
-    layers drawn as ONE bar holding all of them (``mixer_layers.0-19 (x 20)``), each bar labelled
-    with its count; heights in millions. Stages without parameters are left out."""
+    """Parameters (millions) per stage of ``counting.stage_table`` with any, identical consecutive
+    layers as one bar (``mixer_layers.0-19 (x 20)``)."""
     groups = [(r, n) for r, n in group_repeats(rows) if r.params > 0]
     check_nonempty("rows", groups, "stage with parameters (from counting.stage_table)")
     labels = [f"{r.name} (x {n})" if n > 1 else r.name for r, n in groups]
@@ -48,8 +43,7 @@ def stage_param_bars(rows: list[Stage], title: str = "Where the parameters are")
     value_bars(ax, labels, values, colors, [f"{v:.2f}M" for v in values], log=False)
     ax.set_ylim(0, max(values) * 1.15)
     ax.set(title=title, xlabel="stage", ylabel="parameters (millions)")
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 _PARTS = {"patch embedding (stem)": lambda r: r.name == "patch_embedding",
@@ -74,16 +68,13 @@ def config_param_bars(tables: dict[str, list[Stage]],
     ax.set_ylim(0, max(bottom) * 1.15)
     ax.set(title=title, xlabel="configuration (h/d, patch p, kernel k)", ylabel="parameters (millions)")
     ax.legend(loc="upper right", fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def roofline_points(points: dict[str, tuple[float, float]], bandwidths: dict[str, float], peak: float,
                     title: str = "Roofline of this machine") -> Figure:
-    """Each layer as a point at (arithmetic intensity in MACs per byte, measured GMAC/s) under its
-    roofs, on log-log axes: one line per bandwidth (GB/s), ``min(intensity * bandwidth, peak)``, where
-    ``peak`` (GMAC/s) is the arithmetic rate, e.g. a large matrix product's. The intensity axis spans
-    the layers and every roof's knee (where intensity * bandwidth reaches the peak)."""
+    """Each layer at (MACs per byte, measured GMAC/s) on log-log axes under one roof per bandwidth (GB/s),
+    ``min(intensity * bandwidth, peak)``; ``peak``: the arithmetic rate (GMAC/s), a matrix product's."""
     check_nonempty("points", points, "layer (name: (MACs per byte, GMAC/s))")
     check_nonempty("bandwidths", bandwidths, "bandwidth (name: GB/s)")
     numbers = [v for pair in points.values() for v in pair] + list(bandwidths.values()) + [peak]
@@ -108,5 +99,4 @@ def roofline_points(points: dict[str, tuple[float, float]], bandwidths: dict[str
     ax.set(xscale="log", yscale="log", title=title, xlabel="arithmetic intensity (MACs per byte moved)",
            ylabel="GMAC per second", ylim=(lowest / 3, max(peak, *(r for _, r in points.values())) * 3))
     ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish(fig)

@@ -9,13 +9,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from convmixer_lab.checks import check_int, check_positive_int
-from convmixer_lab.plot._common import as_array, check_pair, fig_ax, subplots
+from convmixer_lab.plot._common import as_array, check_pair, fig_ax, finish, subplots
 
 
 def patch_grid(image: np.ndarray, patch_size: int, ax: Axes | None = None,
                title: str | None = None, highlight: tuple[int, int] | None = None) -> Figure:
-    """The image with its p x p patch grid, ignored pixels shaded red; ``highlight`` = (row, col) outlines
-    that patch and, on a new figure, adds a panel showing it enlarged with its neighbours."""
+    """The image with its p x p patch grid, ignored pixels red; ``highlight`` = (row, col) outlines that
+    patch and, on a new figure, shows it enlarged with its neighbours."""
     img = as_array(image)
     if img.ndim not in (2, 3):
         raise ValueError(f"image must be [H, W] or [H, W, 3], got shape {img.shape}")
@@ -37,12 +37,14 @@ def patch_grid(image: np.ndarray, patch_size: int, ax: Axes | None = None,
     ax.set_ylim(h, 0)
     ax.set(title=title or f"{h}x{w} image cut into {p}x{p} patches\n= a {gh}x{gw} grid of patches",
            xlabel="x (pixels)", ylabel="y (pixels)")
-    if where is not None:
-        _outline_patch(ax, p, where)
+    if where is not None:  # a thick red square, with a legend entry naming it
+        row, col = where
+        ax.add_patch(Rectangle((col * p, row * p), p, p, fill=False, edgecolor="red", linewidth=3,
+                               label=f"patch (row {row}, col {col})", clip_on=False))
+        ax.legend(loc="lower right", fontsize=8)
     if zoom is not None:
         _zoom_on_patch(ax, zoom, img, p, where)
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def _image_with_grid(ax: Axes, img: np.ndarray, p: int, linewidth: float) -> None:
@@ -59,14 +61,6 @@ def _patch_index(where: object, grid_h: int, grid_w: int) -> tuple[int, int]:
         raise TypeError(f"highlight must be a (row, col) pair, got {where!r}")
     return (check_int("row", where[0], minimum=0, maximum=grid_h - 1, hint=f"the grid has {grid_h} rows"),
             check_int("col", where[1], minimum=0, maximum=grid_w - 1, hint=f"the grid has {grid_w} columns"))
-
-
-def _outline_patch(ax: Axes, p: int, where: tuple[int, int]) -> None:
-    """A thick red square around patch (row, col), with a legend entry naming it."""
-    row, col = where
-    ax.add_patch(Rectangle((col * p, row * p), p, p, fill=False, edgecolor="red", linewidth=3,
-                           label=f"patch (row {row}, col {col})", clip_on=False))
-    ax.legend(loc="lower right", fontsize=8)
 
 
 ZOOM = 2  # the enlarged panel shows the highlighted patch and up to ZOOM patches on every side
@@ -104,8 +98,7 @@ def patch_as_vector(image: np.ndarray, patch_size: int, row: int, col: int) -> F
         right.bar(np.arange(i * n, (i + 1) * n), vector[i * n:(i + 1) * n], color=color, width=1.0)
     right.set(title=f"the same patch flattened: {vector.size} numbers (all R, then G, then B)",
               xlabel="position in the flattened vector", ylabel="pixel value (0-255)")
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 PER_ROW = 4  # feature_maps: panels per row
@@ -129,9 +122,7 @@ def feature_maps(maps: object, channels: list[int], title: str) -> Figure:
         ax.tick_params(labelsize=7)
     for ax in list(axes.flat)[len(channels):]:
         ax.set_visible(False)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return finish(fig, title)
 
 
 def receptive_field_steps(layers: list[int], pixels: list[int], target: int, title: str) -> Figure:
@@ -143,5 +134,4 @@ def receptive_field_steps(layers: list[int], pixels: list[int], target: int, tit
     ax.set_xticks(layers)
     ax.set(title=title, xlabel="number of stacked layers", ylabel="side seen (pixels)")
     ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish(fig)

@@ -1,10 +1,7 @@
-"""Every text the package shows, by a stable id, with its English and Chinese side by side.
-
-The texts live in the TOML files beside this module (``core``, ``nb01`` ... ``nb06``, ``widgets``,
-``tables``, ``train``), one entry an id with ``en``, ``zh`` and ``zh_of`` (``source_hash(en)``: the English
-the Chinese translates; ``tests/unit/test_texts.py`` names a stale one). Code calls
-``t("core.correct", key="01.1")``: every computed number is a field. A notebook's first cell calls
-``set_language("en")`` or ``set_language("zh")``."""
+"""Every text the package shows, by a stable id, with its English and Chinese side by side: in the TOML
+files beside this module, an entry an id with ``en``, ``zh`` and ``zh_of`` (``source_hash(en)``, the English
+the Chinese translates). Code calls ``t("core.correct", key="01.1")``, every computed number a field; a
+notebook's first cell calls ``set_language("en")`` or ``set_language("zh")``."""
 
 from __future__ import annotations
 

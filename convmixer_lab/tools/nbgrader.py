@@ -2,13 +2,11 @@
 
     python -m convmixer_lab.tools.nbgrader OUT [--notebooks SRC] [--force]   # make nbgrader: OUT = nbgrader/
 
-OUT gets ``nbgrader_config.py``, ``SETUP.md`` and ``source/<assignment>/``, one assignment per notebook
-of both editions (``01_patch_embedding``, ``zh_01_patch_embedding``), each beside GLOSSARY.md. ``# SOLUTION``
-lines go between nbgrader's solution markers; the check after an answer (or the ``ex.reveal`` cell of a
-"predict" exercise) becomes a locked test cell worth ``POINTS[kind]``; ``instructor`` cells are left out,
-the rest locked; the first code cell calls ``set_grading(True)``, so a wrong answer fails its test.
-Files you edited since this command wrote them (sha256s in OUT/.nbgrader-course.json) are kept unless
-``--force``; a non-empty OUT it did not write is refused unless ``--force``; the notebooks folders, always."""
+OUT gets ``nbgrader_config.py``, ``SETUP.md`` and ``source/<assignment>/`` (``01_x``, ``zh_01_x``, each with
+GLOSSARY.md). ``# SOLUTION`` lines go between nbgrader's markers; the check after an answer (a "predict"
+exercise's ``ex.reveal`` cell) becomes a locked test worth ``POINTS[kind]``; ``instructor`` cells are left
+out; the first code cell calls ``set_grading(True)``. Files edited since it wrote them (sha256s in
+OUT/.nbgrader-course.json) are kept, and a non-empty OUT it did not write refused, unless ``--force``."""
 
 from __future__ import annotations
 
@@ -37,11 +35,6 @@ GRADING_LINES = ("from convmixer_lab.exercises.core import set_grading  # nbgrad
                  "set_grading(True)")
 _KEY = re.compile(r"""exercise\(["'](\d\d\.\d+)["']\)""")
 _LINK = re.compile(r"\]\(([^)#:\s]+)\)")
-
-
-def assignment_name(notebook: Path, notebooks: Path) -> str:
-    """``zh/01_patch_embedding.ipynb`` -> ``zh_01_patch_embedding``."""
-    return "_".join(notebook.relative_to(notebooks).with_suffix("").parts)
 
 
 def _meta(cell: nbformat.NotebookNode, grade_id: str, *, solution=False, points=None) -> None:
@@ -113,15 +106,14 @@ def _points(key: str | None, where: str) -> int:
 
 def _graded_cells(cells: list, where: str) -> list:
     """The code cells of a notebook with nbgrader's metadata (answer, test, read-only)."""
-    out, key, revealing, first = [], None, None, True
+    if first := next((cell for cell in cells if cell.cell_type == "code"), None):
+        first.source = first.source.rstrip("\n") + "\n\n" + "\n".join(GRADING_LINES)
+    out, key, revealing = [], None, None
     for cell in cells:
         if cell.cell_type != "code":
             out.append(cell)
             continue
         key = (_KEY.findall(cell.source) or [key])[-1]
-        if first:
-            cell.source = cell.source.rstrip("\n") + "\n\n" + "\n".join(GRADING_LINES)
-            first = False
         test_id = f"test_{str(key).replace('.', '_')}"
         if SOLUTION_MARKER in cell.source:
             if key is None:
@@ -202,23 +194,13 @@ The students' kernels and the autograder need the course package and its data:
 """
 
 
-def _refusal(out: Path, force: bool) -> str | None:
-    """Why a course cannot be written in ``out`` (None: it can): see the module's docstring."""
-    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file() and not force:
-        return (f"course folder {out} is not empty and holds no {MANIFEST} (this command did not write "
-                "it; it may hold a gradebook and the students' submissions); pass another folder, or "
-                "--force to write there (replacing the files this command writes)")
-    return None
-
-
 def _converted(notebooks: Path) -> tuple[dict[Path, nbformat.NotebookNode], dict[str, int], dict]:
     """The nbgrader version of every notebook, the points of each assignment, the assignment names."""
-    paths = student.instructor_notebooks(notebooks)
-    names = {path.relative_to(notebooks): assignment_name(path, notebooks) for path in paths}
+    rels = [path.relative_to(notebooks) for path in student.instructor_notebooks(notebooks)]
+    names = {rel: "_".join(rel.with_suffix("").parts) for rel in rels}  # zh/01_x.ipynb -> zh_01_x
     converted, points = {}, {}
-    for path in paths:
-        rel = path.relative_to(notebooks)
-        nb = nbgrader_notebook(read_notebook(path), where=str(rel))
+    for rel in rels:
+        nb = nbgrader_notebook(read_notebook(notebooks / rel), where=str(rel))
         for cell in nb.cells:
             if cell.cell_type == "markdown":
                 cell.source = _relink(cell.source, rel, names)
@@ -232,8 +214,10 @@ def write_course(out: str | Path, notebooks: str | Path = student.NOTEBOOKS_DIR,
     """Write the course folder ``out``; return each assignment's points and the files written and kept."""
     student.check_place(out, Path(notebooks), "course folder", "nbgrader/")
     out, notebooks = Path(out), Path(notebooks)
-    if why := _refusal(out, force):
-        raise ValueError(why)
+    if out.is_dir() and any(out.iterdir()) and not (out / MANIFEST).is_file() and not force:
+        raise ValueError(f"course folder {out} is not empty and holds no {MANIFEST} (this command did not "
+                         "write it; it may hold a gradebook and the students' submissions); pass another "
+                         "folder, or --force to write there (replacing the files this command writes)")
     converted, points, names = _converted(notebooks)
     glossary, contents = notebooks / "GLOSSARY.md", {}
     for rel, nb in converted.items():

@@ -66,18 +66,14 @@ class Written:
     kept: list[Path]
 
 
-def _recorded(manifest: Path) -> dict[str, str]:
-    """What a tool last wrote beside ``manifest``: relative path -> sha256 (empty when unknown)."""
-    try:
-        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
-        return {str(name): str(sha) for name, sha in files.items()}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {}
-
-
 def write_unless_changed(contents: dict[Path, bytes], manifest: Path, force: bool = False) -> Written:
     """Write each file atomically (sha256s in ``manifest``) but keep one changed since, unless ``force``."""
-    folder, recorded, done = manifest.parent, _recorded(manifest), Written([], [])
+    try:  # what was written last: relative path -> sha256 (empty when unknown)
+        files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+        recorded = {str(name): str(sha) for name, sha in files.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        recorded = {}
+    folder, done = manifest.parent, Written([], [])
     for target, content in contents.items():
         name = target.relative_to(folder).as_posix()
         new = hashlib.sha256(content).hexdigest()
@@ -114,7 +110,6 @@ def check_writable(path: str | Path) -> None:
 
 
 def read_notebook(path: str | Path) -> nbformat.NotebookNode:
-    """``load_notebook`` without the digest."""
     return load_notebook(path)[0]
 
 
@@ -271,22 +266,6 @@ def signals_interrupt() -> Iterator[None]:
             signal.signal(signum, handler)
 
 
-def _execute_all(notebooks: list[str], timeout: int) -> int:
-    current = None
-    try:
-        with signals_interrupt():
-            for current in notebooks:
-                print(f"{current}: {execute_notebook(current, timeout):.1f} s", flush=True)
-    except Interrupted as stop:
-        print(f"nbtools: interrupted by {stop} while running {current}; that notebook was left "
-              "unchanged", file=sys.stderr)
-        return 128 + stop.signum
-    except (NotebookError, OSError) as err:
-        print(f"nbtools: error: {err}", file=sys.stderr)
-        return 2
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m convmixer_lab.tools.nbtools",
                                      description="Execute notebooks in place and store their outputs.")
@@ -301,7 +280,19 @@ def main(argv: list[str] | None = None) -> int:
             check_writable(nb)
         except (OSError, ValueError) as err:
             refuse("nbtools", str(err))
-    return _execute_all(args.notebooks, args.timeout)
+    current = None
+    try:
+        with signals_interrupt():
+            for current in args.notebooks:
+                print(f"{current}: {execute_notebook(current, args.timeout):.1f} s", flush=True)
+    except Interrupted as stop:
+        print(f"nbtools: interrupted by {stop} while running {current}; that notebook was left "
+              "unchanged", file=sys.stderr)
+        return 128 + stop.signum
+    except (NotebookError, OSError) as err:
+        print(f"nbtools: error: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

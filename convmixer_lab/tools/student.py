@@ -178,21 +178,15 @@ def make_student_copies(outdir: str | Path = STUDENT_DIR, notebooks: str | Path 
     """Write a student copy of every notebook in ``notebooks`` into ``outdir``; refusals come first."""
     check_place(outdir, notebooks)
     outdir, notebooks = Path(outdir), Path(notebooks)
-    sources = instructor_notebooks(notebooks)
-    contents = {outdir / path.relative_to(notebooks): path for path in sources}
+    contents = {outdir / path.relative_to(notebooks): path for path in instructor_notebooks(notebooks)}
     contents.update({outdir / name: notebooks / name for name in SHARED_FILES
                      if (notebooks / name).is_file()})
     if why := _contents_refusal(outdir, list(contents), force):
         raise ValueError(why)
-    contents = {target: _copy_bytes(source, notebooks) for target, source in contents.items()}
-    return write_unless_changed(contents, outdir / MANIFEST, force)
-
-
-def _copy_bytes(source: Path, notebooks: Path) -> bytes:
-    """What a student gets for ``source``: its student copy (a notebook) or the file unchanged."""
-    if source.suffix != ".ipynb":
-        return source.read_bytes()
-    return notebook_bytes(student_notebook(read_notebook(source), name=str(source.relative_to(notebooks))))
+    written = {target: source.read_bytes() if source.suffix != ".ipynb" else notebook_bytes(
+        student_notebook(read_notebook(source), name=str(source.relative_to(notebooks))))
+        for target, source in contents.items()}  # a notebook's student copy, any other file unchanged
+    return write_unless_changed(written, outdir / MANIFEST, force)
 
 
 def main(argv: list[str] | None = None) -> int:

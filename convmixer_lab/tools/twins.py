@@ -27,7 +27,6 @@ from convmixer_lab.tools import nbtools
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 TWIN_FOLDER = "zh"
-IGNORE_OUTPUT = "NBVAL_IGNORE_OUTPUT"
 # a number as printed: 294912, 1,179,648, 0.25, 3e-05 (no sign: "stride-1" and "stride 1" are alike)
 _NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?(?:e[-+]?\d+)?", re.IGNORECASE)
 _ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'-]+[A-Za-z]{2,}){3}")  # four English words in a row
@@ -35,7 +34,6 @@ _ENGLISH = re.compile(r"[A-Za-z]{2,}(?:[ ,;:'-]+[A-Za-z]{2,}){3}")  # four Engli
 _NEUTRAL = re.compile(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`|<[^>]*>|\]\([^)]*\)", re.DOTALL)
 _EXERCISE = re.compile(r"\bexercise\(|\bex\.\w+\(")  # a cell whose output the package writes in Chinese
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_NO_CODE = {tokenize.COMMENT, tokenize.NL}
 EN_LINE, ZH_LINE = 'set_language("en")', 'set_language("zh")'  # in the first code cell
 
 
@@ -60,7 +58,7 @@ def code_without_comments(source: str) -> tuple:
     try:
         python = TransformerManager().transform_cell(source)
         tokens = tokenize.generate_tokens(io.StringIO(python).readline)
-        return tuple((t.type, t.string) for t in tokens if t.type not in _NO_CODE)
+        return tuple((t.type, t.string) for t in tokens if t.type not in (tokenize.COMMENT, tokenize.NL))
     except (SyntaxError, tokenize.TokenError, ValueError):
         return tuple(line.rstrip() for line in source.splitlines())
 
@@ -114,15 +112,12 @@ def _output_problems(en: nbformat.NotebookNode, zh: nbformat.NotebookNode) -> li
 
 
 def _code_problems(en: nbformat.NotebookNode, zh: nbformat.NotebookNode) -> list[str]:
-    carried = _as_twin_code(en.source)
+    carried, problems = _as_twin_code(en.source), []
     if code_without_comments(carried) != code_without_comments(zh.source):
         problems = ["code differs from the English beyond comments and the language line"]
-    elif zh.source != carried or "translation" in zh.metadata:
-        problem = _translation_problem(en, zh)
-        problems = [f"code comments: {problem}"] if problem else []
-    else:
-        problems = []
-    return problems + ([] if IGNORE_OUTPUT in en.source else _output_problems(en, zh))
+    elif (zh.source != carried or "translation" in zh.metadata) and (why := _translation_problem(en, zh)):
+        problems = [f"code comments: {why}"]
+    return problems + ([] if "NBVAL_IGNORE_OUTPUT" in en.source else _output_problems(en, zh))
 
 
 def _cell_problems(index: int, en: nbformat.NotebookNode, zh: nbformat.NotebookNode) -> list[str]:
