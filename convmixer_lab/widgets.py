@@ -3,8 +3,6 @@
 ``message`` (a refusal or remark) and ``image`` (PNG). A bad starting value raises, naming the argument;
 a refused slider setting is explained in ``message``, the old figure kept."""
 
-from __future__ import annotations
-
 import functools
 import html
 import io

@@ -5,8 +5,6 @@ code), records every convolution, BatchNorm and Linear call (``trace``) with its
 checks structure, settings, then values with the package's weights; ``_failure`` and ``_explain`` try the
 likely mistake behind a difference on the student's own values."""
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any

@@ -1,8 +1,6 @@
 """Which torch functions a student's function calls, for exercises that rule out a shortcut ("no unfold"):
 ``TorchFunctionMode`` sees every torch function and Tensor method (``nn.Conv2d`` through ``conv2d``)."""
 
-from __future__ import annotations
-
 from collections.abc import Callable, Iterable
 from typing import Any
 

@@ -6,8 +6,6 @@ experiment, why. Texts (``nbNN.toml``): ``NN.M.question``, ``.solution``, ``.hin
 ``.option.<letter>``, ``.wrong.<letter>``. Answers are judged by value (numpy, 0-d tensors, Fraction,
 Decimal are numbers; NaN is not; a shape is a sequence of integers)."""
 
-from __future__ import annotations
-
 import importlib
 import math
 import numbers

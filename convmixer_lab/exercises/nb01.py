@@ -1,7 +1,5 @@
 """Exercises of notebook 01 (patch embedding); texts in ``texts/nb01.toml``, answers from the package."""
 
-from __future__ import annotations
-
 import math
 from typing import Any
 

@@ -1,8 +1,6 @@
 """Exercises of notebook 03 (parameter count, MACs, time); texts in ``texts/nb03.toml``, answers from the
 package (modules built on the meta device: shapes only, no memory, no random initialisation)."""
 
-from __future__ import annotations
-
 import torch
 import torch.nn as nn
 

@@ -1,8 +1,6 @@
 """What every figure shares: its resolution (``DPI``, set per figure, never in ``rcParams``), the palette,
 input views and checks."""
 
-from __future__ import annotations
-
 from collections.abc import Sized
 from typing import Any
 

@@ -2,8 +2,6 @@
 accuracies in %. Each names its error bar: the std over seeds (how far single runs scatter), the standard
 error of a mean (how uncertain it is), t times the SE of a difference (clear when it misses zero)."""
 
-from __future__ import annotations
-
 import math
 import statistics
 from typing import Any

@@ -1,8 +1,6 @@
 """Figures of notebooks 03 and 04: bars comparing a few costs, a roofline of measured layers, the
 parameters of each stage of a ConvMixer and of each configuration's parts."""
 
-from __future__ import annotations
-
 import textwrap
 
 import numpy as np

@@ -1,8 +1,6 @@
 """Figures of notebook 01 (patch embedding): the patch grid, one patch as a vector, feature maps,
 and how slowly stacked 3x3 layers widen what one output sees."""
 
-from __future__ import annotations
-
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure

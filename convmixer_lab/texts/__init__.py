@@ -3,8 +3,6 @@ files beside this module, an entry an id with ``en``, ``zh`` and ``zh_of`` (``so
 the Chinese translates). Code calls ``t("core.correct", key="01.1")``, every computed number a field; a
 notebook's first cell calls ``set_language("en")`` or ``set_language("zh")``."""
 
-from __future__ import annotations
-
 import hashlib
 import sys
 import unicodedata

@@ -8,8 +8,6 @@ exercise's ``ex.reveal`` cell) becomes a locked test worth ``POINTS[kind]``; ``i
 out; the first code cell calls ``set_grading(True)``. Files edited since it wrote them (sha256s in
 OUT/.nbgrader-course.json) are kept, and a non-empty OUT it did not write refused, unless ``--force``."""
 
-from __future__ import annotations
-
 import argparse
 import ast
 import itertools

@@ -6,8 +6,6 @@ Each runs in a fresh kernel in its own folder (as nbval runs it) and is written 
 when it changed on disk meanwhile or a cell failed (one line says why, exit 2). Ctrl-C or SIGTERM stops
 cleanly: the kernel shut down, the notebook left as it was, exit 130 or 143."""
 
-from __future__ import annotations
-
 import argparse
 import asyncio
 import contextlib

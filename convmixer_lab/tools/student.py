@@ -6,8 +6,6 @@ Each line ending in ``# SOLUTION`` becomes a runnable placeholder ("not answered
 cells are left out, outputs cleared; zh/ is mirrored and GLOSSARY.md copied. A file changed since this
 tool wrote it (sha256s in OUTDIR/.student-copies.json) is kept and named unless ``--force``."""
 
-from __future__ import annotations
-
 import argparse
 import ast
 import functools

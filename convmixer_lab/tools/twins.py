@@ -8,8 +8,6 @@ A twin has the English cells, same ids, same code but the language line (comment
 A translated cell records the sha256 of its English source (``metadata.translation.source_sha256``), so
 ``check`` finds stale ones; ``sync`` keeps translations (paired by id) and writes only after a good run."""
 
-from __future__ import annotations
-
 import argparse
 import hashlib
 import io
