@@ -78,11 +78,13 @@ define("02.3", "predict", CORNER_LAYERS, feedback=_corner_feedback, fields=_F3)
 
 # --- 02.4: why a large depthwise kernel is affordable -------------------------------------------------
 
-_C3, _C9 = conv_counts(256, 512, 3), conv_counts(256, 512, 9)
+_C3, _C9, _C15 = (conv_counts(256, 512, k) for k in (3, 9, 15))
 define("02.4", "why", "b", options="abcd",
-       fields={"standard_ratio": _C9["standard"] // _C3["standard"],
-               "separable3": _C3["separable"], "separable9": _C9["separable"],
-               "depthwise3": _C3["depthwise"], "depthwise9": _C9["depthwise"]})
+       fields={"standard_ratio": _C9["standard"] // _C3["standard"], "pointwise": _C9["pointwise"],
+               **{f"{part}{k}": counts[part] for k, counts in zip((3, 9, 15), (_C3, _C9, _C15))
+                  for part in ("separable", "depthwise")},
+               "separable_growth": _C15["separable"] / _C9["separable"],
+               "standard_growth": _C15["standard"] / _C9["standard"]})
 
 # --- 02.5: a pointwise convolution by hand ----------------------------------------------------------
 

@@ -65,34 +65,34 @@ BLOCK_STEPS = {
 
 def _block_column(ax: Axes, steps: list[str]) -> None:
     """One layer's steps as boxes from top to bottom, arrows between them, and the residual as a
-    line from the input to its "+ z" box; each BatchNorm module in its own colour (shared: red, hatched)."""
+    line from the input to its "+ z" box; each BatchNorm module in its own colour (shared: hatched)."""
     norms = list(dict.fromkeys(s for s in steps if s.startswith("BatchNorm")))
     ys = np.linspace(0.95, 0.05, len(steps))
     for name, y in zip(steps, ys):
         shared = name in norms and steps.count(name) > 1  # one BatchNorm module used at two places
-        color = COLORS[3] if shared else COLORS[1 + norms.index(name)] if name in norms else "white"
+        color = "#f2b8b0" if shared else COLORS[1 + norms.index(name)] if name in norms else "white"
         color = "#dddddd" if name.startswith("conv") else color
-        ax.add_patch(FancyBboxPatch((0.15, y - 0.035), 0.5, 0.07, boxstyle="round,pad=0.005", facecolor=color,
+        ax.add_patch(FancyBboxPatch((0.06, y - 0.035), 0.7, 0.07, boxstyle="round,pad=0.005", facecolor=color,
                                     edgecolor="black", hatch="//" if shared else None, label=name))
         shown = name[:-1] + ", used twice)" if steps.count(name) > 1 else name  # one module, two calls
-        ax.text(0.4, y, shown, ha="center", va="center", fontsize=8,  # readable over the hatching
-                bbox=dict(facecolor=color, edgecolor="none", pad=1) if shared else None)
+        ax.text(0.41, y, shown, ha="center", va="center", fontsize=8,  # readable over the hatching
+                bbox=dict(facecolor="white", edgecolor="none", pad=1.5) if shared else None)
     for top, bottom in zip(ys, ys[1:]):
-        ax.annotate("", xy=(0.4, bottom + 0.037), xytext=(0.4, top - 0.037),
+        ax.annotate("", xy=(0.41, bottom + 0.037), xytext=(0.41, top - 0.037),
                     arrowprops=dict(arrowstyle="->"))
     y_in, y_add = ys[0], ys[steps.index("+ z")]
-    ax.plot([0.65, 0.85, 0.85], [y_in, y_in, y_add], color=COLORS[0], linewidth=2, label="residual")
-    ax.annotate("", xy=(0.655, y_add), xytext=(0.85, y_add),
+    ax.plot([0.76, 0.88, 0.88], [y_in, y_in, y_add], color=COLORS[0], linewidth=2, label="residual")
+    ax.annotate("", xy=(0.765, y_add), xytext=(0.88, y_add),
                 arrowprops=dict(arrowstyle="->", color=COLORS[0], linewidth=2))
-    ax.text(0.88, (y_in + y_add) / 2, "residual", rotation=90, va="center", color=COLORS[0], fontsize=8)
+    ax.text(0.91, (y_in + y_add) / 2, "residual", rotation=90, va="center", color=COLORS[0], fontsize=8)
     ax.set(xlim=(0, 1), ylim=(0, 1))
     ax.axis("off")
 
 
 def block_diagrams(title: str = "The paper's ConvMixer layer beside the tutorial's") -> Figure:
     """The paper's layer beside the tutorial's (``BLOCK_STEPS``): where each BatchNorm sits (one
-    colour per module; the tutorial's shared one red and hatched) and what the residual goes around."""
-    fig, axes = subplots(1, len(BLOCK_STEPS), figsize=(8, 5))
+    colour per module; the tutorial's shared one pale red and hatched) and what the residual goes around."""
+    fig, axes = subplots(1, len(BLOCK_STEPS), figsize=(9, 5.5))
     for ax, (name, steps) in zip(axes, BLOCK_STEPS.items()):
         _block_column(ax, steps)
         ax.set_title(name, fontsize=10)

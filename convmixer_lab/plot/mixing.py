@@ -164,25 +164,27 @@ def rank_one_kernels(depthwise: object, pointwise: object, kernels: object, chan
         raise ValueError(f"depthwise must be [k, k], pointwise [c_out] and kernels [c_out, k, k], got "
                          f"{d.shape}, {p.shape} and {w.shape}")
     columns = -(-len(w) // 2)  # the kernels in two rows
-    fig = plt.figure(figsize=(3.6 + 0.85 * columns, 3.4), dpi=DPI)
-    grid = fig.add_gridspec(2, columns + 3, width_ratios=[2.2, 0.6] + [1] * columns + [0.15])
+    fig = plt.figure(figsize=(5.5 + 1.05 * columns, 4.2), dpi=DPI)
+    grid = fig.add_gridspec(2, columns + 3, width_ratios=[2.2, 1.2] + [1] * columns + [0.15])
     for spec, values, title in [(grid[:, 0], d, f"D[{channel}]: depthwise\nkernel"),
                                 (grid[:, 1], p[:, None], f"P[:, {channel}]")]:
         ax = fig.add_subplot(spec)
         limit = float(np.abs(values).max()) or 1.0
-        image = ax.imshow(values, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
+        image = ax.imshow(values, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, interpolation="nearest",
+                          aspect="equal" if values.shape[1] > 1 else "auto")  # P: a column as wide as its bar
         ax.set(title=title, xticks=[], yticks=range(len(p)) if values.shape[1] == 1 else [])
-        ax.tick_params(labelsize=6)
-        bar = fig.colorbar(image, ax=ax, location="bottom", pad=0.03, ticks=[-limit, 0, limit], format="%.2f")
-        bar.ax.tick_params(labelsize=6, labelrotation=90)
+        ax.tick_params(labelsize=8)
+        fig.colorbar(image, ax=ax, location="bottom", pad=0.03, ticks=[-limit, 0, limit],
+                     format="%.1f").ax.tick_params(labelsize=8)
     limit = float(np.abs(w).max()) or 1.0
     for o, kernel in enumerate(w):
         ax = fig.add_subplot(grid[o // columns, 2 + o % columns], label="kernel")
         image = ax.imshow(kernel, cmap=SIGNED_CMAP, vmin=-limit, vmax=limit, interpolation="nearest")
-        ax.set_title(f"out {o}\n{p[o]:+.2f} x D[{channel}]", fontsize=7)
+        ax.set_title(f"out {o}\n{p[o]:+.2f} x D[{channel}]", fontsize=8)
         ax.set(xticks=[], yticks=[])
-    bar = fig.colorbar(image, cax=fig.add_subplot(grid[:, -1]))
-    bar.set_label("weight (red +, blue -, white 0)", fontsize=7)
+    bar = fig.colorbar(image, cax=fig.add_subplot(grid[:, -1]), ticks=[-limit, 0, limit], format="%.1f")
+    bar.ax.tick_params(labelsize=8)
+    bar.set_label("weight (red +, blue -, white 0)", fontsize=8)
     fig.suptitle(f"Input channel {channel}: the standard convolution's {len(w)} kernels, "
                  f"kernel o = P[o, {channel}] x D[{channel}]")
     fig.tight_layout()

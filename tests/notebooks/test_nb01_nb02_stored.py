@@ -150,11 +150,16 @@ def test_notebook_02_shows_why_weights_and_outputs_are_apart_by_about_the_same()
     weights, outputs = re.findall(r"(\d+\.\d)% apart", out)
     svd = re.search(r"the fit's SVD line above: (\d+\.\d)%", out).group(1)
     assert outputs == svd and weights != outputs and abs(float(weights) - float(outputs)) < 1
-    assert f"best separable weights, by SVD: {svd}% error" in cell_output(NB02, "fit_to_standard(c_in=8")
+    fit = cell_output(NB02, "fit_to_standard(c_in=8")
+    assert f"separable, closest weights by SVD: {svd}% error" in fit
+    trained = re.search(r"separable layer, trained: +(\d+\.\d)% error", fit).group(1)
+    why = " ".join(source(next(c for c in cells(NB02) if "on average the square" in source(c))).split())
+    assert float(trained) < float(svd) and f"{trained}% against {svd}%" in why  # fitted to the outputs
+    assert trained == weights and f"the weight gap's {weights}% is a coincidence" in why
     assert f"misses the standard weight by {round(float(weights))}%" in cell_output(NB02, "k_try = 3")
     nb = cells(NB02)
     order = [next(i for i, c in enumerate(nb) if marker in source(c))
-             for marker in ("fit_to_standard(c_in=8", "x_fit = torch.randn(", "expected square", "k_try = 3")]
+             for marker in ("fit_to_standard(c_in=8", "x_fit = torch.randn(", "on average the square", "k_try = 3")]
     assert order == sorted(order)  # measured, explained, then the exercise uses it
     assert f"that cell's {weights}% rounded to {round(float(weights))}%" in " ".join(
         source(next(c for c in nb if source(c).startswith("**Exercise 02.2"))).split())

@@ -207,7 +207,11 @@ def test_rank_one_kernels_draws_d_p_and_each_output_kernel_on_signed_scales_with
     for image, bar, limit in [(left.images[0], bar_d, 2.0), (column.images[0], bar_p, 3.0),
                               (outs[-1].images[0], bar_w, 6.0)]:
         assert image.colorbar.ax is bar and (image.colorbar.vmin, image.colorbar.vmax) == (-limit, limit)
-    assert list(bar_d.get_xticks()) == [-2.0, 0.0, 2.0]
+    assert list(bar_d.get_xticks()) == [-2.0, 0.0, 2.0] and list(bar_w.get_yticks()) == [-6.0, 0.0, 6.0]
+    labels = [*bar_d.get_xticklabels(), *bar_p.get_xticklabels(), *bar_w.get_yticklabels(),
+              *column.get_yticklabels()]
+    assert {(label.get_fontsize(), label.get_rotation()) for label in labels} == {(8.0, 0.0)}  # level, 8 pt
+    assert {ax.title.get_fontsize() for ax in outs} == {8.0}
     assert bar_w.get_ylabel() == "weight (red +, blue -, white 0)"
     assert fig.dpi == 80
     assert fig._suptitle.get_text() == ("Input channel 4: the standard convolution's 3 kernels, "
