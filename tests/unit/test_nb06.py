@@ -63,7 +63,7 @@ def test_06_1_asks_about_the_two_budgets_not_the_patch_grid():
     texts = " ".join(ex.text(role) for role in roles)
     assert "p=2" not in texts and "p = 2" not in texts and "patches" not in texts  # no third "halve p"
     assert "main table's seconds column" in ex.text("solution") and "epochs column" in ex.text("solution")
-    assert "(params, seconds, epochs)" in ex.text("hint") and "CPU-seconds" not in ex.text("hint")  # no answer
+    assert "(params, seconds, epochs)" in ex.text("hint") and "CPU-seconds" not in ex.text("hint")
 
 
 # --- 06.2: write standard_error ----------------------------------------------------------------------
