@@ -23,7 +23,7 @@ from convmixer_lab.compare import (
     run_config,
 )
 from convmixer_lab.data import fashion_mnist_tensors
-from convmixer_lab.exercises import nb06
+from convmixer_lab.exercises import exercise, nb06
 from convmixer_lab.spread import difference, holm, summarize
 
 
@@ -101,7 +101,8 @@ def test_section_4_the_cpu_time_view_and_what_the_load_did(results):
     assert (round(min(loads), 1), round(max(loads), 1)) == (6.1, 8.1) and min(loads) > 2
     fewest_at_highest = [n for n in PEERS if min((r for r in cpu if r["name"] == n), key=lambda r: r["steps"])
                          is max((r for r in cpu if r["name"] == n), key=lambda r: r["load_average"])]
-    assert len(fewest_at_highest) == 1  # "the load average does not explain it"
+    assert len(fewest_at_highest) == 1  # "in only 1 of the 4 families" (section 4, exercise 06.5's wrong.a)
+    assert "in only 1 of the 4 families" in exercise("06.5").text("wrong.a")
     mlp_highest = max((r for r in cpu if r["name"] == "mlpmixer"), key=lambda r: r["load_average"])
     assert mlp_highest["steps"] == steps["mlpmixer"][0] == steps["mlpmixer"][1] == 98  # "tied ... at 98"
     runs = {n: sorted((r for r in cpu if r["name"] == n), key=lambda r: r["load_average"]) for n in PEERS}
@@ -110,6 +111,10 @@ def test_section_4_the_cpu_time_view_and_what_the_load_did(results):
     assert f"{1 - 51 / 60:.0%}" == "15%"
     used = [r["seconds"] for r in cpu]
     assert (f"{min(used):.1f}", f"{max(used):.1f}") == ("9.3", "11.6")  # "the runs used 9.3 to 11.6"
+    wall = [r["wall_seconds"] for r in cpu]  # section 4's wall-clock column: each run took longer
+    assert (f"{min(wall):.1f}", f"{max(wall):.1f}") == ("31.5", "49.8") and min(wall) > max(used)
+    ratios = [r["wall_seconds"] / r["seconds"] for r in cpu]
+    assert (f"{min(ratios):.1f}", f"{max(ratios):.1f}") == ("3.0", "4.7")
     # exercise 06.5's solution: the configuration whose steps varied most
     widest = max(PEERS, key=lambda n: 1 - steps[n][0] / steps[n][-1])
     assert nb06.CPU_VIEW_STEPS == dict(fewest=steps[widest][0], most=steps[widest][-1]) == dict(
@@ -131,7 +136,13 @@ def test_exercise_06_1_the_resnet_under_the_two_budgets(rows, results):
     cpu_rows = {r["name"]: r for r in summarize(cpu)}
     main_order, cpu_order = (sorted(PEERS, key=lambda n: t[n]["test_accuracy_mean"], reverse=True)
                              for t in (main_rows, cpu_rows))
-    assert main_order.index("resnet") == 1 and cpu_order[-1] == "resnet"  # "second ... last"
+    assert main_order.index("resnet") == 1 and cpu_order.index("resnet") > cpu_order.index("mlpmixer")
+    shown = [f"{100 * t['resnet']['test_accuracy_mean']:.2f}" for t in (main_rows, cpu_rows)]
+    assert shown == ["81.42", "44.55"]  # "second after one epoch (81.42%) ... fell ... to 44.55%"
+    assert cpu_rows["resnet"]["test_accuracy_max"] > cpu_rows["vit"]["test_accuracy_min"]  # ranges overlap
+    assert not difference(list(cpu_rows.values()), "vit", "resnet")["clear"]  # "not clearly apart"
+    params = {n: describe(n)["params"] for n in ("resnet", "convmixer")}
+    assert params == {"resnet": 51_555, "convmixer": 49_803} and params["resnet"] / params["convmixer"] < 1.04
     assert max(PEERS, key=lambda n: main_rows[n]["seconds_mean"]) == "resnet"  # its epochs cost the most
     assert max(PEERS, key=lambda n: describe(n)["macs"]) == "resnet"  # and its MACs per image are the most
     assert max(PEERS, key=lambda n: cpu_rows[n]["seconds_mean"]) == "resnet"  # used the most CPU-seconds

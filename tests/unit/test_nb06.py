@@ -32,7 +32,13 @@ from convmixer_lab.compare import (  # noqa: E402
     part,
 )
 from convmixer_lab.exercises import exercise, nb06  # noqa: E402
-from convmixer_lab.spread import difference, prediction_interval, summarize, t_quantile  # noqa: E402
+from convmixer_lab.spread import (  # noqa: E402
+    difference,
+    prediction_interval,
+    summarize,
+    t_quantile,
+    welch_df,
+)
 from convmixer_lab.texts import set_language  # noqa: E402
 
 
@@ -57,6 +63,7 @@ def test_06_1_asks_about_the_two_budgets_not_the_patch_grid():
     texts = " ".join(ex.text(role) for role in roles)
     assert "p=2" not in texts and "p = 2" not in texts and "patches" not in texts  # no third "halve p"
     assert "main table's seconds column" in ex.text("solution") and "epochs column" in ex.text("solution")
+    assert "(params, seconds, epochs)" in ex.text("hint") and "CPU-seconds" not in ex.text("hint")
 
 
 # --- 06.2: write standard_error ----------------------------------------------------------------------
@@ -122,6 +129,18 @@ def test_06_3_the_numbers_in_its_solution_agree():
     assert f"{0.3**2 / 3 + 0.3**2 / 3:.2f}" == "0.06" and 0.2 / 0.06 > t_quantile(0.975, 4) > 0.2 / se
     assert "0.06" in ex.text("option.d") and "2.78" in ex.text("option.d")
     assert "square root" in ex.text("wrong.d")
+
+
+def test_06_3_option_c_has_the_right_conclusion_for_a_wrong_reason():
+    """(c) compares the gap with s; its feedback: with 20 seeds each the same gap and spread are clear."""
+    ex = exercise("06.3")
+    assert "0.3-point spread of single runs" in ex.text("option.c") and "0.2-point gap" in ex.text("option.c")
+    assert 0.2 < 0.3 and 0.2 / math.sqrt(0.3**2 / 3 + 0.3**2 / 3) < t_quantile(0.975, 2)  # still unclear at 3
+    se = math.sqrt(0.3**2 / 20 + 0.3**2 / 20)
+    assert welch_df(0.3 / math.sqrt(20), 20, 0.3 / math.sqrt(20), 20) == 38
+    shown = (f"{0.2 / se:.1f}", f"{t_quantile(0.975, 38):.2f}")
+    assert shown == ("2.1", "2.02") and 0.2 / se > t_quantile(0.975, 38)
+    assert "With 20 seeds each" in ex.text("wrong.c") and "(ratio 2.1 > t = 2.02)" in ex.text("wrong.c")
 
 
 HEDGES = ("probably", "likely", "may ", "might", "could", "need not", "perhaps", "though not")
