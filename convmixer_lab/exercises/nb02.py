@@ -1,7 +1,5 @@
 """Exercises of notebook 02 (depthwise vs pointwise); texts in ``texts/nb02.toml``."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import torch

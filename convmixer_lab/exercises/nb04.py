@@ -2,8 +2,6 @@
 Nothing here runs a model at import time (tests/unit/test_nb04.py and tests/notebooks/test_nb04_stored.py
 measure the answers on real modules)."""
 
-from __future__ import annotations
-
 from typing import Any
 
 import torch

@@ -1,8 +1,6 @@
 """Exercises of notebook 06 (are patches all you need?); texts in ``texts/nb06.toml``. MACs come from
 ``compare.describe``, statistics from the committed results (read when an answer is checked)."""
 
-from __future__ import annotations
-
 import math
 import statistics
 from functools import lru_cache

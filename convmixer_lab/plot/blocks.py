@@ -1,8 +1,6 @@
 """Figures of notebook 04's building blocks: activation functions side by side, what BatchNorm
 does to the values of each channel, and the paper's layer beside the tutorial's."""
 
-from __future__ import annotations
-
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure

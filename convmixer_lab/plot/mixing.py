@@ -2,8 +2,6 @@
 where one changed input value shows up, a separable pair's kernels as a standard convolution's,
 how the receptive field grows, and parameter bars."""
 
-from __future__ import annotations
-
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
