@@ -6,7 +6,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
 
-from convmixer_lab.plot._common import COLORS, as_array, check_nonempty, subplots
+from convmixer_lab.plot._common import COLORS, as_array, check_nonempty, finish, subplots
 
 
 def activation_curves(x: object, curves: dict[str, object],
@@ -26,8 +26,7 @@ def activation_curves(x: object, curves: dict[str, object],
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set(title=title, xlabel="input x", ylabel="output")
     ax.legend(loc="upper left")
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def channel_histograms(before: object, after: object,
@@ -46,8 +45,7 @@ def channel_histograms(before: object, after: object,
                     color=COLORS[c % len(COLORS)], label=f"channel {c}")
         ax.set(title=title, xlabel="value", ylabel="count")
         ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 # Each layer's steps from input to output, named after its modules ("+ z": the residual add).
@@ -94,6 +92,4 @@ def block_diagrams(title: str = "The paper's ConvMixer layer beside the tutorial
     for ax, (name, steps) in zip(axes, BLOCK_STEPS.items()):
         _block_column(ax, steps)
         ax.set_title(name, fontsize=10)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return finish(fig, title)

@@ -16,6 +16,7 @@ from convmixer_lab.plot._common import (
     check_nonempty,
     check_pair,
     fig_ax,
+    finish,
     subplots,
     value_bars,
 )
@@ -41,9 +42,7 @@ def depthwise_effect(channel: object, kernel: object, output: object, index: int
         image = ax.imshow(values, interpolation="nearest", **style)
         fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
         ax.set(title=name, xlabel="column", ylabel="row")
-    fig.suptitle("A depthwise convolution filters each channel with its own kernel")
-    fig.tight_layout()
-    return fig
+    return finish(fig, "A depthwise convolution filters each channel with its own kernel")
 
 
 def mixing_footprints(changed: dict[str, object], title: str) -> Figure:
@@ -58,9 +57,7 @@ def mixing_footprints(changed: dict[str, object], title: str) -> Figure:
         ax.set_title(f"{name}\n{channels} channel{'s' * (channels != 1)} x {columns} "
                      f"column{'s' * (columns != 1)}", fontsize=9)
         ax.set(xlabel="column (along the perturbed row)", ylabel="output channel")
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return finish(fig, title)
 
 
 def receptive_field_growth(depths: list[int], patches: list[int], patch_size: int,
@@ -87,8 +84,7 @@ def receptive_field_growth(depths: list[int], patches: list[int], patch_size: in
     pixels = ax.secondary_yaxis("right", functions=(lambda n: n * p, lambda px: px / p))
     pixels.set_ylabel(f"side seen (pixels = {p} x patches)")
     ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def receptive_field_on_image(image: np.ndarray, patch_size: int, row: int, col: int, patches: int,
@@ -133,9 +129,7 @@ def receptive_field_maps(image: np.ndarray, patch_size: int, kernel_size: int,
         receptive_field_on_image(image, p, row, col, 1 + depth * (k - 1), ax=ax,
                                  title=f"patch ({row}, {col}) after d = {depth}:\n"
                                        f"sees {seen:,} of {grid * grid:,} patches")
-    fig.suptitle(f"What one patch embedding depends on ({k}x{k} depthwise kernels, p = {p})")
-    fig.tight_layout()
-    return fig
+    return finish(fig, f"What one patch embedding depends on ({k}x{k} depthwise kernels, p = {p})")
 
 
 def conv_param_bars(counts: dict[str, int], ax: Axes | None = None,
@@ -148,8 +142,7 @@ def conv_param_bars(counts: dict[str, int], ax: Axes | None = None,
     ax.set_ylim(top=max(counts.values()) * 8)
     ax.set(title=title, ylabel="parameters", xlabel="convolution")
     ax.tick_params(axis="x", labelsize=8)
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def rank_one_kernels(depthwise: object, pointwise: object, kernels: object, channel: int) -> Figure:
@@ -183,7 +176,5 @@ def rank_one_kernels(depthwise: object, pointwise: object, kernels: object, chan
     bar = fig.colorbar(image, cax=fig.add_subplot(grid[:, -1]), ticks=[-limit, 0, limit], format="%.1f")
     bar.ax.tick_params(labelsize=8)
     bar.set_label("weight (red +, blue -, white 0)", fontsize=8)
-    fig.suptitle(f"Input channel {channel}: the standard convolution's {len(w)} kernels, "
-                 f"kernel o = P[o, {channel}] x D[{channel}]")
-    fig.tight_layout()
-    return fig
+    return finish(fig, f"Input channel {channel}: the standard convolution's {len(w)} kernels, "
+                       f"kernel o = P[o, {channel}] x D[{channel}]")
