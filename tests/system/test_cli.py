@@ -92,8 +92,10 @@ def test_overwrite_replaces_a_finished_run_and_a_stale_lock_is_taken_over(tmp_pa
 
 def test_ctrl_c_ends_in_one_line_and_the_printed_command_resumes_exactly(tmp_path):
     args = TINY + ["--epochs", "30", "--subset", "64", "--checkpoint-dir"]
+    # as from a terminal, where Ctrl-C is not ignored (as it is in a test run started in the background)
     run = subprocess.Popen([sys.executable, "-m", "convmixer_lab.train", *args, str(tmp_path / "a")],
-                           cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                           cwd=REPO, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     for line in run.stdout:
         if line.startswith("epoch 2.00"):
             run.send_signal(signal.SIGINT)

@@ -125,7 +125,8 @@ def test_an_interrupted_run_ends_cleanly(tmp_path, signum, when):
     before = _digest(path)
     process = subprocess.Popen([sys.executable, "-m", "convmixer_lab.tools.nbtools", str(path)], cwd=tmp_path,
                                env=isolated_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, start_new_session=True)
+                               text=True, start_new_session=True,  # Ctrl-C not ignored, as from a terminal
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     runtime = tmp_path / "runtime"
     deadline = time.monotonic() + START_TIMEOUT_S
     ready = (lambda: started.exists()) if when == "cell" else (lambda: any(runtime.glob("kernel-*.json")))
