@@ -27,9 +27,14 @@ lab: $(STAMP)  ## set up .venv if missing and open the course in JupyterLab (loc
 	  echo "make lab: running as root (a container or cloud VM?), so JupyterLab starts with --allow-root"; fi; \
 	exec $(PY) -m jupyter lab --ip=127.0.0.1 --port=$(LAB_PORT) --notebook-dir=$(LAB_DIR) $$root $(LAB_ARGS)
 
+# `make test` runs its one pytest call on TEST_WORKERS pytest-xdist workers (make test TEST_WORKERS=1 for
+# one); each worker takes a whole test file or notebook at a time, so a notebook's cells share one kernel,
+# in the order tests/conftest.py gives (the long files first).
+TEST_WORKERS ?= 2
+
 test: $(STAMP)  ## ruff, then every tier (tests/) and every notebook under strict nbval, in one pytest call
 	$(PY) -m ruff check convmixer_lab tests benchmarks
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # The tests come in three tiers: tests/unit (mirrors the package, in-process), tests/notebooks (the
 # stored notebooks' numbers and prose, the twins, the documents' links), tests/system (command-line
