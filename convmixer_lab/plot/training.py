@@ -125,8 +125,7 @@ def kernel_grid(weights: object, title: str, columns: int = 16) -> Figure:
     image = ax.imshow(kernel_mosaic(w, columns), cmap=cmap, vmin=-1, vmax=1, interpolation="nearest")
     fig.colorbar(image, ax=ax, shrink=0.5, fraction=0.04, pad=0.02, ticks=[-1, 0, 1]).set_label(
         "weight / its kernel's largest |weight|", fontsize=8)
-    ax.set_xticks([])
-    ax.set_yticks([])
+    ax.set(xticks=[], yticks=[])
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(f"{len(w)} kernels of {w.shape[2]}x{w.shape[3]}, each on its own scale "
                   "(red > 0, blue < 0)", fontsize=8)

@@ -175,8 +175,8 @@ def test_stored_kernel_counts_support_the_prose():
     prose = markdown_with("In layer 1 most kernels")
     assert "weighs that neighbour more, by absolute value, than any other patch" in prose
     assert f"a median {median_1}% of the kernel's 49 |weights| added up, and {highest_1}% at most" in prose
-    assert (f"even the most concentrated kernel needs {fewest_1} of its weights to reach half of that sum, "
-            f"the median kernel {half_1}: every kernel blends several patches") in prose
+    assert (f"even the most concentrated kernel needs {fewest_1} of its |weights| to reach half of that sum, "
+            f"and the median kernel {half_1}: every kernel blends several patches") in prose
     assert f"(a median of {median_8}%; half of the sum takes at least {fewest_8} weights)" in prose
     assert "hands each patch the value of one neighbour" not in prose
 

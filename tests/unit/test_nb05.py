@@ -270,7 +270,8 @@ def test_chinese_verdicts_keep_the_numbers(capsys):
                    "再试一次，或者调用 .hint() 看提示。\n")
     assert out_choice == ("练习 05.4：还不对——看乘加次数那一列：p=2 的乘加次数是 3.8 倍（与 p=4 相比）。"
                           "变小的只是起始层的 p x p 滤波器；每个 ConvMixer 层现在要在 196 个图像块上计算，"
-                          "而不是 49 个，而乘加次数计的正是每个图像块上的计算。再试一次，或者调用 .hint() 看提示。\n")
+                          "而不是 49 个，而乘加次数计的正是每个图像块上的计算。"
+                          "再试一次，或者调用 .hint() 看提示。\n")
 
 
 # --- train_one_epoch(after_step=...): the package side of the notebook's inline epoch ---------------
