@@ -5,7 +5,7 @@ Expected answers come from the package (torch's own cross-entropy and BatchNorm,
     05.1  predict     the lowest loss label smoothing allows (10 classes, smoothing 0.1)
     05.2  why         why the running training accuracy trails the validation accuracy in epoch 1
     05.3  predict     the share of the shared BatchNorm's running statistics that comes from its 1st input
-    05.4  experiment  p = 2 and k = 7 against the small preset: MACs, accuracy and CPU time of a short run
+    05.4  experiment  p = 2 and k = 7 against the small preset: parameters, MACs and accuracy of a short run
     05.5  why         why the number of epochs must not be chosen by watching the test accuracy
 """
 
@@ -132,10 +132,10 @@ def _params(**changes: int) -> int:
 _P, _K = MODELS["small"]["patch_size"], MODELS["small"]["kernel_size"]
 MAC_RATIO_P2, MAC_RATIO_K7 = _macs(patch_size=2) / _macs(), _macs(kernel_size=7) / _macs()
 
-define("05.4", kind="experiment", answer="a", options="abcd", fields=dict(
+define("05.4", kind="experiment", answer="b", options="abcd", fields=dict(
     p=_P, k=_K, k_weights=_K * _K, naive=49 / (_K * _K), mac_p2=MAC_RATIO_P2, mac_k7=MAC_RATIO_K7,
     params_p2=_params(patch_size=2), params=_params(), patches_p2=(28 // 2) ** 2, patches=(28 // _P) ** 2))
 
 # --- 05.5: choosing the number of epochs by the test set -------------------------------------------
 
-define("05.5", kind="why", answer="b", options="abcd")
+define("05.5", kind="why", answer="c", options="abcd")

@@ -113,18 +113,19 @@ def confusion_matrix(counts: object, class_names: list[str],
 def kernel_grid(weights: object, title: str, columns: int = 16) -> Figure:
     """Small 2-D kernels [n, 1, k, k] (a conv weight with one input channel each) as one image: a
     mosaic ``columns`` kernels wide with a grey line between kernels, each kernel divided by its own
-    largest absolute value (red positive, blue negative, white 0). One image instead of n panels
-    keeps the figure fast to draw."""
+    largest absolute value (red positive, blue negative, white 0; the colour bar says so). One image
+    instead of n panels keeps the figure fast to draw."""
     w = as_array(weights)
     if w.ndim != 4 or w.shape[1] != 1:
         raise ValueError(f"weights must be [n, 1, k, k] (stem with 1 input channel, or depthwise), "
                          f"got {w.shape}")
     check_positive_int("columns", columns)
-    fig, ax = subplots(figsize=(columns * 0.55, int(np.ceil(len(w) / columns)) * 0.55 + 0.7))
+    fig, ax = subplots(figsize=(columns * 0.55 + 0.8, int(np.ceil(len(w) / columns)) * 0.55 + 0.7))
     cmap = plt.get_cmap("RdBu_r").with_extremes(bad="0.7")  # grey lines between kernels (white is 0)
-    ax.imshow(kernel_mosaic(w, columns), cmap=cmap, vmin=-1, vmax=1, interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
+    image = ax.imshow(kernel_mosaic(w, columns), cmap=cmap, vmin=-1, vmax=1, interpolation="nearest")
+    fig.colorbar(image, ax=ax, shrink=0.5, fraction=0.04, pad=0.02, ticks=[-1, 0, 1]).set_label(
+        "weight / its kernel's largest |weight|", fontsize=8)
+    ax.set(xticks=[], yticks=[])
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(f"{len(w)} kernels of {w.shape[2]}x{w.shape[3]}, each on its own scale "
                   "(red > 0, blue < 0)", fontsize=8)

@@ -115,17 +115,20 @@ def test_stored_scale_factors_cover_every_layer_as_the_prose_says():
     assert "about 0.6 and 1.25" in prose and "between 0.9 and 1.05" in prose
 
 
-def test_stored_experiment_supports_answer_a_of_05_4():
+def test_stored_experiment_supports_answer_b_of_05_4():
     out = output_of("variants = {")
     rows = {line[:26].strip(): line for line in out.splitlines()[1:4]}
     accuracy = {name: percents(line)[0] for name, line in rows.items()}
+    params = {name: int(line[26:37].replace(",", "")) for name, line in rows.items()}
+    assert params["p=2, k=3"] < params["p=4, k=3 (small preset)"] < params["p=4, k=7"]
+    assert "so p = 2 has fewer of them than p = 4" in markdown_with("multiply-accumulate")
     base, p2, k7 = accuracy["p=4, k=3 (small preset)"], accuracy["p=2, k=3"], accuracy["p=4, k=7"]
     spread = int(re.search(r"a spread of (\d+) points", out).group(1))
     seeds = percents(out.splitlines()[-1])
     assert seeds[0] == base and spread == max(seeds) - min(seeds)
     assert p2 < base < k7  # p=2 the least accurate in this one run
     assert 0.5 * spread <= k7 - base <= 1.5 * spread  # k=7's lead is about the seed spread, as (a) says
-    assert exercise("05.4").answer == "a" and "about the size of the seed spread" in exercise("05.4").text("option.a")
+    assert exercise("05.4").answer == "b" and "by about the seed spread" in exercise("05.4").text("option.b")
 
 
 def test_stored_reference_facts_match_its_log_and_readme():
@@ -156,18 +159,34 @@ def test_stored_confidence_closes_the_loop_with_the_smoothing_target():
 
 def test_stored_kernel_counts_support_the_prose():
     out = output_of("for layer in (0, len(reference.mixer_layers) - 1)")
-    pattern = (r"layer (\d+): strongest weight at the centre (\d+), one step up, down, left or right (\d+), "
+    pattern = (r"layer (\d+): largest \|weight\| at the centre (\d+), one step up, down, left or right (\d+), "
                r"one step diagonally (\d+), farther out (\d+) \(of 256")
     counts = {int(layer): [int(v) for v in numbers] for layer, *numbers in re.findall(pattern, out)}
     assert set(counts) == {1, 8} and all(sum(c) == 256 for c in counts.values())
     assert counts[1][1] > 128 and counts[8][3] > 128  # layer 1: mostly next to the centre; layer 8: farther
-    shares = [tuple(int(v) for v in found) for found in
-              re.findall(r"the strongest weight's share of its kernel's 49 sizes added up: median (\d+)%, highest (\d+)%", out)]
+    shares = [tuple(int(v) for v in found) for found in re.findall(
+        r"the largest \|weight\| as a share of its kernel's 49 \|weights\| added up: median (\d+)%, highest (\d+)%", out)]
+    halves = [tuple(int(v) for v in found) for found in re.findall(
+        r"to reach half of that sum: fewest (\d+) \(the most concentrated kernel\), median (\d+)", out)]
     assert len(shares) == 2 and all(highest < 50 for _, highest in shares)  # no kernel is one neighbour alone
+    assert len(halves) == 2 and all(fewest >= 3 for fewest, _ in halves)  # "every kernel blends several"
     (median_1, highest_1), (median_8, _) = shares
+    (fewest_1, half_1), (fewest_8, _) = halves
     prose = markdown_with("In layer 1 most kernels")
-    assert f"a median {median_1}% of the kernel's 49 sizes added up, and {highest_1}% at most" in prose
-    assert f"(a median of {median_8}%)" in prose and "hands each patch the value of one neighbour" not in prose
+    assert "weighs that neighbour more, by absolute value, than any other patch" in prose
+    assert f"a median {median_1}% of the kernel's 49 |weights| added up, and {highest_1}% at most" in prose
+    assert (f"even the most concentrated kernel needs {fewest_1} of its |weights| to reach half of that sum, "
+            f"and the median kernel {half_1}: every kernel blends several patches") in prose
+    assert f"(a median of {median_8}%; half of the sum takes at least {fewest_8} weights)" in prose
+    assert "hands each patch the value of one neighbour" not in prose
+
+
+def test_kernel_figures_say_what_their_colours_mean():
+    """Both kernel figures draw each kernel on its own scale (plot.kernel_grid, its colour bar from -1 to
+    +1, tests/unit/test_plot_05.py); the prose says so before the first of them."""
+    prose = markdown_with("so each filter is 2x2 pixels")
+    assert "full red (+1 on the colour bar) or full blue (-1), and white is 0" in prose
+    assert sum("plot.kernel_grid(" in src for src, _ in stored_outputs()) == 2
 
 
 def test_stored_stem_counts_split_into_three_patterns():
@@ -177,6 +196,23 @@ def test_stored_stem_counts_split_into_three_patterns():
     assert one_sign + two + three == 256
     single = int(re.search(r"other three together: (\d+) of 256", out).group(1))
     assert f"in {single} filters, of any pattern" in markdown_with("Four numbers are too few")
+
+
+def test_stored_image_counts_add_up_to_the_prose():
+    out = output_of('load_fashion_mnist("test")')
+    assert "train: (60000, 28, 28)" in out and "test:  (10000, 28, 28)" in out
+    assert "on **Fashion-MNIST**, 70,000 greyscale photos" in markdown_with("# 05 · Train a small ConvMixer")
+
+
+def test_train_mode_batches_and_the_listened_pass_hold_1000_images():
+    """Section 5's prose: train mode normalises 1,000 validation images at a time (evaluate's own default is
+    100, the same logits in eval mode), and the hooks listen during one pass over 1,000 of them."""
+    (runs_source,) = [src for src, _ in stored_outputs() if "def short_run(" in src]
+    assert "evaluate(m, x_val, y_val, batch_size=1000, batch_statistics=True)" in runs_source
+    assert "(1,000 at a time)" in markdown_with("only normalises each batch of validation images")
+    (hooks_source,) = [src for src, _ in stored_outputs() if "def norm_inputs(" in src]
+    assert hooks_source.count("x_val[:1000]") == 2 and "batch_size=len(x)" in hooks_source
+    assert "one train-mode pass over 1,000 validation images" in markdown_with("forward pre-hook")
 
 
 def test_stored_standardisation_holds_on_the_training_images_alone():
@@ -204,8 +240,12 @@ def test_experiment_times_training_in_cpu_seconds_on_one_thread():
     (source,) = [src for src, _ in stored_outputs() if "def short_run(" in src]
     assert "with one_thread():" in source and "clock=time.process_time" in source
     out = output_of("base_seconds, base_macs = ")
-    rows = {line[:26].strip(): line for line in out.splitlines()[1:]}
+    rows = {line[:26].strip(): line for line in out.splitlines()[1:4]}
     assert out.splitlines()[0].split() == ["CPU-seconds", "CPU", "time", "ratio", "MACs", "ratio"]
+    base = re.search(r"CPU time ratio = a run's CPU-seconds / (\d+\.\d\d), those of the small preset's "
+                     r"seed-0 run, timed in section 5", out).group(1)
+    assert rows["p=4, k=3 (small preset)"].split()[-3] == base  # the base, printed where the ratios are
+    assert all(re.fullmatch(r"\d+\.\d\d", line.split()[-3]) for line in rows.values())
     macs = {name: float(re.findall(r"(\d+\.\d)x", line)[-1]) for name, line in rows.items()}
     assert macs == {"p=4, k=3 (small preset)": 1.0, "p=2, k=3": round(nb05.MAC_RATIO_P2, 1),
                     "p=4, k=7": round(nb05.MAC_RATIO_K7, 1)}

@@ -116,7 +116,9 @@ def test_kernel_grid_is_one_image_of_every_kernel_on_its_own_scale():
     w = torch.randn(20, 1, 5, 5)
     w[7] = 0  # a zero kernel stays 0 (no division by 0)
     fig = plot.kernel_grid(w, "kernels", columns=8)
-    (ax,) = fig.axes
+    ax, bar = fig.axes  # the mosaic and its colour bar, which names the scale
+    assert bar.get_ylabel() == "weight / its kernel's largest |weight|"
+    assert list(bar.get_yticks()) == [-1, 0, 1] and bar.get_ylim() == (-1, 1)
     mosaic = ax.images[0].get_array().filled(np.nan)
     assert mosaic.shape == (3 * 6 - 1, 8 * 6 - 1)  # 3 rows of 8, a 1-pixel gap between kernels
     for i in (0, 3, 7, 8, 19):
