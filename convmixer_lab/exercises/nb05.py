@@ -9,8 +9,6 @@ Expected answers come from the package (torch's own cross-entropy and BatchNorm,
     05.5  why         why the number of epochs must not be chosen by watching the test accuracy
 """
 
-from __future__ import annotations
-
 import math
 from typing import Any
 

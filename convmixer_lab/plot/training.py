@@ -1,8 +1,6 @@
 """Figures of notebook 05 (training a small ConvMixer): the data, one epoch step by step, learning
 curves, a confusion matrix, learned kernels and the most confident mistakes."""
 
-from __future__ import annotations
-
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.colors import LogNorm
