@@ -5,26 +5,20 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
 import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from convmixer_lab import ConvMixerLayer
-from convmixer_lab.counting import conv_macs, count_parameters, mixer_layer_macs, patch_stats
+from convmixer_lab.counting import conv_macs, count_parameters, patch_stats
 from convmixer_lab.data import sample_photo
-from convmixer_lab.exercises import EXERCISES, exercise, nb01, nb02
+from convmixer_lab.exercises import EXERCISES, nb01, nb02  # noqa: F401  (importing them registers their exercises)
 from convmixer_lab.model import ConvMixer
-from convmixer_lab.receptive import convmixer_receptive_field, inputs_seen, layers_to_see_all, receptive_field
-from convmixer_lab.separable import combined_weight, fit_to_standard, nearest_separable, relative_error
-from convmixer_lab.texts import set_language
+from convmixer_lab.receptive import convmixer_receptive_field, inputs_seen
+from convmixer_lab.separable import combined_weight, fit_to_standard
 from tests.helpers import cell_output
-
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
@@ -159,7 +153,8 @@ def test_notebook_02_shows_why_weights_and_outputs_are_apart_by_about_the_same()
     assert f"misses the standard weight by {round(float(weights))}%" in cell_output(NB02, "k_try = 3")
     nb = cells(NB02)
     order = [next(i for i, c in enumerate(nb) if marker in source(c))
-             for marker in ("fit_to_standard(c_in=8", "x_fit = torch.randn(", "on average the square", "k_try = 3")]
+             for marker in ("fit_to_standard(c_in=8", "x_fit = torch.randn(",
+                            "on average the square", "k_try = 3")]
     assert order == sorted(order)  # measured, explained, then the exercise uses it
     assert f"that cell's {weights}% rounded to {round(float(weights))}%" in " ".join(
         source(next(c for c in nb if source(c).startswith("**Exercise 02.2"))).split())

@@ -4,25 +4,11 @@ claim about them, and the stored reference facts match the checkpoint's log and 
 from __future__ import annotations
 
 import json
-import math
 import re
-from decimal import Decimal
-from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
-import pytest
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-
-from convmixer_lab.counting import conv_macs, count_parameters
-from convmixer_lab.data import fashion_mnist_tensors
 from convmixer_lab.exercises import exercise, nb05
-from convmixer_lab.presets import MODELS, fashion_convmixer
-from convmixer_lab.texts import set_language
-from convmixer_lab.train import OneCycle, Settings, seed_everything, train_one_epoch
-
+from convmixer_lab.presets import MODELS
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "05_train_small_convmixer.ipynb"
 
@@ -159,13 +145,14 @@ def test_stored_confidence_closes_the_loop_with_the_smoothing_target():
 
 def test_stored_kernel_counts_support_the_prose():
     out = output_of("for layer in (0, len(reference.mixer_layers) - 1)")
-    pattern = (r"layer (\d+): largest \|weight\| at the centre (\d+), one step up, down, left or right (\d+), "
-               r"one step diagonally (\d+), farther out (\d+) \(of 256")
+    pattern = (r"layer (\d+): largest \|weight\| at the centre (\d+), one step up, down, left or right "
+               r"(\d+), one step diagonally (\d+), farther out (\d+) \(of 256")
     counts = {int(layer): [int(v) for v in numbers] for layer, *numbers in re.findall(pattern, out)}
     assert set(counts) == {1, 8} and all(sum(c) == 256 for c in counts.values())
     assert counts[1][1] > 128 and counts[8][3] > 128  # layer 1: mostly next to the centre; layer 8: farther
     shares = [tuple(int(v) for v in found) for found in re.findall(
-        r"the largest \|weight\| as a share of its kernel's 49 \|weights\| added up: median (\d+)%, highest (\d+)%", out)]
+        r"the largest \|weight\| as a share of its kernel's 49 \|weights\| added up: "
+        r"median (\d+)%, highest (\d+)%", out)]
     halves = [tuple(int(v) for v in found) for found in re.findall(
         r"to reach half of that sum: fewest (\d+) \(the most concentrated kernel\), median (\d+)", out)]
     assert len(shares) == 2 and all(highest < 50 for _, highest in shares)  # no kernel is one neighbour alone
