@@ -17,7 +17,6 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from convmixer_lab.counting import count_parameters, total_macs
-from convmixer_lab.data import VAL_PER_CLASS
 from convmixer_lab.exercises.core import as_number, close_to, define, not_a_number
 from convmixer_lab.presets import MODELS, fashion_convmixer
 from convmixer_lab.texts import Text, t
@@ -96,7 +95,7 @@ define("05.1", kind="predict", answer=round(FLOOR, 2), fields=FLOOR_FIELDS,
 # --- 05.2: why the running training accuracy trails in epoch 1 -------------------------------------
 
 define("05.2", kind="why", answer="d", options="abcd",
-       fields=dict(classes=CLASSES, true_p=_TRUE_P, per_class=VAL_PER_CLASS))
+       fields=dict(true_p=_TRUE_P))
 
 # --- 05.3: the shared BatchNorm's running statistics -----------------------------------------------
 
