@@ -35,8 +35,7 @@ DEPTHWISE_MAC_SHARE = round(100 * _DW / mixer_layer_macs(MIXER_H, MIXER_K, MIXER
 def intensity(batch: int, groups: int = 1, k: int = K, c_out: int = C_OUT) -> float:
     """Arithmetic intensity (MACs per byte, float32) of a k x k convolution from 256 channels on
     16x16 maps, counting the least traffic: read input and weights once, write the output once."""
-    values = (batch * C_IN * SIZE * SIZE + k * k * (C_IN // groups) * c_out
-              + batch * c_out * SIZE * SIZE)
+    values = batch * C_IN * SIZE * SIZE + k * k * (C_IN // groups) * c_out + batch * c_out * SIZE * SIZE
     return batch * conv_macs(C_IN, c_out, k, SIZE, SIZE, groups) / (4 * values)
 
 
@@ -73,8 +72,7 @@ define("03.3", kind="predict", answer=DEPTHWISE_MAC_SHARE, fields=_SHARE,
        }, _SHARE))
 
 def roof_reading(intensity: float, rate: float, bandwidth: float, peak: float) -> Text:
-    """What one layer's point says against a roof min(intensity * bandwidth, peak): the side of the
-    knee (peak / bandwidth) it sits on, then every reading rule its measured GMAC/s meets."""
+    """A layer's point under the roof min(intensity * bandwidth, peak): knee side, every rule met."""
     if min(intensity, rate, bandwidth, peak) <= 0:
         raise ValueError("intensity, rate, bandwidth and peak must be positive: measure them again")
     slope = intensity * bandwidth  # the sloped part of the roof at this intensity

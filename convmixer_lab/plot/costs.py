@@ -90,8 +90,8 @@ def roofline_points(points: dict[str, tuple[float, float]], bandwidths: dict[str
     for (name, (per_byte, rate)), color in zip(points.items(), COLORS * len(points)):
         ax.plot(per_byte, rate, "o", color=color)
         near = [r for i, r in placed if abs(np.log10(per_byte / i)) < 0.5 and abs(np.log10(rate / r)) < 0.3]
-        up = rate > max(near) if near else rate > peak  # off the peak line; away from a near point
-        lift = (14 if up else -22) if near else (5 if up else -12)  # further off beside a near point
+        # a label off the peak line, and further off a near point, on the side away from it
+        lift = (14 if rate > max(near) else -22) if near else (5 if rate > peak else -12)
         ax.annotate(name, (per_byte, rate), textcoords="offset points", xytext=(5, lift), fontsize=8)
         placed.append((per_byte, rate))
     lowest = min([rate for _, rate in points.values()] + [x[0] * min(bandwidths.values())])
