@@ -8,12 +8,15 @@ schedule, label smoothing; batches of 128 real Fashion-MNIST images), for ``--st
 the small preset's model and recipe (``presets.MODELS["small"]``, ``presets.RECIPES["small"]``):
 
     course      ConvMixer(dim, depth, k, p, 10, in_channels=1): the model the course trains
+    course-nchw the same as `course` with its weights, and so its activations, channels-first
+                (NCHW): the one difference is the memory layout notebook 03 describes
     course-rgb  the same with in_channels=3 on the grey images repeated to 3 channels
     tutorial    benchmarks/tutorial_convmixer.py with num_classes=10, on the same 3-channel input
                 (its stem is hard-wired to RGB, so a student must repeat the grey channel)
 
 course-rgb vs tutorial is the like-for-like ratio (same input, same stem): target >= 1.0 within
-noise. Each repeat runs every case once in a rotating order; the table shows medians.
+noise. course vs course-nchw is the speed-up the channels-last layout gives on this machine. Each
+repeat runs every case once in a rotating order; the table shows medians.
 """
 
 from __future__ import annotations
@@ -49,8 +52,9 @@ class GreyToRGB(nn.Module):
 def build(case: str) -> nn.Module:
     s = SMALL
     args = (s["dim"], s["depth"], s["kernel_size"], s["patch_size"], 10)
-    if case == "course":
-        return fashion_convmixer("small")
+    if case in ("course", "course-nchw"):
+        model = fashion_convmixer("small")
+        return model.to(memory_format=torch.contiguous_format) if case == "course-nchw" else model
     if case == "course-rgb":
         return GreyToRGB(ConvMixer(*args, in_channels=3))
     return GreyToRGB(TutorialConvMixer(*args))
@@ -83,12 +87,12 @@ def main() -> None:
     n = args.steps * s["batch_size"]
     x, y = to_tensor(images[:n]), torch.from_numpy(labels[:n])
 
-    cases = ["course", "course-rgb", "tutorial"]
+    cases = ["course", "course-nchw", "course-rgb", "tutorial"]
     for case in cases:  # warm-up
         steps_per_second(case, x[:2 * s["batch_size"]], y[:2 * s["batch_size"]])
     rates: dict[str, list[float]] = {case: [] for case in cases}
     for r in range(args.repeats):
-        for case in cases[r % 3:] + cases[:r % 3]:
+        for case in cases[r % 4:] + cases[:r % 4]:
             rates[case].append(steps_per_second(case, x, y))
     med = {case: statistics.median(v) for case, v in rates.items()}
 
@@ -96,12 +100,14 @@ def main() -> None:
     print(f"small preset ConvMixer-{s['dim']}/{s['depth']} (p={s['patch_size']}, k={s['kernel_size']}), "
           f"batch {s['batch_size']}, convmixer_lab.train.fit on CPU; {args.steps} steps per run, "
           f"median of {args.repeats} interleaved repeats")
-    print(f"{'case':<11} {'steps/s':>8} {'min':>7} {'max':>7} {'images/s':>9}")
+    print(f"{'case':<12} {'steps/s':>8} {'min':>7} {'max':>7} {'images/s':>9}")
     for case, v in rates.items():
-        print(f"{case:<11} {med[case]:>8.2f} {min(v):>7.2f} {max(v):>7.2f} "
+        print(f"{case:<12} {med[case]:>8.2f} {min(v):>7.2f} {max(v):>7.2f} "
               f"{med[case] * s['batch_size']:>9.0f}")
     print(f"course-rgb vs tutorial speed ratio (like for like): {med['course-rgb'] / med['tutorial']:.2f} "
           f"(target >= 1.0); course (grey input) vs tutorial: {med['course'] / med['tutorial']:.2f}")
+    print(f"channels-last vs channels-first (course vs course-nchw): "
+          f"{med['course'] / med['course-nchw']:.2f}")
     epoch_steps = -(-55_000 // s["batch_size"])  # the training images left after the validation split
     print(f"at {med['course']:.2f} steps/s one epoch of 55,000 images ({epoch_steps} steps) takes "
           f"about {epoch_steps / med['course']:.0f} s; the preset's {s['epochs']} epochs about "

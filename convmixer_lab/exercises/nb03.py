@@ -35,8 +35,7 @@ DEPTHWISE_MAC_SHARE = round(100 * _DW / mixer_layer_macs(MIXER_H, MIXER_K, MIXER
 def intensity(batch: int, groups: int = 1, k: int = K, c_out: int = C_OUT) -> float:
     """Arithmetic intensity (MACs per byte, float32) of a k x k convolution from 256 channels on
     16x16 maps, counting the least traffic: read input and weights once, write the output once."""
-    values = (batch * C_IN * SIZE * SIZE + k * k * (C_IN // groups) * c_out
-              + batch * c_out * SIZE * SIZE)
+    values = batch * C_IN * SIZE * SIZE + k * k * (C_IN // groups) * c_out + batch * c_out * SIZE * SIZE
     return batch * conv_macs(C_IN, c_out, k, SIZE, SIZE, groups) / (4 * values)
 
 
@@ -73,16 +72,18 @@ define("03.3", kind="predict", answer=DEPTHWISE_MAC_SHARE, fields=_SHARE,
        }, _SHARE))
 
 def roof_reading(intensity: float, rate: float, bandwidth: float, peak: float) -> Text:
-    """What one layer's point says against a roof min(intensity * bandwidth, peak): the side of the
-    knee (peak / bandwidth) it sits on, and the reading rule its measured GMAC/s meets."""
+    """A layer's point under the roof min(intensity * bandwidth, peak): knee side, every rule met."""
     if min(intensity, rate, bandwidth, peak) <= 0:
         raise ValueError("intensity, rate, bandwidth and peak must be positive: measure them again")
-    knee = peak / bandwidth
-    roof = min(intensity * bandwidth, peak)
-    rule = ("03.roof.above_peak" if rate > peak else "03.roof.above_roof" if rate > roof
-            else "03.roof.far_below" if rate < roof / 4 else "03.roof.under")
-    side = t("03.roof.left" if intensity < knee else "03.roof.right", knee=knee)
-    return t("03.roof.reading", side=side, rule=t(rule))
+    slope = intensity * bandwidth  # the sloped part of the roof at this intensity
+    rules = [rule for rule, met in (("03.roof.above_peak", rate > 1.1 * peak),
+                                    ("03.roof.above_roof", slope < peak and rate > slope),
+                                    ("03.roof.at_peak", slope >= peak and peak < rate <= 1.1 * peak),
+                                    ("03.roof.far_below", rate < min(slope, peak) / 4)) if met]
+    reading = t("03.roof.left" if slope < peak else "03.roof.right", knee=peak / bandwidth)
+    for rule in rules or ["03.roof.under"]:
+        reading = t("03.roof.reading", side=reading, rule=t(rule))
+    return reading
 
 
 # 03.4 why: a layer above its main-memory roof (true whatever the machine measured)
@@ -92,4 +93,5 @@ define("03.4", kind="why", answer="c", options="abcd", fields=dict(depthwise_mb=
 # 03.5 experiment (optional section): intensity and batch size
 define("03.5", kind="experiment", answer="a", options="abcd", fields=dict(
     standard=STANDARD_PARAMS, standard_8=intensity(8), standard_64=intensity(64),
+    pointwise_8=intensity(8, k=1), pointwise_64=intensity(64, k=1),
     depthwise_64=intensity(64, groups=C_IN, c_out=C_IN)))

@@ -89,9 +89,10 @@ def roofline_points(points: dict[str, tuple[float, float]], bandwidths: dict[str
     placed: list[tuple[float, float]] = []
     for (name, (per_byte, rate)), color in zip(points.items(), COLORS * len(points)):
         ax.plot(per_byte, rate, "o", color=color)
-        near = any(abs(np.log10(per_byte / i)) < 0.5 and abs(np.log10(rate / r)) < 0.3 for i, r in placed)
-        ax.annotate(name, (per_byte, rate), textcoords="offset points", xytext=(5, 5 if near else -12),
-                    fontsize=8)  # a label near an earlier one goes above its point, not onto that label
+        near = [r for i, r in placed if abs(np.log10(per_byte / i)) < 0.5 and abs(np.log10(rate / r)) < 0.3]
+        # a label off the peak line, and further off a near point, on the side away from it
+        lift = (14 if rate > max(near) else -22) if near else (5 if rate > peak else -12)
+        ax.annotate(name, (per_byte, rate), textcoords="offset points", xytext=(5, lift), fontsize=8)
         placed.append((per_byte, rate))
     lowest = min([rate for _, rate in points.values()] + [x[0] * min(bandwidths.values())])
     ax.set(xscale="log", yscale="log", title=title, xlabel="arithmetic intensity (MACs per byte moved)",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from convmixer_lab.counting import conv_macs
+from convmixer_lab.counting import conv_macs, depthwise_separable_params, standard_conv_params
 from convmixer_lab.exercises import EXERCISES, exercise, nb03
 from convmixer_lab.texts import set_language, t
 from tests.helpers import assert_check_your_understanding, cell_output, cells, code_sources
@@ -41,6 +41,8 @@ STATED = {  # the number as the prose writes it: its value from the counts
     "4.2": 4 * (2 * 8 * 256 * 16 * 16 + 3 * 3 * 256) / 1e6,            # MB moved, depthwise 3x3
     "25.3": 4 * (2 * 4 * 768 * 32 * 32 + 768 * 7 * 7 + 768) / 1e6,     # ConvMixer-768 depthwise (bias)
     "6.0": nb03.DEPTHWISE_MAC_SHARE,
+    "1.3": 100 * depthwise_separable_params(1536, 1536, 9) / standard_conv_params(1536, 1536, 9),
+    "1.4": 100 * depthwise_separable_params(256, 512, 9) / standard_conv_params(256, 512, 9),  # k dominates
 }
 
 
@@ -54,20 +56,23 @@ def test_every_number_the_speed_sections_state_is_what_the_counts_give(text, val
 
 def test_the_numbers_the_prose_takes_from_cells_are_printed_or_in_the_code():
     assert "stride 1: output 16x16" in cell_output(NB03, "strided = nn.Conv2d(")  # the formula's 16
+    assert "(1.3%)\nthe tutorial's 256 -> 512 with 9x9 kernels: 1.4% (1/512 + 1/81)" in cell_output(
+        NB03, "narrow = ")
     assert nb03.out_side(16, 3, 1, 1) == 16 and nb03.out_side(16, 3, 3, 1) == 6
     printed = cell_output(NB03, "mac_share = round(")
     assert "separable pair, pointwise half: 98.3% of the MACs" in printed
     assert "ConvMixer-768 layer, depthwise half: 6.0% of the MACs" in printed
     source = "\n".join(code_sources(NB03))
-    for code in ("batch = 8", "torch.randn(4, 768, 32, 32)", "for _ in range(11):", "for _ in range(5):",
-                 "copy_rate(32 * 2**20, 1)", "copy_rate(64 * 2**10, 100)", "((1024, 5), (2048, 3))"):
+    for code in ("batch = 8", "torch.randn(4, 768, 32, 32)", "for _ in range(11):", "min(runs), max(runs)",
+                 "copy_rate(32 * 2**20, 5)", "copy_rate(2**19, 100)", "((1024, 5), (2048, 3))"):
         assert code in source, code
-    assert 4 * 32 * 2**20 == 128 * 2**20 and 4 * 64 * 2**10 == 256 * 2**10  # 128 MiB, 256 KiB of float32
-    assert 2 * 256 == 512 and 2**20 == 1_048_576 and 224 // 7 == 32  # source + destination; MiB; the grid
+    assert 4 * 32 * 2**20 == 128 * 2**20 and 4 * 2**19 == 2 * 2**20  # 128 MiB, 2 MiB of float32
+    assert 2 * 2 == 4 and 2**20 == 1_048_576 and 224 // 7 == 32  # source + destination; MiB; the grid
+    assert round(4 * 2**20 / 1e6, 1) == 4.2 == round(STATED["4.2"], 1)  # 4 MiB: the depthwise layer's MB
     for path in (NB03, ZH03):
-        assert all(s in markdown(path) for s in ("128 MiB", "256 KiB", "512 KiB", "1,048,576", "100",
+        assert all(s in markdown(path) for s in ("128 MiB", "2 MiB", "4 MiB", "1,048,576", "100", "10%",
                                                  "1024 x 1024", "2048 x 2048", "224/7 = 32", "11", " 5 "))
-        assert "128 MB" not in markdown(path) and "256 KB" not in markdown(path)
+        assert "128 MB" not in markdown(path) and "256 KiB" not in markdown(path)
 
 
 def _numbers(line: str) -> list[float]:
@@ -81,24 +86,32 @@ def test_every_roofline_reading_is_what_the_printed_numbers_give(path):
     the reading the notebook's rules give for the printed numbers, in the notebook's language."""
     measured = cell_output(path, "def copy_rate(")
     bw_memory, bw_cache = (_numbers(re.search(rf"{w} .*GB/s", measured)[0])[-1]
-                           for w in ("main memory", "caches"))
+                           for w in ("main memory", "a cache"))
     peak = _numbers(re.search(r"peak \(the faster\): .*", measured)[0])[-1]
     rates = [_numbers(line)[-1] for line in re.findall(r"matrix product \d+ x \d+: .*", measured)]
     assert len(rates) == 2 and peak == max(rates)
-    knees = _numbers(re.search(r"knees .*", measured)[0])
-    assert knees == pytest.approx([peak / bw_memory, peak / bw_cache], abs=0.06)
     assert re.search(r"threads: \d+", measured) and re.search(r"caches: \S", measured)
-    lines = cell_output(path, "roof_reading(per_byte").splitlines()[1:]
+    knees_line, _, *lines = cell_output(path, "roof_reading(per_byte").splitlines()  # knees, header, rows
+    knees = _numbers(knees_line)
+    assert knees_line.startswith("knees (peak / bandwidth)")  # printed after the markdown defines the knee
+    assert knees == pytest.approx([peak / bw_memory, peak / bw_cache], abs=0.06)
     set_language("zh" if path == ZH03 else "en")
     try:
         for row, reading in zip(lines[::2], lines[1::2]):
             _, intensity, rate, memory, cache = _numbers(row[18:])  # after the 18-wide layer name
             for percent, bandwidth in ((memory, bw_memory), (cache, bw_cache)):
-                assert percent == pytest.approx(100 * rate / min(intensity * bandwidth, peak), rel=0.06)
-            rule = ("above_peak" if rate > peak else "above_roof" if memory > 100 else "far_below"
-                    if memory < 25 else "under")  # the rules the notebook states, on the printed numbers
-            side = t("03.roof.left" if intensity < knees[0] else "03.roof.right", knee=knees[0])
-            assert reading.strip() == t("03.roof.reading", side=side, rule=t(f"03.roof.{rule}")), row
+                roof = min(intensity * bandwidth, peak)  # printed rate and percent rounded to 0.1
+                assert percent == pytest.approx(100 * rate / roof, rel=0.06, abs=5 / roof + 0.05), row
+            assert row.count("(peak)") == sum(intensity * bw >= peak for bw in (bw_memory, bw_cache)), row
+            left = intensity < knees[0]  # every rule the notebook states that the printed numbers meet
+            rules = [r for r, met in (("above_peak", rate > 1.1 * peak),
+                                      ("above_roof", left and memory > 100),
+                                      ("at_peak", not left and peak < rate <= 1.1 * peak),
+                                      ("far_below", memory < 25)) if met] or ["under"]
+            said = t("03.roof.left" if left else "03.roof.right", knee=knees[0])
+            for rule in rules:
+                said = t("03.roof.reading", side=said, rule=t(f"03.roof.{rule}"))
+            assert reading.strip() == said, row
     finally:
         set_language("en")
     assert len(lines) == 10
@@ -184,3 +197,15 @@ def test_the_output_size_formula_is_taught_before_exercise_03_2():
 @pytest.mark.parametrize("path", [NB03], ids=lambda p: p.name)
 def test_check_your_understanding_then_instructor_answers(path):
     assert_check_your_understanding(path)
+
+
+@pytest.mark.parametrize("key", ["03.4", "03.5"])
+def test_no_choice_option_or_its_reason_is_stated_before_the_question(key):
+    """The markdown before a multiple-choice question states none of its options, and 03.5's reason
+    (weights read once per batch) is left to its solution."""
+    sources = [(c["cell_type"], " ".join("".join(c["source"]).split())) for c in cells(NB03)]
+    asked = next(i for i, (kind, s) in enumerate(sources) if kind == "code" and f'exercise("{key}")' in s)
+    before = " ".join(s for kind, s in sources[:asked] if kind == "markdown").lower()
+    for letter in "abcd":
+        assert exercise(key).text(f"option.{letter}").rstrip(".").lower() not in before, (key, letter)
+    assert "read once per batch" not in before and "came from the caches" not in before

@@ -73,11 +73,14 @@ def test_roofline_points_draw_one_roof_per_bandwidth_and_one_point_per_layer():
     plt.close(fig)
 
 
-def test_roofline_points_put_a_label_near_an_earlier_one_above_its_point():
-    points = {"pointwise 1x1": (39.4, 10.5), "768 pointwise 1x1": (87.8, 9.2), "depthwise 3x3": (1.1, 9.0)}
+def test_roofline_points_put_labels_off_the_peak_line_and_away_from_a_near_point():
+    points = {"pointwise 1x1": (39.4, 10.5), "768 pointwise 1x1": (87.8, 9.2), "depthwise 3x3": (1.1, 9.0),
+              "standard 3x3": (219.4, 27.0), "768 standard": (150.0, 30.0)}
     fig = plot.roofline_points(points, {"main memory": 8.0}, peak=25.0)
     offsets = [t.xyann for t in fig.axes[0].texts]
-    assert offsets == [(5, -12), (5, 5), (5, -12)]  # only the second is near an earlier point
+    # below its point; further below, under its higher neighbour; below; above (over the peak line);
+    # further above its lower neighbour
+    assert offsets == [(5, -12), (5, -22), (5, -12), (5, 5), (5, 14)]
     plt.close(fig)
 
 
