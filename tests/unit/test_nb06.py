@@ -127,7 +127,7 @@ def test_06_3_the_numbers_in_its_solution_agree():
     assert (ex.answer, ex.options, ex.kind) == ("c", "abcd", "why")
     # (d) weighs the gap against the variance, not its square root: 0.06, which would look clear at df 4
     assert f"{0.3**2 / 3 + 0.3**2 / 3:.2f}" == "0.06" and 0.2 / 0.06 > t_quantile(0.975, 4) > 0.2 / se
-    assert "0.06" in ex.text("option.d") and "2.78" in ex.text("option.d") and "variance" in ex.text("option.d")
+    assert all(word in ex.text("option.d") for word in ("0.06", "2.78", "variance"))
     assert "square root" in ex.text("wrong.d")
     # (a) weighs it against one mean's standard error, 0.17, which the gap does exceed
     assert "0.17" in ex.text("option.a") and 0.3 / math.sqrt(3) < 0.2 < se
@@ -441,7 +441,8 @@ def test_accuracy_time_curves_one_line_per_run_and_one_point_per_run():
     left, right = fig.axes
     assert len(left.lines) == 6 and list(left.lines[0].get_xdata()) == [30.0, 58.0]
     assert list(left.lines[0].get_ydata()) == pytest.approx([84.0, 89.0])
-    assert len(right.lines) == 6 and right.get_xlabel() == "epochs trained within the budget (0.5: half an epoch)"
+    assert len(right.lines) == 6
+    assert right.get_xlabel() == "epochs trained within the budget (0.5: half an epoch)"
     assert left.get_xlabel() == "CPU-seconds of training" and fig._suptitle.get_text()
     assert left.get_title() == "validation accuracy at the end of each epoch or run"
     assert [t.get_text() for t in right.get_legend().get_texts()] == ["convmixer", "vit"]
