@@ -250,7 +250,8 @@ def test_texts_show_the_numbers_the_package_computes(capsys):
     assert (f"p=2 has fewer parameters ({nb05._params(patch_size=2):,} vs {nb05._params():,}), since only "
             f"the stem's p x p filters shrink, but every mixer layer works at 196 patches instead of 49, so "
             f"{nb05.MAC_RATIO_P2:.1f}x the MACs, and it scored lowest. k=7 grows only the depthwise part "
-            f"({nb05.MAC_RATIO_K7:.1f}x in all, not {49 / 9:.1f}x)") in out
+            f"({nb05.MAC_RATIO_K7:.1f}x in all, not the {49 / 9:.1f}x that 49 weights per kernel instead of 9 "
+            "suggest)") in out
 
 
 def test_chinese_verdicts_keep_the_numbers(capsys):
