@@ -77,7 +77,7 @@ define("06.2", kind="compute", answer=standard_error, is_correct=_sem_ok, feedba
 
 # --- 06.3 why: a 0.2-point difference ---------------------------------------------------------------
 
-define("06.3", kind="why", answer="b", options="abcd")
+define("06.3", kind="why", answer="c", options="abcd")
 
 
 # --- 06.4 experiment: your own configuration, fairly ------------------------------------------------
@@ -211,11 +211,11 @@ define("06.4", kind="experiment", answer=_example_answer(), is_correct=_experime
            params=describe(EXAMPLE)["params"], dim=EXAMPLE[1]["dim"], depth=EXAMPLE[1]["depth"],
        )).run = run  # the notebook trains with ex.run(my_config, data)
 
-# --- 06.5 why: CPU-seconds on a busy machine ---------------------------------------------------------
+# --- 06.5 why: which spread is the seeds' alone --------------------------------------------------
 
 # What the committed CPU-time view shows (tests/notebooks/test_nb06_results.py checks it against the file):
 # the same configuration's fewest and most steps in the same CPU-second budget.
 CPU_VIEW_STEPS = dict(fewest=51, most=60)
 
-define("06.5", kind="why", answer="c", options="abcd",
+define("06.5", kind="why", answer="a", options="abcd",
        fields=dict(**CPU_VIEW_STEPS, share=1 - CPU_VIEW_STEPS["fewest"] / CPU_VIEW_STEPS["most"]))

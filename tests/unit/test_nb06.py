@@ -124,23 +124,28 @@ def test_06_3_the_numbers_in_its_solution_agree():
     for number in ("0.17", "0.24", "ratio 0.8", "2.78 to 4.30"):
         assert number in ex.text("solution")
     assert "0.24" in ex.text("wrong.a") and not any("0.24" in ex.text(f"option.{o}") for o in ex.options)
-    assert (ex.answer, ex.options, ex.kind) == ("b", "abcd", "why")
-    # (d) is the standard error without its square root: 0.06, which would make the gap look clear at df 4
+    assert (ex.answer, ex.options, ex.kind) == ("c", "abcd", "why")
+    # (d) weighs the gap against the variance, not its square root: 0.06, which would look clear at df 4
     assert f"{0.3**2 / 3 + 0.3**2 / 3:.2f}" == "0.06" and 0.2 / 0.06 > t_quantile(0.975, 4) > 0.2 / se
-    assert "0.06" in ex.text("option.d") and "2.78" in ex.text("option.d")
+    assert all(word in ex.text("option.d") for word in ("0.06", "2.78", "variance"))
     assert "square root" in ex.text("wrong.d")
+    # (a) weighs it against one mean's standard error, 0.17, which the gap does exceed
+    assert "0.17" in ex.text("option.a") and 0.3 / math.sqrt(3) < 0.2 < se
+    # both conclusions come with the same words: each option names a statistic of section 5
+    assert all("standard" in ex.text(f"option.{o}") or "spread" in ex.text(f"option.{o}") for o in "abc")
+    assert "standard error of the difference" not in ex.text("hint") and "Section 5" in ex.text("hint")
 
 
-def test_06_3_option_c_has_the_right_conclusion_for_a_wrong_reason():
-    """(c) compares the gap with s; its feedback: with 20 seeds each the same gap and spread are clear."""
+def test_06_3_option_b_has_the_right_conclusion_for_a_wrong_reason():
+    """(b) compares the gap with s; its feedback: with 20 seeds each the same gap and spread are clear."""
     ex = exercise("06.3")
-    assert "0.3-point spread of single runs" in ex.text("option.c") and "0.2-point gap" in ex.text("option.c")
+    assert "0.3-point spread of single runs" in ex.text("option.b") and "0.2-point gap" in ex.text("option.b")
     assert 0.2 < 0.3 and 0.2 / math.sqrt(0.3**2 / 3 + 0.3**2 / 3) < t_quantile(0.975, 2)  # still unclear at 3
     se = math.sqrt(0.3**2 / 20 + 0.3**2 / 20)
     assert welch_df(0.3 / math.sqrt(20), 20, 0.3 / math.sqrt(20), 20) == 38
     shown = (f"{0.2 / se:.1f}", f"{t_quantile(0.975, 38):.2f}")
     assert shown == ("2.1", "2.02") and 0.2 / se > t_quantile(0.975, 38)
-    assert "With 20 seeds each" in ex.text("wrong.c") and "(ratio 2.1 > t = 2.02)" in ex.text("wrong.c")
+    assert "With 20 seeds each" in ex.text("wrong.b") and "(ratio 2.1 > t = 2.02)" in ex.text("wrong.b")
 
 
 HEDGES = ("probably", "likely", "may ", "might", "could", "need not", "perhaps", "though not")
@@ -158,7 +163,17 @@ def test_choice_options_do_not_give_the_answer_away_by_their_length_or_hedging(k
 
 
 def test_the_three_choice_questions_have_different_answers():
-    assert [exercise(k).answer for k in ("06.1", "06.3", "06.5")] == ["d", "b", "c"]
+    assert [exercise(k).answer for k in ("06.1", "06.3", "06.5")] == ["d", "c", "a"]
+
+
+def test_06_5_asks_which_spread_is_the_seeds_alone():
+    """06.5 asks what section 4's step table implies, which no cell states: the one-epoch std is the
+    seeds' alone (125 steps every run), the CPU-time view's is not (its steps differed)."""
+    ex = exercise("06.5")
+    assert "125 steps" in ex.text("option.a") and "125 steps" in ex.text("solution")
+    assert "51 and 60 steps" in ex.text("solution") and "(15% fewer at the fewest)" in ex.text("solution")
+    assert "not identified" not in " ".join(ex.text(f"option.{o}") for o in ex.options)
+    assert "steps" not in ex.text("hint") and "section 2" in ex.text("hint")
 
 
 @pytest.mark.parametrize("key", ["06.1", "06.3", "06.5"])
@@ -426,8 +441,10 @@ def test_accuracy_time_curves_one_line_per_run_and_one_point_per_run():
     left, right = fig.axes
     assert len(left.lines) == 6 and list(left.lines[0].get_xdata()) == [30.0, 58.0]
     assert list(left.lines[0].get_ydata()) == pytest.approx([84.0, 89.0])
-    assert len(right.lines) == 6 and right.get_xlabel() == "epochs completed within the budget"
+    assert len(right.lines) == 6
+    assert right.get_xlabel() == "epochs trained within the budget (0.5: half an epoch)"
     assert left.get_xlabel() == "CPU-seconds of training" and fig._suptitle.get_text()
+    assert left.get_title() == "validation accuracy at the end of each epoch or run"
     assert [t.get_text() for t in right.get_legend().get_texts()] == ["convmixer", "vit"]
     with pytest.raises(ValueError, match="records of 'resnet' must hold at least one run"):
         plot.accuracy_time_curves(RECORDS, names=["resnet"])
