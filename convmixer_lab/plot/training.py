@@ -8,7 +8,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from convmixer_lab.checks import check_number, check_positive_int
-from convmixer_lab.plot._common import COLORS, as_array, check_nonempty, check_pair, subplots
+from convmixer_lab.plot._common import COLORS, as_array, check_nonempty, check_pair, finish, subplots
 
 CURVE_KEYS = ("epoch", "loss", "train_accuracy", "val_accuracy")  # what training_curves reads
 
@@ -33,8 +33,7 @@ def fashion_examples(images: object, labels: object, class_names: list[str], per
     ax.tick_params(length=0)
     ax.set_xlabel("example", fontsize=9)
     ax.set_title("Fashion-MNIST: the first training images of each class")
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def training_curves(histories: dict[str, dict[str, list[float]]],
@@ -65,9 +64,7 @@ def training_curves(histories: dict[str, dict[str, list[float]]],
     for ax in (left, right):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs only
         ax.legend(fontsize=7)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return finish(fig, title)
 
 
 def loss_and_rate_curves(losses: list[float], rates: list[float],
@@ -80,9 +77,7 @@ def loss_and_rate_curves(losses: list[float], rates: list[float],
     left.set(title="loss of each batch", xlabel="step", ylabel="cross-entropy (label smoothing)")
     right.plot(steps, rates, ".-", color=COLORS[1])
     right.set(title="learning rate (one-cycle)", xlabel="step", ylabel="learning rate")
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return finish(fig, title)
 
 
 def confusion_matrix(counts: object, class_names: list[str],
@@ -99,13 +94,10 @@ def confusion_matrix(counts: object, class_names: list[str],
             if m[i, j]:
                 ax.text(j, i, str(int(m[i, j])), ha="center", va="center", fontsize=7,
                         color="white" if m[i, j] > m.max() / 3 else "black")
-    ax.set_xticks(range(n))
-    ax.set_xticklabels(class_names, rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(n))
-    ax.set_yticklabels(class_names, fontsize=8)
+    ax.set_xticks(range(n), class_names, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(n), class_names, fontsize=8)
     ax.set(title=title, xlabel="predicted class", ylabel="true class")
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def kernel_grid(weights: object, title: str, columns: int = 16) -> Figure:
@@ -127,8 +119,7 @@ def kernel_grid(weights: object, title: str, columns: int = 16) -> Figure:
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(f"{len(w)} kernels of {w.shape[2]}x{w.shape[3]}, each on its own scale "
                   "(red > 0, blue < 0)", fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def kernel_mosaic(w: np.ndarray, columns: int) -> np.ndarray:
