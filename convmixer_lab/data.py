@@ -112,8 +112,15 @@ def fashion_mnist_dir(root: str | Path | None = None, create: bool = False) -> P
         if not isinstance(root, (str, os.PathLike)) or not str(root):
             raise TypeError(f"root must be a folder path (str or pathlib.Path), got {root!r}")
         folder, given = Path(root).expanduser(), f"root={str(root)!r}"
-    elif os.environ.get(DATA_ENV):
-        folder, given = _from_variable(), f"{DATA_ENV}"
+    elif value := os.environ.get(DATA_ENV):  # its fashion-mnist/, not a file or the .gz files themselves
+        data, given = data_dir(), DATA_ENV
+        if data.exists() and not data.is_dir():
+            raise DataError(f"{DATA_ENV}={value!r} is a file, not a folder; set {DATA_ENV} to the folder "
+                            "that holds fashion-mnist/ and checkpoints/, or unset it")
+        folder = data / "fashion-mnist"
+        if not folder.exists() and any((data / name).is_file() for name in FILES.values()):
+            raise DataError(f"{DATA_ENV}={value!r} holds the .gz files itself, but they belong in its "
+                            f"fashion-mnist/ folder: move them into {folder}")
     elif BUNDLED_DATA_DIR.is_dir():
         folder, given = BUNDLED_DATA_DIR / "fashion-mnist", "the bundled data/"
     else:
@@ -126,19 +133,6 @@ def fashion_mnist_dir(root: str | Path | None = None, create: bool = False) -> P
         raise DataError(f"{folder} (from {given}) does not exist; pass root= the folder that holds the "
                         f"four .gz files, set {DATA_ENV} to the folder that holds fashion-mnist/, or "
                         f"fetch them with convmixer_lab.data.download_fashion_mnist({str(folder)!r})")
-    return folder
-
-
-def _from_variable() -> Path:
-    """``$CONVMIXER_LAB_DATA/fashion-mnist``, refusing a file or a folder holding the .gz files itself."""
-    value, data = os.environ[DATA_ENV], data_dir()
-    if data.exists() and not data.is_dir():
-        raise DataError(f"{DATA_ENV}={value!r} is a file, not a folder; set {DATA_ENV} to the folder that "
-                        "holds fashion-mnist/ and checkpoints/, or unset it")
-    folder = data / "fashion-mnist"
-    if not folder.exists() and any((data / name).is_file() for name in FILES.values()):
-        raise DataError(f"{DATA_ENV}={value!r} holds the .gz files itself, but they belong in its "
-                        f"fashion-mnist/ folder: move them into {folder}")
     return folder
 
 
