@@ -49,12 +49,8 @@ try:  # as at import (reference_checkpoint() reads the variable when called)
 except DataError:
     REFERENCE_CHECKPOINT = Path(os.environ[DATA_ENV]) / "checkpoints" / "reference.pt"
 FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
-FILES = {
-    ("train", "images"): "train-images-idx3-ubyte.gz",
-    ("train", "labels"): "train-labels-idx1-ubyte.gz",
-    ("test", "images"): "t10k-images-idx3-ubyte.gz",
-    ("test", "labels"): "t10k-labels-idx1-ubyte.gz",
-}
+FILES = {("train", "images"): "train-images-idx3-ubyte.gz", ("train", "labels"): "train-labels-idx1-ubyte.gz",
+         ("test", "images"): "t10k-images-idx3-ubyte.gz", ("test", "labels"): "t10k-labels-idx1-ubyte.gz"}
 # sha256 of each file's content (the bundled .gz were recompressed: their own bytes, GZ_SHA256, differ).
 SHA256 = {
     "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
@@ -356,8 +352,7 @@ def fashion_mnist_tensors(root: str | Path | None = None, val_per_class: int = V
     images, labels = load_fashion_mnist("train", root)
     test_images, test_labels = load_fashion_mnist("test", root)
     train_idx, val_idx = train_val_split(labels, val_per_class)
-    if subset is not None:
-        train_idx = train_idx[:subset]
+    train_idx = train_idx[:subset]  # subset None: all of them
     pairs = {"train": (images[train_idx], labels[train_idx]), "val": (images[val_idx], labels[val_idx]),
              "test": (test_images, test_labels)}
     return {key: (to_tensor(x), torch.from_numpy(y)) for key, (x, y) in pairs.items()}
