@@ -233,19 +233,6 @@ def read_idx(path: str | Path, kind: str, sha256: str | None = None) -> np.ndarr
     return _parse_idx(stream.content, path, kind)
 
 
-def _check_pair(images: np.ndarray, labels: np.ndarray, paths: dict[str, Path]) -> None:
-    fix = _fix(paths["images"].parent)
-    if images.shape[1:] != (28, 28):
-        raise DataError(f"{paths['images']} holds {images.shape[1]}x{images.shape[2]} images; "
-                        f"Fashion-MNIST's are 28x28. Is it another data set? {fix}")
-    if len(images) != len(labels):
-        raise DataError(f"{paths['images']} holds {len(images)} images but {paths['labels']} holds "
-                        f"{len(labels)} labels; the two files must come from the same split ({fix})")
-    if labels.size and (top := int(labels.max())) >= len(CLASS_NAMES):
-        raise DataError(f"{paths['labels']} holds label {top} at index {int(labels.argmax())}, but "
-                        f"Fashion-MNIST's classes are 0-{len(CLASS_NAMES) - 1}; the file is damaged; {fix}")
-
-
 def load_fashion_mnist(split: str, root: str | Path | None = None,
                        verify: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Fashion-MNIST ``split`` ("train" or "test"): images uint8 [N, 28, 28], labels int64 [N]."""
@@ -255,7 +242,16 @@ def load_fashion_mnist(split: str, root: str | Path | None = None,
     paths = {kind: folder / FILES[(split, kind)] for kind in ("images", "labels")}
     images, labels = (read_idx(paths[kind], kind, SHA256[paths[kind].name] if verify else None)
                       for kind in ("images", "labels"))
-    _check_pair(images, labels, paths)
+    fix = _fix(folder)
+    if images.shape[1:] != (28, 28):
+        raise DataError(f"{paths['images']} holds {images.shape[1]}x{images.shape[2]} images; "
+                        f"Fashion-MNIST's are 28x28. Is it another data set? {fix}")
+    if len(images) != len(labels):
+        raise DataError(f"{paths['images']} holds {len(images)} images but {paths['labels']} holds "
+                        f"{len(labels)} labels; the two files must come from the same split ({fix})")
+    if labels.size and (top := int(labels.max())) >= len(CLASS_NAMES):
+        raise DataError(f"{paths['labels']} holds label {top} at index {int(labels.argmax())}, but "
+                        f"Fashion-MNIST's classes are 0-{len(CLASS_NAMES) - 1}; the file is damaged; {fix}")
     return images, labels.astype(np.int64)
 
 
