@@ -205,9 +205,16 @@ def sha256_of(path: str | Path, decompress: bool = False) -> str:
     return digest.hexdigest()
 
 
-def _parse_idx(raw: bytearray, path: Path, kind: str) -> np.ndarray:
-    fix = _fix(path.parent)
-    header = 4 * (1 + (3 if kind == "images" else 1))
+def read_idx(path: str | Path, kind: str, sha256: str | None = None) -> np.ndarray:
+    """One gzip IDX file: uint8 [N, rows, cols] images or [N] labels; ``sha256``: the content's hash."""
+    path = Path(path)
+    check_choice("kind", kind, tuple(_IDX_MAGIC))
+    limit = CONTENT_BYTES[path.name] + SIZE_MARGIN if path.name in CONTENT_BYTES else _LIMIT[kind]
+    stream, fix = _decompress_file(path, limit, keep=True), _fix(path.parent)
+    if sha256 is not None and (actual := stream.digest.hexdigest()) != sha256:
+        raise DataError(f"{path} has content sha256 {actual}, expected {sha256}: the file is damaged "
+                        f"or not the official one; {fix}")
+    raw, header = stream.content, 4 * (1 + (3 if kind == "images" else 1))  # magic, then one int per dim
     if len(raw) < header:
         raise DataError(f"{path} is too short for an IDX header ({len(raw)} bytes); {fix}")
     magic, *shape = (int.from_bytes(raw[i:i + 4], "big") for i in range(0, header, 4))
@@ -219,18 +226,6 @@ def _parse_idx(raw: bytearray, path: Path, kind: str) -> np.ndarray:
         raise DataError(f"{path}: header says {' x '.join(map(str, shape))} = {expected} bytes of data "
                         f"but the file holds {len(raw) - header}; {fix}")
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
-
-
-def read_idx(path: str | Path, kind: str, sha256: str | None = None) -> np.ndarray:
-    """One gzip IDX file: uint8 [N, rows, cols] images or [N] labels; ``sha256``: the content's hash."""
-    path = Path(path)
-    check_choice("kind", kind, tuple(_IDX_MAGIC))
-    limit = CONTENT_BYTES[path.name] + SIZE_MARGIN if path.name in CONTENT_BYTES else _LIMIT[kind]
-    stream = _decompress_file(path, limit, keep=True)
-    if sha256 is not None and (actual := stream.digest.hexdigest()) != sha256:
-        raise DataError(f"{path} has content sha256 {actual}, expected {sha256}: the file is damaged "
-                        f"or not the official one; {_fix(path.parent)}")
-    return _parse_idx(stream.content, path, kind)
 
 
 def load_fashion_mnist(split: str, root: str | Path | None = None,
