@@ -49,12 +49,8 @@ try:  # as at import (reference_checkpoint() reads the variable when called)
 except DataError:
     REFERENCE_CHECKPOINT = Path(os.environ[DATA_ENV]) / "checkpoints" / "reference.pt"
 FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
-FILES = {
-    ("train", "images"): "train-images-idx3-ubyte.gz",
-    ("train", "labels"): "train-labels-idx1-ubyte.gz",
-    ("test", "images"): "t10k-images-idx3-ubyte.gz",
-    ("test", "labels"): "t10k-labels-idx1-ubyte.gz",
-}
+FILES = {("train", "images"): "train-images-idx3-ubyte.gz", ("train", "labels"): "train-labels-idx1-ubyte.gz",
+         ("test", "images"): "t10k-images-idx3-ubyte.gz", ("test", "labels"): "t10k-labels-idx1-ubyte.gz"}
 # sha256 of each file's content (the bundled .gz were recompressed: their own bytes, GZ_SHA256, differ).
 SHA256 = {
     "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
@@ -112,8 +108,15 @@ def fashion_mnist_dir(root: str | Path | None = None, create: bool = False) -> P
         if not isinstance(root, (str, os.PathLike)) or not str(root):
             raise TypeError(f"root must be a folder path (str or pathlib.Path), got {root!r}")
         folder, given = Path(root).expanduser(), f"root={str(root)!r}"
-    elif os.environ.get(DATA_ENV):
-        folder, given = _from_variable(), f"{DATA_ENV}"
+    elif value := os.environ.get(DATA_ENV):  # its fashion-mnist/, not a file or the .gz files themselves
+        data, given = data_dir(), DATA_ENV
+        if data.exists() and not data.is_dir():
+            raise DataError(f"{DATA_ENV}={value!r} is a file, not a folder; set {DATA_ENV} to the folder "
+                            "that holds fashion-mnist/ and checkpoints/, or unset it")
+        folder = data / "fashion-mnist"
+        if not folder.exists() and any((data / name).is_file() for name in FILES.values()):
+            raise DataError(f"{DATA_ENV}={value!r} holds the .gz files itself, but they belong in its "
+                            f"fashion-mnist/ folder: move them into {folder}")
     elif BUNDLED_DATA_DIR.is_dir():
         folder, given = BUNDLED_DATA_DIR / "fashion-mnist", "the bundled data/"
     else:
@@ -126,19 +129,6 @@ def fashion_mnist_dir(root: str | Path | None = None, create: bool = False) -> P
         raise DataError(f"{folder} (from {given}) does not exist; pass root= the folder that holds the "
                         f"four .gz files, set {DATA_ENV} to the folder that holds fashion-mnist/, or "
                         f"fetch them with convmixer_lab.data.download_fashion_mnist({str(folder)!r})")
-    return folder
-
-
-def _from_variable() -> Path:
-    """``$CONVMIXER_LAB_DATA/fashion-mnist``, refusing a file or a folder holding the .gz files itself."""
-    value, data = os.environ[DATA_ENV], data_dir()
-    if data.exists() and not data.is_dir():
-        raise DataError(f"{DATA_ENV}={value!r} is a file, not a folder; set {DATA_ENV} to the folder that "
-                        "holds fashion-mnist/ and checkpoints/, or unset it")
-    folder = data / "fashion-mnist"
-    if not folder.exists() and any((data / name).is_file() for name in FILES.values()):
-        raise DataError(f"{DATA_ENV}={value!r} holds the .gz files itself, but they belong in its "
-                        f"fashion-mnist/ folder: move them into {folder}")
     return folder
 
 
@@ -215,9 +205,16 @@ def sha256_of(path: str | Path, decompress: bool = False) -> str:
     return digest.hexdigest()
 
 
-def _parse_idx(raw: bytearray, path: Path, kind: str) -> np.ndarray:
-    fix = _fix(path.parent)
-    header = 4 * (1 + (3 if kind == "images" else 1))
+def read_idx(path: str | Path, kind: str, sha256: str | None = None) -> np.ndarray:
+    """One gzip IDX file: uint8 [N, rows, cols] images or [N] labels; ``sha256``: the content's hash."""
+    path = Path(path)
+    check_choice("kind", kind, tuple(_IDX_MAGIC))
+    limit = CONTENT_BYTES[path.name] + SIZE_MARGIN if path.name in CONTENT_BYTES else _LIMIT[kind]
+    stream, fix = _decompress_file(path, limit, keep=True), _fix(path.parent)
+    if sha256 is not None and (actual := stream.digest.hexdigest()) != sha256:
+        raise DataError(f"{path} has content sha256 {actual}, expected {sha256}: the file is damaged "
+                        f"or not the official one; {fix}")
+    raw, header = stream.content, 4 * (1 + (3 if kind == "images" else 1))  # magic, then one int per dim
     if len(raw) < header:
         raise DataError(f"{path} is too short for an IDX header ({len(raw)} bytes); {fix}")
     magic, *shape = (int.from_bytes(raw[i:i + 4], "big") for i in range(0, header, 4))
@@ -231,31 +228,6 @@ def _parse_idx(raw: bytearray, path: Path, kind: str) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
-def read_idx(path: str | Path, kind: str, sha256: str | None = None) -> np.ndarray:
-    """One gzip IDX file: uint8 [N, rows, cols] images or [N] labels; ``sha256``: the content's hash."""
-    path = Path(path)
-    check_choice("kind", kind, tuple(_IDX_MAGIC))
-    limit = CONTENT_BYTES[path.name] + SIZE_MARGIN if path.name in CONTENT_BYTES else _LIMIT[kind]
-    stream = _decompress_file(path, limit, keep=True)
-    if sha256 is not None and (actual := stream.digest.hexdigest()) != sha256:
-        raise DataError(f"{path} has content sha256 {actual}, expected {sha256}: the file is damaged "
-                        f"or not the official one; {_fix(path.parent)}")
-    return _parse_idx(stream.content, path, kind)
-
-
-def _check_pair(images: np.ndarray, labels: np.ndarray, paths: dict[str, Path]) -> None:
-    fix = _fix(paths["images"].parent)
-    if images.shape[1:] != (28, 28):
-        raise DataError(f"{paths['images']} holds {images.shape[1]}x{images.shape[2]} images; "
-                        f"Fashion-MNIST's are 28x28. Is it another data set? {fix}")
-    if len(images) != len(labels):
-        raise DataError(f"{paths['images']} holds {len(images)} images but {paths['labels']} holds "
-                        f"{len(labels)} labels; the two files must come from the same split ({fix})")
-    if labels.size and (top := int(labels.max())) >= len(CLASS_NAMES):
-        raise DataError(f"{paths['labels']} holds label {top} at index {int(labels.argmax())}, but "
-                        f"Fashion-MNIST's classes are 0-{len(CLASS_NAMES) - 1}; the file is damaged; {fix}")
-
-
 def load_fashion_mnist(split: str, root: str | Path | None = None,
                        verify: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Fashion-MNIST ``split`` ("train" or "test"): images uint8 [N, 28, 28], labels int64 [N]."""
@@ -265,7 +237,16 @@ def load_fashion_mnist(split: str, root: str | Path | None = None,
     paths = {kind: folder / FILES[(split, kind)] for kind in ("images", "labels")}
     images, labels = (read_idx(paths[kind], kind, SHA256[paths[kind].name] if verify else None)
                       for kind in ("images", "labels"))
-    _check_pair(images, labels, paths)
+    fix = _fix(folder)
+    if images.shape[1:] != (28, 28):
+        raise DataError(f"{paths['images']} holds {images.shape[1]}x{images.shape[2]} images; "
+                        f"Fashion-MNIST's are 28x28. Is it another data set? {fix}")
+    if len(images) != len(labels):
+        raise DataError(f"{paths['images']} holds {len(images)} images but {paths['labels']} holds "
+                        f"{len(labels)} labels; the two files must come from the same split ({fix})")
+    if labels.size and (top := int(labels.max())) >= len(CLASS_NAMES):
+        raise DataError(f"{paths['labels']} holds label {top} at index {int(labels.argmax())}, but "
+                        f"Fashion-MNIST's classes are 0-{len(CLASS_NAMES) - 1}; the file is damaged; {fix}")
     return images, labels.astype(np.int64)
 
 
@@ -362,8 +343,7 @@ def fashion_mnist_tensors(root: str | Path | None = None, val_per_class: int = V
     images, labels = load_fashion_mnist("train", root)
     test_images, test_labels = load_fashion_mnist("test", root)
     train_idx, val_idx = train_val_split(labels, val_per_class)
-    if subset is not None:
-        train_idx = train_idx[:subset]
+    train_idx = train_idx[:subset]  # subset None: all of them
     pairs = {"train": (images[train_idx], labels[train_idx]), "val": (images[val_idx], labels[val_idx]),
              "test": (test_images, test_labels)}
     return {key: (to_tensor(x), torch.from_numpy(y)) for key, (x, y) in pairs.items()}

@@ -65,15 +65,14 @@ class ViT(nn.Module):
     def __init__(self, dim: int, depth: int, patch_size: int = 4, heads: int = 4, mlp_ratio: float = 2.0,
                  num_classes: int = 10, *, in_channels: int = 1, image_size: int = 28) -> None:
         super().__init__()
-        s, hidden, g = _check_vit(dim, depth, patch_size, heads, mlp_ratio, num_classes, in_channels,
-                                  image_size)
+        s, m, g = _check_vit(dim, depth, patch_size, heads, mlp_ratio, num_classes, in_channels, image_size)
         self.config = dict(s, mlp_ratio=float(mlp_ratio))
         h, p = s["dim"], s["patch_size"]
         self.patch_embed = nn.Conv2d(s["in_channels"], h, kernel_size=p, stride=p)
         self.pos_embed = nn.Parameter(torch.zeros(1, g * g, h))
         nn.init.trunc_normal_(self.pos_embed, std=0.02)
         self.layers = nn.ModuleList([
-            nn.TransformerEncoderLayer(h, s["heads"], dim_feedforward=hidden, dropout=0.0,
+            nn.TransformerEncoderLayer(h, s["heads"], dim_feedforward=m, dropout=0.0,
                                        activation="gelu", batch_first=True, norm_first=True)
             for _ in range(s["depth"])])
         self.norm = nn.LayerNorm(h)
@@ -193,10 +192,8 @@ class BasicBlock(nn.Module):
         self.bn1 = nn.BatchNorm2d(c_out)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
         self.bn2 = nn.BatchNorm2d(c_out)
-        self.shortcut = nn.Identity()
-        if stride != 1 or c_in != c_out:
-            self.shortcut = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False),
-                                          nn.BatchNorm2d(c_out))
+        self.shortcut = nn.Identity() if stride == 1 and c_in == c_out else nn.Sequential(
+            nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = F.relu(self.bn1(self.conv1(x)))    # [N, c_out, H', W']

@@ -20,9 +20,7 @@ def subplots(*args: Any, **kwargs: Any) -> tuple[Figure, Any]:
 
 def fig_ax(ax: Axes | None, figsize: tuple[float, float]) -> tuple[Figure, Axes]:
     """A new pyplot figure, or the figure that owns ``ax`` (widgets draw on a bare Figure)."""
-    if ax is None:
-        return subplots(figsize=figsize)
-    return ax.figure, ax
+    return subplots(figsize=figsize) if ax is None else (ax.figure, ax)
 
 
 def finish(fig: Figure, title: str | None = None) -> Figure:

@@ -170,8 +170,7 @@ def seed_points(records: list[dict[str, Any]], names: list[str], metric: str = "
         ax.plot([mean], [i], "|", color=COLORS[0], markersize=16)
         ax.plot(values, [i] * len(values), "o", color="black", markersize=4,
                 label="one seed" if i == 0 else None)
-    ax.set_yticks(range(len(names)))
-    ax.set_yticklabels(names)
+    ax.set_yticks(range(len(names)), names)
     ax.invert_yaxis()
     ax.set(title=title, xlabel=METRICS[metric], ylabel="configuration")
     ax.legend(fontsize=7, loc="best")

@@ -27,9 +27,8 @@ SIGNED_CMAP = "RdBu_r"  # red positive, blue negative, white 0
 
 
 def depthwise_effect(channel: object, kernel: object, output: object, index: int) -> Figure:
-    """One channel of an embedding, the depthwise kernel of that channel, and what comes out. The
-    kernel and the output are signed: they are drawn on a scale centred on 0 (white), red for
-    positive values and blue for negative ones."""
+    """One channel of an embedding, its depthwise kernel and what comes out; the kernel and the output
+    on a signed scale (white 0, red positive, blue negative)."""
     panels = [(as_array(channel), f"input: channel {index}", False),
               (as_array(kernel), f"its kernel ({'x'.join(map(str, as_array(kernel).shape))})", True),
               (as_array(output), f"output: channel {index}", True)]
@@ -62,11 +61,9 @@ def mixing_footprints(changed: dict[str, object], title: str) -> Figure:
 
 def receptive_field_growth(depths: list[int], patches: list[int], patch_size: int,
                            needs: dict[str, tuple[int, int]] | None = None) -> Figure:
-    """Receptive field of one patch embedding as ConvMixer layers stack, in one panel: patches on
-    the left axis, pixels (patches x p) on the right axis. ``needs`` maps a patch (e.g. "corner
-    patch (0, 0)") to (the field width, in patches, it needs to see the whole image; the depth from
-    which it has it), drawn in one colour: a dashed horizontal line at the width, a dotted vertical
-    line at the depth."""
+    """Receptive field of one patch embedding as ConvMixer layers stack: patches (left axis), pixels
+    (right). ``needs`` maps a patch to (the width, in patches, that sees the whole image; the depth that
+    reaches it), drawn in one colour: a dashed line at the width, a dotted one at the depth."""
     check_pair("depths", depths, "patches", patches)
     p = check_positive_int("patch_size", patch_size)
     fig, ax = subplots(figsize=(6.5, 3.8))
@@ -78,9 +75,8 @@ def receptive_field_growth(depths: list[int], patches: list[int], patch_size: in
         ax.axvline(depth, color=color, linestyle=":", linewidth=2)
     top = max([*patches, *(width for width, _ in (needs or {}).values())])
     ax.set_ylim(0, 1.3 * top)  # room above the lines for the legend
-    ax.set_xticks(depths)
-    ax.set(title=f"Receptive field of one patch embedding (p = {p})", xlabel="ConvMixer layers d",
-           ylabel="side seen (patches)")
+    ax.set(xticks=depths, title=f"Receptive field of one patch embedding (p = {p})",
+           xlabel="ConvMixer layers d", ylabel="side seen (patches)")
     pixels = ax.secondary_yaxis("right", functions=(lambda n: n * p, lambda px: px / p))
     pixels.set_ylabel(f"side seen (pixels = {p} x patches)")
     ax.legend(loc="upper left", fontsize=8)

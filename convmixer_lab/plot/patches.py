@@ -31,10 +31,8 @@ def patch_grid(image: np.ndarray, patch_size: int, ax: Axes | None = None,
         ax.axvspan(gw * p, w, color="red", alpha=0.4)
     if gh * p < h:
         ax.axhspan(gh * p, h, color="red", alpha=0.4)
-    ax.set_xlim(0, w)
-    ax.set_ylim(h, 0)
-    ax.set(title=title or f"{h}x{w} image cut into {p}x{p} patches\n= a {gh}x{gw} grid of patches",
-           xlabel="x (pixels)", ylabel="y (pixels)")
+    ax.set(xlim=(0, w), ylim=(h, 0), xlabel="x (pixels)", ylabel="y (pixels)",
+           title=title or f"{h}x{w} image cut into {p}x{p} patches\n= a {gh}x{gw} grid of patches")
     if where is not None:  # a thick red square, with a legend entry naming it
         row, col = where
         ax.add_patch(Rectangle((col * p, row * p), p, p, fill=False, edgecolor="red", linewidth=3,
@@ -129,7 +127,6 @@ def receptive_field_steps(layers: list[int], pixels: list[int], target: int, tit
     fig, ax = subplots(figsize=(5.5, 3.2))
     ax.plot(layers, pixels, "o-", label="receptive field")
     ax.axhline(target, color="#c44e52", linestyle="--", label=f"one {target}x{target} patch")
-    ax.set_xticks(layers)
-    ax.set(title=title, xlabel="number of stacked layers", ylabel="side seen (pixels)")
+    ax.set(xticks=layers, title=title, xlabel="number of stacked layers", ylabel="side seen (pixels)")
     ax.legend(loc="upper left", fontsize=8)
     return finish(fig)

@@ -8,14 +8,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from convmixer_lab.checks import check_number, check_positive_int
-from convmixer_lab.plot._common import COLORS, as_array, check_nonempty, check_pair, subplots
+from convmixer_lab.plot._common import COLORS, as_array, check_nonempty, check_pair, finish, subplots
 
 CURVE_KEYS = ("epoch", "loss", "train_accuracy", "val_accuracy")  # what training_curves reads
 
 
 def fashion_examples(images: object, labels: object, class_names: list[str], per_class: int = 6) -> Figure:
-    """The first ``per_class`` images of each class (one row per class, labelled), drawn as one
-    image with a 1-pixel white gap between photos (one image draws much faster than a panel each)."""
+    """The first ``per_class`` images of each class, a labelled row per class, drawn as one mosaic image."""
     imgs, labs = as_array(images), as_array(labels)
     if imgs.ndim != 3 or len(imgs) != len(labs):
         raise ValueError(f"images must be [N, H, W] with one label each, got {imgs.shape} and {labs.shape}")
@@ -33,16 +32,14 @@ def fashion_examples(images: object, labels: object, class_names: list[str], per
     ax.tick_params(length=0)
     ax.set_xlabel("example", fontsize=9)
     ax.set_title("Fashion-MNIST: the first training images of each class")
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def training_curves(histories: dict[str, dict[str, list[float]]],
                     title: str = "Learning curves", floor: float | None = None) -> Figure:
-    """Training loss (left) and accuracies (right) per epoch, one colour per run: the running
-    training accuracy dashed, the validation accuracy (``val_accuracy``, as ``train.fit`` stores it)
-    solid. The test set is not drawn: it is scored once, at the end. Epoch ticks are whole numbers;
-    ``floor`` (e.g. the lowest loss label smoothing allows) is drawn as a dashed grey line."""
+    """Training loss (left) and accuracies (right) per epoch, one colour per run: the running training
+    accuracy dashed, the validation accuracy solid (the test set, scored once at the end, is not drawn);
+    ``floor`` (e.g. the lowest loss label smoothing allows) as a dashed grey line."""
     check_nonempty("histories", histories, "run name mapped to a history from train.fit")
     if floor is not None:
         check_number("floor", floor)
@@ -65,9 +62,7 @@ def training_curves(histories: dict[str, dict[str, list[float]]],
     for ax in (left, right):
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole epochs only
         ax.legend(fontsize=7)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return finish(fig, title)
 
 
 def loss_and_rate_curves(losses: list[float], rates: list[float],
@@ -80,9 +75,7 @@ def loss_and_rate_curves(losses: list[float], rates: list[float],
     left.set(title="loss of each batch", xlabel="step", ylabel="cross-entropy (label smoothing)")
     right.plot(steps, rates, ".-", color=COLORS[1])
     right.set(title="learning rate (one-cycle)", xlabel="step", ylabel="learning rate")
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return finish(fig, title)
 
 
 def confusion_matrix(counts: object, class_names: list[str],
@@ -99,20 +92,15 @@ def confusion_matrix(counts: object, class_names: list[str],
             if m[i, j]:
                 ax.text(j, i, str(int(m[i, j])), ha="center", va="center", fontsize=7,
                         color="white" if m[i, j] > m.max() / 3 else "black")
-    ax.set_xticks(range(n))
-    ax.set_xticklabels(class_names, rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(n))
-    ax.set_yticklabels(class_names, fontsize=8)
+    ax.set_xticks(range(n), class_names, rotation=60, ha="right", fontsize=8)
+    ax.set_yticks(range(n), class_names, fontsize=8)
     ax.set(title=title, xlabel="predicted class", ylabel="true class")
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def kernel_grid(weights: object, title: str, columns: int = 16) -> Figure:
-    """Small 2-D kernels [n, 1, k, k] (a conv weight with one input channel each) as one image: a
-    mosaic ``columns`` kernels wide with a grey line between kernels, each kernel divided by its own
-    largest absolute value (red positive, blue negative, white 0; the colour bar says so). One image
-    instead of n panels keeps the figure fast to draw."""
+    """Kernels [n, 1, k, k] as one mosaic image ``columns`` kernels wide, grey lines between them, each
+    divided by its own largest absolute value (red positive, blue negative, white 0)."""
     w = as_array(weights)
     if w.ndim != 4 or w.shape[1] != 1:
         raise ValueError(f"weights must be [n, 1, k, k] (stem with 1 input channel, or depthwise), "
@@ -127,8 +115,7 @@ def kernel_grid(weights: object, title: str, columns: int = 16) -> Figure:
     ax.set_title(title, fontsize=10)
     ax.set_xlabel(f"{len(w)} kernels of {w.shape[2]}x{w.shape[3]}, each on its own scale "
                   "(red > 0, blue < 0)", fontsize=8)
-    fig.tight_layout()
-    return fig
+    return finish(fig)
 
 
 def kernel_mosaic(w: np.ndarray, columns: int) -> np.ndarray:
@@ -147,8 +134,7 @@ def kernel_mosaic(w: np.ndarray, columns: int) -> np.ndarray:
 
 def mistakes(images: object, true: list[int], predicted: list[int], confidence: list[float],
              class_names: list[str], title: str = "The most confident mistakes") -> Figure:
-    """Misclassified images with their true class, the prediction and its probability. The layout
-    engine makes room for each panel's three-line title (no title runs into the panel above)."""
+    """Misclassified images, each titled with its true class, the prediction and its probability."""
     imgs = as_array(images)
     if not (len(imgs) == len(true) == len(predicted) == len(confidence)) or len(imgs) == 0:
         raise ValueError("images, true, predicted and confidence must be non-empty and of one length")
@@ -157,8 +143,7 @@ def mistakes(images: object, true: list[int], predicted: list[int], confidence: 
     fig, axes = subplots(rows, columns, figsize=(columns * 1.6, rows * 2.1 + 0.2), squeeze=False,
                          layout="constrained")
     for i, ax in enumerate(axes.flat):
-        ax.set_xticks([])
-        ax.set_yticks([])
+        ax.set(xticks=[], yticks=[])
         if i >= len(imgs):
             ax.axis("off")
             continue

@@ -157,20 +157,6 @@ def check_place(out: str | Path, notebooks: Path, label: str = "outdir", example
                      f"notebooks. Pass another folder (e.g. {example})")
 
 
-def _contents_refusal(outdir: Path, targets: list[Path], force: bool) -> str | None:
-    """Why ``outdir`` must not take copies: a folder where a copy goes, or a notebook that is no copy."""
-    for target in targets:
-        if target.is_dir():
-            return (f"outdir {outdir} holds a folder {target.relative_to(outdir)}, where a copy goes; "
-                    "move it away")
-    for sub in sorted({target.parent for target in targets} if not force else ()):
-        for existing in sorted(sub.glob("*.ipynb")):
-            if why := _not_a_copy(existing):
-                return (f"outdir {outdir} holds {existing.relative_to(outdir)}, which {why}; student copies "
-                        "there would mix with it. Pass another folder (e.g. student/), or --force")
-    return None
-
-
 def make_student_copies(outdir: str | Path = STUDENT_DIR, notebooks: str | Path = NOTEBOOKS_DIR,
                         force: bool = False) -> Written:
     """Write a student copy of every notebook in ``notebooks`` into ``outdir``; refusals come first."""
@@ -179,8 +165,16 @@ def make_student_copies(outdir: str | Path = STUDENT_DIR, notebooks: str | Path 
     contents = {outdir / path.relative_to(notebooks): path for path in instructor_notebooks(notebooks)}
     contents.update({outdir / name: notebooks / name for name in SHARED_FILES
                      if (notebooks / name).is_file()})
-    if why := _contents_refusal(outdir, list(contents), force):
-        raise ValueError(why)
+    for target in contents:  # refused: a folder where a copy goes, or (unless force) a notebook not a copy
+        if target.is_dir():
+            raise ValueError(f"outdir {outdir} holds a folder {target.relative_to(outdir)}, where a copy "
+                             "goes; move it away")
+    for sub in sorted({target.parent for target in contents} if not force else ()):
+        for existing in sorted(sub.glob("*.ipynb")):
+            if why := _not_a_copy(existing):
+                raise ValueError(f"outdir {outdir} holds {existing.relative_to(outdir)}, which {why}; "
+                                 "student copies there would mix with it. Pass another folder (e.g. "
+                                 "student/), or --force")
     written = {target: source.read_bytes() if source.suffix != ".ipynb" else notebook_bytes(
         student_notebook(read_notebook(source), name=str(source.relative_to(notebooks))))
         for target, source in contents.items()}  # a notebook's student copy, any other file unchanged

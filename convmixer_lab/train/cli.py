@@ -133,7 +133,14 @@ def plan_run(args: argparse.Namespace, argv: list[str]) -> Run:
     if run.subset == 1 and IMAGE_SIZE // run.model["patch_size"] == 1:
         raise UsageError(f"--subset 1 with --patch-size {run.model['patch_size']}: one image on a 1x1 grid "
                          "cannot be normalised by BatchNorm in training mode; use --subset 2 or more")
-    _check_memory(run, args.device)
+    need, params = training_memory(run.model, run.recipe["batch_size"])
+    limit, source = memory_limit(args.device)
+    if need > limit:
+        m = run.model
+        raise UsageError(f"ConvMixer-{m['dim']}/{m['depth']} (k={m['kernel_size']}, p={m['patch_size']}, "
+                         f"{params:,} parameters) at --batch-size {run.recipe['batch_size']} would need "
+                         f"about {need / 2**30:,.1f} GiB to train, more than {source}; choose a smaller "
+                         "--dim, --depth, --kernel-size or --batch-size, or a larger --patch-size")
     try:
         fashion_mnist_files()  # CONVMIXER_LAB_DATA names a folder with the four files
     except DataError as e:
@@ -234,17 +241,6 @@ def memory_limit(device: str) -> tuple[int, str]:
     except (AttributeError, ValueError, OSError):
         return FIXED_CAP, f"the fixed cap of {FIXED_CAP // 2**30} GiB (this machine's RAM is unknown)"
     return int(0.75 * ram), f"3/4 of this machine's {ram / 2**30:.1f} GiB of RAM"
-
-
-def _check_memory(run: Run, device: str) -> None:
-    need, params = training_memory(run.model, run.recipe["batch_size"])
-    limit, source = memory_limit(device)
-    if need > limit:
-        m = run.model
-        raise UsageError(f"ConvMixer-{m['dim']}/{m['depth']} (k={m['kernel_size']}, p={m['patch_size']}, "
-                         f"{params:,} parameters) at --batch-size {run.recipe['batch_size']} would need "
-                         f"about {need / 2**30:,.1f} GiB to train, more than {source}; choose a smaller "
-                         "--dim, --depth, --kernel-size or --batch-size, or a larger --patch-size")
 
 
 def main(argv: list[str] | None = None) -> int:

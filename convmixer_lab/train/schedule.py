@@ -25,9 +25,7 @@ class OneCycle(torch.optim.lr_scheduler.LambdaLR):
 
     def progress(self, step: int) -> float:
         s0, p0, total = self.anchor_step, self.anchor_progress, self.total_steps
-        if total is None:
-            return p0
-        return min(1.0, p0 + (1 - p0) * (step - s0) / max(1, total - s0))
+        return p0 if total is None else min(1.0, p0 + (1 - p0) * (step - s0) / max(1, total - s0))
 
     def factor(self, step: int) -> float:
         p, warm = self.progress(step), self.pct_start
