@@ -122,6 +122,9 @@ def test_03_5_answer_is_what_the_intensities_show(capsys):
     ex = exercise("03.5")
     assert all(all(w in ex.text(f"option.{o}").lower() for w in ("standard", "pointwise", "depthwise"))
                for o in ex.options)
+    assert [ex.text(f"option.{o}")[:40] for o in "ad"] == [  # every option graded alike, the numbers counted
+        "Standard: about +60%; pointwise: about +", "Standard: about +700%; pointwise: about "]
+    assert ex.text("option.a").endswith("pointwise: about +7%; depthwise: about +0%.")
     ex.solution()
     assert (f"from {nb03.intensity(8):.0f} to {nb03.intensity(64):.0f} MACs/byte and the pointwise one from "
             f"39.4 to 42.2; the depthwise one stays at {dw64:.1f}") in capsys.readouterr().out
