@@ -74,7 +74,8 @@ def test_the_numbers_the_prose_takes_from_cells_are_printed_or_in_the_code():
     assert round(4 * 2**20 / 1e6, 1) == 4.2 == round(STATED["4.2"], 1)  # 4 MiB: the depthwise layer's MB
     for path in (NB03, ZH03):
         assert all(s in markdown(path) for s in ("128 MiB", "2 MiB", "4 MiB", "1,048,576", "100", "10%",
-                                                 "512 x 512", "1024 x 1024", " 50 ", "224/7 = 32", "11", " 5 "))
+                                                 "512 x 512", "1024 x 1024", " 50 ", "224/7 = 32", "11",
+                                                 " 5 "))
         assert "128 MB" not in markdown(path) and "256 KiB" not in markdown(path)
 
 
