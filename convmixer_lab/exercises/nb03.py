@@ -87,11 +87,12 @@ def roof_reading(intensity: float, rate: float, bandwidth: float, peak: float) -
 
 
 # 03.4 why: a layer above its main-memory roof (true whatever the machine measured)
-_DW_BYTES = 4 * (2 * 8 * C_IN * SIZE * SIZE + K * K * C_IN)  # batch 8: input, weights, output
-define("03.4", kind="why", answer="c", options="abcd", fields=dict(depthwise_mb=_DW_BYTES / 1e6))
+_DW_MB = 4 * (2 * 8 * C_IN * SIZE * SIZE + K * K * C_IN) / 1e6  # batch 8: input, weights, output
+define("03.4", kind="why", answer="c", options="abcd", fields=dict(depthwise_mb=_DW_MB))
 
 # 03.5 experiment (optional section): intensity and batch size
-define("03.5", kind="experiment", answer="a", options="abcd", fields=dict(
-    standard=STANDARD_PARAMS, standard_8=intensity(8), standard_64=intensity(64),
-    pointwise_8=intensity(8, k=1), pointwise_64=intensity(64, k=1),
-    depthwise_64=intensity(64, groups=C_IN, c_out=C_IN)))
+_KW = {"standard": {}, "pointwise": dict(k=1), "depthwise": dict(groups=C_IN, c_out=C_IN)}
+_AT = {f"{n}_{b}": intensity(b, **kw) for n, kw in _KW.items() for b in (8, 64)}
+define("03.5", kind="experiment", answer="a", options="abcd", fields=dict(_AT, **{  # % up from batch 8 to 64
+    f"{n}_up": round(100 * (_AT[f"{n}_64"] / _AT[f"{n}_8"] - 1)) for n in _KW}, standard=STANDARD_PARAMS,
+    macs_up=100 * (64 // 8 - 1)))

@@ -75,27 +75,26 @@ def roofline_points(points: dict[str, tuple[float, float]], bandwidths: dict[str
     ``min(intensity * bandwidth, peak)``; ``peak``: the arithmetic rate (GMAC/s), a matrix product's."""
     check_nonempty("points", points, "layer (name: (MACs per byte, GMAC/s))")
     check_nonempty("bandwidths", bandwidths, "bandwidth (name: GB/s)")
-    numbers = [v for pair in points.values() for v in pair] + list(bandwidths.values()) + [peak]
-    if min(numbers) <= 0:
+    if min([v for pair in points.values() for v in pair] + list(bandwidths.values()) + [peak]) <= 0:
         raise ValueError("points, bandwidths and peak must be positive (log axes): measure them again")
-    knees = [peak / bandwidth for bandwidth in bandwidths.values()]
-    intensities = [i for i, _ in points.values()]
-    x = np.geomspace(min(intensities + knees) / 2, max(intensities + knees) * 6, 200)  # room for names
+    spread = [i for i, _ in points.values()] + [peak / bw for bw in bandwidths.values()]  # and the knees
+    x = np.geomspace(min(spread) / 2, max(spread) * 6, 200)  # room for the names
     fig, ax = subplots(figsize=(6.5, 4))
     for (name, bandwidth), style in zip(bandwidths.items(), ["-", "--", ":"] * len(bandwidths)):
         ax.plot(x, np.minimum(x * bandwidth, peak), style, color="0.3",
                 label=f"{name} ({bandwidth:.1f} GB/s)")
     ax.axhline(peak, color="0.7", linewidth=4, zorder=0, label=f"matrix product ({peak:.1f} GMAC/s)")
-    placed: list[tuple[float, float]] = []
-    for (name, (per_byte, rate)), color in zip(points.items(), COLORS * len(points)):
-        ax.plot(per_byte, rate, "o", color=color)
-        near = [r for i, r in placed if abs(np.log10(per_byte / i)) < 0.5 and abs(np.log10(rate / r)) < 0.3]
-        # a label off the peak line, and further off a near point, on the side away from it
-        lift = (14 if rate > max(near) else -22) if near else (5 if rate > peak else -12)
-        ax.annotate(name, (per_byte, rate), textcoords="offset points", xytext=(5, lift), fontsize=8)
-        placed.append((per_byte, rate))
     lowest = min([rate for _, rate in points.values()] + [x[0] * min(bandwidths.values())])
     ax.set(xscale="log", yscale="log", title=title, xlabel="arithmetic intensity (MACs per byte moved)",
            ylabel="GMAC per second", ylim=(lowest / 3, max(peak, *(r for _, r in points.values())) * 3))
+    boxes = []  # the labels placed so far: a label off the peak line that overlaps none of them
+    for (name, (per_byte, rate)), color in zip(points.items(), COLORS * len(points)):
+        ax.plot(per_byte, rate, "o", color=color)
+        for lift in (5, 14, 24) if rate > peak else (-12, -22, -32):  # above the line or below it
+            label = ax.annotate(name, (per_byte, rate), (5, lift), textcoords="offset points", fontsize=8)
+            if lift in (24, -32) or not any(label.get_window_extent().overlaps(b) for b in boxes):
+                break
+            label.remove()
+        boxes.append(label.get_window_extent())
     ax.legend(loc="lower right", fontsize=8)
     return finish(fig)

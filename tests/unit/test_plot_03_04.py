@@ -73,14 +73,22 @@ def test_roofline_points_draw_one_roof_per_bandwidth_and_one_point_per_layer():
     plt.close(fig)
 
 
-def test_roofline_points_put_labels_off_the_peak_line_and_away_from_a_near_point():
-    points = {"pointwise 1x1": (39.4, 10.5), "768 pointwise 1x1": (87.8, 9.2), "depthwise 3x3": (1.1, 9.0),
-              "standard 3x3": (219.4, 27.0), "768 standard": (150.0, 30.0)}
-    fig = plot.roofline_points(points, {"main memory": 8.0}, peak=25.0)
-    offsets = [t.xyann for t in fig.axes[0].texts]
-    # below its point; further below, under its higher neighbour; below; above (over the peak line);
-    # further above its lower neighbour
-    assert offsets == [(5, -12), (5, -22), (5, -12), (5, 5), (5, 14)]
+@pytest.mark.parametrize("points,bandwidths,peak,offsets", [
+    ({"pointwise 1x1": (39.4, 10.5), "768 pointwise 1x1": (87.8, 9.2), "depthwise 3x3": (1.1, 9.0),
+      "standard 3x3": (219.4, 27.0), "768 standard": (150.0, 30.0)}, {"main memory": 8.0}, 25.0,
+     [(5, -12), (5, -22), (5, -12), (5, 5), (5, 14)]),
+    ({"standard 3x3": (219.4, 18.7), "depthwise 3x3": (1.1, 23.7), "pointwise 1x1": (39.4, 11.5),  # 03 as
+      "768 depthwise 7x7": (6.1, 2.9), "768 pointwise 1x1": (87.8, 13.8)},  # a student saw it overlap
+     {"main memory": 11.0, "cache": 160.0}, 24.9, [(5, -12), (5, -12), (5, -12), (5, -12), (5, -32)]),
+])
+def test_roofline_points_put_labels_off_the_peak_line_and_off_each_other(points, bandwidths, peak, offsets):
+    """Below a point under the peak line, above one over it; moved further off where it would overlap
+    a label placed before it."""
+    fig = plot.roofline_points(points, bandwidths, peak)
+    texts = fig.axes[0].texts
+    assert [t.xyann for t in texts] == offsets
+    boxes = [t.get_window_extent() for t in texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[:i])
     plt.close(fig)
 
 
