@@ -51,7 +51,7 @@ def test_choice_solutions_are_the_answer_keys(path):
         key = ([key] + re.findall(r'exercise\("([^"]+)"\)', src))[-1]
         for letter in CHOICE_SOLUTION.findall(src):
             expected = EXERCISES[key].answer if key else None
-            assert letter == expected, f"{path.name}: {key}'s SOLUTION line says {letter!r}, its key {expected!r}"
+            assert letter == expected, f"{path.name}: {key}: SOLUTION says {letter!r}, its key {expected!r}"
             checked.add(key)
     keys = {k for src in _code_cells(path) for k in re.findall(r'exercise\("([^"]+)"\)', src)}
     chosen = {k for k in keys if EXERCISES[k].options}
