@@ -130,14 +130,15 @@ def test_06_3_the_numbers_in_its_solution_agree():
     assert f"{0.3**2 / 3 + 0.3**2 / 3:.2f}" == "0.06" and 0.2 / 0.06 > t_quantile(0.975, 4) > 0.2 / se
     assert all(word in ex.text("option.d") for word in ("0.06", "2.78", "variance"))
     assert "square root" in ex.text("wrong.d")
-    # (a) weighs it against one mean's standard error, 0.17, which the gap does exceed
-    assert "0.17" in ex.text("option.a") and 0.3 / math.sqrt(3) < 0.2 < se
+    # (a): the right conclusion against the wrong yardstick, t times one mean's standard error (0.48 > 0.2)
+    assert "0.17" in ex.text("option.a") and "cannot tell" in ex.text("option.a")
+    assert 0.2 < t_quantile(0.975, 4) * 0.3 / math.sqrt(3) and "wrong yardstick" in ex.text("wrong.a")
     # both conclusions come with the same words: each option names a statistic of section 5
     assert all("standard" in ex.text(f"option.{o}") or "spread" in ex.text(f"option.{o}") for o in "abc")
     assert "standard error of the difference" not in ex.text("hint") and "Section 5" in ex.text("hint")
 
 
-def test_06_3_option_b_has_the_right_conclusion_for_a_wrong_reason():
+def test_06_3_option_b_has_the_right_conclusion_for_a_wrong_reason():  # as (a) has
     """(b) compares the gap with s; its feedback: with 20 seeds each the same gap and spread are clear."""
     ex = exercise("06.3")
     assert "0.3-point spread of single runs" in ex.text("option.b") and "0.2-point gap" in ex.text("option.b")
