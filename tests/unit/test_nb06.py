@@ -451,7 +451,7 @@ def test_accuracy_time_curves_one_line_per_run_and_one_point_per_run():
     assert list(left.lines[0].get_ydata()) == pytest.approx([84.0, 89.0])
     assert len(right.lines) == 6
     assert right.get_xlabel() == "epochs trained within the budget (0.5: half an epoch)"
-    assert left.get_xlabel() == "CPU-seconds of training" and fig._suptitle.get_text()
+    assert left.get_xlabel() == "CPU-seconds (training and validation)" and fig._suptitle.get_text()
     assert left.get_title() == "validation accuracy at the end of each epoch or run"
     assert [t.get_text() for t in right.get_legend().get_texts()] == ["convmixer", "vit"]
     with pytest.raises(ValueError, match="records of 'resnet' must hold at least one run"):
