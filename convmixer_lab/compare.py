@@ -170,8 +170,7 @@ def _check_run(seed: object, time_budget: object, epochs: object, data: object,
     if not isinstance(data, dict) or not {"train", "val", "test"} <= set(data):
         raise TypeError("data must be a dict with 'train', 'val' and 'test' (images, labels) pairs, "
                         "as data.fashion_mnist_tensors() returns")
-    unknown = set(recipe or {}) - set(RECIPE)
-    if unknown:
+    if unknown := set(recipe or {}) - set(RECIPE):
         raise TypeError(f"unknown recipe setting(s) {sorted(unknown)}; a recipe has {sorted(RECIPE)}")
     return {**RECIPE, **(recipe or {})}
 
@@ -217,8 +216,7 @@ def load_results(path: str | Path = RESULTS) -> dict[str, Any]:
         raise FileNotFoundError(f"{path} not found; run python benchmarks/compare_models.py "
                                 f"--out {path} to make it")
     results = json.loads(path.read_text(encoding="utf-8"))
-    missing = [k for k in RESULTS_KEYS if k not in results]
-    if missing:
+    if missing := [k for k in RESULTS_KEYS if k not in results]:
         raise ValueError(f"{path} is not a compare_models.py results file: it lacks {missing}")
     for i, r in enumerate(results["records"]):
         if not REQUIRED <= set(r):

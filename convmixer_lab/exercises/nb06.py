@@ -134,9 +134,9 @@ def _refusal(spec: Any) -> str | None:
 _RUNS: dict[tuple[str, Any, int], dict[str, Any]] = {}
 
 
-def run(spec: Any, data: dict, seed: int = 0) -> dict[str, Any] | None:
-    """06.4's ``ex.run``: train the student's configuration like the committed runs, ``EPOCHS`` epochs of
-    ``data`` (the first ``TRAIN_IMAGES`` training images) at its family's rate (reused when repeated)."""
+def run(spec: Any, data: dict, seed: int = 0, baseline: dict | None = None) -> dict[str, Any] | None:
+    """06.4's ``ex.run``: train the student's configuration like the committed runs (``EPOCHS`` epochs of
+    ``data``, its family's rate; reused when repeated); print its CPU time over ``baseline``'s (live)."""
     if spec is ... or spec is None:
         print(t("06.4.not_answered", key="06.4"))
         return None
@@ -151,6 +151,8 @@ def run(spec: Any, data: dict, seed: int = 0) -> dict[str, Any] | None:
     record = _RUNS[key]
     print(t("06.4.your_run", params=record["params"], accuracy=record["test_accuracy"],
             seconds=record["seconds"]))
+    if baseline:
+        print(t("06.4.time_ratio", ratio=record["seconds"] / baseline["seconds"]))
     return record
 
 
@@ -213,8 +215,7 @@ define("06.4", kind="experiment", answer=_example_answer(), is_correct=_experime
 
 # --- 06.5 why: which spread is the seeds' alone --------------------------------------------------
 
-# What the committed CPU-time view shows (tests/notebooks/test_nb06_results.py checks it against the file):
-# the same configuration's fewest and most steps in the same CPU-second budget.
+# The ViT's fewest and most steps in the committed CPU-time view (test_nb06_results.py checks the file).
 CPU_VIEW_STEPS = dict(fewest=51, most=60)
 
 define("06.5", kind="why", answer="a", options="abcd",

@@ -88,8 +88,8 @@ def accuracy_time_curves(records: list[dict[str, Any]], names: list[str] | None 
             left.plot(spent, [100 * a for a in h["val_accuracy"]], "o-", color=color, markersize=3)
             right.plot(r["epochs"], 100 * r["test_accuracy"], "o", color=color,
                        label=name if j == 0 else None)
-    left.set(title="validation accuracy at the end of each epoch or run", xlabel="CPU-seconds of training",
-             ylabel="validation accuracy (%)")
+    left.set(title="validation accuracy at the end of each epoch or run",
+             xlabel="CPU-seconds (training and validation)", ylabel="validation accuracy (%)")
     right.set(title="where each run ended", xlabel="epochs trained within the budget (0.5: half an epoch)",
               ylabel="test accuracy (%)")
     right.legend(fontsize=7)

@@ -35,3 +35,24 @@ def test_notebook_exercise_cells(path):
         assert ".solution()" not in src, f"{path.name} calls .solution() in a stored cell"
         if "ex.check(" in src or "ex.predict(" in src:
             assert SOLUTION_MARKER in src, f"{path.name}: a check cell without a {SOLUTION_MARKER} line"
+
+
+CHOICE_SOLUTION = re.compile(r'^\s*answer = "([a-z])"  ' + SOLUTION_MARKER + r"$", re.MULTILINE)
+
+
+BOTH_EDITIONS = sorted([*NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"), *NOTEBOOKS.glob("zh/[0-9][0-9]_*.ipynb")])
+
+
+@pytest.mark.parametrize("path", BOTH_EDITIONS, ids=lambda p: str(p.relative_to(NOTEBOOKS)))
+def test_choice_solutions_are_the_answer_keys(path):
+    """Every stored `answer = "x"  # SOLUTION` line is its exercise's key, so nbval keeps a correct state."""
+    key, checked = None, set()
+    for src in _code_cells(path):
+        key = ([key] + re.findall(r'exercise\("([^"]+)"\)', src))[-1]
+        for letter in CHOICE_SOLUTION.findall(src):
+            expected = EXERCISES[key].answer if key else None
+            assert letter == expected, f"{path.name}: {key}: SOLUTION says {letter!r}, its key {expected!r}"
+            checked.add(key)
+    keys = {k for src in _code_cells(path) for k in re.findall(r'exercise\("([^"]+)"\)', src)}
+    chosen = {k for k in keys if EXERCISES[k].options}
+    assert checked == chosen, f"{path.name}: multiple-choice exercises without an answer SOLUTION line"

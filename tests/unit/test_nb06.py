@@ -63,7 +63,8 @@ def test_06_1_asks_about_the_two_budgets_not_the_patch_grid():
     texts = " ".join(ex.text(role) for role in roles)
     assert "p=2" not in texts and "p = 2" not in texts and "patches" not in texts  # no third "halve p"
     assert "main table's seconds column" in ex.text("solution") and "epochs column" in ex.text("solution")
-    assert "(params, seconds, epochs)" in ex.text("hint") and "CPU-seconds" not in ex.text("hint")
+    assert "two tables" in ex.text("hint") and "CPU-seconds" not in ex.text("hint")  # no column named
+    assert "10 CPU-seconds" in ex.text("option.c")  # a wrong option the epochs column does not rule out
 
 
 # --- 06.2: write standard_error ----------------------------------------------------------------------
@@ -129,14 +130,15 @@ def test_06_3_the_numbers_in_its_solution_agree():
     assert f"{0.3**2 / 3 + 0.3**2 / 3:.2f}" == "0.06" and 0.2 / 0.06 > t_quantile(0.975, 4) > 0.2 / se
     assert all(word in ex.text("option.d") for word in ("0.06", "2.78", "variance"))
     assert "square root" in ex.text("wrong.d")
-    # (a) weighs it against one mean's standard error, 0.17, which the gap does exceed
-    assert "0.17" in ex.text("option.a") and 0.3 / math.sqrt(3) < 0.2 < se
+    # (a): the right conclusion against the wrong yardstick, t times one mean's standard error (0.48 > 0.2)
+    assert "0.17" in ex.text("option.a") and "cannot tell" in ex.text("option.a")
+    assert 0.2 < t_quantile(0.975, 4) * 0.3 / math.sqrt(3) and "wrong yardstick" in ex.text("wrong.a")
     # both conclusions come with the same words: each option names a statistic of section 5
     assert all("standard" in ex.text(f"option.{o}") or "spread" in ex.text(f"option.{o}") for o in "abc")
     assert "standard error of the difference" not in ex.text("hint") and "Section 5" in ex.text("hint")
 
 
-def test_06_3_option_b_has_the_right_conclusion_for_a_wrong_reason():
+def test_06_3_option_b_has_the_right_conclusion_for_a_wrong_reason():  # as (a) has
     """(b) compares the gap with s; its feedback: with 20 seeds each the same gap and spread are clear."""
     ex = exercise("06.3")
     assert "0.3-point spread of single runs" in ex.text("option.b") and "0.2-point gap" in ex.text("option.b")
@@ -171,7 +173,9 @@ def test_06_5_asks_which_spread_is_the_seeds_alone():
     seeds' alone (125 steps every run), the CPU-time view's is not (its steps differed)."""
     ex = exercise("06.5")
     assert "125 steps" in ex.text("option.a") and "125 steps" in ex.text("solution")
-    assert "51 and 60 steps" in ex.text("solution") and "(15% fewer at the fewest)" in ex.text("solution")
+    assert "ViT's three runs took between 51 and 60 steps" in ex.text("solution")
+    assert "(15% fewer at the fewest)" in ex.text("solution")
+    assert "no consistent pattern" in ex.text("solution")
     assert "not identified" not in " ".join(ex.text(f"option.{o}") for o in ex.options)
     assert "steps" not in ex.text("hint") and "section 2" in ex.text("hint")
 
@@ -281,9 +285,11 @@ def test_06_4_run_trains_like_the_committed_runs_once_per_configuration(monkeypa
     assert ex.run(spec, data) is fake
     assert calls == [((spec, 0, None, data), dict(epochs=1, recipe=dict(lr=LR_CHOICE["vit"])))]
     assert capsys.readouterr().out == ("your configuration: 51,050 parameters, test accuracy 70.00%, 12.5 "
-                                       "CPU-seconds of training\n")
-    assert ex.run(spec, data) is fake and len(calls) == 1  # run again: reused, not retrained
-    assert capsys.readouterr().out.startswith("(the same configuration as before: its run is reused)")
+                                       "CPU-seconds of training and validation\n")
+    assert ex.run(spec, data, baseline=dict(seconds=10.0)) is fake and len(calls) == 1  # reused
+    out = capsys.readouterr().out  # reused, and set against the session's baseline run
+    assert out.startswith("(the same configuration as before: its run is reused)")
+    assert out.endswith("\nCPU-seconds of your run / today's baseline run: 1.25\n")
     ex.run(spec, data, seed=1)
     ex.run(("vit", vit_with(depth=2, dim=44, heads=2)), data)
     assert [c[0][1] for c in calls] == [0, 1, 0] and len(calls) == 3  # another seed or config: a new run
@@ -322,8 +328,10 @@ def test_06_4_chinese_lines_keep_each_number_in_its_place(monkeypatch, capsys):
     off_budget = fair_record(config=vit_with(depth=2, dim=48), **describe(("vit", vit_with(depth=2, dim=48))))
     set_language("zh")
     try:
-        exercise("06.4").run(("vit", vit_with(depth=2, dim=44)), {})
-        assert capsys.readouterr().out == "你的配置：51,050 个参数，测试准确率 70.00%，训练用了 12.5 CPU 秒\n"
+        exercise("06.4").run(("vit", vit_with(depth=2, dim=44)), {}, baseline=dict(seconds=10.0))
+        assert capsys.readouterr().out == (
+            "你的配置：51,050 个参数，测试准确率 70.00%，训练和验证用了 12.5 CPU 秒\n"
+            "你这次运行的 CPU 秒 / 今天基线运行的 CPU 秒：1.25\n")
         assert verdict("06.4", answer(off_budget, "below"), capsys) == (False, (
             "练习 06.4：还不对——60,298 个参数是预算的 121%；公平的比较要求与 50,000 相差不超过 5%"
             "（compare.closest_width 能找到合适的宽度）。再试一次，或者调用 .hint() 看提示。"))
@@ -443,7 +451,7 @@ def test_accuracy_time_curves_one_line_per_run_and_one_point_per_run():
     assert list(left.lines[0].get_ydata()) == pytest.approx([84.0, 89.0])
     assert len(right.lines) == 6
     assert right.get_xlabel() == "epochs trained within the budget (0.5: half an epoch)"
-    assert left.get_xlabel() == "CPU-seconds of training" and fig._suptitle.get_text()
+    assert left.get_xlabel() == "CPU-seconds (training and validation)" and fig._suptitle.get_text()
     assert left.get_title() == "validation accuracy at the end of each epoch or run"
     assert [t.get_text() for t in right.get_legend().get_texts()] == ["convmixer", "vit"]
     with pytest.raises(ValueError, match="records of 'resnet' must hold at least one run"):
