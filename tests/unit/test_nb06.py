@@ -121,25 +121,28 @@ def test_06_3_the_numbers_in_its_solution_agree():
     ex = exercise("06.3")
     se = math.sqrt(0.3**2 / 3 + 0.3**2 / 3)
     assert f"{0.3 / math.sqrt(3):.2f}" == "0.17" and f"{se:.2f}" == "0.24" and f"{0.2 / se:.1f}" == "0.8"
-    assert [f"{t_quantile(0.975, df):.2f}" for df in (4, 2)] == ["2.78", "4.30"]
-    for number in ("0.17", "0.24", "ratio 0.8", "2.78 to 4.30"):
+    sem = 0.3 / math.sqrt(3)
+    assert welch_df(sem, 3, sem, 3) == 4 and f"{t_quantile(0.975, 4):.2f}" == "2.78"  # equal spreads: df 4
+    for number in ("0.17", "0.24", "ratio 0.8", "t = 2.78", "4 degrees of freedom"):
         assert number in ex.text("solution")
+    # (a)'s and (d)'s reasons are false, not merely roundabout: the clear threshold is t x 0.24 = 0.68 points
+    threshold = t_quantile(0.975, 4) * se
+    assert f"{threshold:.2f}" == "0.68" and 0.17 < 0.2 < threshold < 1
+    assert "0.68" in ex.text("wrong.a") and "0.68" in ex.text("wrong.d")
     assert "0.24" in ex.text("wrong.a") and not any("0.24" in ex.text(f"option.{o}") for o in ex.options)
+    assert ex.text("option.b").startswith("A and B are equally good")
+    assert "2.1 > t = 2.02" in ex.text("wrong.b") and "does not show that there is none" in ex.text("wrong.b")
     assert (ex.answer, ex.options, ex.kind) == ("c", "abcd", "why")
-    # (d) weighs the gap against the variance, not its square root: 0.06, which would look clear at df 4
-    assert f"{0.3**2 / 3 + 0.3**2 / 3:.2f}" == "0.06" and 0.2 / 0.06 > t_quantile(0.975, 4) > 0.2 / se
-    assert all(word in ex.text("option.d") for word in ("0.06", "2.78", "variance"))
-    assert "square root" in ex.text("wrong.d")
-    # (a): the right conclusion against the wrong yardstick, t times one mean's standard error (0.48 > 0.2)
-    assert "0.17" in ex.text("option.a") and "cannot tell" in ex.text("option.a")
-    assert 0.2 < t_quantile(0.975, 4) * 0.3 / math.sqrt(3) and "wrong yardstick" in ex.text("wrong.a")
-    # both conclusions come with the same words: each option names a statistic of section 5
-    assert all("standard" in ex.text(f"option.{o}") or "spread" in ex.text(f"option.{o}") for o in "abc")
+    # (a): "A is better" against one mean's standard error; (d): "cannot tell" for a false reason (1 point)
+    assert ex.text("option.a").startswith("A is better") and "0.17" in ex.text("option.a")
+    assert "cannot tell" in ex.text("option.d") and "1 point" in ex.text("option.d")
+    assert "cannot tell" in ex.text("option.c") and "standard error of the difference" in ex.text("option.c")
     assert "standard error of the difference" not in ex.text("hint") and "Section 5" in ex.text("hint")
 
 
-def test_06_3_option_b_has_the_right_conclusion_for_a_wrong_reason():  # as (a) has
-    """(b) compares the gap with s; its feedback: with 20 seeds each the same gap and spread are clear."""
+def test_06_3_option_b_claims_equality_where_the_runs_cannot_tell():
+    """(b) compares the gap with s and calls A and B equal; its feedback: with 20 seeds each the same gap and
+    spread are clear."""
     ex = exercise("06.3")
     assert "0.3-point spread of single runs" in ex.text("option.b") and "0.2-point gap" in ex.text("option.b")
     assert 0.2 < 0.3 and 0.2 / math.sqrt(0.3**2 / 3 + 0.3**2 / 3) < t_quantile(0.975, 2)  # still unclear at 3
