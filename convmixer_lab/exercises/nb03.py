@@ -32,11 +32,15 @@ _DW = conv_macs(MIXER_H, MIXER_H, MIXER_K, MIXER_GRID, MIXER_GRID, groups=MIXER_
 DEPTHWISE_MAC_SHARE = round(100 * _DW / mixer_layer_macs(MIXER_H, MIXER_K, MIXER_GRID), 1)  # percent
 
 
+def bytes_moved(batch: int, groups: int = 1, k: int = K, c_out: int = C_OUT) -> int:
+    """The least traffic (float32 bytes) of a k x k convolution from 256 channels on 16x16 maps: read the
+    input and the weights once, write the output once."""
+    return 4 * (batch * C_IN * SIZE * SIZE + k * k * (C_IN // groups) * c_out + batch * c_out * SIZE * SIZE)
+
+
 def intensity(batch: int, groups: int = 1, k: int = K, c_out: int = C_OUT) -> float:
-    """Arithmetic intensity (MACs per byte, float32) of a k x k convolution from 256 channels on
-    16x16 maps, counting the least traffic: read input and weights once, write the output once."""
-    values = batch * C_IN * SIZE * SIZE + k * k * (C_IN // groups) * c_out + batch * c_out * SIZE * SIZE
-    return batch * conv_macs(C_IN, c_out, k, SIZE, SIZE, groups) / (4 * values)
+    """Arithmetic intensity (MACs per byte) of that convolution, counting ``bytes_moved``."""
+    return batch * conv_macs(C_IN, c_out, k, SIZE, SIZE, groups) / bytes_moved(batch, groups, k, c_out)
 
 
 # 03.1 predict: a grouped convolution
@@ -87,12 +91,12 @@ def roof_reading(intensity: float, rate: float, bandwidth: float, peak: float) -
 
 
 # 03.4 why: a layer above its main-memory roof (true whatever the machine measured)
-_DW_MB = 4 * (2 * 8 * C_IN * SIZE * SIZE + K * K * C_IN) / 1e6  # batch 8: input, weights, output
-define("03.4", kind="why", answer="c", options="abcd", fields=dict(depthwise_mb=_DW_MB))
+define("03.4", kind="why", answer="c", options="abcd",
+       fields=dict(depthwise_mb=bytes_moved(8, groups=C_IN, c_out=C_IN) / 1e6))  # the tutorial's, batch 8
 
 # 03.5 experiment (optional section): intensity and batch size
 _KW = {"standard": {}, "pointwise": dict(k=1), "depthwise": dict(groups=C_IN, c_out=C_IN)}
 _AT = {f"{n}_{b}": intensity(b, **kw) for n, kw in _KW.items() for b in (8, 64)}
-define("03.5", kind="experiment", answer="a", options="abcd", fields=dict(_AT, **{  # % up from batch 8 to 64
-    f"{n}_up": round(100 * (_AT[f"{n}_64"] / _AT[f"{n}_8"] - 1)) for n in _KW}, standard=STANDARD_PARAMS,
-    macs_up=100 * (64 // 8 - 1)))
+_UP = {f"{n}_up": round(100 * (_AT[f"{n}_64"] / _AT[f"{n}_8"] - 1)) for n in _KW}  # % up from batch 8 to 64
+define("03.5", kind="experiment", answer="a", options="abcd",
+       fields=dict(**_AT, **_UP, standard=STANDARD_PARAMS, macs_up=100 * (64 // 8 - 1)))

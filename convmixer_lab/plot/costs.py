@@ -90,9 +90,10 @@ def roofline_points(points: dict[str, tuple[float, float]], bandwidths: dict[str
     boxes = []  # the labels placed so far: a label off the peak line that overlaps none of them
     for (name, (per_byte, rate)), color in zip(points.items(), COLORS * len(points)):
         ax.plot(per_byte, rate, "o", color=color)
-        for lift in (5, 14, 24) if rate > peak else (-12, -22, -32):  # above the line or below it
+        lifts = (5, 14, 24) if rate > peak else (-12, -22, -32)  # above the line or below it
+        for lift in lifts:
             label = ax.annotate(name, (per_byte, rate), (5, lift), textcoords="offset points", fontsize=8)
-            if lift in (24, -32) or not any(label.get_window_extent().overlaps(b) for b in boxes):
+            if lift == lifts[-1] or not any(label.get_window_extent().overlaps(b) for b in boxes):
                 break
             label.remove()
         boxes.append(label.get_window_extent())

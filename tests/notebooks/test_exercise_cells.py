@@ -16,6 +16,7 @@ NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 SOLUTION_MARKER = "# SOLUTION"
+EXERCISE_CALL = re.compile(r'exercise\("([^"]+)"\)')
 
 
 def _code_cells(path):
@@ -27,7 +28,7 @@ def _code_cells(path):
 def test_notebook_exercise_cells(path):
     """Notebooks use registered keys of their own number, mark solutions, and never call .solution()."""
     sources = _code_cells(path)
-    keys = [k for src in sources for k in re.findall(r'exercise\("([^"]+)"\)', src)]
+    keys = [k for src in sources for k in EXERCISE_CALL.findall(src)]
     for key in keys:
         assert key in EXERCISES, f"{path.name} uses unregistered exercise {key!r}"
         assert key.startswith(path.name[:2] + "."), f"{path.name} uses another notebook's exercise {key}"
@@ -46,13 +47,14 @@ BOTH_EDITIONS = sorted([*NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"), *NOTEBOOKS.glob("
 @pytest.mark.parametrize("path", BOTH_EDITIONS, ids=lambda p: str(p.relative_to(NOTEBOOKS)))
 def test_choice_solutions_are_the_answer_keys(path):
     """Every stored `answer = "x"  # SOLUTION` line is its exercise's key, so nbval keeps a correct state."""
-    key, checked = None, set()
+    key, checked, opened = None, set(), set()
     for src in _code_cells(path):
-        key = ([key] + re.findall(r'exercise\("([^"]+)"\)', src))[-1]
+        found = EXERCISE_CALL.findall(src)
+        opened.update(found)
+        key = found[-1] if found else key  # the exercise a SOLUTION line answers: the last one opened
         for letter in CHOICE_SOLUTION.findall(src):
             expected = EXERCISES[key].answer if key else None
             assert letter == expected, f"{path.name}: {key}: SOLUTION says {letter!r}, its key {expected!r}"
             checked.add(key)
-    keys = {k for src in _code_cells(path) for k in re.findall(r'exercise\("([^"]+)"\)', src)}
-    chosen = {k for k in keys if EXERCISES[k].options}
+    chosen = {k for k in opened if EXERCISES[k].options}
     assert checked == chosen, f"{path.name}: multiple-choice exercises without an answer SOLUTION line"
