@@ -82,7 +82,11 @@ define("02.4", "why", "b", options="abcd",
                **{f"{part}{k}": counts[part] for k, counts in zip((3, 9, 15), (_C3, _C9, _C15))
                   for part in ("separable", "depthwise")},
                "separable_growth": _C15["separable"] / _C9["separable"],
-               "standard_growth": _C15["standard"] / _C9["standard"]})
+               "standard_growth": _C15["standard"] / _C9["standard"],
+               "depthwise_growth": _C15["depthwise"] / _C9["depthwise"],  # (c): the depthwise term alone
+               "growth_3_to_9": _C9["separable"] / _C3["separable"] - 1,  # (d): the earlier step again
+               "added9": _C9["depthwise"] - _C3["depthwise"],  # (d): depthwise weights each step adds
+               "added15": _C15["depthwise"] - _C9["depthwise"]})
 
 # --- 02.5: a pointwise convolution by hand ----------------------------------------------------------
 

@@ -292,8 +292,8 @@ def test_02_1_the_measurement_gives_the_expected_footprint(capsys):
 
 @pytest.mark.parametrize("answer, reason", [
     ((1, 9), "channels: the depthwise step keeps the change in channel 2, but the pointwise step"),
-    ((8, 1), "side: the depthwise 9x9 kernel spreads the value over 9x9 pixels"),
-    ((8, 1), "(it would not stay at one pixel)"),
+    ((8, 1), "the depthwise 9x9 kernel already spreads it over 9x9 pixels; the 1x1 pointwise step adds no"),
+    ((8, 1), "side: the change does not stay at one pixel"),
     ((8, 17), "the 1x1 pointwise step adds no width"),
     ((8, 32), "the whole 32x32 map changes only in training mode"),
     ((1, 1), "channels: the depthwise step"),
@@ -322,6 +322,15 @@ def test_02_2_the_experiment_shows_what_answer_a_says():
     assert 0.8 < gaps[3] < gaps[5] < gaps[9] < 1
     assert f"{gaps[3]:.0%}" == "85%" and gaps == pytest.approx(nb02.GAPS)
     assert exercise("02.2").kind == "experiment" and exercise("02.2").answer == "a"
+
+
+def test_the_separable_pair_has_200_parameters_but_192_independent_numbers():
+    """Section 6's count: D[i] and P[:, i] can trade a scale, so the combined weight has rank 8*(16+9-1)."""
+    g = torch.Generator().manual_seed(0)
+    d, p = torch.randn(8, 1, 3, 3, generator=g), torch.randn(16, 8, 1, 1, generator=g)
+    jac = torch.autograd.functional.jacobian(combined_weight, (d, p))  # d W_sep / d (D, P)
+    flat = torch.cat([j.reshape(16 * 8 * 9, -1) for j in jac], dim=1)
+    assert flat.shape == (1152, 200) and torch.linalg.matrix_rank(flat.double()).item() == 192
 
 
 # --- 02.3 predict: the corner patch ------------------------------------------------------------------------
@@ -435,7 +444,7 @@ def test_02_5_other_ways_without_a_convolution_are_accepted(capsys):
                       "混入全部 8 个输出通道；边长：深度卷积的 9x9 卷积核把这个值扩散到 9x9 个像素上"),
     ("02.2", "b", "单元格打印的是：k = 3 时为 85%，而 k = 1 时为 0%，k = 9 时为 94%"),
     ("02.3", 7, "7 层之后，感受野只向右延伸了 7 * 4 = 28 个图像块；而最后一列在 31 个图像块之外"),
-    ("02.4", "c", "从 k = 3 时的 2,304 增加到 k = 9 时的 20,736：变成 9 倍"),
+    ("02.4", "c", "只有深度卷积那一项变成原来的 2.8 倍，从 20,736 增加到 57,600"),
     ("02.5", pointwise_channels_last,
      "你的是 (1, 4, 4, 3)（现在通道在最后一维：用 permute(0, 3, 1, 2) 把它们移回原位）"),
     ("02.5", pointwise_with_conv2d, "你的函数调用了 conv2d：这道练习要你亲手写出逐像素的线性映射"),
@@ -456,7 +465,7 @@ def test_question_hint_and_solution_in_chinese(chinese, capsys):
         "练习 02.3 的提示：感受野每过一层，每一侧扩展 (k - 1) / 2 = 4 个图像块；但在边界附近，"
         "只有朝向图像内部的那一侧才算数。角落离最远的图像块有多远？",
         "练习 02.3 的解答：8：角上的图像块要向右、向下各覆盖 31 个图像块；每层扩展 4 个，"
-        "需要 ceil(31 / 4) = 8 层（counting.layers_to_see_all(32, 9, 0, 0)）。"]
+        "需要 ceil(31 / 4) = 8 层（layers_to_see_all(32, 9, row=0, col=0)）。"]
 
 
 # --- what each notebook must contain ------------------------------------------------------------------------
